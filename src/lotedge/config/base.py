@@ -1,0 +1,38 @@
+"""Shared base for every config model: unknown keys are errors, values are checked on assignment."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Section(BaseModel):
+    """A config table. A misspelt key is an error, never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+class SecretRef(Section):
+    """Where a secret comes from: an environment variable or a file, never the TOML itself."""
+
+    env: str | None = None
+    file: str | None = None
+
+    def model_post_init(self, __context: object) -> None:
+        if (self.env is None) == (self.file is None):
+            raise ValueError("give exactly one of 'env' or 'file'")
+
+    def resolve(self) -> str:
+        """Read the secret now; raises ConfigError-friendly ValueError when it is missing."""
+        import os
+        from pathlib import Path
+
+        if self.env is not None:
+            value = os.environ.get(self.env)
+            if value is None:
+                raise ValueError(f"environment variable {self.env} is not set")
+            return value
+        assert self.file is not None
+        try:
+            return Path(self.file).read_text().strip()
+        except OSError as exc:
+            raise ValueError(f"cannot read secret file {self.file}: {exc.strerror}") from None

@@ -1,0 +1,150 @@
+"""Reading a config file: TOML, optional master-data file, validation with every problem reported."""
+
+from __future__ import annotations
+
+import csv
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from lotedge.config.model import Config, cross_checks
+from lotedge.config.problems import ConfigError, Problem, suggest
+
+_CSV_LIST_FIELDS = {"gtins"}
+
+
+def load_config(path: str | Path) -> Config:
+    """Load and validate a config file; raises ConfigError listing every problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(path), [Problem("", f"cannot read file: {exc.strerror}")]) from None
+    return parse_config(text, base_dir=path.resolve().parent, source=str(path))
+
+
+def parse_config(text: str, *, base_dir: Path, source: str = "<config>") -> Config:
+    """Validate TOML text as a config; relative paths resolve against `base_dir`."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, [Problem("", f"not valid TOML: {exc}")]) from None
+    problems: list[Problem] = []
+    master_file = data.get("master_data_file")
+    if isinstance(master_file, str):
+        problems.extend(_merge_master_data(data, base_dir / master_file))
+    try:
+        config = Config.model_validate({**data, "base_dir": base_dir})
+    except ValidationError as exc:
+        problems.extend(_from_validation_error(exc, text))
+        raise ConfigError(source, problems) from None
+    problems.extend(cross_checks(config))
+    if problems:
+        raise ConfigError(source, [_with_line(p, text) for p in problems])
+    return config
+
+
+def _merge_master_data(data: dict[str, Any], path: Path) -> list[Problem]:
+    """Append materials/products from a TOML or CSV file to the config data."""
+    key = "master_data_file"
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        return [Problem(key, f"cannot read {path}: {exc.strerror}", "path is relative to config")]
+    if path.suffix.lower() == ".csv":
+        rows = [_csv_material(row) for row in csv.DictReader(raw.splitlines())]
+        data["materials"] = [*data.get("materials", []), *rows]
+        return []
+    try:
+        extra = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        return [Problem(key, f"{path} is not valid TOML: {exc}")]
+    unknown = set(extra) - {"materials", "products"}
+    if unknown:
+        return [Problem(key, f"{path} may hold only materials and products, not {sorted(unknown)}")]
+    for section in ("materials", "products"):
+        data[section] = [*data.get(section, []), *extra.get(section, [])]
+    return []
+
+
+def _csv_material(row: dict[str, str]) -> dict[str, Any]:
+    """A CSV row as a material table: empty cells are absent, list cells split on ';'."""
+    material: dict[str, Any] = {}
+    for column, cell in row.items():
+        if column is None or cell is None or not cell.strip():
+            continue
+        value = cell.strip()
+        material[column.strip()] = (
+            [v.strip() for v in value.split(";") if v.strip()]
+            if column.strip() in _CSV_LIST_FIELDS
+            else value
+        )
+    return material
+
+
+def _from_validation_error(exc: ValidationError, text: str) -> list[Problem]:
+    problems = []
+    for error in exc.errors():
+        loc = error["loc"]
+        path = _format_loc(loc)
+        hint = ""
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+            hint = suggest(str(loc[-1]), _allowed_keys(loc[:-1]), "remove it or check the docs")
+        elif error["type"] == "missing":
+            message = "required key is missing"
+        else:
+            message = error["msg"].removeprefix("Value error, ")
+            if "input" in error and not isinstance(error["input"], dict | list):
+                message += f" (got {error['input']!r})"
+        problems.append(_with_line(Problem(path, message, hint), text))
+    return problems
+
+
+def _format_loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
+    """Field names of the model at `loc`, for 'did you mean' hints."""
+    model: type[BaseModel] = Config
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return []
+        inner = _model_of(field.annotation)
+        if inner is None:
+            return []
+        model = inner
+    return list(model.model_fields)
+
+
+def _model_of(annotation: object) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _with_line(problem: Problem, text: str) -> Problem:
+    """Best-effort line number: where the last key of the path appears in the file."""
+    names = [n for n in re.split(r"[.\[\]]", problem.path) if n and not n.isdigit()]
+    if not names:
+        return problem
+    pattern = re.compile(rf"^\s*(\[\[?\s*)?([\w.]*\.)?{re.escape(names[-1])}\s*(=|\]\]?)", re.M)
+    match = pattern.search(text)
+    if match is None:
+        return problem
+    line = text.count("\n", 0, match.start()) + 1
+    return Problem(problem.path, problem.message, problem.hint, line)

@@ -1,0 +1,105 @@
+"""Master data: the materials operators load and the products a line makes."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from biip.gtin import Gtin
+from pydantic import Field, field_validator
+
+from lotedge.config.base import Section
+
+
+def _check_gtin(value: str) -> str:
+    try:
+        return Gtin.parse(value).as_gtin_14()
+    except Exception as exc:  # biip raises ParseError with a message quoting the value
+        raise ValueError(str(exc)) from None
+
+
+class Material(Section):
+    """An ingredient or packaging material that may be consumed into a batch."""
+
+    code: str = Field(min_length=1, max_length=40, description="Internal material code.")
+    name: str = Field(min_length=1, description="Name shown to operators.")
+    gtins: list[str] = Field(default_factory=list, description="GTINs that identify this material.")
+    vendor: str = Field(default="", description="Vendor (supplier) name, for backward traces.")
+    shelf_life_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="Days from production/packaging date to expiry, when the label has no expiry.",
+    )
+    uom: str | None = Field(
+        default=None, pattern=r"^[A-Z0-9]{2,3}$", description="UN/CEFACT unit, e.g. KGM, LTR, H87."
+    )
+    default_quantity: float | None = Field(
+        default=None, gt=0, description="Quantity one container holds, when the label has none."
+    )
+    vendor_pattern: str | None = Field(
+        default=None,
+        description=(
+            "For non-GS1 vendor labels: a regex with named groups 'lot' (required), "
+            "'material' and 'expiry' (optional)."
+        ),
+    )
+    expiry_format: str = Field(
+        default="%Y-%m-%d", description="strptime format of the 'expiry' group in vendor_pattern."
+    )
+
+    @field_validator("gtins")
+    @classmethod
+    def _gtins_valid(cls, value: list[str]) -> list[str]:
+        return [_check_gtin(v) for v in value]
+
+    @field_validator("vendor_pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"vendor_pattern is not a valid regex: {exc}") from None
+        if "lot" not in compiled.groupindex:
+            raise ValueError("vendor_pattern needs a named group (?P<lot>...)")
+        unknown = set(compiled.groupindex) - {"lot", "material", "expiry"}
+        if unknown:
+            raise ValueError(
+                f"vendor_pattern has unknown groups {sorted(unknown)}; use lot, material, expiry"
+            )
+        return value
+
+
+class SeqReset(StrEnum):
+    """When a lot sequence starts again at 1."""
+
+    NEVER = "never"
+    DAILY = "daily"
+    MONTHLY = "monthly"
+    YEARLY = "yearly"
+
+
+class Product(Section):
+    """A finished or intermediate product made on the line."""
+
+    code: str = Field(min_length=1, max_length=20, description="Internal product code.")
+    name: str = Field(min_length=1, description="Name printed on the label.")
+    gtin: str = Field(description="GTIN of the output (AI 01 on the label).")
+    unit: str = Field(default="H87", pattern=r"^[A-Z0-9]{2,3}$", description="UN/CEFACT unit.")
+    shelf_life_days: int = Field(default=365, ge=1, description="Expiry = production date + this.")
+    bom: list[str] = Field(min_length=1, description="Material codes allowed in this product.")
+    label_template: str = Field(
+        default="lot_label.zpl.j2", description="Label template file in the labels directory."
+    )
+    lot_template: str = Field(
+        default="{yy}{julian}{line}{seq:4}",
+        description="Lot number template; tokens: {yyyy} {yy} {mm} {dd} {julian} {week} "
+        "{site} {line} {product} {seq:N} {check}.",
+    )
+    seq_reset: SeqReset = Field(default=SeqReset.DAILY, description="When {seq} restarts at 1.")
+
+    @field_validator("gtin")
+    @classmethod
+    def _gtin_valid(cls, value: str) -> str:
+        return _check_gtin(value)

@@ -1,0 +1,138 @@
+"""The root of the config file and the checks that span several sections."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from pydantic import Field
+
+from lotedge.config.base import Section
+from lotedge.config.devices import CameraConfig, ScannerConfig
+from lotedge.config.identity import Identity
+from lotedge.config.masterdata import Material, Product
+from lotedge.config.mqtt import MqttConfig
+from lotedge.config.printing import LabelConfig, PrinterConfig
+from lotedge.config.store import StoreConfig
+from lotedge.config.problems import Problem, suggest
+from lotedge.core.lots import LotFields, LotTemplate, LotTemplateError
+
+
+class StateConfig(Section):
+    """Where the agent keeps its durable state."""
+
+    dir: str = Field(default="state", description="State directory (relative to the config file).")
+
+
+class ScanConfig(Section):
+    """How scans are judged."""
+
+    debounce_seconds: float = Field(
+        default=3.0, ge=0, description="The same code again within this window is a double read."
+    )
+    command_prefix: str = Field(
+        default="#LE:", min_length=1, description="Barcodes starting with this are commands."
+    )
+
+
+class ControlConfig(Section):
+    """The local control channel the CLI uses to talk to the running daemon."""
+
+    socket: str = Field(
+        default="control.sock", description="Unix socket path (relative to the state directory)."
+    )
+
+
+class Config(Section):
+    """A whole lotedge config file."""
+
+    identity: Identity
+    state: StateConfig = Field(default_factory=StateConfig)
+    scan: ScanConfig = Field(default_factory=ScanConfig)
+    control: ControlConfig = Field(default_factory=ControlConfig)
+    master_data_file: str | None = Field(
+        default=None,
+        description="Optional TOML (materials and products) or CSV (materials) file of master data.",
+    )
+    materials: list[Material] = Field(default_factory=list, description="Materials.")
+    products: list[Product] = Field(default_factory=list, description="Products.")
+    scanners: list[ScannerConfig] = Field(default_factory=list, description="Barcode scanners.")
+    cameras: list[CameraConfig] = Field(default_factory=list, description="Barcode cameras.")
+    printer: PrinterConfig | None = Field(default=None, description="The line's label printer.")
+    labels: LabelConfig = Field(default_factory=LabelConfig)
+    mqtt: MqttConfig | None = Field(default=None, description="Broker for publishing events.")
+    store: StoreConfig = Field(default_factory=StoreConfig)
+
+    #: Directory the config file was read from; relative paths resolve against it.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    def resolve(self, relative: str) -> Path:
+        """A config path made absolute against the config file's directory."""
+        path = Path(relative).expanduser()
+        return path if path.is_absolute() else (self.base_dir / path).resolve()
+
+    @property
+    def state_dir(self) -> Path:
+        return self.resolve(self.state.dir)
+
+    def product(self, code: str) -> Product | None:
+        return next((p for p in self.products if p.code == code), None)
+
+    def material(self, code: str) -> Material | None:
+        return next((m for m in self.materials if m.code == code), None)
+
+
+def cross_checks(config: Config) -> list[Problem]:
+    """Checks that span sections; each problem names the key it is about."""
+    return [*check_unique_codes(config), *check_boms(config), *check_lot_templates(config)]
+
+
+def check_unique_codes(config: Config) -> list[Problem]:
+    """Material codes, product codes, GTINs and device names each identify exactly one thing."""
+    problems = []
+    for key, kind, codes in (
+        ("materials", "material code", [m.code for m in config.materials]),
+        ("products", "product code", [p.code for p in config.products]),
+        ("materials", "material GTIN", [g for m in config.materials for g in m.gtins]),
+        ("scanners", "scanner name", [s.name for s in config.scanners]),
+        ("cameras", "camera name", [c.name for c in config.cameras]),
+    ):
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            problems.append(
+                Problem(key, f"{kind} used more than once: {', '.join(dupes)}", "make each unique")
+            )
+    return problems
+
+
+def check_boms(config: Config) -> list[Problem]:
+    """Every BOM entry names a configured material."""
+    known = {m.code for m in config.materials}
+    return [
+        Problem(
+            f"products[{i}].bom[{j}]",
+            f"product {p.code} lists material {code!r}, which is not in [[materials]]",
+            suggest(code, known, "add it to [[materials]] or fix the code"),
+        )
+        for i, p in enumerate(config.products)
+        for j, code in enumerate(p.bom)
+        if code not in known
+    ]
+
+
+def check_lot_templates(config: Config) -> list[Problem]:
+    """Each product's lot template parses, fits GS1 AI (10) and cannot repeat within a period."""
+    problems = []
+    for i, product in enumerate(config.products):
+        key = f"products[{i}].lot_template"
+        try:
+            template = LotTemplate.parse(product.lot_template)
+        except LotTemplateError as exc:
+            problems.append(Problem(key, str(exc), "see docs/configuration.md#lot-numbers"))
+            continue
+        fields = LotFields(date.today(), config.identity.site, config.identity.line, product.code)
+        problems.extend(
+            Problem(key, message, "lots go into a GS1 barcode (AI 10)")
+            for message in template.problems(fields, product.seq_reset)
+        )
+    return problems
