@@ -1,0 +1,79 @@
+"""Requests adapters send to the engine, and the replies they get. All JSON-friendly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from lotedge.core.scan import RawScan
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    """A scan from any source; the reply carries the decision."""
+
+    raw: RawScan
+    #: When True, the scan is judged but nothing is recorded (`lotedge parse`).
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class StartBatch:
+    product: str
+    planned_qty: Decimal | None = None
+    operator: str = ""
+
+
+@dataclass(frozen=True)
+class EndBatch:
+    produced_qty: Decimal
+
+
+@dataclass(frozen=True)
+class CancelBatch:
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Status:
+    pass
+
+
+@dataclass(frozen=True)
+class HoldAdd:
+    material: str
+    lot: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class HoldRemove:
+    material: str
+    lot: str
+
+
+@dataclass(frozen=True)
+class Reprint:
+    lot: str
+    copies: int = 1
+
+
+Request = ScanRequest | StartBatch | EndBatch | CancelBatch | Status | HoldAdd | HoldRemove | Reprint
+
+
+@dataclass(frozen=True)
+class Reply:
+    """zigbee2mqtt-style answer: status ok|error, data, and an error message with a code."""
+
+    ok: bool
+    data: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+    code: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"status": "ok" if self.ok else "error", "data": self.data}
+        if not self.ok:
+            out["error"] = self.error
+            out["code"] = self.code
+        return out

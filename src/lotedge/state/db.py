@@ -1,0 +1,66 @@
+"""The agent's SQLite state database: WAL, synchronous=FULL, migrations on open."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from lotedge.state.schema import MIGRATIONS
+
+STATE_FILE = "state.db"
+
+
+class StateDBError(RuntimeError):
+    """The state database cannot be used (newer schema, corrupt file, ...)."""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open a connection with the durability settings every user of the state file must share."""
+    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT; rolls back on any exception. Committed means on disk."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def open_state(state_dir: Path) -> sqlite3.Connection:
+    """Create the state directory if needed, open the database and bring its schema up to date."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    conn = connect(state_dir / STATE_FILE)
+    migrate(conn)
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply missing migrations, each in its own transaction; returns the schema version."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    latest = MIGRATIONS[-1][0]
+    if current > latest:
+        raise StateDBError(
+            f"state database has schema version {current}, newer than this lotedge ({latest}); "
+            "upgrade lotedge or point it at another state directory"
+        )
+    for version, _name, sql in MIGRATIONS:
+        if version <= current:
+            continue
+        with transaction(conn):
+            for statement in sql.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version:d}")
+    return latest

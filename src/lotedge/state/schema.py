@@ -1,0 +1,75 @@
+"""Versioned schema of the agent's state database. Each migration runs once, in order."""
+
+from __future__ import annotations
+
+from lotedge.state import outbox, print_jobs
+
+CORE = """
+CREATE TABLE batches (
+    id TEXT PRIMARY KEY,
+    product TEXT NOT NULL,
+    planned_qty TEXT,
+    operator TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL CHECK (status IN ('open', 'ended', 'cancelled')),
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    produced_qty TEXT,
+    lot TEXT UNIQUE
+);
+CREATE UNIQUE INDEX one_open_batch ON batches (status) WHERE status = 'open';
+CREATE TABLE scans (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    received_at TEXT NOT NULL,
+    source TEXT NOT NULL,
+    raw BLOB NOT NULL,
+    symbology TEXT,
+    dedupe_key TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    message TEXT NOT NULL,
+    batch_id TEXT REFERENCES batches (id)
+);
+CREATE INDEX scans_dedupe ON scans (dedupe_key, received_at) WHERE outcome = 'accepted';
+CREATE TABLE consumptions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    batch_id TEXT NOT NULL REFERENCES batches (id),
+    scan_id INTEGER NOT NULL REFERENCES scans (id),
+    material TEXT NOT NULL,
+    gtin TEXT,
+    lot TEXT NOT NULL,
+    expiry TEXT,
+    quantity TEXT,
+    uom TEXT,
+    consumed_at TEXT NOT NULL,
+    event_id TEXT NOT NULL UNIQUE
+);
+CREATE INDEX consumptions_batch ON consumptions (batch_id);
+CREATE TABLE lot_sequences (
+    scope TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+CREATE TABLE issued_lots (
+    lot TEXT PRIMARY KEY,
+    product TEXT NOT NULL,
+    batch_id TEXT NOT NULL,
+    issued_at TEXT NOT NULL
+);
+CREATE TABLE holds (
+    material TEXT NOT NULL,
+    lot TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    PRIMARY KEY (material, lot)
+);
+CREATE TABLE flags (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+#: (version, description, SQL). Append only; never edit a migration that has shipped.
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (1, "core state", CORE),
+    (2, "outbox", outbox.DDL),
+    (3, "print jobs", print_jobs.DDL),
+]
