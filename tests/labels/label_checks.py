@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+import time
+from collections.abc import Callable
 
 import zplkit
 import zxingcpp
@@ -69,3 +71,11 @@ def field_texts(zpl: bytes) -> list[str]:
 def formats_in(zpl: bytes) -> int:
     """How many label formats (^XA...^XZ) zplkit renders from the bytes."""
     return len(zplkit.render(zpl, zplkit.Options(dpi=203)).labels)
+
+
+def eventually(predicate: Callable[[], object], timeout: float = 10.0) -> None:
+    """Wait (bounded) until `predicate()` is truthy; fails the test on timeout."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"condition not met within {timeout} s"
+        time.sleep(0.01)
