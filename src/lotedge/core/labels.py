@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import quote
+
+from lotedge.config.identity import Identity
+from lotedge.config.masterdata import Product
 
 
 class LabelError(ValueError):
@@ -27,6 +30,32 @@ class LabelData:
     site: str
     line: str
     operator: str = ""
+
+    @classmethod
+    def for_lot(
+        cls,
+        product: Product,
+        identity: Identity,
+        *,
+        lot: str,
+        quantity: Decimal,
+        produced: date,
+        operator: str = "",
+    ) -> LabelData:
+        """The label of a finished lot: expiry is the production date plus the shelf life."""
+        return cls(
+            product_code=product.code,
+            product_name=product.name,
+            gtin=product.gtin,
+            lot=lot,
+            quantity=quantity,
+            unit=product.unit,
+            produced=produced,
+            expiry=produced + timedelta(days=product.shelf_life_days),
+            site=identity.site,
+            line=identity.line,
+            operator=operator,
+        )
 
 
 #: UN/CEFACT unit -> GS1 measure AI prefix (the last digit is the decimal point position).
