@@ -79,3 +79,16 @@ def eventually(predicate: Callable[[], object], timeout: float = 10.0) -> None:
     while not predicate():
         assert time.monotonic() < deadline, f"condition not met within {timeout} s"
         time.sleep(0.01)
+
+
+def escpos_images(data: bytes) -> list[Image.Image]:
+    """The raster images (``GS v 0``) in an ESC/POS byte stream, as a printer would print them."""
+    images = []
+    for match in re.finditer(rb"\x1dv0(.)(..)(..)", data, flags=re.S):
+        width_bytes = int.from_bytes(match.group(2), "little")
+        height = int.from_bytes(match.group(3), "little")
+        start = match.end()
+        bits = data[start : start + width_bytes * height]
+        image = Image.frombytes("1", (width_bytes * 8, height), bits)
+        images.append(image.point(lambda v: 255 - v).convert("L"))
+    return images

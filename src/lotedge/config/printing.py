@@ -53,6 +53,10 @@ class LabelConfig(Section):
         description="Base URL for a GS1 Digital Link QR code (e.g. https://id.example.com); "
         "no QR code when unset.",
     )
+    escpos_profile: str = Field(
+        default="TM-T20II",
+        description="python-escpos printer profile for ESC/POS labels (code pages, paper width).",
+    )
     module_dots: int = Field(
         default=2, ge=1, le=10, description="Narrow bar width of the GS1-128 barcode, in dots."
     )

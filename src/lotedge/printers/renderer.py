@@ -16,6 +16,7 @@ import jinja2
 from lotedge.config.printing import LabelConfig
 from lotedge.core import zpl
 from lotedge.core.labels import LabelData, LabelError, digital_link, gs1_elements, hri
+from lotedge.printers.escpos_label import ESCPOS_SUFFIX, render_escpos
 
 #: File name ending of ZPL label templates in the labels directory.
 TEMPLATE_SUFFIX = ".zpl.j2"
@@ -48,7 +49,11 @@ class LabelRenderer:
         return round(mm * self._labels.dpi / 25.4)
 
     def render(self, data: LabelData, template: str) -> bytes:
-        """The label as one ZPL format (UTF-8 bytes); raises LabelError for unusable data."""
+        """The label as one ZPL format (UTF-8 bytes), or ESC/POS for the built-in ``*.escpos``
+        layout (`lotedge.printers.escpos_label`); raises LabelError for unusable data."""
+        if template.endswith(ESCPOS_SUFFIX):
+            labels = self._labels
+            return render_escpos(data, labels.escpos_profile, labels.digital_link_base)
         try:
             tmpl = self._env.get_template(template)
         except jinja2.TemplateNotFound:

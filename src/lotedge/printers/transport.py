@@ -104,10 +104,10 @@ SCHEMES: dict[str, tuple[str, str]] = {
     "serial+spy": ("serialport", "serial+spy://<device>[?baud=<rate>]"),
     "cups": ("cups", "cups://<queue> (a raw CUPS queue)"),
     "dir": ("spool", "dir://<absolute directory>, e.g. dir:///var/spool/lotedge"),
-    "escpos+tcp": ("escpos", "escpos+tcp://<host>[:<port>]"),
-    "escpos+serial": ("escpos", "escpos+serial://<device>[?baud=<rate>]"),
+    "escpos+tcp": ("escpos_printer", "escpos+tcp://<host>[:<port>]"),
+    "escpos+serial": ("escpos_printer", "escpos+serial://<device>[?baud=<rate>]"),
     "escpos+usb": (
-        "escpos",
+        "escpos_printer",
         "escpos+usb://<vendor id hex>:<product id hex>, e.g. escpos+usb://04b8:0202",
     ),
 }
