@@ -130,10 +130,8 @@ class PrinterSimulator:
         host: str = "127.0.0.1",
         control_port: int | None = None,
         dpi: int = 203,
-        render: bool = True,
     ) -> None:
         self.host = host
-        self.render = render
         self.out_dir = out_dir
         self.dpi = dpi
         self._requested = (port, control_port)
@@ -289,9 +287,6 @@ class PrinterSimulator:
 
     def _render_loop(self) -> None:
         while (label := self._render_queue.get()) is not None:
-            if not self.render:
-                label.rendered.set()
-                continue
             try:
                 doc = zplkit.render(label.zpl, zplkit.Options(dpi=self.dpi))
                 label.png = doc.labels[0].png()

@@ -73,7 +73,7 @@ def bench_render(renderer: LabelRenderer, count: int) -> list[float]:
 def bench_print(renderer: LabelRenderer, count: int) -> tuple[list[float], list[float]]:
     """(enqueue -> last byte, of which the enqueue commit) per label."""
     with tempfile.TemporaryDirectory() as tmp:
-        sim = PrinterSimulator(port=0, render=False).start()
+        sim = PrinterSimulator(port=0).start()
         conn = open_state(Path(tmp))
         printer = PrinterConfig(name="line", url=f"tcp://127.0.0.1:{sim.port}")
         worker = PrintWorker(printer, Path(tmp) / STATE_FILE).start()
@@ -106,7 +106,7 @@ def bench_print(renderer: LabelRenderer, count: int) -> tuple[list[float], list[
 
 
 def bench_tcp_floor(renderer: LabelRenderer, count: int) -> list[float]:
-    sim = PrinterSimulator(port=0, render=False).start()
+    sim = PrinterSimulator(port=0).start()
     times = []
     try:
         for n in range(count):
@@ -144,7 +144,7 @@ def main() -> None:
         return
     for name, figures in results.items():
         print(
-            f"{name:22} n={figures['n']:<5} median {figures['median_ms']:8.3f} ms   "
+            f"{name:24} n={figures['n']:<5} median {figures['median_ms']:8.3f} ms   "
             f"p99 {figures['p99_ms']:8.3f} ms   max {figures['max_ms']:8.3f} ms"
         )
 
