@@ -17,6 +17,7 @@ From a shell: ``lotedge sim printer --port 9100 --out DIR --control-port 9180`` 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import queue
@@ -177,7 +178,8 @@ class PrinterSimulator:
             self._server.close()
         with self._lock:
             for client in self._clients:
-                client.shutdown(socket.SHUT_RDWR)
+                with contextlib.suppress(OSError):
+                    client.shutdown(socket.SHUT_RDWR)
         if self._http is not None:
             self._http.shutdown()
             self._http.server_close()

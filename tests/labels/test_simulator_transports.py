@@ -127,3 +127,12 @@ def test_bad_urls_show_the_expected_form(url, message):
 def test_missing_serial_device_is_a_printer_error(tmp_path):
     with pytest.raises(PrinterError, match="cannot open serial printer"):
         open_printer(f"serial://{tmp_path}/ttyNONE")
+
+
+def test_cups_without_lpr_is_a_printer_error(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with (
+        open_printer("cups://zebra_line") as printer,
+        pytest.raises(PrinterError, match="cannot submit to CUPS queue zebra_line"),
+    ):
+        printer.send(b"^XA^XZ")

@@ -13,7 +13,8 @@ except ImportError:  # optional: pip install 'lotedge[cups]'
 
 
 class CupsTransport(PrinterTransport):
-    """Submits each job with ``lpr -o raw`` to a CUPS queue. CUPS gives no printer status."""
+    """Submits each job with ``lpr -o raw`` to a CUPS queue. CUPS gives no printer status, and
+    the zebra package does not check lpr's exit status: only a missing ``lpr`` is an error."""
 
     def __init__(self, queue: str) -> None:
         if zebra is None:

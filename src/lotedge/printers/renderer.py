@@ -18,9 +18,6 @@ from lotedge.core import zpl
 from lotedge.core.labels import LabelData, LabelError, digital_link, gs1_elements, hri
 from lotedge.printers.escpos_label import ESCPOS_SUFFIX, render_escpos
 
-#: File name ending of ZPL label templates in the labels directory.
-TEMPLATE_SUFFIX = ".zpl.j2"
-
 
 class LabelRenderer:
     """Renders `LabelData` with a named template from the labels directory."""
@@ -35,7 +32,6 @@ class LabelRenderer:
             finalize=lambda value: zpl.escape(str(value)),
             undefined=jinja2.StrictUndefined,
             autoescape=False,
-            keep_trailing_newline=False,
         )
         self._env.globals["dots"] = self.dots
 

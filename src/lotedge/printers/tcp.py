@@ -15,6 +15,7 @@ class TcpTransport(PrinterTransport):
 
     def __init__(self, host: str, port: int = DEFAULT_PORT, timeout: float = 5.0) -> None:
         self.address = (host, port)
+        self._timeout = timeout
         try:
             self._sock = socket.create_connection(self.address, timeout=timeout)
         except OSError as exc:
@@ -35,6 +36,8 @@ class TcpTransport(PrinterTransport):
             return b""
         except OSError as exc:
             raise PrinterError(f"read from printer {self.address} failed: {exc}") from None
+        finally:
+            self._sock.settimeout(self._timeout)  # writes keep the full timeout
         if not chunk:
             raise PrinterError(f"printer {self.address} closed the connection")
         return chunk

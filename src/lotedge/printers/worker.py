@@ -106,8 +106,9 @@ class PrintWorker:
                 self._wake.clear()
                 try:
                     busy = self._step(conn)
-                except sqlite3.Error:
-                    log.exception("print worker %s: state database error", self.printer.name)
+                except Exception as exc:  # keep the worker alive; the job stays in the state
+                    log.exception("print worker %s failed; retrying", self.printer.name)
+                    self._set(last_error=f"worker error: {exc}")
                     busy = False
                 if not busy:
                     self._wake.wait(self._idle_seconds(conn))
