@@ -2,16 +2,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from lotedge.config.printing import LabelConfig
 from lotedge.core.labels import LabelData
 from lotedge.printers.renderer import LabelRenderer
-
-TEMPLATES = Path(__file__).resolve().parents[2] / "config" / "labels"
-TEMPLATE = "lot_label.zpl.j2"
+from tests.labels.label_checks import TEMPLATES
 
 
 @pytest.fixture

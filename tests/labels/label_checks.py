@@ -6,11 +6,15 @@ import io
 import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import zplkit
 import zxingcpp
 from PIL import Image
 
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATES = REPO / "config" / "labels"
+TEMPLATE = "lot_label.zpl.j2"
 _FIXED = {"01": 14, "11": 6, "17": 6}
 GS = "\x1d"
 

@@ -4,11 +4,9 @@ import json
 import subprocess
 import sys
 
-from conftest import TEMPLATES
-from label_checks import gs1_read
-
 from lotedge.cli import label_cmds
 from lotedge.printers.transport import open_printer
+from tests.labels.label_checks import TEMPLATES, gs1_read
 
 CONFIG = f"""
 [identity]

@@ -6,11 +6,11 @@ import threading
 
 import pytest
 import zxingcpp
-from label_checks import escpos_images, eventually, parse_element_string
 
 from lotedge.core.labels import LabelError, digital_link, gs1_elements
 from lotedge.printers.escpos_label import inert
 from lotedge.printers.transport import open_printer
+from tests.labels.label_checks import escpos_images, eventually, parse_element_string
 
 
 def decoded(escpos: bytes) -> list[tuple[str, str]]:

@@ -4,12 +4,19 @@ import dataclasses
 from decimal import Decimal
 
 import pytest
-from conftest import TEMPLATE, TEMPLATES
-from label_checks import decode, field_texts, formats_in, gs1_read, png_of
 
 from lotedge.config.printing import LabelConfig
 from lotedge.core.labels import LabelError, digital_link, gs1_elements
 from lotedge.printers.renderer import LabelRenderer
+from tests.labels.label_checks import (
+    TEMPLATE,
+    TEMPLATES,
+    decode,
+    field_texts,
+    formats_in,
+    gs1_read,
+    png_of,
+)
 
 
 def test_default_label_scans_back_to_the_data(renderer, sample):

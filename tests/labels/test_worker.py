@@ -5,8 +5,6 @@ import json
 import time
 
 import pytest
-from conftest import TEMPLATE
-from label_checks import eventually, field_texts, gs1_read
 from lotedge.simulators.printer import PrinterSimulator
 
 from lotedge.config.printing import PrinterConfig
@@ -14,6 +12,7 @@ from lotedge.core.labels import gs1_elements
 from lotedge.printers.worker import PrintWorker
 from lotedge.state import print_jobs
 from lotedge.state.db import STATE_FILE, open_state, transaction
+from tests.labels.label_checks import TEMPLATE, eventually, field_texts, gs1_read
 
 
 @pytest.fixture

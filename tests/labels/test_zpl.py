@@ -5,9 +5,9 @@ import doctest
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from label_checks import field_texts
 
 from lotedge.core import labels, zpl
+from tests.labels.label_checks import field_texts
 
 
 @pytest.mark.parametrize("module", [zpl, labels])
