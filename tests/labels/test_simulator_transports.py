@@ -135,3 +135,12 @@ def test_cups_without_lpr_is_a_printer_error(monkeypatch):
         pytest.raises(PrinterError, match="cannot submit to CUPS queue zebra_line"),
     ):
         printer.send(b"^XA^XZ")
+
+
+def test_serial_transport_through_pyserial_socket_url(sim):
+    with open_printer(f"serial+socket://127.0.0.1:{sim.port}", timeout=2) as printer:
+        sim.set_fault(ribbon_out=True)
+        assert printer.health(2).faults == ("ribbon_out",)
+        sim.clear_faults()
+        printer.send(b"^XA^FO10,10^A0N,30,30^FH^FDserial^FS^XZ")
+    assert sim.wait_for_jobs(1, timeout=5)
