@@ -54,6 +54,7 @@ def test_size_follows_config(sample, dpi):
     zpl = LabelRenderer(config, TEMPLATES).render(sample, TEMPLATE)
     dots = round(100 * dpi / 25.4), round(150 * dpi / 25.4)
     assert f"^PW{dots[0]}\n^LL{dots[1]}".encode() in zpl
+    assert f"^BY{2 if dpi == 203 else 3}^BC".encode() in zpl  # 0.25 mm modules at either dpi
     assert gs1_read(png_of(zpl, dpi))["]d2"] == gs1_elements(sample)
 
 

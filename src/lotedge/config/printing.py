@@ -57,6 +57,9 @@ class LabelConfig(Section):
         default="TM-T20II",
         description="python-escpos printer profile for ESC/POS labels (code pages, paper width).",
     )
-    module_dots: int = Field(
-        default=2, ge=1, le=10, description="Narrow bar width of the GS1-128 barcode, in dots."
+    barcode_module_mm: float = Field(
+        default=0.25,
+        ge=0.1,
+        le=1.0,
+        description="Narrow bar width of the GS1-128 barcodes in mm (rounded to whole dots).",
     )

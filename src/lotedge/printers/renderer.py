@@ -83,5 +83,5 @@ class LabelRenderer:
                 "height": self.dots(self._labels.height_mm),
             },
             "dpi": self._labels.dpi,
-            "module": self._labels.module_dots,
+            "module": max(1, self.dots(self._labels.barcode_module_mm)),
         }
