@@ -25,6 +25,7 @@ from pathlib import Path
 
 from lotedge.simulators.printer import PrinterSimulator
 
+from bench.common import percentile
 from lotedge.config.printing import LabelConfig, PrinterConfig
 from lotedge.core.labels import LabelData
 from lotedge.printers.renderer import LabelRenderer
@@ -52,12 +53,11 @@ def sample(n: int) -> LabelData:
 
 
 def summary(seconds: list[float]) -> dict[str, float]:
-    ms = sorted(s * 1000 for s in seconds)
     return {
-        "n": len(ms),
-        "median_ms": round(statistics.median(ms), 3),
-        "p99_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.99))], 3),
-        "max_ms": round(ms[-1], 3),
+        "n": len(seconds),
+        "median_ms": round(statistics.median(seconds) * 1000, 3),
+        "p99_ms": round(percentile(seconds, 99) * 1000, 3),
+        "max_ms": round(max(seconds) * 1000, 3),
     }
 
 
