@@ -5,14 +5,17 @@ import doctest
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from lotedge.simulators import printer
 
 from lotedge.core import labels, zpl
+from lotedge.printers import escpos_label, status, worker
 from tests.labels.label_checks import field_texts
 
 
-@pytest.mark.parametrize("module", [zpl, labels])
+@pytest.mark.parametrize("module", [zpl, labels, status, worker, escpos_label, printer])
 def test_doctests(module):
-    assert doctest.testmod(module).failed == 0
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0
 
 
 @given(st.text())

@@ -33,6 +33,15 @@ log = logging.getLogger(__name__)
 UNREACHABLE = "unreachable"
 
 
+def backoff(attempts: int, initial: float, maximum: float) -> float:
+    """Seconds to wait after `attempts` failed attempts: doubling from `initial`, capped.
+
+    >>> [backoff(n, 2, 60) for n in range(7)]
+    [2, 4, 8, 16, 32, 60, 60]
+    """
+    return min(initial * 2 ** min(attempts, 32), maximum)
+
+
 class PrintWorker:
     """A thread that prints the queued jobs of one printer. ``start()``, ``wake()``, ``stop()``."""
 
@@ -62,6 +71,7 @@ class PrintWorker:
             "checked_at": None,
             "last_error": "",
             "printed": 0,
+            "last_printed_lot": None,
             "queued": 0,
             "uncertain": 0,
         }
@@ -189,8 +199,8 @@ class PrintWorker:
             self._set(printed=self.state["printed"] + 1, last_printed_lot=job.lot)
 
     def _retry(self, conn: sqlite3.Connection, job: print_jobs.Job, error: str) -> None:
-        delay = min(
-            self.printer.retry_initial_seconds * 2**job.attempts, self.printer.retry_max_seconds
+        delay = backoff(
+            job.attempts, self.printer.retry_initial_seconds, self.printer.retry_max_seconds
         )
         with transaction(conn):
             print_jobs.retry_later(conn, job.id, error, self._clock() + delay)
