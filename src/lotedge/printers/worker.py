@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 UNREACHABLE = "unreachable"
 
 
+def _data_version(conn: sqlite3.Connection) -> int:
+    """Changes whenever another connection commits to the database."""
+    return conn.execute("PRAGMA data_version").fetchone()[0]
+
+
 def backoff(attempts: int, initial: float, maximum: float) -> float:
     """Seconds to wait after `attempts` failed attempts: doubling from `initial`, capped.
 
@@ -51,11 +56,13 @@ class PrintWorker:
         state_path: Path,
         *,
         poll_seconds: float = 0.5,
+        watch_seconds: float = 0.005,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.printer = printer
         self._state_path = state_path
         self._poll = poll_seconds
+        self._watch = watch_seconds
         self._clock = clock
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -92,7 +99,7 @@ class PrintWorker:
             self._thread.join(timeout)
 
     def wake(self) -> None:
-        """Look for due jobs now (call after committing a new job) instead of at the next poll."""
+        """Look for due jobs now. Optional: a commit by another connection wakes it too."""
         self._wake.set()
 
     @property
@@ -114,6 +121,7 @@ class PrintWorker:
                     self._uncertain_alert(conn, record["lot"], record["id"], record["last_error"])
             while not self._stop.is_set():
                 self._wake.clear()
+                version = _data_version(conn)  # before looking, so no commit goes unnoticed
                 try:
                     busy = self._step(conn)
                 except Exception as exc:  # keep the worker alive; the job stays in the state
@@ -121,7 +129,7 @@ class PrintWorker:
                     self._set(last_error=f"worker error: {exc}")
                     busy = False
                 if not busy:
-                    self._wake.wait(self._idle_seconds(conn))
+                    self._idle(conn, self._idle_seconds(conn), version)
         finally:
             conn.close()
 
@@ -146,6 +154,15 @@ class PrintWorker:
         if due is not None:
             candidates.append(due - now)
         return max(0.0, min(candidates))
+
+    def _idle(self, conn: sqlite3.Connection, seconds: float, version: int) -> None:
+        """Wait up to `seconds`; return early on `wake()` or when another connection has
+        committed since `version` was read (checked every `watch_seconds`), so a job the engine
+        queues is seen within milliseconds without the engine knowing about this worker."""
+        deadline = time.monotonic() + seconds
+        while not self._wake.wait(max(0.0, min(self._watch, deadline - time.monotonic()))):
+            if time.monotonic() >= deadline or _data_version(conn) != version:
+                return
 
     def _open(self, conn: sqlite3.Connection) -> PrinterTransport | None:
         try:
