@@ -181,3 +181,14 @@ def test_job_interrupted_while_sending_is_never_resent(conn, sim, worker_factory
     assert alert["type"] == "print_uncertain" and alert["lot"] == "L9"
     assert "lotedge label reprint L9" in alert["message"]
     assert sim.jobs == []
+
+
+def test_worker_notices_a_committed_job_without_being_woken(conn, sim, tmp_path):
+    slow = printer_for(sim.port).model_copy(update={"status_interval_seconds": 60})
+    worker = PrintWorker(slow, tmp_path / STATE_FILE, poll_seconds=60).start()
+    try:
+        eventually(lambda: worker.state["ready"] is True)  # first health check done, now idle
+        enqueue(conn, b"^XA^FO10,10^A0N,30,30^FH^FDx^FS^XZ")
+        assert sim.wait_for_jobs(1, timeout=10)  # long before the 60 s poll
+    finally:
+        worker.stop()
