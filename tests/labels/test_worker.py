@@ -192,3 +192,15 @@ def test_worker_notices_a_committed_job_without_being_woken(conn, sim, tmp_path)
         assert sim.wait_for_jobs(1, timeout=10)  # long before the 60 s poll
     finally:
         worker.stop()
+
+
+def test_worker_spools_to_a_directory_printer(conn, tmp_path):
+    spool = PrinterConfig(name="line", url=f"dir://{tmp_path}/spool")
+    worker = PrintWorker(spool, tmp_path / STATE_FILE, poll_seconds=0.05).start()
+    try:
+        job_id = enqueue(conn, b"^XA^XZ", copies=2)
+        eventually(lambda: job(conn, job_id)["status"] == "printed")
+    finally:
+        worker.stop()
+    assert [p.read_bytes() for p in (tmp_path / "spool").glob("*.zpl")] == [b"^XA^XZ^XA^XZ"]
+    assert worker.state["ready"] is True and alerts(conn) == []
