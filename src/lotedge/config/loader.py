@@ -1,4 +1,4 @@
-"""Reading a config file: TOML, optional master-data file, validation with every problem reported."""
+"""Reading a config file: TOML, master-data file, validation reporting every problem."""
 
 from __future__ import annotations
 
