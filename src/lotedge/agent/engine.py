@@ -39,6 +39,7 @@ from lotedge.core.decisions import Decision, Outcome, Reason, ScanContext, decid
 from lotedge.core.labels import LabelData
 from lotedge.core.lots import LotFields, LotSequenceExhausted
 from lotedge.core.scan import Command, ParsedScan, RawScan, ScanKind, parse_scan
+from lotedge.ops import metrics
 from lotedge.state import lots, outbox, print_jobs, repo
 from lotedge.state.db import transaction
 
@@ -163,11 +164,13 @@ class Engine:
                     repo.record_scan(
                         self._conn, raw, decision, parsed.dedupe_key, open_batch and open_batch.id
                     )
+                metrics.SCANS.labels(decision.outcome.value, decision.reason.value).inc()
             return describe_decision(decision)
         decision = decide_material(parsed, self._context(parsed, raw.received_at))
         if dry_run:
             return describe_decision(decision)
         self._record(raw, decision)
+        metrics.SCANS.labels(decision.outcome.value, decision.reason.value).inc()
         if decision.outcome is Outcome.ACCEPTED:
             self._repeat_armed = False
         return describe_decision(decision)
@@ -312,6 +315,7 @@ class Engine:
                 return _refusal(result)
             repo.save_batch(self._conn, result)
             self._batch_message("batch_started", result, now, planned=result.planned_qty)
+        metrics.BATCHES.labels("started").inc()
         return Reply(
             True, _batch_reply(result, Reason.BATCH_STARTED, f"Batch {result.product} started.")
         )
@@ -354,6 +358,8 @@ class Engine:
             )
             self._enqueue("events", event, event_id, now)
             job = self._queue_label(label, ended, reprint=False, copies=1, now=now)
+        metrics.BATCHES.labels("ended").inc()
+        metrics.LOTS.labels(product.code).inc()
         data = _batch_reply(ended, Reason.BATCH_ENDED, f"Batch ended: lot {lot}.")
         data["print_job"] = job
         return Reply(True, data)
@@ -366,6 +372,7 @@ class Engine:
                 return _refusal(result)
             repo.save_batch(self._conn, result)
             self._batch_message("batch_cancelled", result, now, reason=reason)
+        metrics.BATCHES.labels("cancelled").inc()
         return Reply(True, _batch_reply(result, Reason.BATCH_CANCELLED, "Batch cancelled."))
 
     def _batch_message(self, kind: str, batch: Batch, now: datetime, **details: object) -> None:
