@@ -1,0 +1,110 @@
+"""A scan source over any byte stream: open, read, frame, submit; reopen with backoff on loss.
+
+Serial ports, TCP connections, stdin and HID keyboards differ only in how they open and read
+(an `Endpoint` giving a `ByteStream`); the loop, framing and reconnect policy live here once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Protocol
+
+from lotedge.core.scan import RawScan
+from lotedge.scanners.base import ScanSink
+from lotedge.scanners.framing import Framer, Framing
+from lotedge.scanners.reconnect import Backoff, LinkStatus
+
+log = logging.getLogger(__name__)
+
+
+class ByteStream(Protocol):
+    """An open device. `read` waits briefly and returns b"" when nothing arrived."""
+
+    def read(self) -> bytes:
+        """Bytes received; b"" after a short timeout. Raises OSError when the device is gone."""
+        ...
+
+    def close(self) -> None:
+        """Release the device."""
+        ...
+
+
+class Endpoint(Protocol):
+    """Where a stream comes from (a port path, a TCP address, ...)."""
+
+    description: str
+
+    def connect(self, stop: threading.Event) -> ByteStream | None:
+        """Open the device; None if `stop` was set while waiting. Raises OSError on failure."""
+        ...
+
+    def close(self) -> None:
+        """Release anything kept between connections (e.g. a listening socket)."""
+        ...
+
+
+class StreamSource:
+    """A `ScanSource` reading scans from an endpoint, surviving its loss."""
+
+    def __init__(
+        self, name: str, endpoint: Endpoint, framing: Framing, backoff: Backoff | None = None
+    ) -> None:
+        self.name = name
+        self.endpoint = endpoint
+        self.framing = framing
+        self.backoff = backoff or Backoff()
+        self.status = LinkStatus()
+
+    def run(self, sink: ScanSink, stop: threading.Event) -> None:
+        """Deliver scans to `sink` until `stop` is set."""
+        try:
+            while not stop.is_set():
+                try:
+                    stream = self.endpoint.connect(stop)
+                except OSError as exc:
+                    self._failed("cannot open", exc, stop)
+                    continue
+                if stream is None:
+                    break
+                try:
+                    self._pump(stream, sink, stop)
+                except OSError as exc:
+                    self.status.update(connected=False, losses=self.status.losses + 1)
+                    self._failed("lost", exc, stop)
+                finally:
+                    stream.close()
+        finally:
+            self.endpoint.close()
+            self.status.update(connected=False)
+
+    def _pump(self, stream: ByteStream, sink: ScanSink, stop: threading.Event) -> None:
+        log.info("scanner %s: connected to %s", self.name, self.endpoint.description)
+        self.backoff.reset()
+        self.status.update(connected=True, connects=self.status.connects + 1, last_error=None)
+        framer = Framer(self.framing)
+        try:
+            while not stop.is_set():
+                for data in framer.feed(stream.read()):
+                    self.status.update(scans=self.status.scans + 1)
+                    submit(sink, RawScan(data, source=self.name), self.name)
+        finally:
+            if framer.pending:
+                log.warning("scanner %s: dropping partial scan %r", self.name, framer.pending)
+
+    def _failed(self, what: str, exc: OSError, stop: threading.Event) -> None:
+        delay = self.backoff.next()
+        log.warning(
+            "scanner %s: %s %s: %s; retrying in %.1fs",
+            self.name, what, self.endpoint.description, exc, delay,
+        )  # fmt: skip
+        self.status.update(last_error=f"{what}: {exc}")
+        stop.wait(delay)
+
+
+def submit(sink: ScanSink, scan: RawScan, name: str) -> None:
+    """Hand a scan to the sink; a failing sink is logged and must not stop the reader."""
+    try:
+        sink(scan)
+    except Exception:
+        log.exception("scanner %s: the sink failed on %r", name, scan.data)
