@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
 
 
 class Backoff:
@@ -53,3 +56,20 @@ class LinkStatus:
         """Block until `predicate(self)` is true or `timeout` passes; returns the predicate."""
         with self.changed:
             return self.changed.wait_for(lambda: predicate(self), timeout)
+
+
+def connected(status: LinkStatus, backoff: Backoff, who: str, where: str) -> None:
+    """Log and record that a device is open; the next failure starts from a short delay again."""
+    log.info("%s: connected to %s", who, where)
+    backoff.reset()
+    status.update(connected=True, connects=status.connects + 1, last_error=None)
+
+
+def retry_later(
+    status: LinkStatus, backoff: Backoff, who: str, problem: str, stop: threading.Event
+) -> None:
+    """Log and record a failure to open or a loss, then wait (until `stop`) before retrying."""
+    delay = backoff.next()
+    log.warning("%s: %s; retrying in %.1fs", who, problem, delay)
+    status.update(connected=False, last_error=problem)
+    stop.wait(delay)

@@ -13,7 +13,7 @@ from typing import Protocol
 from lotedge.core.scan import RawScan
 from lotedge.scanners.base import ScanSink
 from lotedge.scanners.framing import Framer, Framing
-from lotedge.scanners.reconnect import Backoff, LinkStatus
+from lotedge.scanners.reconnect import Backoff, LinkStatus, connected, retry_later
 
 log = logging.getLogger(__name__)
 
@@ -60,18 +60,21 @@ class StreamSource:
         """Deliver scans to `sink` until `stop` is set."""
         try:
             while not stop.is_set():
+                where = self.endpoint.description
                 try:
                     stream = self.endpoint.connect(stop)
                 except OSError as exc:
-                    self._failed("cannot open", exc, stop)
+                    retry_later(
+                        self.status, self.backoff, self.who, f"cannot open {where}: {exc}", stop
+                    )
                     continue
                 if stream is None:
                     break
                 try:
                     self._pump(stream, sink, stop)
                 except OSError as exc:
-                    self.status.update(connected=False, losses=self.status.losses + 1)
-                    self._failed("lost", exc, stop)
+                    self.status.update(losses=self.status.losses + 1)
+                    retry_later(self.status, self.backoff, self.who, f"lost {where}: {exc}", stop)
                 finally:
                     stream.close()
         finally:
@@ -79,9 +82,7 @@ class StreamSource:
             self.status.update(connected=False)
 
     def _pump(self, stream: ByteStream, sink: ScanSink, stop: threading.Event) -> None:
-        log.info("scanner %s: connected to %s", self.name, self.endpoint.description)
-        self.backoff.reset()
-        self.status.update(connected=True, connects=self.status.connects + 1, last_error=None)
+        connected(self.status, self.backoff, self.who, self.endpoint.description)
         framer = Framer(self.framing)
         try:
             while not stop.is_set():
@@ -92,14 +93,10 @@ class StreamSource:
             if framer.pending:
                 log.warning("scanner %s: dropping partial scan %r", self.name, framer.pending)
 
-    def _failed(self, what: str, exc: OSError, stop: threading.Event) -> None:
-        delay = self.backoff.next()
-        log.warning(
-            "scanner %s: %s %s: %s; retrying in %.1fs",
-            self.name, what, self.endpoint.description, exc, delay,
-        )  # fmt: skip
-        self.status.update(last_error=f"{what}: {exc}")
-        stop.wait(delay)
+    @property
+    def who(self) -> str:
+        """How logs name this source."""
+        return f"scanner {self.name}"
 
 
 def submit(sink: ScanSink, scan: RawScan, name: str) -> None:
