@@ -65,6 +65,22 @@ class Degradation:
     """Fraction (0..1) of the code's width hidden by a thumb or glove from one side."""
 
 
+#: Degradation presets for the simulator command line.
+PRESETS = {
+    "clean": Degradation(),
+    "realistic": Degradation(rotation=7, perspective=0.04, blur=0.7, noise=3, glare=0.15),
+    "harsh": Degradation(
+        module_px=3, rotation=20, perspective=0.08, blur=1.2, noise=8, glare=0.35, occlusion=0.08
+    ),
+}
+#: The example bakery line's material labels (see simulators/scripts/bakery_line.scan).
+EXAMPLE_CODES = [
+    Code("(01)09501101530003(10)FL2611A(17)270131(3103)025000", "DataMatrix", gs1=True),
+    Code("(01)09501101530010(10)SU-44871(15)270630", "Code128", gs1=True),
+    Code("YST-L4711-20270131", "Code128"),
+]
+
+
 def _background(size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     width, height = size
     coarse = rng.integers(90, 170, size=(9, 16), dtype=np.uint8)
