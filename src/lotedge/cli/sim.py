@@ -10,7 +10,7 @@ import argparse
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -101,8 +101,8 @@ def register(sim_commands: argparse._SubParsersAction) -> None:
     add_camera_parser(sim_commands)
 
 
-def _typed_lines() -> list[scanscript.Send]:
-    return [scanscript.Send(scanscript.unescape(line.rstrip("\r\n")), 0.0, 0) for line in sys.stdin]
+def _typed_lines() -> Iterator[scanscript.Send]:
+    return (scanscript.Send(scanscript.unescape(line.rstrip("\r\n")), 0.0, 0) for line in sys.stdin)
 
 
 def _echoing(write: Callable[[bytes], object]) -> Callable[[bytes], object]:
