@@ -193,7 +193,6 @@ class MjpegServer:
         self.fps = fps
         self.loop = loop
         self.stopping = threading.Event()
-        self.clients = 0
         self._http = ThreadingHTTPServer((host, port), _handler_for(self))
         self._http.daemon_threads = True
         self._thread = threading.Thread(target=self._http.serve_forever, name="mjpeg", daemon=True)
@@ -230,7 +229,6 @@ def _handler_for(server: MjpegServer) -> type[BaseHTTPRequestHandler]:
             if self.path.split("?")[0] != "/stream.mjpg":
                 self.send_error(404, "the stream is at /stream.mjpg")
                 return
-            server.clients += 1
             self.send_response(200)
             self.send_header("Content-Type", f"multipart/x-mixed-replace; boundary={BOUNDARY}")
             self.send_header("Cache-Control", "no-cache")

@@ -100,3 +100,23 @@ def test_dedupe_window_slides_while_the_code_stays_in_view():
     sightings = [dedupe.is_new(b"A", t / 10) for t in range(0, 50)]
     assert sightings.count(True) == 1
     assert dedupe.is_new(b"A", 6.1) and dedupe.is_new(b"B", 6.1)
+
+
+def test_camera_stream_lost_and_back_is_reopened(collector):
+    codes = [Code("YST-L1-20270131", "Code128"), Code("YST-L2-20270131", "Code128")]
+    first = [encode_jpeg(f) for f in scene(codes[:1], fps=FPS, visible_seconds=0.4)]
+    server = MjpegServer(first, fps=FPS).start()
+    host, port = server.url.split("/")[2].split(":")
+    source = open_source("cam3", f"{server.url}?formats=Code128")
+    source.backoff.initial = source.backoff.maximum = 0.05
+    with running(source, collector):
+        assert collector.wait_for(1) == [b"YST-L1-20270131"]
+        server.close()
+        assert source.status.wait_for(lambda s: s.losses >= 1, 10)
+        second = [encode_jpeg(f) for f in scene(codes[1:], fps=FPS, visible_seconds=0.4)]
+        server = MjpegServer(second, fps=FPS, host=host, port=int(port)).start()
+        try:
+            assert collector.wait_for(2) == [b"YST-L1-20270131", b"YST-L2-20270131"]
+        finally:
+            server.close()
+    assert source.status.connects >= 2

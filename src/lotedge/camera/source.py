@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -26,16 +27,21 @@ FORM = (
 )
 
 _STREAM_SCHEMES = ("http", "https", "rtsp")
+log = logging.getLogger(__name__)
 
 
 class CameraSource:
     """Decodes barcodes from a camera; the same code held in view is one scan."""
 
-    def __init__(self, config: CameraConfig, target: int | str, decoder: Decoder) -> None:
+    def __init__(
+        self, config: CameraConfig, target: int | str, decoder: Decoder, pace: bool = False
+    ) -> None:
         self.name = config.name
         self.config = config
         self.target = target
         self.decoder = decoder
+        self.pace = pace
+        """Play at the source's own frame rate (video files), instead of as fast as it reads."""
         self.backoff = Backoff(initial=0.5, maximum=10.0)
         self.status = LinkStatus()
         self.stats = CameraStats()
@@ -44,14 +50,13 @@ class CameraSource:
     def run(self, sink: ScanSink, stop: threading.Event) -> None:
         """Deliver scans to `sink` until `stop` is set; reopen the camera when it goes away."""
         dedupe = Dedupe(self.config.dedupe_seconds)
-        is_file = isinstance(self.target, str) and "://" not in self.target
         while not stop.is_set():
             try:
                 capture = open_capture(self.target)
             except OSError as exc:
                 retry_later(self.status, self.backoff, self.who, str(exc), stop)
                 continue
-            grabber = FrameGrabber(capture, self.stats, self.name, pace=is_file).start()
+            grabber = FrameGrabber(capture, self.stats, self.name, self.pace).start()
             connected(self.status, self.backoff, self.who, str(self.target))
             try:
                 self._decode(grabber, dedupe, sink, stop)
@@ -76,7 +81,11 @@ class CameraSource:
                 continue
             started = time.perf_counter()
             gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
-            detections = self.decoder.decode(gray)
+            try:
+                detections = self.decoder.decode(gray)
+            except Exception:  # one bad frame must not stop the camera
+                log.exception("%s: decoding a frame failed", self.who)
+                detections = []
             spent = time.perf_counter() - started
             self.stats.decoded += 1
             self.stats.decode_seconds += spent
@@ -124,7 +133,7 @@ def open_camera_url(name: str, url: DeviceUrl, base: CameraConfig | None = None)
             decoder = make_decoder(config.backend, config.formats)
         except (ValidationError, ValueError) as exc:
             raise UrlError(str(exc)) from None
-    return CameraSource(config, target, decoder)
+    return CameraSource(config, target, decoder, pace=url.scheme == "file")
 
 
 def open_camera(config: CameraConfig) -> CameraSource:

@@ -35,12 +35,15 @@ class FdStream:
 
 
 class StdinEndpoint:
-    """Standard input. After end of input it reports an error and is retried with backoff."""
+    """Standard input (or another descriptor). End of input is a loss, retried with backoff."""
 
     description = "stdin"
 
+    def __init__(self, fd: int | None = None) -> None:
+        self.fd = fd
+
     def connect(self, stop: threading.Event) -> FdStream:
-        return FdStream(sys.stdin.fileno())
+        return FdStream(sys.stdin.fileno() if self.fd is None else self.fd)
 
     def close(self) -> None:
         """Nothing is kept between connections."""
