@@ -94,3 +94,16 @@ def test_tcp_listen_mode_accepts_the_reader_again_after_it_disconnects(collector
         got = collector.wait_for(2)
         reader.close()
     assert got == [b"]C10109501101530003", b"YST-L4711-20270131"]
+
+
+def test_a_failing_sink_does_not_stop_the_reader(pty_scanner, collector):
+    def flaky(scan):
+        collector(scan)
+        if scan.data == b"BOOM":
+            raise RuntimeError("engine hiccup")
+
+    source = open_source("line1", f"serial://{pty_scanner.device}")
+    with running(source, flaky):
+        assert source.status.wait_for(lambda s: s.connected, WAIT)
+        pty_scanner.write(b"BOOM\rNEXT\r")
+        assert collector.wait_for(2) == [b"BOOM", b"NEXT"]

@@ -93,7 +93,7 @@ class CameraSource:
             for found in detections:
                 if dedupe.is_new((found.data, found.symbology), now):
                     self.stats.scans += 1
-                    submit(sink, RawScan(found.data, self.name, found.symbology), self.name)
+                    submit(sink, RawScan(found.data, self.name, found.symbology))
             if min_period > spent:
                 stop.wait(min_period - spent)
 

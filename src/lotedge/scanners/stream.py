@@ -73,9 +73,10 @@ class StreamSource:
                 try:
                     self._pump(stream, sink, stop)
                 except OSError as exc:
+                    stream.close()  # before waiting: release the dead device now
                     self.status.update(losses=self.status.losses + 1)
                     retry_later(self.status, self.backoff, self.who, f"lost {where}: {exc}", stop)
-                finally:
+                else:
                     stream.close()
         finally:
             self.endpoint.close()
@@ -88,7 +89,7 @@ class StreamSource:
             while not stop.is_set():
                 for data in framer.feed(stream.read()):
                     self.status.update(scans=self.status.scans + 1)
-                    submit(sink, RawScan(data, source=self.name), self.name)
+                    submit(sink, RawScan(data, source=self.name))
         finally:
             if framer.pending:
                 log.warning("scanner %s: dropping partial scan %r", self.name, framer.pending)
@@ -99,9 +100,9 @@ class StreamSource:
         return f"scanner {self.name}"
 
 
-def submit(sink: ScanSink, scan: RawScan, name: str) -> None:
+def submit(sink: ScanSink, scan: RawScan) -> None:
     """Hand a scan to the sink; a failing sink is logged and must not stop the reader."""
     try:
         sink(scan)
     except Exception:
-        log.exception("scanner %s: the sink failed on %r", name, scan.data)
+        log.exception("%s: the sink failed on %r", scan.source, scan.data)
