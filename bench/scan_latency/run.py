@@ -17,25 +17,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from lotedge.simulators.example import COMMAND_PREFIX, MATERIALS
 from lotedge.simulators.scanner import PtyScanner
 
-from lotedge.config.masterdata import Material
 from lotedge.core.scan import RawScan, parse_scan
 from lotedge.scanners.base import open_source
 
-MATERIALS = [
-    Material(code="FLOUR", name="Wheat flour", gtins=["09501101530003"]),
-    Material(code="SUGAR", name="Sugar", gtins=["09501101530010"]),
-    Material(
-        code="YEAST",
-        name="Yeast",
-        vendor_pattern=r"YST-(?P<lot>[A-Z0-9]+)-(?P<expiry>\d{8})",
-        expiry_format="%Y%m%d",
-    ),
-]
 SCANS = [
     b"]d20109501101530003\x1d10FL2611A\x1d17270131\x1d3103025000",
-    b"0109501101530010\x1d10SU-44871\x1d1527063030",
+    b"0109501101530010\x1d10SU-44871\x1d152706303102002500",
     b"YST-L4711-20270131",
 ]
 
@@ -44,7 +34,7 @@ def parsing_sink(arrived: Callable[[], None]) -> Callable[[RawScan], object]:
     """A sink that parses the scan like the engine's first step, then reports arrival."""
 
     def sink(raw: RawScan) -> object:
-        parsed = parse_scan(raw, MATERIALS, "#LE:")
+        parsed = parse_scan(raw, MATERIALS, COMMAND_PREFIX)
         arrived()
         return parsed
 

@@ -1,5 +1,7 @@
 """The camera path end to end: rendered codes -> MJPEG over HTTP -> OpenCV -> zxing-cpp -> sink."""
 
+import time
+
 import numpy as np
 import pytest
 from lotedge.simulators.camera import (
@@ -13,7 +15,7 @@ from lotedge.simulators.camera import (
 
 from lotedge.camera.dedupe import Dedupe
 from lotedge.camera.detection import BackendUnavailable, make_decoder
-from lotedge.camera.source import open_camera
+from lotedge.camera.source import CameraSource, open_camera
 from lotedge.config.devices import CameraConfig
 from lotedge.scanners.base import open_source
 from lotedge.scanners.url import UrlError
@@ -120,3 +122,34 @@ def test_camera_stream_lost_and_back_is_reopened(collector):
         finally:
             server.close()
     assert source.status.connects >= 2
+
+
+class SlowDecoder:
+    """The real zxing decoder, made slower than the stream (as on a busy or small machine)."""
+
+    name = "slow-zxing"
+
+    def __init__(self, seconds):
+        self.inner = make_decoder("zxing", ["Code128"])
+        self.seconds = seconds
+
+    def decode(self, gray):
+        time.sleep(self.seconds)
+        return self.inner.decode(gray)
+
+
+def test_slow_decoding_drops_stale_frames_and_still_reads_each_code_once(collector):
+    frames = scene(CODES[2:], fps=FPS, visible_seconds=1.0)
+    server = MjpegServer([encode_jpeg(f) for f in frames], fps=FPS).start()
+    config = CameraConfig(name="slow", url=server.url, formats=["Code128"])
+    source = CameraSource(config, server.url, SlowDecoder(0.1))
+    try:
+        with running(source, collector):
+            assert collector.wait_for(1) == [b"YST-L4711-20270131"]
+            assert wait_until(lambda: source.stats.frames >= 40)
+    finally:
+        server.close()
+    stats = source.stats
+    assert stats.dropped > 0
+    assert stats.decoded + stats.dropped <= stats.frames <= stats.decoded + stats.dropped + 1
+    assert collector.data == [b"YST-L4711-20270131"]

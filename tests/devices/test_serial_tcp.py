@@ -4,9 +4,11 @@ import socket
 from pathlib import Path
 
 import pytest
+from lotedge.simulators.example import COMMAND_PREFIX, MATERIALS
 from lotedge.simulators.scanner import PtyScanner, TcpScannerClient, TcpScannerServer
 from lotedge.simulators.scanscript import load_script, parse_script, play
 
+from lotedge.core.scan import parse_scan
 from lotedge.scanners.base import open_source
 from lotedge.scanners.reconnect import Backoff
 
@@ -37,6 +39,28 @@ def test_scan_script_over_pty_reaches_the_sink(pty_scanner, collector):
     assert got == [s.data for s in sends]
     assert {s.source for s in collector.scans} == {"line1"}
     assert all(s.symbology is None for s in collector.scans)
+
+
+def test_shipped_script_parses_as_the_example_line_expects(pty_scanner, collector):
+    sends = load_script(SCRIPTS / "bakery_line.scan")
+    source = open_source("line1", f"serial://{pty_scanner.device}?suffix=CR")
+    with running(source, collector):
+        assert source.status.wait_for(lambda s: s.connected, WAIT)
+        play(sends, pty_scanner.write, suffix=b"\r", sleep=lambda _: None)
+        collector.wait_for(len(sends))
+    parsed = [parse_scan(raw, MATERIALS, COMMAND_PREFIX) for raw in collector.scans]
+    assert [(p.kind.value, p.material_code, p.lot) for p in parsed] == [
+        ("command", None, None),
+        ("gs1", "FLOUR", "FL2611A"),
+        ("gs1", "SUGAR", "SU-44871"),
+        ("vendor", "YEAST", "L4711"),
+        ("gs1", "FLOUR", "FL2611A"),  # the double read: two identical scans
+        ("gs1", "FLOUR", "FL2611A"),
+        ("unreadable", None, None),  # @garbage
+        ("unreadable", None, None),  # @noise
+        ("command", None, None),
+    ]
+    assert parsed[1].symbology == "]d2" and parsed[3].symbology == "]C0"
 
 
 def test_pty_unplugged_and_replugged_mid_run_loses_no_scan_after_return(pty_scanner, collector):
