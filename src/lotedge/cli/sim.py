@@ -121,15 +121,14 @@ def run_scanner(args: argparse.Namespace) -> int:
     device: PtyScanner | TcpScannerServer | TcpScannerClient
     if args.mode == "pty":
         device = PtyScanner(args.link)
-        print(f"scanner device: {device.device}  (agent URL: serial://{device.device})", flush=True)
+        where = f"serial://{device.device}"
     elif args.mode == "tcp-server":
         device = TcpScannerServer(host, int(port))
-        print(f"scanner listening: agent URL tcp://{host}:{device.address[1]}", flush=True)
-        device.accept()
+        where = f"tcp://{host}:{device.address[1]}"
     else:
-        device = TcpScannerClient(host, int(port))
-        device.connect()
-        print(f"scanner connected to tcp-listen://{host}:{port}", flush=True)
+        device = TcpScannerClient(host, int(port))  # connects on the first scan
+        where = f"tcp-listen://{host}:{port}"
+    print(f"simulated scanner: point the agent at {where}", flush=True)
     try:
         time.sleep(args.wait)
         sends = scanscript.load_script(args.script) if args.script else _typed_lines()

@@ -68,8 +68,13 @@ def connected(status: LinkStatus, backoff: Backoff, who: str, where: str) -> Non
 def retry_later(
     status: LinkStatus, backoff: Backoff, who: str, problem: str, stop: threading.Event
 ) -> None:
-    """Log and record a failure to open or a loss, then wait (until `stop`) before retrying."""
+    """Log and record a failure to open or a loss, then wait (until `stop`) before retrying.
+
+    A failure repeating the previous one is logged at debug level, so an unplugged device
+    leaves one warning, not one per attempt.
+    """
     delay = backoff.next()
-    log.warning("%s: %s; retrying in %.1fs", who, problem, delay)
+    level = logging.DEBUG if problem == status.last_error else logging.WARNING
+    log.log(level, "%s: %s; retrying in %.1fs", who, problem, delay)
     status.update(connected=False, last_error=problem)
     stop.wait(delay)
