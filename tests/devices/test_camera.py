@@ -153,3 +153,4 @@ def test_slow_decoding_drops_stale_frames_and_still_reads_each_code_once(collect
     assert stats.dropped > 0
     assert stats.decoded + stats.dropped <= stats.frames <= stats.decoded + stats.dropped + 1
     assert collector.data == [b"YST-L4711-20270131"]
+    assert stats.decode_ms >= 100 and stats.fps > 0

@@ -80,3 +80,7 @@ def test_german_layout_swaps_y_and_z_and_has_altgr():
 def test_unknown_layout_is_reported():
     with pytest.raises(ValueError, match="unknown keyboard layout 'fr'; known: us, de"):
         decode_events([], "fr")
+
+
+def test_a_held_key_repeats():
+    assert decode_events([(EV_KEY, 30, KEY_DOWN), (EV_KEY, 30, 2), (EV_KEY, 30, KEY_UP)]) == "aa"

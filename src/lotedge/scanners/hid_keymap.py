@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 EV_SYN, EV_KEY = 0, 1
-KEY_UP, KEY_DOWN, KEY_REPEAT = 0, 1, 2
+KEY_UP, KEY_DOWN = 0, 1  # a held key repeats with value 2, typed again like a press
 KEY_ENTER, KEY_KPENTER = 28, 96
 KEY_LEFTSHIFT, KEY_RIGHTSHIFT, KEY_CAPSLOCK = 42, 54, 58
 KEY_LEFTCTRL, KEY_RIGHTCTRL, KEY_LEFTALT, KEY_RIGHTALT = 29, 97, 56, 100
