@@ -77,6 +77,7 @@ class ReplayDevice:
         os.write(self._write_fd, b"x")
         self.fd = self._read_fd
         self.grabbed = False
+        self.closed = False
 
     def read(self) -> Iterator[_Event]:
         """The next batch of events, as evdev delivers what has arrived."""
@@ -97,6 +98,7 @@ class ReplayDevice:
     def close(self) -> None:
         for fd in (self._read_fd, self._write_fd):
             os.close(fd)
+        self.closed = True
 
 
 def record(path: str, stop_after: int) -> Recording:

@@ -84,3 +84,19 @@ def test_unknown_layout_is_reported():
 
 def test_a_held_key_repeats():
     assert decode_events([(EV_KEY, 30, KEY_DOWN), (EV_KEY, 30, 2), (EV_KEY, 30, KEY_UP)]) == "aa"
+
+
+def test_a_device_grabbed_elsewhere_is_released_and_retried(collector, caplog):
+    class Busy(ReplayDevice):
+        def grab(self):
+            raise OSError(16, "Device or resource busy")
+
+    busy = Busy([])
+    source = hid_source([busy, ReplayDevice(encode_text("YST-L9-20270131\r"))])
+    with running(source, collector):
+        assert collector.wait_for(1) == [b"YST-L9-20270131"]
+    assert busy.closed
+    assert (
+        "cannot open /dev/input/by-id/usb-Test-event-kbd: [Errno 16] Device or resource busy"
+        in (caplog.text)
+    )

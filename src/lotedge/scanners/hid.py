@@ -86,7 +86,12 @@ class HidEndpoint:
         self.description = path
 
     def connect(self, stop: threading.Event) -> HidStream:
-        return HidStream(self.open_device(self.path), KeyDecoder(self.layout), self.grab)
+        device = self.open_device(self.path)
+        try:
+            return HidStream(device, KeyDecoder(self.layout), self.grab)
+        except OSError:  # e.g. EBUSY: another program holds the grab
+            device.close()
+            raise
 
     def close(self) -> None:
         """Nothing is kept between connections."""

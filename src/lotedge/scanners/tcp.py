@@ -60,7 +60,7 @@ class TcpListenEndpoint:
 
     def connect(self, stop: threading.Event) -> SocketStream | None:
         if self._server is None:
-            self._server = socket.create_server(self.address, reuse_port=False)
+            self._server = socket.create_server(self.address)
             self._server.settimeout(_READ_TIMEOUT)
         while not stop.is_set():
             try:
