@@ -186,9 +186,13 @@ class MjpegServer:
     """
 
     def __init__(
-        self, jpegs: Sequence[bytes], fps: float, host: str = "127.0.0.1", port: int = 0,
+        self,
+        jpegs: Sequence[bytes],
+        fps: float,
+        host: str = "127.0.0.1",
+        port: int = 0,
         loop: bool = False,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.jpegs = list(jpegs)
         self.fps = fps
         self.loop = loop

@@ -71,7 +71,7 @@ def add_scanner_parser(sim_commands: argparse._SubParsersAction) -> None:
         default=None,
         help="seconds to stay connected after the last scan (default: until Ctrl+C)",
     )
-    parser.set_defaults(func=run_scanner)  # fmt: skip
+    parser.set_defaults(func=run_scanner)
 
 
 def add_camera_parser(sim_commands: argparse._SubParsersAction) -> None:
@@ -92,7 +92,7 @@ def add_camera_parser(sim_commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--once", action="store_true", help="show the codes once, do not loop")
     parser.add_argument("--video", type=Path, help="write an MJPEG .avi instead of serving")
-    parser.set_defaults(func=run_camera)  # fmt: skip
+    parser.set_defaults(func=run_camera)
 
 
 def register(sim_commands: argparse._SubParsersAction) -> None:
@@ -154,7 +154,8 @@ def run_camera(args: argparse.Namespace) -> int:
         return 0
     jpegs = [camera.encode_jpeg(frame) for frame in frames]
     server = camera.MjpegServer(jpegs, args.fps, port=args.port, loop=not args.once).start()
-    print(f"camera stream: {server.url}  (agent URL: {server.url}?formats=...)", flush=True)
+    print(f"camera stream: {server.url}  (agent URL: {server.url}?formats=DataMatrix,Code128)")
+    sys.stdout.flush()
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
