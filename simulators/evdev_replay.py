@@ -21,8 +21,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from lotedge.simulators.scanscript import unescape
-
 from lotedge.scanners.hid_keymap import (
     EV_KEY,
     KEY_ENTER,
@@ -32,6 +30,7 @@ from lotedge.scanners.hid_keymap import (
     decode_events,
     encode_text,
 )
+from lotedge.simulators.scanscript import unescape
 
 
 @dataclass(frozen=True)

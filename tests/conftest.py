@@ -14,7 +14,9 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = REPO / "config" / "lotedge.example.toml"
 
 
-def write_config(directory: Path, *, extra: str = "", replace: dict[str, str] | None = None) -> Path:
+def write_config(
+    directory: Path, *, extra: str = "", replace: dict[str, str] | None = None
+) -> Path:
     """A copy of the example config in `directory` with its own state dir and label templates."""
     text = EXAMPLE_CONFIG.read_text()
     text = text.replace('dir = "../state"', 'dir = "state"')

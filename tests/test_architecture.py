@@ -10,10 +10,31 @@ from tests.conftest import REPO
 
 #: Modules the pure core must never import: devices, network, databases, threads, processes.
 FORBIDDEN = {
-    "sqlite3", "psycopg", "socket", "socketserver", "serial", "evdev", "cv2", "paho", "zplkit",
-    "escpos", "threading", "subprocess", "asyncio", "http", "urllib.request", "amqtt", "os",
-    "lotedge.state", "lotedge.agent", "lotedge.printers", "lotedge.publish", "lotedge.store",
-    "lotedge.scanners", "lotedge.camera", "lotedge.ops",
+    "sqlite3",
+    "psycopg",
+    "socket",
+    "socketserver",
+    "serial",
+    "evdev",
+    "cv2",
+    "paho",
+    "zplkit",
+    "escpos",
+    "threading",
+    "subprocess",
+    "asyncio",
+    "http",
+    "urllib.request",
+    "amqtt",
+    "os",
+    "lotedge.state",
+    "lotedge.agent",
+    "lotedge.printers",
+    "lotedge.publish",
+    "lotedge.store",
+    "lotedge.scanners",
+    "lotedge.camera",
+    "lotedge.ops",
 }
 
 
@@ -39,7 +60,9 @@ def test_core_is_pure():
 
 
 def test_every_package_is_listed_in_pyproject():
-    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    listed = set(
+        tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
     found = {
         ".".join(p.parent.relative_to(REPO / "src").parts)
         for p in (REPO / "src").rglob("__init__.py")

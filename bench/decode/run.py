@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
-from lotedge.simulators.camera import Code, Degradation, render_frame
 
 from lotedge.camera.detection import BackendUnavailable, make_decoder
+from lotedge.simulators.camera import Code, Degradation, render_frame
 
 CODES = {
     "EAN13": Code("9501101530010", "EAN13"),

@@ -17,8 +17,10 @@ from tests.conftest import EXAMPLE_CONFIG, write_config
 def problems_of(path: Path) -> list[str]:
     with pytest.raises(ConfigError) as caught:
         load_config(path)
-    return [str(p).split(": ", 1)[1] if str(p).startswith("line ") else str(p)
-            for p in caught.value.problems]
+    return [
+        str(p).split(": ", 1)[1] if str(p).startswith("line ") else str(p)
+        for p in caught.value.problems
+    ]
 
 
 def test_example_config_is_valid():
@@ -59,7 +61,7 @@ def test_cross_checks_name_the_key(tmp_path: Path):
         tmp_path,
         replace={
             'bom = ["FLOUR", "SUGAR"]': 'bom = ["FLOUR", "SUGR"]',
-            'lot_template = "{yy}{julian}{line}{seq:4}"': 'lot_template = "{site}{line}{yyyy}{julian} {seq:8}"',
+            '"{yy}{julian}{line}{seq:4}"': '"{site}{line}{yyyy}{julian} {seq:8}"',
         },
     )
     found = problems_of(path)
@@ -77,6 +79,7 @@ def test_bad_toml_is_reported(tmp_path: Path):
     path.write_text("[identity\nsite = 1\n")
     [problem] = problems_of(path)
     assert "not valid TOML" in problem and "line 1" in problem
+
 
 def test_line_numbers_follow_arrays_of_tables(tmp_path: Path):
     path = write_config(tmp_path, replace={'bom = ["FLOUR", "SUGAR"]': 'bom = ["FLOUR", "SUGR"]'})
@@ -118,13 +121,17 @@ def test_secrets_come_from_env_or_file(tmp_path: Path, monkeypatch: pytest.Monke
 def test_config_check_cli(tmp_path: Path):
     good = subprocess.run(
         [sys.executable, "-m", "lotedge.cli.main", "config", "check", str(EXAMPLE_CONFIG)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert good.returncode == 0 and "ok (3 materials, 2 products" in good.stdout
     path = write_config(tmp_path, replace={'line = "L1"': 'lin = "L1"'})
     bad = subprocess.run(
         [sys.executable, "-m", "lotedge.cli.main", "config", "check", str(path)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert bad.returncode == 1
     assert "identity.lin: unknown key (hint: did you mean 'line'?)" in bad.stderr

@@ -19,7 +19,7 @@ def _scan_until_dead(config_path: Path, first: int, acked: list[str]) -> None:
     while True:
         lot = f"K{i}"
         try:
-            reply = client.request("scan", data=f"]C1010950110153000317270131" + f"10{lot}")
+            reply = client.request("scan", data="]C1010950110153000317270131" + f"10{lot}")
         except (ConnectionError, OSError):
             return
         assert reply["data"]["reason"] == "accepted", reply
@@ -36,7 +36,9 @@ def test_sigkill_mid_scan_loses_no_acknowledged_consumption(config_path: Path):
         if round_ == 0:
             assert client.request("batch.start", product="BREAD")["status"] == "ok"
         before = len(acked)
-        scanner = threading.Thread(target=_scan_until_dead, args=(config_path, 1000 * round_, acked))
+        scanner = threading.Thread(
+            target=_scan_until_dead, args=(config_path, 1000 * round_, acked)
+        )
         scanner.start()
         deadline = time.monotonic() + 10
         while len(acked) < before + rng.randint(20, 80) and time.monotonic() < deadline:

@@ -14,7 +14,10 @@ from tests.core.daemon_helpers import start_daemon
 
 def lotedge(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "lotedge.cli.main", *args], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "lotedge.cli.main", *args],
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -50,7 +53,9 @@ def test_second_instance_refuses(config_path: Path):
     try:
         second = lotedge("run", "-c", str(config_path))
         assert second.returncode == 4
-        assert f"another lotedge (pid {daemon.pid}) is already using state directory" in second.stderr
+        assert (
+            f"another lotedge (pid {daemon.pid}) is already using state directory" in second.stderr
+        )
     finally:
         daemon.terminate()
         daemon.wait(10)

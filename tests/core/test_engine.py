@@ -72,7 +72,9 @@ def test_batch_workflow_assigns_lot_and_queues_event(line: Line):
     assert reply.data["batch"]["lot"] == "26329L10001"
     topics = [t for (t,) in line.conn.execute("SELECT topic FROM outbox ORDER BY seq")]
     assert topics == ["ops", "events", "events", "events"]
-    output = json.loads(line.conn.execute("SELECT payload FROM outbox ORDER BY seq DESC").fetchone()[0])
+    output = json.loads(
+        line.conn.execute("SELECT payload FROM outbox ORDER BY seq DESC").fetchone()[0]
+    )
     assert output["outputQuantityList"][0]["quantity"] == 96
     assert output["ilmd"]["cbvmda:itemExpirationDate"] == "2026-12-02"
 
@@ -175,8 +177,8 @@ def test_lot_sequence_exhausted_keeps_batch_open(config_path: Path):
     from tests.conftest import write_config
 
     path = write_config(
-        config_path.parent, replace={'lot_template = "{yy}{julian}{line}{seq:4}"':
-                                     'lot_template = "{yy}{julian}{line}{seq:1}"'}
+        config_path.parent,
+        replace={'"{yy}{julian}{line}{seq:4}"': '"{yy}{julian}{line}{seq:1}"'},
     )
     line = Line(path)
     for _ in range(9):
@@ -190,8 +192,10 @@ def test_lot_sequence_exhausted_keeps_batch_open(config_path: Path):
 
 def test_failed_commit_is_not_acknowledged(line: Line):
     line.do(StartBatch("BREAD"))
-    line.conn.execute("CREATE TRIGGER fail BEFORE INSERT ON consumptions BEGIN"
-                      " SELECT RAISE(ABORT, 'disk full'); END")
+    line.conn.execute(
+        "CREATE TRIGGER fail BEFORE INSERT ON consumptions BEGIN"
+        " SELECT RAISE(ABORT, 'disk full'); END"
+    )
     reply = line.do(ScanRequest(RawScan(FLOUR.encode(), "t", received_at=line.now)))
     assert (reply.ok, reply.code) == (False, "not_recorded")
     assert "disk full" in reply.error

@@ -88,8 +88,12 @@ def test_sequence_overflow_is_an_error():
 
 def _product(template: str, reset: SeqReset) -> Product:
     return Product(
-        code="BREAD", name="Bread", gtin="09501101530102", bom=["FLOUR"],
-        lot_template=template, seq_reset=reset,
+        code="BREAD",
+        name="Bread",
+        gtin="09501101530102",
+        bom=["FLOUR"],
+        lot_template=template,
+        seq_reset=reset,
     )
 
 
@@ -127,7 +131,9 @@ def test_100k_lots_unique_across_restarts_and_clock_rollback(
                 if rng.random() < 0.01:  # the clock steps, often backwards, across period edges
                     day += timedelta(days=rng.choice([-40, -3, -1, 1, 2, 33]))
                 fields = LotFields(day, "PLANT1", "L1", "BREAD")
-                lot = lots.allocate(conn, product, fields, batch_id=f"{restart}-{i}", now=datetime.now())
+                lot = lots.allocate(
+                    conn, product, fields, batch_id=f"{restart}-{i}", now=datetime.now()
+                )
                 assert lot not in issued, f"{lot} issued twice"
                 issued.add(lot)
         conn.close()

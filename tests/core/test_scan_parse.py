@@ -1,4 +1,4 @@
-"""Scan parsing: GS1 element strings, HRI, Digital Link, scanner artefacts, vendor labels, commands."""
+"""Scan parsing: GS1 element strings, HRI, Digital Link, scanner artefacts, vendor, commands."""
 
 from __future__ import annotations
 
@@ -25,14 +25,26 @@ def parse(config: Config, data: bytes, symbology: str | None = None):
     ("data", "gtin", "lot", "expiry"),
     [
         (b"]C10109501101530003171404011010", "09501101530003", "10", date(2014, 4, 1)),
-        (b"]C1010950110153000310ABC123" + GS + b"17140401", "09501101530003", "ABC123",
-         date(2014, 4, 1)),
-        (b"]d2010950110153000317260630" + b"10LOT-7/A", "09501101530003", "LOT-7/A",
-         date(2026, 6, 30)),
+        (
+            b"]C1010950110153000310ABC123" + GS + b"17140401",
+            "09501101530003",
+            "ABC123",
+            date(2014, 4, 1),
+        ),
+        (
+            b"]d2010950110153000317260630" + b"10LOT-7/A",
+            "09501101530003",
+            "LOT-7/A",
+            date(2026, 6, 30),
+        ),
         (b"]Q3010950110153000310X1" + GS + b"17261231", "09501101530003", "X1", date(2026, 12, 31)),
         # leading GS (FNC1 in first position transmitted as GS) and no AIM prefix
-        (GS + b"010950110153000310LOT1" + GS + b"17270101", "09501101530003", "LOT1",
-         date(2027, 1, 1)),
+        (
+            GS + b"010950110153000310LOT1" + GS + b"17270101",
+            "09501101530003",
+            "LOT1",
+            date(2027, 1, 1),
+        ),
         # missing final separator after the last variable-length field
         (b"0109501101530003172701011033AA", "09501101530003", "33AA", date(2027, 1, 1)),
         # trailing separator and CR/LF framing left over
@@ -41,7 +53,9 @@ def parse(config: Config, data: bytes, symbology: str | None = None):
         (b"]C10109501101530003172702001077", "09501101530003", "77", date(2027, 2, 28)),
     ],
 )
-def test_gs1_element_strings(example: Config, data: bytes, gtin: str, lot: str, expiry: date | None):
+def test_gs1_element_strings(
+    example: Config, data: bytes, gtin: str, lot: str, expiry: date | None
+):
     scan = parse(example, data)
     assert scan.kind is ScanKind.GS1, scan.error
     assert (scan.gtin, scan.lot, scan.expiry) == (gtin, lot, expiry)
@@ -141,3 +155,9 @@ def test_arbitrary_bytes_never_crash(example: Config, data: bytes):
 def test_gs1_like_noise_never_crashes(example: Config, body: str, aim: str):
     scan = parse(example, (aim + body).encode())
     assert scan.kind is not ScanKind.UNREADABLE or scan.error
+
+
+def test_empty_count_ai_is_not_a_quantity(example: Config):
+    scan = parse(example, b"010950110153000310L1" + GS + b"30")
+    assert scan.kind is ScanKind.GS1
+    assert scan.quantity is None

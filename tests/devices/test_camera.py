@@ -4,6 +4,13 @@ import time
 
 import numpy as np
 import pytest
+
+from lotedge.camera.dedupe import Dedupe
+from lotedge.camera.detection import BackendUnavailable, make_decoder
+from lotedge.camera.source import CameraSource, open_camera
+from lotedge.config.devices import CameraConfig
+from lotedge.scanners.base import open_source
+from lotedge.scanners.url import UrlError
 from lotedge.simulators.camera import (
     Code,
     Degradation,
@@ -12,13 +19,6 @@ from lotedge.simulators.camera import (
     scene,
     write_video,
 )
-
-from lotedge.camera.dedupe import Dedupe
-from lotedge.camera.detection import BackendUnavailable, make_decoder
-from lotedge.camera.source import CameraSource, open_camera
-from lotedge.config.devices import CameraConfig
-from lotedge.scanners.base import open_source
-from lotedge.scanners.url import UrlError
 
 from .conftest import running, wait_until
 

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-from lotedge.simulators.evdev_replay import Recording, ReplayDevice
 
 from lotedge.scanners.framing import Framing
 from lotedge.scanners.hid import HidEndpoint
@@ -17,6 +16,7 @@ from lotedge.scanners.hid_keymap import (
 )
 from lotedge.scanners.reconnect import Backoff
 from lotedge.scanners.stream import StreamSource
+from lotedge.simulators.evdev_replay import Recording, ReplayDevice
 
 from .conftest import running
 

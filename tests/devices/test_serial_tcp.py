@@ -4,13 +4,12 @@ import socket
 from pathlib import Path
 
 import pytest
-from lotedge.simulators.example import COMMAND_PREFIX, MATERIALS
-from lotedge.simulators.scanner import PtyScanner, TcpScannerClient, TcpScannerServer
-from lotedge.simulators.scanscript import load_script, parse_script, play
 
 from lotedge.core.scan import parse_scan
 from lotedge.scanners.base import open_source
 from lotedge.scanners.reconnect import Backoff
+from lotedge.simulators.scanner import PtyScanner, TcpScannerClient, TcpScannerServer
+from lotedge.simulators.scanscript import load_script, parse_script, play
 
 from .conftest import WAIT, running
 
@@ -41,14 +40,16 @@ def test_scan_script_over_pty_reaches_the_sink(pty_scanner, collector):
     assert all(s.symbology is None for s in collector.scans)
 
 
-def test_shipped_script_parses_as_the_example_line_expects(pty_scanner, collector):
+def test_shipped_script_parses_as_the_example_line_expects(pty_scanner, collector, example):
     sends = load_script(SCRIPTS / "bakery_line.scan")
     source = open_source("line1", f"serial://{pty_scanner.device}?suffix=CR")
     with running(source, collector):
         assert source.status.wait_for(lambda s: s.connected, WAIT)
         play(sends, pty_scanner.write, suffix=b"\r", sleep=lambda _: None)
         collector.wait_for(len(sends))
-    parsed = [parse_scan(raw, MATERIALS, COMMAND_PREFIX) for raw in collector.scans]
+    parsed = [
+        parse_scan(raw, example.materials, example.scan.command_prefix) for raw in collector.scans
+    ]
     assert [(p.kind.value, p.material_code, p.lot) for p in parsed] == [
         ("command", None, None),
         ("gs1", "FLOUR", "FL2611A"),

@@ -1,13 +1,13 @@
 import os
 
 import pytest
-from lotedge.simulators.scanscript import ScriptError, parse_script, play
 
 from lotedge.scanners.base import open_source
 from lotedge.scanners.framing import Framing
 from lotedge.scanners.reconnect import Backoff
 from lotedge.scanners.stdin import StdinEndpoint
 from lotedge.scanners.stream import StreamSource
+from lotedge.simulators.scanscript import ScriptError, parse_script, play
 
 from .conftest import running
 

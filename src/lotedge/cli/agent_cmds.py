@@ -8,6 +8,7 @@ from typing import Any
 
 from lotedge.agent.control import ControlClient
 from lotedge.agent.daemon import Daemon
+from lotedge.agent.devices import start_devices
 from lotedge.cli.common import add_config_arg, config_or_exit, print_reply
 from lotedge.cli.config_cmds import unescape_scan
 from lotedge.ops.lock import AlreadyRunning
@@ -101,7 +102,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     setup_logging(args.log_level, args.log_json)
     config = config_or_exit(args.config)
     try:
-        return Daemon(config).run()
+        return Daemon(config, [start_devices]).run()
     except AlreadyRunning as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 4

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from lotedge.cli import agent_cmds, config_cmds
+from lotedge.cli import agent_cmds, config_cmds, sim
 
 DEFAULT_CONFIG = os.environ.get("LOTEDGE_CONFIG", "/etc/lotedge/lotedge.toml")
 
@@ -19,6 +19,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     config_cmds.register(sub, DEFAULT_CONFIG)
     agent_cmds.register(sub, DEFAULT_CONFIG)
+    simulators = sub.add_parser("sim", help="simulated scanners, cameras and printers")
+    sim.register(simulators.add_subparsers(dest="device", required=True, metavar="DEVICE"))
     return parser
 
 

@@ -19,7 +19,9 @@ class PrinterConfig(Section):
 class LabelConfig(Section):
     """Label layout settings."""
 
-    dir: str = Field(default="labels", description="Directory of label templates (relative to config).")
+    dir: str = Field(
+        default="labels", description="Directory of label templates (relative to config)."
+    )
     dpi: Literal[203, 300] = Field(default=203, description="Printer resolution in dots per inch.")
     width_mm: float = Field(default=100.0, gt=10, description="Label width in millimetres.")
     height_mm: float = Field(default=150.0, gt=10, description="Label height in millimetres.")

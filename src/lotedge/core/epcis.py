@@ -97,7 +97,9 @@ def output_event(
         "transformationID": batch_uri(identity, batch_id),
         "outputQuantityList": [
             {
-                "epcClass": lot_class(identity, gtin=product.gtin, material_code=product.code, lot=lot),
+                "epcClass": lot_class(
+                    identity, gtin=product.gtin, material_code=product.code, lot=lot
+                ),
                 "quantity": float(quantity),
                 "uom": product.unit,
             }

@@ -209,7 +209,7 @@ def _parse_gs1(body: str, symbology: str | None, materials: list[Material]) -> P
             fields["produced"] = es.date
         elif ai.startswith("310") and es.decimal is not None:
             fields["quantity"], fields["uom"] = es.decimal, "KGM"
-        elif ai in ("30", "37") and "quantity" not in fields:
+        elif ai in ("30", "37") and "quantity" not in fields and es.value.isdigit():
             fields["quantity"], fields["uom"] = Decimal(es.value), "H87"
     gtin = fields.get("gtin")
     if gtin is None:
