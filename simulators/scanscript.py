@@ -34,6 +34,10 @@ _DIRECTIVES = ("delay", "wait", "aim", "double", "seed", "garbage", "noise")
 _NOISE_BYTES = bytes(b for b in range(256) if b not in b"\r\n\t")
 
 
+#: The scan scripts and recordings shipped with lotedge.
+SCRIPTS = Path(__file__).parent / "scripts"
+
+
 class ScriptError(ValueError):
     """A line of a scan script that cannot be understood."""
 

@@ -1,7 +1,6 @@
 """Real adapters against the simulators over real ptys and sockets."""
 
 import socket
-from pathlib import Path
 
 import pytest
 
@@ -9,11 +8,9 @@ from lotedge.core.scan import parse_scan
 from lotedge.scanners.base import open_source
 from lotedge.scanners.reconnect import Backoff
 from lotedge.simulators.scanner import PtyScanner, TcpScannerClient, TcpScannerServer
-from lotedge.simulators.scanscript import load_script, parse_script, play
+from lotedge.simulators.scanscript import SCRIPTS, load_script, parse_script, play
 
 from .conftest import WAIT, running
-
-SCRIPTS = Path(__file__).parents[2] / "simulators" / "scripts"
 
 
 @pytest.fixture

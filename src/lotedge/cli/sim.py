@@ -20,15 +20,13 @@ from lotedge.simulators import scanscript
 if TYPE_CHECKING:
     from lotedge.simulators.camera import Code
 
-SCRIPTS = Path(scanscript.__file__).parent / "scripts"
-
 
 def script_path(name: str) -> Path:
     """A scan script by path, or by name among the shipped ones (``bakery_line``)."""
-    for candidate in (Path(name), SCRIPTS / name, SCRIPTS / f"{name}.scan"):
+    for candidate in (Path(name), scanscript.SCRIPTS / name, scanscript.SCRIPTS / f"{name}.scan"):
         if candidate.is_file():
             return candidate
-    shipped = ", ".join(p.stem for p in sorted(SCRIPTS.glob("*.scan")))
+    shipped = ", ".join(p.stem for p in sorted(scanscript.SCRIPTS.glob("*.scan")))
     raise argparse.ArgumentTypeError(f"no scan script {name!r} (shipped: {shipped})")
 
 
