@@ -59,7 +59,9 @@ class Reprint:
     copies: int = 1
 
 
-Request = ScanRequest | StartBatch | EndBatch | CancelBatch | Status | HoldAdd | HoldRemove | Reprint
+Request = (
+    ScanRequest | StartBatch | EndBatch | CancelBatch | Status | HoldAdd | HoldRemove | Reprint
+)
 
 
 @dataclass(frozen=True)

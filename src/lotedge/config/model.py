@@ -13,8 +13,8 @@ from lotedge.config.identity import Identity
 from lotedge.config.masterdata import Material, Product
 from lotedge.config.mqtt import MqttConfig
 from lotedge.config.printing import LabelConfig, PrinterConfig
-from lotedge.config.store import StoreConfig
 from lotedge.config.problems import Problem, suggest
+from lotedge.config.store import StoreConfig
 from lotedge.core.lots import LotFields, LotTemplate, LotTemplateError
 
 
@@ -52,7 +52,7 @@ class Config(Section):
     control: ControlConfig = Field(default_factory=ControlConfig)
     master_data_file: str | None = Field(
         default=None,
-        description="Optional TOML (materials and products) or CSV (materials) file of master data.",
+        description="Optional TOML (materials, products) or CSV (materials) master-data file.",
     )
     materials: list[Material] = Field(default_factory=list, description="Materials.")
     products: list[Product] = Field(default_factory=list, description="Products.")

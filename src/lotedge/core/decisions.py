@@ -40,6 +40,7 @@ class Reason(StrEnum):
     BATCH_ENDED = "batch_ended"
     BATCH_CANCELLED = "batch_cancelled"
     REPEAT_ARMED = "repeat_armed"
+    LOT_SEQUENCE_EXHAUSTED = "lot_sequence_exhausted"
     NOT_RECORDED = "not_recorded"
 
 
@@ -100,7 +101,11 @@ def decide_material(scan: ParsedScan, ctx: ScanContext) -> Decision:
         looks_gs1 = (scan.error or "").startswith(("invalid GS1", "GS1 code"))
         reason = Reason.INVALID_GS1 if looks_gs1 else Reason.UNREADABLE
         return reject(reason, f"Cannot read this label: {scan.error}. Scan it again or key it in.")
-    if ctx.last_seen is not None and ctx.now - ctx.last_seen < ctx.debounce and not ctx.repeat_armed:
+    if (
+        ctx.last_seen is not None
+        and ctx.now - ctx.last_seen < ctx.debounce
+        and not ctx.repeat_armed
+    ):
         return Decision(
             Outcome.IGNORED,
             Reason.DOUBLE_READ,

@@ -157,7 +157,9 @@ class LotTemplate:
             )
         rendered = [self._render_part(part, fields, seq) for part in self.parts]
         if any(p.token == "check" for p in self.parts):
-            body = "".join(r for r, p in zip(rendered, self.parts, strict=True) if p.token != "check")
+            body = "".join(
+                r for r, p in zip(rendered, self.parts, strict=True) if p.token != "check"
+            )
             rendered = [
                 check_character(body) if p.token == "check" else r
                 for r, p in zip(rendered, self.parts, strict=True)

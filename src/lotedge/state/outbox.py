@@ -1,4 +1,4 @@
-"""The durable outbox: events written in the same transaction as the state change that caused them."""
+"""The durable outbox: events committed with the state change that caused them."""
 
 from __future__ import annotations
 

@@ -1,0 +1,92 @@
+"""The local control channel: a Unix socket speaking one JSON object per line each way."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import socketserver
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from lotedge.agent.codec import BadRequest, request_from_json
+from lotedge.agent.requests import Reply, Request
+
+log = logging.getLogger(__name__)
+_MAX_LINE = 64 * 1024
+
+
+class ControlServer:
+    """Serves `{"op": ..., "args": {...}}` lines with `Reply.as_dict()` lines."""
+
+    def __init__(self, path: Path, call: Callable[[Request], Reply]) -> None:
+        self.path = path
+        self._call = call
+        handler = self._handler_class()
+        if path.exists():
+            path.unlink()  # the single-instance lock guarantees no live owner
+        self._server = socketserver.ThreadingUnixStreamServer(str(path), handler)
+        self._server.daemon_threads = True
+        os.chmod(path, 0o660)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="control", daemon=True
+        )
+
+    def _handler_class(self) -> type[socketserver.StreamRequestHandler]:
+        call = self._call
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                for line in iter(lambda: self.rfile.readline(_MAX_LINE), b""):
+                    self.wfile.write(json.dumps(answer(line, call)).encode() + b"\n")
+                    self.wfile.flush()
+
+        return Handler
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self.path.unlink(missing_ok=True)
+
+
+def answer(line: bytes, call: Callable[[Request], Reply]) -> dict[str, Any]:
+    """One request line to one reply object; bad input gets an error reply, never an exception."""
+    try:
+        message = json.loads(line)
+        if not isinstance(message, dict):
+            raise BadRequest("a request is a JSON object with 'op' and 'args'")
+        request = request_from_json(str(message.get("op")), message.get("args", {}))
+    except (ValueError, BadRequest) as exc:
+        return Reply(False, error=str(exc), code="bad_request").as_dict()
+    return call(request).as_dict()
+
+
+class ControlClient:
+    """The CLI's side of the control socket."""
+
+    def __init__(self, path: Path, timeout: float = 30.0) -> None:
+        self.path = path
+        self.timeout = timeout
+
+    def request(self, op: str, **args: Any) -> dict[str, Any]:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(self.timeout)
+            try:
+                sock.connect(str(self.path))
+            except (FileNotFoundError, ConnectionRefusedError):
+                raise ConnectionError(
+                    f"no lotedge daemon is listening on {self.path}; "
+                    "start it with 'lotedge run -c FILE'"
+                ) from None
+            sock.sendall(json.dumps({"op": op, "args": args}, default=str).encode() + b"\n")
+            with sock.makefile("rb") as stream:
+                line = stream.readline()
+        if not line:
+            raise ConnectionError("the daemon closed the connection without answering")
+        return json.loads(line)

@@ -1,0 +1,76 @@
+"""`lotedge run`: open the state, start the engine and the adapters, serve until told to stop."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+
+from lotedge.agent.control import ControlServer
+from lotedge.agent.engine import Engine
+from lotedge.config.model import Config
+from lotedge.ops import systemd
+from lotedge.ops.lock import StateLock
+from lotedge.state.db import open_state
+
+log = logging.getLogger(__name__)
+
+#: A started adapter: returns its stop function.
+Adapter = Callable[[Engine, threading.Event], Callable[[], None]]
+
+
+class Daemon:
+    """The agent process: lifecycle, signals and the systemd watchdog."""
+
+    def __init__(self, config: Config, adapters: list[Adapter] | None = None) -> None:
+        self.config = config
+        self.adapters = adapters or []
+        self.stop_event = threading.Event()
+
+    def run(self) -> int:
+        """Serve until SIGTERM/SIGINT; returns the process exit code."""
+        state_dir = self.config.state_dir
+        with StateLock(state_dir):
+            conn = open_state(state_dir)
+            engine = Engine(self.config, conn)
+            engine.start()
+            control = ControlServer(state_dir / self.config.control.socket, engine.call)
+            control.start()
+            stops = [adapter(engine, self.stop_event) for adapter in self.adapters]
+            self._install_signals()
+            systemd.notify("READY=1\nSTATUS=serving")
+            log.info(
+                "lotedge ready: site %s line %s, state in %s",
+                self.config.identity.site,
+                self.config.identity.line,
+                state_dir,
+            )
+            self._serve(engine)
+            systemd.notify("STOPPING=1")
+            log.info("stopping")
+            for stop in reversed(stops):
+                stop()
+            control.stop()
+            engine.stop()
+            conn.close()
+        log.info("stopped")
+        return 0
+
+    def _install_signals(self) -> None:
+        def on_signal(signum: int, _frame: FrameType | None) -> None:
+            log.info("received %s", signal.Signals(signum).name)
+            self.stop_event.set()
+
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, on_signal)
+
+    def _serve(self, engine: Engine) -> None:
+        """Wait for a stop signal, sending watchdog keepalives while the engine loop is alive."""
+        interval = systemd.watchdog_interval()
+        tick = min(interval, 1.0) if interval else 1.0
+        while not self.stop_event.wait(tick):
+            if interval and time.monotonic() - engine.heartbeat < 2 * interval:
+                systemd.notify("WATCHDOG=1")

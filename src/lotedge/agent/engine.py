@@ -1,0 +1,500 @@
+"""The engine: the single writer of the agent's state, serving requests from a queue.
+
+Scanner threads, the control socket and MQTT commands call `call()` / `submit()`; one thread
+applies requests in order, so the decision, the consumption, the lot counter and the outbox row
+always commit together. A scan is answered only after its transaction is on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from lotedge.agent.requests import (
+    CancelBatch,
+    EndBatch,
+    HoldAdd,
+    HoldRemove,
+    Reply,
+    Reprint,
+    Request,
+    ScanRequest,
+    StartBatch,
+    Status,
+)
+from lotedge.config.model import Config
+from lotedge.core import batch as batches
+from lotedge.core import epcis
+from lotedge.core.batch import Batch, Refusal
+from lotedge.core.decisions import Decision, Outcome, Reason, ScanContext, decide_material
+from lotedge.core.labels import LabelData
+from lotedge.core.lots import LotFields, LotSequenceExhausted
+from lotedge.core.scan import Command, ParsedScan, RawScan, ScanKind, parse_scan
+from lotedge.ops import metrics
+from lotedge.state import lots, outbox, print_jobs, repo
+from lotedge.state.db import transaction
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+#: Renders a label to printer bytes: (data, template name) -> payload.
+LabelRender = Callable[[LabelData, str], bytes]
+
+
+def local_now() -> datetime:
+    """Wall-clock time with the local UTC offset (events carry it)."""
+    return datetime.now().astimezone()
+
+
+class Engine:
+    """Owns the state connection; every state change goes through `_handle` on one thread."""
+
+    def __init__(
+        self,
+        config: Config,
+        conn: sqlite3.Connection,
+        *,
+        render_label: LabelRender | None = None,
+        clock: Clock = local_now,
+    ) -> None:
+        self.config = config
+        self._conn = conn
+        self._render_label = render_label
+        self._clock = clock
+        self._queue: queue.Queue[tuple[Request, Future[Reply]] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._repeat_armed = False
+        #: monotonic time the loop last went round; the systemd watchdog checks it.
+        self.heartbeat = time.monotonic()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="engine", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish every request already queued, then stop."""
+        if self._thread is None:
+            return
+        self._queue.put(None)
+        self._thread.join(timeout)
+        self._thread = None
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                item = self._queue.get(timeout=1.0)
+            except queue.Empty:
+                self.heartbeat = time.monotonic()
+                continue
+            self.heartbeat = time.monotonic()
+            if item is None:
+                return
+            request, future = item
+            if future.set_running_or_notify_cancel():
+                future.set_result(self.handle(request))
+
+    # -- entry points for adapters -----------------------------------------------------------
+    def submit(self, request: Request) -> Future[Reply]:
+        future: Future[Reply] = Future()
+        self._queue.put((request, future))
+        return future
+
+    def call(self, request: Request, timeout: float | None = 30.0) -> Reply:
+        return self.submit(request).result(timeout)
+
+    def submit_scan(self, raw: RawScan) -> Reply:
+        """The ScanSink given to scanner and camera sources."""
+        return self.call(ScanRequest(raw))
+
+    # -- request handling (engine thread only, or direct use in tests) --------------------------
+    def handle(self, request: Request) -> Reply:
+        """Apply one request. Never raises: failures become an error reply and nothing commits."""
+        try:
+            return self._dispatch(request)
+        except Exception as exc:
+            log.exception("request %r failed", request)
+            return Reply(False, error=f"not recorded: {exc}", code=Reason.NOT_RECORDED.value)
+
+    def _dispatch(self, request: Request) -> Reply:
+        match request:
+            case ScanRequest(raw=raw, dry_run=dry_run):
+                return self._scan(raw, dry_run)
+            case StartBatch():
+                return self._start(request)
+            case EndBatch(produced_qty=qty):
+                return self._end(qty)
+            case CancelBatch(reason=reason):
+                return self._cancel(reason)
+            case Status():
+                return Reply(True, self.status())
+            case HoldAdd(material=material, lot=lot, reason=reason):
+                with transaction(self._conn):
+                    repo.add_hold(self._conn, material, lot, reason, self._clock())
+                return Reply(True, {"holds": repo.holds(self._conn)})
+            case HoldRemove(material=material, lot=lot):
+                with transaction(self._conn):
+                    removed = repo.remove_hold(self._conn, material, lot)
+                if not removed:
+                    return Reply(
+                        False, error=f"{material} lot {lot} is not on hold", code="not_found"
+                    )
+                return Reply(True, {"holds": repo.holds(self._conn)})
+            case Reprint(lot=lot, copies=copies):
+                return self._reprint(lot, copies)
+        raise TypeError(f"unknown request {request!r}")
+
+    # -- scans -------------------------------------------------------------------------------
+    def _scan(self, raw: RawScan, dry_run: bool) -> Reply:
+        parsed = parse_scan(raw, self.config.materials, self.config.scan.command_prefix)
+        if parsed.kind is ScanKind.COMMAND and parsed.command is not None:
+            decision = self._command_decision(parsed, parsed.command, dry_run)
+            if not dry_run:
+                with transaction(self._conn):
+                    open_batch = repo.open_batch(self._conn)
+                    repo.record_scan(
+                        self._conn, raw, decision, parsed.dedupe_key, open_batch and open_batch.id
+                    )
+                metrics.SCANS.labels(decision.outcome.value, decision.reason.value).inc()
+            return describe_decision(decision)
+        decision = decide_material(parsed, self._context(parsed, raw.received_at))
+        if dry_run:
+            return describe_decision(decision)
+        self._record(raw, decision)
+        metrics.SCANS.labels(decision.outcome.value, decision.reason.value).inc()
+        if decision.outcome is Outcome.ACCEPTED:
+            self._repeat_armed = False
+        return describe_decision(decision)
+
+    def _context(self, parsed: ParsedScan, received_at: datetime) -> ScanContext:
+        open_batch = repo.open_batch(self._conn)
+        window = timedelta(seconds=self.config.scan.debounce_seconds)
+        return ScanContext(
+            now=received_at.astimezone(),
+            product=self.config.product(open_batch.product) if open_batch else None,
+            materials=self.config.materials,
+            debounce=window,
+            last_seen=repo.last_accepted(self._conn, parsed.dedupe_key, received_at - window),
+            repeat_armed=self._repeat_armed,
+            hold=repo.hold_for(self._conn, parsed.material_code or "", parsed.lot or "")
+            if parsed.lot
+            else None,
+        )
+
+    def _record(self, raw: RawScan, decision: Decision) -> None:
+        scan = decision.scan
+        key = scan.dedupe_key if scan else ""
+        now = self._clock()
+        with transaction(self._conn):
+            open_batch = repo.open_batch(self._conn)
+            batch_id = open_batch.id if open_batch else None
+            scan_id = repo.record_scan(self._conn, raw, decision, key, batch_id)
+            if decision.outcome is Outcome.ACCEPTED:
+                assert scan is not None and open_batch is not None and scan.lot
+                self._consume(open_batch, scan_id, scan, raw.received_at.astimezone())
+            elif decision.outcome is Outcome.REJECTED:
+                payload = {
+                    "scan": scan_id,
+                    "source": raw.source,
+                    "time": raw.received_at.isoformat(),
+                    "text": scan.text if scan else "",
+                    "batch": batch_id,
+                    **decision.as_dict(),
+                }
+                self._enqueue("rejections", payload, str(uuid.uuid4()), now)
+
+    def _consume(self, open_batch: Batch, scan_id: int, scan: ParsedScan, when: datetime) -> None:
+        material = self.config.material(scan.material_code or "")
+        assert material is not None and scan.lot is not None
+        quantity = scan.quantity
+        uom = scan.uom
+        if quantity is None and material.default_quantity is not None:
+            quantity, uom = Decimal(str(material.default_quantity)), material.uom
+        event_id = f"urn:uuid:{uuid.uuid4()}"
+        repo.record_consumption(
+            self._conn,
+            batch_id=open_batch.id,
+            scan_id=scan_id,
+            scan=scan,
+            material=material.code,
+            quantity=quantity,
+            uom=uom or material.uom,
+            when=when,
+            event_id=event_id,
+        )
+        event = epcis.consumption_event(
+            self.config.identity,
+            batch_id=open_batch.id,
+            material=material,
+            gtin=scan.gtin,
+            lot=scan.lot,
+            quantity=quantity,
+            uom=uom or material.uom,
+            event_id=event_id,
+            when=when,
+        )
+        self._enqueue("events", event, event_id, when)
+
+    def _enqueue(
+        self, topic: str, payload: dict[str, object], event_id: str, when: datetime
+    ) -> None:
+        outbox.enqueue(
+            self._conn,
+            topic=topic,
+            payload=json.dumps(payload, separators=(",", ":"), default=str).encode(),
+            event_id=event_id,
+            created_at=when.timestamp(),
+        )
+
+    # -- command barcodes ----------------------------------------------------------------------
+    def _command_decision(self, parsed: ParsedScan, command: Command, dry_run: bool) -> Decision:
+        if command.verb == "AGAIN":
+            if not dry_run:
+                self._repeat_armed = True
+            return Decision(
+                Outcome.COMMAND,
+                Reason.REPEAT_ARMED,
+                "Next scan of the same label counts as another container.",
+                parsed,
+            )
+        request: Request
+        if command.verb == "START" and command.args:
+            planned = command.args[1] if len(command.args) > 1 else None
+            qty = batches.parse_quantity(planned, "Planned quantity")
+            if isinstance(qty, Refusal):
+                return Decision(Outcome.REJECTED, qty.reason, qty.message, parsed)
+            request = StartBatch(command.args[0], qty)
+        elif command.verb == "END":
+            qty = batches.parse_quantity(command.args[0] if command.args else None, "Quantity")
+            if isinstance(qty, Refusal) or qty is None:
+                message = qty.message if qty else "END needs the produced quantity, e.g. END:120."
+                return Decision(Outcome.REJECTED, Reason.INVALID_QUANTITY, message, parsed)
+            request = EndBatch(qty)
+        elif command.verb == "CANCEL":
+            request = CancelBatch("cancelled by command barcode")
+        else:
+            return Decision(
+                Outcome.REJECTED,
+                Reason.UNKNOWN_COMMAND,
+                f"Unknown command {parsed.text!r}; known: START:<product>[:<qty>], END:<qty>, "
+                "CANCEL, AGAIN.",
+                parsed,
+            )
+        if dry_run:
+            return Decision(Outcome.COMMAND, Reason.ACCEPTED, f"Would run {command.verb}.", parsed)
+        reply = self._dispatch(request)
+        if not reply.ok:
+            return Decision(Outcome.REJECTED, Reason(reply.code), reply.error, parsed)
+        return Decision(
+            Outcome.COMMAND, Reason(reply.data["reason"]), reply.data["message"], parsed
+        )
+
+    # -- batches -------------------------------------------------------------------------------
+    def _start(self, request: StartBatch) -> Reply:
+        now = self._clock()
+        with transaction(self._conn):
+            result = batches.start(
+                repo.open_batch(self._conn),
+                self.config.product(request.product),
+                request.product,
+                batch_id=str(uuid.uuid4()),
+                planned_qty=request.planned_qty,
+                operator=request.operator,
+                now=now,
+            )
+            if isinstance(result, Refusal):
+                return _refusal(result)
+            repo.save_batch(self._conn, result)
+            self._batch_message("batch_started", result, now, planned=result.planned_qty)
+        metrics.BATCHES.labels("started").inc()
+        return Reply(
+            True, _batch_reply(result, Reason.BATCH_STARTED, f"Batch {result.product} started.")
+        )
+
+    def _end(self, produced_qty: Decimal) -> Reply:
+        qty = batches.parse_quantity(produced_qty, "Produced quantity")
+        if isinstance(qty, Refusal) or qty is None:
+            return _refusal(qty or Refusal(Reason.INVALID_QUANTITY, "A quantity is needed."))
+        now = self._clock()
+        with transaction(self._conn):
+            open_batch = repo.open_batch(self._conn)
+            if open_batch is None:
+                return _refusal(Refusal(Reason.NO_OPEN_BATCH, "No batch is open to end."))
+            product = self.config.product(open_batch.product)
+            if product is None:
+                return _refusal(
+                    Refusal(Reason.UNKNOWN_PRODUCT, f"{open_batch.product} left the config.")
+                )
+            identity = self.config.identity
+            fields = LotFields(now.date(), identity.site, identity.line, product.code)
+            try:
+                lot = lots.allocate(self._conn, product, fields, batch_id=open_batch.id, now=now)
+            except LotSequenceExhausted as exc:
+                return Reply(False, error=str(exc), code=Reason.LOT_SEQUENCE_EXHAUSTED.value)
+            ended = batches.end(open_batch, qty, lot, now)
+            assert isinstance(ended, Batch)
+            repo.save_batch(self._conn, ended)
+            label = self._label(ended, product.code)
+            event_id = f"urn:uuid:{uuid.uuid4()}"
+            event = epcis.output_event(
+                identity,
+                batch_id=ended.id,
+                product=product,
+                lot=lot,
+                quantity=qty,
+                produced=label.produced,
+                expiry=label.expiry,
+                event_id=event_id,
+                when=now,
+            )
+            self._enqueue("events", event, event_id, now)
+            job = self._queue_label(label, ended, reprint=False, copies=1, now=now)
+        metrics.BATCHES.labels("ended").inc()
+        metrics.LOTS.labels(product.code).inc()
+        data = _batch_reply(ended, Reason.BATCH_ENDED, f"Batch ended: lot {lot}.")
+        data["print_job"] = job
+        return Reply(True, data)
+
+    def _cancel(self, reason: str) -> Reply:
+        now = self._clock()
+        with transaction(self._conn):
+            result = batches.cancel(repo.open_batch(self._conn), now)
+            if isinstance(result, Refusal):
+                return _refusal(result)
+            repo.save_batch(self._conn, result)
+            self._batch_message("batch_cancelled", result, now, reason=reason)
+        metrics.BATCHES.labels("cancelled").inc()
+        return Reply(True, _batch_reply(result, Reason.BATCH_CANCELLED, "Batch cancelled."))
+
+    def _batch_message(self, kind: str, batch: Batch, now: datetime, **details: object) -> None:
+        event_id = f"urn:uuid:{uuid.uuid4()}"
+        message = epcis.batch_message(
+            self.config.identity,
+            kind=kind,
+            batch_id=batch.id,
+            product=batch.product,
+            event_id=event_id,
+            when=now,
+            **details,
+        )
+        self._enqueue("ops", message, event_id, now)
+
+    # -- labels --------------------------------------------------------------------------------
+    def _label(self, batch: Batch, product_code: str) -> LabelData:
+        product = self.config.product(product_code)
+        assert product is not None and batch.lot and batch.ended_at and batch.produced_qty
+        produced = batch.ended_at.date()
+        return LabelData(
+            product_code=product.code,
+            product_name=product.name,
+            gtin=product.gtin,
+            lot=batch.lot,
+            quantity=batch.produced_qty,
+            unit=product.unit,
+            produced=produced,
+            expiry=produced + timedelta(days=product.shelf_life_days),
+            site=self.config.identity.site,
+            line=self.config.identity.line,
+            operator=batch.operator,
+        )
+
+    def _queue_label(
+        self, label: LabelData, batch: Batch, *, reprint: bool, copies: int, now: datetime
+    ) -> int | None:
+        printer = self.config.printer
+        product = self.config.product(batch.product)
+        if printer is None or self._render_label is None or product is None:
+            return None
+        return print_jobs.enqueue(
+            self._conn,
+            lot=label.lot,
+            batch_id=batch.id,
+            printer=printer.name,
+            payload=self._render_label(label, product.label_template),
+            copies=copies,
+            reprint=reprint,
+            now=now.timestamp(),
+        )
+
+    def _reprint(self, lot: str, copies: int) -> Reply:
+        if copies < 1:
+            return Reply(False, error="copies must be at least 1", code="invalid_quantity")
+        batch = repo.batch_by_lot(self._conn, lot)
+        if batch is None:
+            return Reply(False, error=f"no batch produced lot {lot!r}", code="not_found")
+        with transaction(self._conn):
+            job = self._queue_label(
+                self._label(batch, batch.product),
+                batch,
+                reprint=True,
+                copies=copies,
+                now=self._clock(),
+            )
+        if job is None:
+            return Reply(False, error="no printer is configured", code="no_printer")
+        return Reply(True, {"lot": lot, "print_job": job, "copies": copies})
+
+    # -- status --------------------------------------------------------------------------------
+    def status(self) -> dict[str, object]:
+        open_batch = repo.open_batch(self._conn)
+        return {
+            "site": self.config.identity.site,
+            "line": self.config.identity.line,
+            "batch": _batch_dict(open_batch) if open_batch else None,
+            "consumptions": repo.consumptions(self._conn, open_batch.id) if open_batch else [],
+            "outbox_depth": repo.count(self._conn, "outbox"),
+            "print_queue": repo.count(self._conn, "print_jobs", "status = 'queued'"),
+            "holds": repo.holds(self._conn),
+        }
+
+
+def _batch_dict(batch: Batch) -> dict[str, object]:
+    return {
+        "id": batch.id,
+        "product": batch.product,
+        "status": batch.status,
+        "operator": batch.operator,
+        "planned_qty": str(batch.planned_qty) if batch.planned_qty is not None else None,
+        "produced_qty": str(batch.produced_qty) if batch.produced_qty is not None else None,
+        "started_at": batch.started_at.isoformat(),
+        "ended_at": batch.ended_at.isoformat() if batch.ended_at else None,
+        "lot": batch.lot,
+    }
+
+
+def _batch_reply(batch: Batch, reason: Reason, message: str) -> dict[str, object]:
+    return {"batch": _batch_dict(batch), "reason": reason.value, "message": message}
+
+
+def _refusal(refusal: Refusal) -> Reply:
+    return Reply(False, error=refusal.message, code=refusal.reason.value)
+
+
+def describe_decision(decision: Decision) -> Reply:
+    data: dict[str, object] = decision.as_dict()
+    scan = decision.scan
+    if scan is not None:
+        data["parsed"] = {
+            "kind": scan.kind.value,
+            "symbology": scan.symbology,
+            "gtin": scan.gtin,
+            "lot": scan.lot,
+            "expiry": scan.expiry.isoformat() if scan.expiry else None,
+            "produced": scan.produced.isoformat() if scan.produced else None,
+            "quantity": str(scan.quantity) if scan.quantity is not None else None,
+            "uom": scan.uom,
+            "serial": scan.serial,
+            "material": scan.material_code,
+            "elements": scan.elements,
+            "error": scan.error,
+        }
+    return Reply(True, data)

@@ -1,0 +1,45 @@
+"""Helpers shared by CLI commands: loading config with readable errors, printing replies."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from lotedge.config.loader import load_config
+from lotedge.config.model import Config
+from lotedge.config.problems import ConfigError
+
+
+class CliError(Exception):
+    """An error to print as one line and exit non-zero."""
+
+
+def add_config_arg(parser: argparse.ArgumentParser, default: str) -> None:
+    parser.add_argument("-c", "--config", default=default, help=f"config file (default {default})")
+
+
+def config_or_exit(path: str) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        print("run 'lotedge config check FILE' for details", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+def print_reply(reply: dict[str, Any], as_json: bool) -> int:
+    """Print a control reply; exit code 0 when ok, 1 when the agent said no."""
+    if as_json:
+        print_json(reply)
+    elif reply.get("status") == "ok":
+        data = reply.get("data", {})
+        print(data.get("message") or json.dumps(data, indent=2, default=str))
+    else:
+        print(f"error ({reply.get('code')}): {reply.get('error')}", file=sys.stderr)
+    return 0 if reply.get("status") == "ok" else 1

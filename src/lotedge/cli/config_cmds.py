@@ -1,0 +1,101 @@
+"""Commands that need no running daemon: config check, parse, lot preview."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timedelta
+
+from lotedge.agent.engine import Engine, describe_decision
+from lotedge.agent.requests import ScanRequest
+from lotedge.cli.common import add_config_arg, config_or_exit, print_json
+from lotedge.config.loader import load_config
+from lotedge.config.problems import ConfigError
+from lotedge.core.decisions import ScanContext, decide_material
+from lotedge.core.lots import LotFields, LotSequenceExhausted
+from lotedge.core.scan import RawScan, parse_scan
+from lotedge.state import lots
+from lotedge.state.db import open_state
+
+
+def register(sub: argparse._SubParsersAction, default_config: str) -> None:
+    config = sub.add_parser("config", help="work with config files")
+    config_sub = config.add_subparsers(dest="config_command", required=True)
+    check = config_sub.add_parser("check", help="validate a config file, listing every problem")
+    check.add_argument("file")
+    check.set_defaults(func=cmd_config_check)
+
+    parse = sub.add_parser("parse", help="show how a scan is read and judged, changing nothing")
+    parse.add_argument("scan", help="the scanned text; \\x1d or <GS> for the GS separator")
+    parse.add_argument("-c", "--config", help="config file, for materials and the batch state")
+    parse.add_argument("--json", action="store_true", help="print JSON")
+    parse.set_defaults(func=cmd_parse)
+
+    lot = sub.add_parser("lot", help="lot numbers")
+    lot_sub = lot.add_subparsers(dest="lot_command", required=True)
+    preview = lot_sub.add_parser("preview", help="the next lot numbers, without using them")
+    add_config_arg(preview, default_config)
+    preview.add_argument("--product", required=True)
+    preview.add_argument("-n", type=int, default=5, help="how many (default 5)")
+    preview.set_defaults(func=cmd_lot_preview)
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.file)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"{exc.source}: {problem}", file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
+        return 1
+    print(
+        f"{args.file}: ok ({len(config.materials)} materials, {len(config.products)} products, "
+        f"{len(config.scanners)} scanners, {len(config.cameras)} cameras)"
+    )
+    return 0
+
+
+def unescape_scan(text: str) -> bytes:
+    """Typed scans: `<GS>` and the escape `\\x1d` stand for the GS separator."""
+    return text.replace("<GS>", "\x1d").replace("\\x1d", "\x1d").encode()
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    raw = RawScan(unescape_scan(args.scan), source="parse")
+    if args.config:
+        config = config_or_exit(args.config)
+        engine = Engine(config, open_state(config.state_dir))
+        reply = engine.handle(ScanRequest(raw, dry_run=True)).data
+    else:
+        parsed = parse_scan(raw, [], "#LE:")
+        now = datetime.now().astimezone()
+        decision = decide_material(parsed, ScanContext(now, None, [], debounce=timedelta(0)))
+        reply = describe_decision(decision).data
+    if args.json:
+        print_json(reply)
+    else:
+        for key, value in reply.get("parsed", {}).items():
+            if value not in (None, {}, ""):
+                print(f"{key:>10}: {value}")
+        print(f"{'decision':>10}: {reply['outcome']} ({reply['reason']}) {reply['message']}")
+    return 0
+
+
+def cmd_lot_preview(args: argparse.Namespace) -> int:
+    config = config_or_exit(args.config)
+    product = config.product(args.product)
+    if product is None:
+        print(f"unknown product {args.product!r}", file=sys.stderr)
+        return 2
+    conn = open_state(config.state_dir)
+    identity = config.identity
+    fields = LotFields(
+        datetime.now().astimezone().date(), identity.site, identity.line, product.code
+    )
+    try:
+        for lot in lots.preview(conn, product, fields, args.n):
+            print(lot)
+    except LotSequenceExhausted as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,39 @@
+"""The `lotedge` command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from lotedge.cli import agent_cmds, config_cmds, sim
+
+DEFAULT_CONFIG = os.environ.get("LOTEDGE_CONFIG", "/etc/lotedge/lotedge.toml")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lotedge", description="Shop-floor edge agent for lot traceability."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    config_cmds.register(sub, DEFAULT_CONFIG)
+    agent_cmds.register(sub, DEFAULT_CONFIG)
+    simulators = sub.add_parser("sim", help="simulated scanners, cameras and printers")
+    sim.register(simulators.add_subparsers(dest="device", required=True, metavar="DEVICE"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

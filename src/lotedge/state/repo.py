@@ -1,0 +1,174 @@
+"""Reads and writes of the agent's domain state. Only the engine thread calls the writers."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from decimal import Decimal
+
+from lotedge.core.batch import Batch
+from lotedge.core.decisions import Decision, HoldEntry
+from lotedge.core.scan import ParsedScan, RawScan
+
+_BATCH_COLUMNS = (
+    "id, product, started_at, planned_qty, operator, status, ended_at, produced_qty, lot"
+)
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return Decimal(value) if value is not None else None
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value is not None else None
+
+
+def _batch(row: tuple) -> Batch:
+    return Batch(
+        id=row[0],
+        product=row[1],
+        started_at=datetime.fromisoformat(row[2]),
+        planned_qty=_decimal(row[3]),
+        operator=row[4],
+        status=row[5],
+        ended_at=_time(row[6]),
+        produced_qty=_decimal(row[7]),
+        lot=row[8],
+    )
+
+
+def open_batch(conn: sqlite3.Connection) -> Batch | None:
+    row = conn.execute(f"SELECT {_BATCH_COLUMNS} FROM batches WHERE status = 'open'").fetchone()
+    return _batch(row) if row else None
+
+
+def batch_by_lot(conn: sqlite3.Connection, lot: str) -> Batch | None:
+    row = conn.execute(f"SELECT {_BATCH_COLUMNS} FROM batches WHERE lot = ?", (lot,)).fetchone()
+    return _batch(row) if row else None
+
+
+def save_batch(conn: sqlite3.Connection, batch: Batch) -> None:
+    """Insert or update a batch row."""
+    conn.execute(
+        f"INSERT INTO batches ({_BATCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (id) DO UPDATE SET status = excluded.status, ended_at = excluded.ended_at,"
+        " produced_qty = excluded.produced_qty, lot = excluded.lot",
+        (
+            batch.id,
+            batch.product,
+            batch.started_at.isoformat(),
+            str(batch.planned_qty) if batch.planned_qty is not None else None,
+            batch.operator,
+            batch.status,
+            batch.ended_at.isoformat() if batch.ended_at else None,
+            str(batch.produced_qty) if batch.produced_qty is not None else None,
+            batch.lot,
+        ),
+    )
+
+
+def last_accepted(conn: sqlite3.Connection, dedupe_key: str, since: datetime) -> datetime | None:
+    """When this code was last accepted, if after `since` (for double-read detection)."""
+    row = conn.execute(
+        "SELECT max(received_at) FROM scans WHERE dedupe_key = ? AND outcome = 'accepted'"
+        " AND received_at >= ?",
+        (dedupe_key, since.isoformat()),
+    ).fetchone()
+    return _time(row[0])
+
+
+def record_scan(
+    conn: sqlite3.Connection, raw: RawScan, decision: Decision, key: str, batch_id: str | None
+) -> int:
+    """Audit row for every scan, accepted or not; returns its id."""
+    scan = decision.scan
+    cursor = conn.execute(
+        "INSERT INTO scans (received_at, source, raw, symbology, dedupe_key, outcome, reason,"
+        " message, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            raw.received_at.isoformat(),
+            raw.source,
+            raw.data,
+            scan.symbology if scan else raw.symbology,
+            key,
+            decision.outcome.value,
+            decision.reason.value,
+            decision.message,
+            batch_id,
+        ),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def record_consumption(
+    conn: sqlite3.Connection,
+    *,
+    batch_id: str,
+    scan_id: int,
+    scan: ParsedScan,
+    material: str,
+    quantity: Decimal | None,
+    uom: str | None,
+    when: datetime,
+    event_id: str,
+) -> None:
+    conn.execute(
+        "INSERT INTO consumptions (batch_id, scan_id, material, gtin, lot, expiry, quantity, uom,"
+        " consumed_at, event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            batch_id,
+            scan_id,
+            material,
+            scan.gtin,
+            scan.lot,
+            scan.expiry.isoformat() if scan.expiry else None,
+            str(quantity) if quantity is not None else None,
+            uom,
+            when.isoformat(),
+            event_id,
+        ),
+    )
+
+
+def consumptions(conn: sqlite3.Connection, batch_id: str) -> list[dict[str, object]]:
+    rows = conn.execute(
+        "SELECT material, gtin, lot, quantity, uom, consumed_at FROM consumptions"
+        " WHERE batch_id = ? ORDER BY id",
+        (batch_id,),
+    ).fetchall()
+    keys = ("material", "gtin", "lot", "quantity", "uom", "consumed_at")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def hold_for(conn: sqlite3.Connection, material: str, lot: str) -> HoldEntry | None:
+    row = conn.execute(
+        "SELECT lot, reason FROM holds WHERE material IN (?, '*') AND lot = ?", (material, lot)
+    ).fetchone()
+    return HoldEntry(row[0], row[1]) if row else None
+
+
+def add_hold(conn: sqlite3.Connection, material: str, lot: str, reason: str, now: datetime) -> None:
+    conn.execute(
+        "INSERT INTO holds (material, lot, reason, added_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (material, lot) DO UPDATE SET reason = excluded.reason",
+        (material, lot, reason, now.isoformat()),
+    )
+
+
+def remove_hold(conn: sqlite3.Connection, material: str, lot: str) -> bool:
+    return (
+        conn.execute("DELETE FROM holds WHERE material = ? AND lot = ?", (material, lot)).rowcount
+        > 0
+    )
+
+
+def holds(conn: sqlite3.Connection) -> list[dict[str, str]]:
+    rows = conn.execute("SELECT material, lot, reason, added_at FROM holds ORDER BY added_at")
+    return [dict(zip(("material", "lot", "reason", "added_at"), r, strict=True)) for r in rows]
+
+
+def count(conn: sqlite3.Connection, table: str, where: str = "1") -> int:
+    """Row count of one of our own tables (names are never user input)."""
+    assert table.isidentifier()
+    return conn.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]
