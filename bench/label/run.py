@@ -25,13 +25,12 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from lotedge.simulators.printer import PrinterSimulator
-
 from bench.common import percentile
 from lotedge.config.printing import LabelConfig, PrinterConfig
 from lotedge.core.labels import LabelData
 from lotedge.printers.renderer import LabelRenderer
 from lotedge.printers.worker import PrintWorker
+from lotedge.simulators.printer import PrinterSimulator
 from lotedge.state import print_jobs
 from lotedge.state.db import STATE_FILE, open_state, transaction
 

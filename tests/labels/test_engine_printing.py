@@ -8,12 +8,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from lotedge.simulators.printer import PrinterSimulator
 
 from lotedge.config.loader import load_config
 from lotedge.core.labels import LabelData, gs1_elements
 from lotedge.printers.renderer import LabelRenderer
 from lotedge.printers.worker import PrintWorker
+from lotedge.simulators.printer import PrinterSimulator
 from lotedge.state import print_jobs
 from lotedge.state.db import STATE_FILE, open_state
 from tests.labels.label_checks import TEMPLATES, eventually, gs1_read

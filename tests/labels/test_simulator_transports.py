@@ -7,11 +7,11 @@ import urllib.request
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from lotedge.simulators.printer import PrinterSimulator, ZplStream
 
 from lotedge.core.labels import gs1_elements
 from lotedge.printers.status import HostStatus, format_host_status, parse_host_status
 from lotedge.printers.transport import PrinterError, PrinterUrlError, open_printer
+from lotedge.simulators.printer import PrinterSimulator, ZplStream
 from tests.labels.label_checks import TEMPLATE, gs1_read
 
 

@@ -5,11 +5,11 @@ import json
 import time
 
 import pytest
-from lotedge.simulators.printer import PrinterSimulator
 
 from lotedge.config.printing import PrinterConfig
 from lotedge.core.labels import gs1_elements
 from lotedge.printers.worker import PrintWorker
+from lotedge.simulators.printer import PrinterSimulator
 from lotedge.state import print_jobs
 from lotedge.state.db import STATE_FILE, open_state, transaction
 from tests.labels.label_checks import TEMPLATE, eventually, field_texts, gs1_read

@@ -5,10 +5,10 @@ import doctest
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from lotedge.simulators import printer
 
 from lotedge.core import labels, zpl
 from lotedge.printers import escpos_label, status, worker
+from lotedge.simulators import printer
 from tests.labels.label_checks import field_texts
 
 
