@@ -14,7 +14,7 @@ import zplkit
 from lotedge.config.loader import load_config
 from lotedge.config.problems import ConfigError, suggest
 from lotedge.core.labels import LabelData, LabelError
-from lotedge.printers.renderer import LabelRenderer
+from lotedge.printers.service import renderer_for
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -69,9 +69,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         operator=args.operator,
     )
     try:
-        zpl = LabelRenderer(config.labels, config.resolve(config.labels.dir)).render(
-            data, product.label_template
-        )
+        zpl = renderer_for(config).render(data, product.label_template)
     except (LabelError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
