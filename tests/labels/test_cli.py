@@ -5,6 +5,8 @@ import subprocess
 import sys
 
 from lotedge.cli import label_cmds
+from lotedge.config.loader import load_config
+from lotedge.config.printing import check_label_templates
 from lotedge.printers.transport import open_printer
 from tests.labels.label_checks import TEMPLATES, gs1_read
 
@@ -82,3 +84,17 @@ def test_sim_printer_process_switches_faults_from_stdin(tmp_path):
         assert proc.wait(timeout=10) == 0
     finally:
         proc.kill()
+
+
+def test_config_check_matches_templates_to_the_printer_kind(tmp_path):
+    config_file = tmp_path / "lotedge.toml"
+    config_file.write_text(CONFIG + '\n[printer]\nurl = "escpos+tcp://192.0.2.9"\n')
+    config = load_config(config_file)
+    (problem,) = check_label_templates(config.printer, config.products)
+    assert str(problem) == (
+        "products[0].label_template: product BREAD uses 'lot_label.zpl.j2', but printer line "
+        "(escpos+tcp://192.0.2.9) needs a '*.escpos' layout (hint: use lot_label.escpos for "
+        "ESC/POS printers, lot_label.zpl.j2 for Zebra printers)"
+    )
+    zebra = config.printer.model_copy(update={"url": "tcp://192.0.2.9"})
+    assert check_label_templates(zebra, config.products) == []

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import Field
 
 from lotedge.config.base import Section
+from lotedge.config.masterdata import Product
+from lotedge.config.problems import Problem
+
+#: Label templates ending in this use the built-in ESC/POS layout instead of a ZPL template.
+ESCPOS_TEMPLATE_SUFFIX = ".escpos"
 
 
 class PrinterConfig(Section):
@@ -63,3 +69,23 @@ class LabelConfig(Section):
         le=1.0,
         description="Narrow bar width of the GS1-128 barcodes in mm (rounded to whole dots).",
     )
+
+
+def check_label_templates(
+    printer: PrinterConfig | None, products: Sequence[Product]
+) -> list[Problem]:
+    """An ESC/POS printer needs ``*.escpos`` label templates, any other printer ZPL ones."""
+    if printer is None:
+        return []
+    escpos = printer.url.startswith("escpos+")
+    wanted = f"a '*{ESCPOS_TEMPLATE_SUFFIX}' layout" if escpos else "a ZPL template"
+    return [
+        Problem(
+            f"products[{i}].label_template",
+            f"product {p.code} uses {p.label_template!r}, but printer {printer.name} "
+            f"({printer.url}) needs {wanted}",
+            "use lot_label.escpos for ESC/POS printers, lot_label.zpl.j2 for Zebra printers",
+        )
+        for i, p in enumerate(products)
+        if p.label_template.endswith(ESCPOS_TEMPLATE_SUFFIX) != escpos
+    ]

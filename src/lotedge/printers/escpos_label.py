@@ -17,9 +17,6 @@ from PIL import Image
 
 from lotedge.core.labels import LabelData, LabelError, digital_link, gs1_elements
 
-#: Template name that selects this layout instead of a ZPL template.
-ESCPOS_SUFFIX = ".escpos"
-
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import jinja2
 
-from lotedge.config.printing import LabelConfig
+from lotedge.config.printing import ESCPOS_TEMPLATE_SUFFIX, LabelConfig
 from lotedge.core import zpl
 from lotedge.core.labels import LabelData, LabelError, digital_link, gs1_elements, hri
-from lotedge.printers.escpos_label import ESCPOS_SUFFIX, render_escpos
+from lotedge.printers.escpos_label import render_escpos
 
 
 class LabelRenderer:
@@ -47,7 +47,7 @@ class LabelRenderer:
     def render(self, data: LabelData, template: str) -> bytes:
         """The label as one ZPL format (UTF-8 bytes), or ESC/POS for the built-in ``*.escpos``
         layout (`lotedge.printers.escpos_label`); raises LabelError for unusable data."""
-        if template.endswith(ESCPOS_SUFFIX):
+        if template.endswith(ESCPOS_TEMPLATE_SUFFIX):
             labels = self._labels
             return render_escpos(data, labels.escpos_profile, labels.digital_link_base)
         try:
