@@ -104,8 +104,8 @@ def test_every_reason_code_is_reachable(line: Line):
     seen.add(line.scan("#LE:END:40"))  # ended
     seen.add(line.scan("#LE:START:CAKE"))
     seen.add(line.scan("#LE:CANCEL"))  # cancelled
-    # NOT_RECORDED (a failed commit) and LOT_SEQUENCE_EXHAUSTED have tests of their own.
-    expected = {r.value for r in Reason} - {"not_recorded", "lot_sequence_exhausted"}
+    # NOT_RECORDED (failed commit), LOT_SEQUENCE_EXHAUSTED and LABEL_ERROR: tests of their own.
+    expected = {r.value for r in Reason} - {"not_recorded", "lot_sequence_exhausted", "label_error"}
     assert seen == expected
 
 
@@ -206,3 +206,20 @@ def test_reprint_and_cancel_errors(line: Line):
     assert line.do(Reprint("NOPE")).code == "not_found"
     assert line.do(CancelBatch()).code == "no_open_batch"
     assert line.do(EndBatch(Decimal(1))).code == "no_open_batch"
+
+
+def test_label_that_cannot_be_made_refuses_the_batch_end(tmp_path: Path):
+    from lotedge.printers.service import renderer_for
+    from tests.conftest import write_config
+
+    path = write_config(tmp_path, extra=f'[printer]\nurl = "dir://{tmp_path}/spool"\n')
+    line = Line(path)
+    line.engine = Engine(line.config, line.conn, render_label=renderer_for(line.config).render)
+    line.do(StartBatch("BREAD"))
+    reply = line.do(EndBatch(Decimal("12.5")))  # BREAD is counted in pieces (H87, AI 30)
+    assert reply.code == "label_error"
+    assert "Nothing was ended" in reply.error
+    assert line.do(Status()).data["batch"]["status"] == "open"
+    assert line.rows("issued_lots") == 0 and line.rows("print_jobs") == 0
+    ended = line.do(EndBatch(Decimal(12)))
+    assert ended.ok and ended.data["print_job"] == 1

@@ -5,7 +5,8 @@ import socket
 
 import pytest
 
-from lotedge.cli.sim import main, register, script_path
+from lotedge.cli.main import main
+from lotedge.cli.sim import register, script_path
 from lotedge.scanners.base import open_source
 
 from .conftest import running
@@ -20,14 +21,14 @@ def test_sim_scanner_tcp_client_plays_a_script_into_tcp_listen(tmp_path, collect
     source = open_source("fixed", f"tcp-listen://127.0.0.1:{port}")
     with running(source, collector):
         argv = ["scanner", "tcp-client", f"127.0.0.1:{port}", "--script", str(script)]
-        assert main([*argv, "--wait", "0", "--hold", "0"]) == 0
+        assert main(["sim", *argv, "--wait", "0", "--hold", "0"]) == 0
         assert collector.wait_for(2) == [b"#LE:START:BREAD-800", b"]C0YST-L1-20270131"]
     assert "sent b'#LE:START:BREAD-800\\r'" in capsys.readouterr().out
 
 
 def test_sim_camera_writes_a_video_of_the_example_codes(tmp_path, capsys):
     video = tmp_path / "line.avi"
-    assert main(["camera", "--video", str(video), "--size", "320x240", "--fps", "5"]) == 0
+    assert main(["sim", "camera", "--video", str(video), "--size", "320x240", "--fps", "5"]) == 0
     assert video.stat().st_size > 0
     assert "wrote" in capsys.readouterr().out
 

@@ -4,9 +4,11 @@ import json
 import subprocess
 import sys
 
-from lotedge.cli import label_cmds
+import pytest
+
+from lotedge.cli.main import main
 from lotedge.config.loader import load_config
-from lotedge.config.printing import check_label_templates
+from lotedge.config.problems import ConfigError
 from lotedge.printers.transport import open_printer
 from tests.labels.label_checks import TEMPLATES, gs1_read
 
@@ -39,7 +41,7 @@ def test_label_render_writes_a_png_that_scans(tmp_path, capsys):
     png = tmp_path / "label.png"
     argv = ["label", "render", "-c", str(config), "--product", "BREAD", "--lot", "26032L10007"]
     argv += ["--qty", "12.5", "--date", "2026-02-01", "-o", str(png)]
-    assert label_cmds.main(argv) == 0
+    assert main(argv) == 0
     assert capsys.readouterr().out == f"wrote {png} (lot 26032L10007, product BREAD)\n"
     assert gs1_read(png.read_bytes())["]d2"] == [
         ("01", "09501101530003"),
@@ -54,14 +56,14 @@ def test_label_render_names_an_unknown_product(tmp_path, capsys):
     config = tmp_path / "lotedge.toml"
     config.write_text(CONFIG)
     argv = ["label", "render", "-c", str(config), "--product", "BRAED", "--lot", "X"]
-    assert label_cmds.main([*argv, "-o", str(tmp_path / "x.zpl")]) == 2
+    assert main([*argv, "-o", str(tmp_path / "x.zpl")]) == 2
     assert capsys.readouterr().err == (
         f"error: no product 'BRAED' in {config} (did you mean 'BREAD'?)\n"
     )
 
 
 def test_sim_printer_process_switches_faults_from_stdin(tmp_path):
-    command = [sys.executable, "-m", "lotedge.cli.sim_printer", "sim", "printer", "--port", "0"]
+    command = [sys.executable, "-m", "lotedge.cli.main", "sim", "printer", "--port", "0"]
     proc = subprocess.Popen(
         [*command, "--out", str(tmp_path)],
         stdin=subprocess.PIPE,
@@ -89,12 +91,13 @@ def test_sim_printer_process_switches_faults_from_stdin(tmp_path):
 def test_config_check_matches_templates_to_the_printer_kind(tmp_path):
     config_file = tmp_path / "lotedge.toml"
     config_file.write_text(CONFIG + '\n[printer]\nurl = "escpos+tcp://192.0.2.9"\n')
-    config = load_config(config_file)
-    (problem,) = check_label_templates(config.printer, config.products)
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_file)
+    (problem,) = caught.value.problems
     assert str(problem) == (
-        "products[0].label_template: product BREAD uses 'lot_label.zpl.j2', but printer line "
-        "(escpos+tcp://192.0.2.9) needs a '*.escpos' layout (hint: use lot_label.escpos for "
+        "line 10: products[0].label_template: product BREAD uses 'lot_label.zpl.j2', but printer "
+        "line (escpos+tcp://192.0.2.9) needs a '*.escpos' layout (hint: use lot_label.escpos for "
         "ESC/POS printers, lot_label.zpl.j2 for Zebra printers)"
     )
-    zebra = config.printer.model_copy(update={"url": "tcp://192.0.2.9"})
-    assert check_label_templates(zebra, config.products) == []
+    config_file.write_text(CONFIG + '\n[printer]\nurl = "tcp://192.0.2.9"\n')
+    assert load_config(config_file).printer is not None

@@ -36,7 +36,7 @@ from lotedge.core import batch as batches
 from lotedge.core import epcis
 from lotedge.core.batch import Batch, Refusal
 from lotedge.core.decisions import Decision, Outcome, Reason, ScanContext, decide_material
-from lotedge.core.labels import LabelData
+from lotedge.core.labels import LabelData, LabelError
 from lotedge.core.lots import LotFields, LotSequenceExhausted
 from lotedge.core.scan import Command, ParsedScan, RawScan, ScanKind, parse_scan
 from lotedge.ops import metrics
@@ -325,44 +325,57 @@ class Engine:
         if isinstance(qty, Refusal) or qty is None:
             return _refusal(qty or Refusal(Reason.INVALID_QUANTITY, "A quantity is needed."))
         now = self._clock()
-        with transaction(self._conn):
-            open_batch = repo.open_batch(self._conn)
-            if open_batch is None:
-                return _refusal(Refusal(Reason.NO_OPEN_BATCH, "No batch is open to end."))
-            product = self.config.product(open_batch.product)
-            if product is None:
-                return _refusal(
-                    Refusal(Reason.UNKNOWN_PRODUCT, f"{open_batch.product} left the config.")
-                )
-            identity = self.config.identity
-            fields = LotFields(now.date(), identity.site, identity.line, product.code)
-            try:
-                lot = lots.allocate(self._conn, product, fields, batch_id=open_batch.id, now=now)
-            except LotSequenceExhausted as exc:
-                return Reply(False, error=str(exc), code=Reason.LOT_SEQUENCE_EXHAUSTED.value)
-            ended = batches.end(open_batch, qty, lot, now)
-            assert isinstance(ended, Batch)
-            repo.save_batch(self._conn, ended)
-            label = self._label(ended, product.code)
-            event_id = f"urn:uuid:{uuid.uuid4()}"
-            event = epcis.output_event(
-                identity,
-                batch_id=ended.id,
-                product=product,
-                lot=lot,
-                quantity=qty,
-                produced=label.produced,
-                expiry=label.expiry,
-                event_id=event_id,
-                when=now,
-            )
-            self._enqueue("events", event, event_id, now)
-            job = self._queue_label(label, ended, reprint=False, copies=1, now=now)
+        try:
+            with transaction(self._conn):
+                ended, job = self._close_batch(qty, now)
+        except _Rollback as rollback:
+            return _refusal(rollback.refusal)
         metrics.BATCHES.labels("ended").inc()
-        metrics.LOTS.labels(product.code).inc()
-        data = _batch_reply(ended, Reason.BATCH_ENDED, f"Batch ended: lot {lot}.")
+        metrics.LOTS.labels(ended.product).inc()
+        data = _batch_reply(ended, Reason.BATCH_ENDED, f"Batch ended: lot {ended.lot}.")
         data["print_job"] = job
         return Reply(True, data)
+
+    def _close_batch(self, qty: Decimal, now: datetime) -> tuple[Batch, int | None]:
+        """Lot, batch row, output event and label job; raises _Rollback to undo them all."""
+        open_batch = repo.open_batch(self._conn)
+        if open_batch is None:
+            raise _Rollback(Refusal(Reason.NO_OPEN_BATCH, "No batch is open to end."))
+        product = self.config.product(open_batch.product)
+        if product is None:
+            raise _Rollback(
+                Refusal(Reason.UNKNOWN_PRODUCT, f"{open_batch.product} left the config.")
+            )
+        identity = self.config.identity
+        fields = LotFields(now.date(), identity.site, identity.line, product.code)
+        try:
+            lot = lots.allocate(self._conn, product, fields, batch_id=open_batch.id, now=now)
+        except LotSequenceExhausted as exc:
+            raise _Rollback(Refusal(Reason.LOT_SEQUENCE_EXHAUSTED, str(exc))) from None
+        ended = batches.end(open_batch, qty, lot, now)
+        assert isinstance(ended, Batch)
+        repo.save_batch(self._conn, ended)
+        label = self._label(ended)
+        event_id = f"urn:uuid:{uuid.uuid4()}"
+        event = epcis.output_event(
+            identity,
+            batch_id=ended.id,
+            product=product,
+            lot=lot,
+            quantity=qty,
+            produced=label.produced,
+            expiry=label.expiry,
+            event_id=event_id,
+            when=now,
+        )
+        self._enqueue("events", event, event_id, now)
+        try:
+            job = self._queue_label(label, ended, reprint=False, copies=1, now=now)
+        except LabelError as exc:
+            raise _Rollback(
+                Refusal(Reason.LABEL_ERROR, f"The label cannot be made: {exc}. Nothing was ended.")
+            ) from None
+        return ended, job
 
     def _cancel(self, reason: str) -> Reply:
         now = self._clock()
@@ -389,21 +402,15 @@ class Engine:
         self._enqueue("ops", message, event_id, now)
 
     # -- labels --------------------------------------------------------------------------------
-    def _label(self, batch: Batch, product_code: str) -> LabelData:
-        product = self.config.product(product_code)
+    def _label(self, batch: Batch) -> LabelData:
+        product = self.config.product(batch.product)
         assert product is not None and batch.lot and batch.ended_at and batch.produced_qty
-        produced = batch.ended_at.date()
-        return LabelData(
-            product_code=product.code,
-            product_name=product.name,
-            gtin=product.gtin,
+        return LabelData.for_lot(
+            product,
+            self.config.identity,
             lot=batch.lot,
             quantity=batch.produced_qty,
-            unit=product.unit,
-            produced=produced,
-            expiry=produced + timedelta(days=product.shelf_life_days),
-            site=self.config.identity.site,
-            line=self.config.identity.line,
+            produced=batch.ended_at.date(),
             operator=batch.operator,
         )
 
@@ -433,7 +440,7 @@ class Engine:
             return Reply(False, error=f"no batch produced lot {lot!r}", code="not_found")
         with transaction(self._conn):
             job = self._queue_label(
-                self._label(batch, batch.product),
+                self._label(batch),
                 batch,
                 reprint=True,
                 copies=copies,
@@ -455,6 +462,14 @@ class Engine:
             "print_queue": repo.count(self._conn, "print_jobs", "status = 'queued'"),
             "holds": repo.holds(self._conn),
         }
+
+
+class _Rollback(Exception):
+    """Raised inside a transaction to undo it and answer with a refusal."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
 
 
 def _batch_dict(batch: Batch) -> dict[str, object]:

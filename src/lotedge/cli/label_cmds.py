@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -15,12 +14,6 @@ from lotedge.config.loader import load_config
 from lotedge.config.problems import ConfigError, suggest
 from lotedge.core.labels import LabelData, LabelError
 from lotedge.printers.service import renderer_for
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``label`` with ``render`` (``label reprint`` talks to the daemon: see agent_cmds)."""
-    label = subparsers.add_parser("label", help="lot labels")
-    add_render_parser(label.add_subparsers(dest="label_command", required=True))
 
 
 def add_render_parser(label_commands: argparse._SubParsersAction) -> None:
@@ -80,15 +73,3 @@ def cmd_render(args: argparse.Namespace) -> int:
         args.output.write_bytes(scene.png())
     print(f"wrote {args.output} (lot {args.lot}, product {product.code})")
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``label ...`` on its own, until the lead wires `register` into ``lotedge``."""
-    parser = argparse.ArgumentParser(prog="lotedge")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return int(args.func(args))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -10,7 +10,7 @@ import argparse
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -170,15 +170,3 @@ def _code(text: str) -> Code:
     if not sep:
         raise SystemExit(f"--code expects FORMAT:TEXT, got {text!r}")
     return Code(content, fmt, gs1=content.startswith("("))
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Stand-alone entry point: ``python -m lotedge.cli.sim scanner pty --script bakery_line``."""
-    parser = argparse.ArgumentParser(prog="lotedge sim", description=__doc__.split("\n")[0])
-    register(parser.add_subparsers(dest="device", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -10,7 +10,6 @@ import argparse
 import json
 import sys
 import threading
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -82,16 +81,3 @@ def run_command(sim: PrinterSimulator, words: list[str]) -> str:
         case _:
             return HELP
     return json.dumps(sim.snapshot())
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``sim printer ...`` on its own, until the lead wires `register_printer_sim` in."""
-    parser = argparse.ArgumentParser(prog="lotedge")
-    sim = parser.add_subparsers(dest="command", required=True).add_parser("sim")
-    register_printer_sim(sim.add_subparsers(dest="sim_command", required=True))
-    args = parser.parse_args(argv)
-    return int(args.func(args))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
