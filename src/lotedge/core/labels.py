@@ -10,6 +10,23 @@ from urllib.parse import quote
 from lotedge.config.identity import Identity
 from lotedge.config.masterdata import Product
 
+#: Common UN/CEFACT Rec. 20 unit codes in the words a label shows.
+UNIT_TEXT = {
+    "H87": "pcs",
+    "EA": "each",
+    "C62": "pcs",
+    "KGM": "kg",
+    "GRM": "g",
+    "LTR": "L",
+    "MLT": "mL",
+    "MTR": "m",
+    "MTK": "m²",
+    "MTQ": "m³",
+    "CS": "cases",
+    "BX": "boxes",
+    "PK": "packs",
+}
+
 
 class LabelError(ValueError):
     """Label data that cannot be put on a label; the message names the field and value."""
@@ -30,6 +47,11 @@ class LabelData:
     site: str
     line: str
     operator: str = ""
+
+    @property
+    def unit_text(self) -> str:
+        """The unit as people read it (``H87`` -> ``pcs``); unknown codes are shown as they are."""
+        return UNIT_TEXT.get(self.unit, self.unit)
 
     @classmethod
     def for_lot(

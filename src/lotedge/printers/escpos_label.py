@@ -59,7 +59,7 @@ def render_escpos(data: LabelData, profile: str, digital_link_base: str | None) 
     printer.textln(inert(data.lot))
     printer.set_with_default()
     lines = [
-        f"Qty {data.quantity} {data.unit}",
+        f"Qty {data.quantity} {data.unit_text}",
         f"Produced {data.produced}   Expiry {data.expiry}",
         f"Site {data.site}   Line {data.line}",
         f"Operator {data.operator}",

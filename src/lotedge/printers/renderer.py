@@ -70,7 +70,7 @@ class LabelRenderer:
             raise LabelError(str(exc)) from None
         base = self._labels.digital_link_base
         return {
-            "label": asdict(data),
+            "label": {**asdict(data), "unit_text": data.unit_text},
             "gs1": {
                 "code128": code128,
                 "datamatrix": zpl.gs1_datamatrix(elements),
