@@ -31,7 +31,7 @@ def test_escpos_layout_carries_the_same_gs1_data(renderer, sample):
     assert [t for sid, t in symbols if sid == "]Q1"] == [
         digital_link("https://id.example.com", sample)
     ]
-    for text in (b"Sourdough loaf", b"26032L10007", b"Qty 12.5 KGM", b"Operator Ana"):
+    for text in (b"Sourdough loaf", b"26032L10007", b"Qty 12.5 kg", b"Operator Ana"):
         assert text in out
 
 

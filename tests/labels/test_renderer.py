@@ -40,7 +40,7 @@ def test_label_shows_every_field_as_text(renderer, sample):
         "Sourdough loaf",
         "Product BREAD   GTIN 09501101530003",
         "26032L10007",
-        "Qty 12.5 KGM",
+        "Qty 12.5 kg",
         "Produced 2026-02-01   Expiry 2026-03-03",
         "Site PLANT1   Line L1",
         "Operator Ana",
