@@ -1,4 +1,4 @@
-"""The durable outbox: events written in the same transaction as the state change that caused them."""
+"""The durable outbox: events queued in the same transaction as the state change behind them."""
 
 from __future__ import annotations
 
