@@ -1,0 +1,311 @@
+"""The publisher: drains the outbox to the broker in order, deleting a row only after its PUBACK.
+
+One thread (`lotedge-publisher`) owns its own state-database connection and one paho client per
+connection. It keeps at most `outbox.window` messages in flight, reconnects with exponential
+backoff and jitter, keeps a retained status (online / stopped / offline as the last will) with
+the outbox depth, raises an alert when the outbox nears its cap, and answers MQTT commands.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import random
+import sqlite3
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import MQTTProtocolVersion
+
+from lotedge.agent.requests import Reply, Request
+from lotedge.config.identity import Identity
+from lotedge.config.mqtt import MqttConfig
+from lotedge.publish import commands, session
+from lotedge.publish.topics import Topics
+from lotedge.state import db, outbox
+
+log = logging.getLogger(__name__)
+
+#: Extra paho in-flight slots for status, alerts and command replies beside the outbox window.
+CONTROL_SLOTS = 16
+
+
+@dataclass(frozen=True)
+class PublisherStatus:
+    """What `status()` reports; also the body of the retained status message."""
+
+    connected: bool
+    protocol: str
+    inflight: int
+    delivered: int
+    depth: int
+    oldest_age: float
+    last_error: str
+
+
+class Publisher:
+    """Drains the state database's outbox to MQTT: `start()`, `wake()` after commits, `stop()`."""
+
+    def __init__(
+        self,
+        config: MqttConfig,
+        identity: Identity,
+        db_path: Path,
+        *,
+        base_dir: Path = Path("."),
+        call: Callable[[Request], Reply] | None = None,
+        on_acked: Callable[[list[outbox.Row]], None] | None = None,
+    ) -> None:
+        """`call` serves MQTT commands (none if unset); `on_acked` sees each acknowledged batch."""
+        self.config = config
+        self.identity = identity
+        self.topics = Topics.for_agent(config.topic_prefix, identity)
+        self._db_path = db_path
+        self._base_dir = base_dir
+        self._call = call
+        self._on_acked = on_acked
+        self._client_id = config.client_id or (
+            f"lotedge-{identity.site}-{identity.line}-{identity.device_id}"
+        )
+        auto = config.protocol == "auto"
+        self._protocol = session.PROTOCOLS["5" if auto else config.protocol]
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._acks: deque[tuple[int, bool]] = deque()
+        self._thread: threading.Thread | None = None
+        self._commands: ThreadPoolExecutor | None = None
+        self._client: mqtt.Client | None = None
+        self._inflight: dict[int, outbox.Row] = {}
+        self._delivered = 0
+        self._stats = outbox.Stats(0, 0.0)
+        self._alerting = False
+        self._last_error = ""
+
+    # -- public -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the publisher thread (and the command worker when `call` is set)."""
+        if self._call is not None:
+            self._commands = ThreadPoolExecutor(1, thread_name_prefix="lotedge-commands")
+        self._thread = threading.Thread(target=self._run, name="lotedge-publisher", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Tell the publisher new rows were committed (else it notices within poll_seconds)."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Publish the retained `stopped` status, disconnect cleanly and join the thread."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self._commands is not None:
+            self._commands.shutdown(wait=False, cancel_futures=True)
+
+    def status(self) -> PublisherStatus:
+        """A snapshot for the control socket and the status message."""
+        client = self._client
+        return PublisherStatus(
+            connected=client is not None and client.is_connected(),
+            protocol="5" if self._protocol == MQTTProtocolVersion.MQTTv5 else "3.1.1",
+            inflight=len(self._inflight),
+            delivered=self._delivered,
+            depth=self._stats.depth,
+            oldest_age=round(self._stats.oldest_age, 3),
+            last_error=self._last_error,
+        )
+
+    # -- the thread -------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        conn = db.connect(self._db_path)
+        # Losing a delete to power loss only means sending that event again (deduped by
+        # eventID); the engine's commits stay FULL on its own connection.
+        conn.execute("PRAGMA synchronous=NORMAL")
+        delay = self.config.reconnect_min_seconds
+        try:
+            while not self._stop.is_set():
+                self._stats = outbox.stats(conn, now=time.time())
+                try:
+                    client = self._connect()
+                except (OSError, session.ConnectFailed) as exc:
+                    self._failed(f"cannot connect to {self._where()}: {exc}")
+                    self._stop.wait(random.uniform(delay / 2, delay))
+                    delay = min(delay * 2, self.config.reconnect_max_seconds)
+                    continue
+                delay = self.config.reconnect_min_seconds
+                self._serve(client, conn)
+        finally:
+            conn.close()
+
+    def _where(self) -> str:
+        return f"{self.config.host}:{self.config.effective_port}"
+
+    def _failed(self, message: str) -> None:
+        if message != self._last_error:
+            log.warning("%s", message)
+        self._last_error = message
+
+    def _connect(self) -> mqtt.Client:
+        client = session.new_client(
+            self.config,
+            client_id=self._client_id,
+            protocol=self._protocol,
+            will=(self.topics.status, self._status_payload("offline")),
+            base_dir=self._base_dir,
+            max_inflight=self.config.outbox.window + CONTROL_SLOTS,
+        )
+        client.on_publish = self._on_publish
+        try:
+            session.connect(client, self.config)
+        except session.ConnectFailed:
+            if self.config.protocol == "auto":  # an MQTT 3.1.1-only broker: try the other one
+                self._protocol = (
+                    MQTTProtocolVersion.MQTTv311
+                    if self._protocol == MQTTProtocolVersion.MQTTv5
+                    else MQTTProtocolVersion.MQTTv5
+                )
+            raise
+        client.on_disconnect = lambda *_: self._wake.set()
+        if self._call is not None:
+            client.on_message = self._on_message
+            client.subscribe(self.topics.requests, qos=1)
+        self._client = client
+        self._last_error = ""
+        log.info("connected to %s as %s", self._where(), self._client_id)
+        return client
+
+    def _serve(self, client: mqtt.Client, conn: sqlite3.Connection) -> None:
+        """Drain while connected; on return the client is stopped and in-flight rows forgotten."""
+        self._acks.clear()
+        self._inflight.clear()
+        sent_up_to = 0
+        next_report = 0.0
+        try:
+            while client.is_connected() and not self._stop.is_set():
+                if not self._flush_acks(conn):
+                    break
+                now = time.time()
+                if now >= next_report:
+                    self._report(client, conn, now)
+                    next_report = now + self.config.status_seconds
+                free = self.config.outbox.window - len(self._inflight)
+                for row in outbox.peek(conn, after=sent_up_to, limit=free) if free else ():
+                    info = client.publish(self.topics.of(row.topic), row.payload, qos=1)
+                    self._inflight[info.mid] = row
+                    sent_up_to = row.seq
+                self._wake.wait(self.config.outbox.poll_seconds)
+                self._wake.clear()
+            self._flush_acks(conn)
+            if self._stop.is_set():
+                self._publish(client, "status", self._status_payload("stopped"), retain=True)
+                client.disconnect()
+            else:
+                self._failed(f"lost connection to {self._where()}")
+        finally:
+            client.loop_stop()
+            self._client = None
+
+    def _on_publish(self, _c: mqtt.Client, _u: object, mid: int, reason: Any, _p: object) -> None:
+        """paho's network thread: note the PUBACK; the publisher thread does the rest."""
+        self._acks.append((mid, bool(getattr(reason, "is_failure", False))))
+        self._wake.set()
+
+    def _flush_acks(self, conn: sqlite3.Connection) -> bool:
+        """Delete acknowledged rows; False when the broker refused one (reconnect, resend)."""
+        done: list[outbox.Row] = []
+        refused = False
+        while self._acks:
+            mid, failed = self._acks.popleft()
+            row = self._inflight.pop(mid, None)
+            if row is None:  # status, alert or command reply
+                continue
+            if failed:
+                refused = True
+                self._failed(f"broker refused event {row.event_id} on {row.topic}; will retry")
+            else:
+                done.append(row)
+        if done:
+            with db.transaction(conn):
+                outbox.delete(conn, (row.seq for row in done))
+            self._delivered += len(done)
+            if self._on_acked is not None:
+                self._on_acked(done)
+        return not refused
+
+    # -- status, alerts and commands --------------------------------------------------------
+
+    def _status_payload(self, state: str) -> bytes:
+        body: dict[str, Any] = {
+            "state": state,
+            "device": self.identity.device_id,
+            "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        if state == "online":
+            body["outbox"] = {
+                "depth": self._stats.depth,
+                "oldest_age_seconds": round(self._stats.oldest_age, 3),
+                "cap": self.config.outbox.cap,
+            }
+        return json.dumps(body).encode()
+
+    def _report(self, client: mqtt.Client, conn: sqlite3.Connection, now: float) -> None:
+        """Refresh the retained status; raise or clear the outbox alert."""
+        self._stats = outbox.stats(conn, now=now)
+        self._publish(client, "status", self._status_payload("online"), retain=True)
+        cap = self.config.outbox
+        filling = self._stats.depth >= cap.warn_ratio * cap.cap
+        if filling == self._alerting:
+            return
+        self._alerting = filling
+        message = (
+            f"outbox holds {self._stats.depth} of {cap.cap} events; oldest is "
+            f"{self._stats.oldest_age:.0f} s old. Events are kept, never dropped: check the "
+            "link to the broker and the trace store."
+            if filling
+            else f"outbox back to {self._stats.depth} events"
+        )
+        (log.warning if filling else log.info)("%s", message)
+        alert = {
+            "type": "outbox_filling",
+            "state": "raised" if filling else "cleared",
+            "depth": self._stats.depth,
+            "cap": cap.cap,
+            "oldest_age_seconds": round(self._stats.oldest_age, 3),
+            "message": message,
+            "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        self._publish(client, "alerts", json.dumps(alert).encode())
+
+    def _publish(self, client: mqtt.Client, relative: str, payload: bytes, **kw: Any) -> None:
+        info = client.publish(self.topics.of(relative), payload, qos=1, **kw)
+        if relative == "status" and self._stop.is_set():
+            with contextlib.suppress(RuntimeError, ValueError):  # not queued: nothing to wait for
+                info.wait_for_publish(timeout=2.0)
+
+    def _on_message(self, client: mqtt.Client, _u: object, message: mqtt.MQTTMessage) -> None:
+        name = self.topics.command_name(message.topic)
+        if name is None or self._commands is None or self._call is None:
+            return
+        call = self._call
+        self._commands.submit(self._answer, client, name, message.payload, call)
+
+    def _answer(
+        self, client: mqtt.Client, name: str, payload: bytes, call: Callable[[Request], Reply]
+    ) -> None:
+        answer = commands.handle(name, payload, call)
+        try:
+            body = json.dumps(answer, default=str).encode()
+            client.publish(self.topics.response(name), body, qos=1)
+        except Exception:
+            log.exception("cannot answer command %s", name)
