@@ -88,6 +88,7 @@ class Publisher:
         self._delivered = 0
         self._stats = outbox.Stats(0, 0.0)
         self._alerting = False
+        self._pending_alerts: list[dict[str, Any]] = []
         self._last_error = ""
 
     # -- public -----------------------------------------------------------------------------
@@ -135,16 +136,17 @@ class Publisher:
         delay = self.config.reconnect_min_seconds
         try:
             while not self._stop.is_set():
-                self._stats = outbox.stats(conn, now=time.time())
+                self._check_cap(outbox.stats(conn, now=time.time()))
                 try:
                     client = self._connect()
                 except (OSError, session.ConnectFailed) as exc:
                     self._failed(f"cannot connect to {self._where()}: {exc}")
-                    self._stop.wait(random.uniform(delay / 2, delay))
-                    delay = min(delay * 2, self.config.reconnect_max_seconds)
-                    continue
-                delay = self.config.reconnect_min_seconds
-                self._serve(client, conn)
+                else:
+                    delay = self.config.reconnect_min_seconds
+                    self._serve(client, conn)
+                # Exponential backoff with jitter, so that a fleet does not reconnect in step.
+                self._stop.wait(random.uniform(delay / 2, delay))
+                delay = min(delay * 2, self.config.reconnect_max_seconds)
         finally:
             conn.close()
 
@@ -209,9 +211,9 @@ class Publisher:
             self._flush_acks(conn)
             if self._stop.is_set():
                 self._publish(client, "status", self._status_payload("stopped"), retain=True)
-                client.disconnect()
-            else:
+            elif not client.is_connected():
                 self._failed(f"lost connection to {self._where()}")
+            client.disconnect()
         finally:
             client.loop_stop()
             self._client = None
@@ -260,32 +262,39 @@ class Publisher:
         return json.dumps(body).encode()
 
     def _report(self, client: mqtt.Client, conn: sqlite3.Connection, now: float) -> None:
-        """Refresh the retained status; raise or clear the outbox alert."""
-        self._stats = outbox.stats(conn, now=now)
+        """Refresh the retained status; send the outbox alert if it was raised or cleared."""
+        self._check_cap(outbox.stats(conn, now=now))
         self._publish(client, "status", self._status_payload("online"), retain=True)
+        while self._pending_alerts:
+            self._publish(client, "alerts", json.dumps(self._pending_alerts.pop(0)).encode())
+
+    def _check_cap(self, stats: outbox.Stats) -> None:
+        """Note the outbox figures; raise or clear the alert when it crosses warn_ratio x cap."""
+        self._stats = stats
         cap = self.config.outbox
-        filling = self._stats.depth >= cap.warn_ratio * cap.cap
+        filling = stats.depth >= cap.warn_ratio * cap.cap
         if filling == self._alerting:
             return
         self._alerting = filling
         message = (
-            f"outbox holds {self._stats.depth} of {cap.cap} events; oldest is "
-            f"{self._stats.oldest_age:.0f} s old. Events are kept, never dropped: check the "
+            f"outbox holds {stats.depth} of {cap.cap} events; oldest is "
+            f"{stats.oldest_age:.0f} s old. Events are kept, never dropped: check the "
             "link to the broker and the trace store."
             if filling
-            else f"outbox back to {self._stats.depth} events"
+            else f"outbox back to {stats.depth} events"
         )
         (log.warning if filling else log.info)("%s", message)
-        alert = {
-            "type": "outbox_filling",
-            "state": "raised" if filling else "cleared",
-            "depth": self._stats.depth,
-            "cap": cap.cap,
-            "oldest_age_seconds": round(self._stats.oldest_age, 3),
-            "message": message,
-            "time": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        self._publish(client, "alerts", json.dumps(alert).encode())
+        self._pending_alerts.append(
+            {
+                "type": "outbox_filling",
+                "state": "raised" if filling else "cleared",
+                "depth": stats.depth,
+                "cap": cap.cap,
+                "oldest_age_seconds": round(stats.oldest_age, 3),
+                "message": message,
+                "time": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+        )
 
     def _publish(self, client: mqtt.Client, relative: str, payload: bytes, **kw: Any) -> None:
         info = client.publish(self.topics.of(relative), payload, qos=1, **kw)
