@@ -119,12 +119,11 @@ def latency(port: int, state: Path, scans: int, window: int) -> tuple[float, flo
 def drain(port: int, state: Path, events: int, window: int) -> tuple[float, int]:
     """Events/s draining a backlog of `events` committed during an outage; mean payload size."""
     conn = db.open_state(state)
-    size = 0
     for first in range(0, events, 1000):
         with db.transaction(conn):
             for n in range(first, min(first + 1000, events)):
-                size += len(event(n)[1])
                 enqueue(conn, n)
+    size = conn.execute("SELECT avg(length(payload)) FROM outbox").fetchone()[0]
     conn.close()
     acks = Acks()
     publisher = Publisher(config(port, window), SITE, state / db.STATE_FILE, on_acked=acks)
@@ -135,24 +134,28 @@ def drain(port: int, state: Path, events: int, window: int) -> tuple[float, int]
         elapsed = time.perf_counter() - start
     finally:
         publisher.stop()
-    return events / elapsed, size // events
+    return events / elapsed, round(size)
 
 
 def bare_paho(port: int, messages: int, window: int) -> float:
     """Messages/s of a plain paho QoS 1 loop of 600-byte payloads, all acknowledged."""
     done = threading.Semaphore(0)
+    connected = threading.Event()
     client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=MQTTProtocolVersion.MQTTv5)
     client.max_inflight_messages_set(window)
-    client.max_queued_messages_set(0)
     client.on_publish = lambda *_: done.release()
+    client.on_connect = lambda *_: connected.set()
     client.connect("127.0.0.1", port)
     client.loop_start()
+    if not connected.wait(10):
+        raise SystemExit("bare paho could not connect")
     payload = bytes(600)
     start = time.perf_counter()
     for _ in range(messages):
         client.publish("bench/peer", payload, qos=1)
-    for _ in range(messages):
-        done.acquire()
+    for n in range(messages):
+        if not done.acquire(timeout=60):
+            raise SystemExit(f"bare paho: only {n} of {messages} acknowledged")
     elapsed = time.perf_counter() - start
     client.disconnect()
     client.loop_stop()

@@ -6,11 +6,13 @@ localhost, a client certificate, and an unrelated CA for the wrong-CA test.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,6 +126,7 @@ class Mosquitto:
     def __init__(self, workdir: Path, certs: Certs | None) -> None:
         assert MOSQUITTO is not None, "mosquitto binary not found"
         self.workdir = workdir
+        self.certs = certs
         self.port = free_port()
         self.tls_port = free_port() if certs else None
         self.mtls_port = free_port() if certs else None
@@ -179,3 +182,35 @@ class Mosquitto:
     def resume(self) -> None:
         assert self.process is not None
         self.process.send_signal(signal.SIGCONT)
+
+
+class EmbeddedBroker:
+    """amqtt (MQTT 3.1.1 only) in a background event loop: the fallback when mosquitto is not
+    installed, and the 3.1.1-only broker of the protocol fallback test. No TLS listeners."""
+
+    tls_port = None
+    mtls_port = None
+
+    def __init__(self) -> None:
+        from amqtt.broker import Broker  # only when mosquitto is missing or for the 3.1.1 test
+
+        self.port = free_port()
+        self._loop = asyncio.new_event_loop()
+        self._broker = Broker(
+            {
+                "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{self.port}"}},
+                "plugins": {
+                    "amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}
+                },
+            },
+            loop=self._loop,
+        )
+
+    def start(self) -> None:
+        threading.Thread(target=self._loop.run_forever, name="amqtt", daemon=True).start()
+        asyncio.run_coroutine_threadsafe(self._broker.start(), self._loop).result(10)
+
+    def stop(self) -> None:
+        """Stop its event loop; the listener goes with the test process. (amqtt's shutdown()
+        waits 5 s on an idle broadcast loop.)"""
+        self._loop.call_soon_threadsafe(self._loop.stop)

@@ -1,7 +1,8 @@
 """A publisher in a child process, so that a test can SIGKILL it. Driven line by line on stdin.
 
 usage: child.py STATE_DB PORT TOPIC_PREFIX; prints 'connected', then for each 'write A B' it
-commits events A..B-1 and prints 'committed inflight=N' once some of them are in flight.
+commits events A..B-1 and prints 'committed', and for 'inflight' it waits until some are in
+flight (sent, not acknowledged) and prints 'inflight=N'.
 """
 
 from __future__ import annotations
@@ -24,11 +25,14 @@ def main() -> None:
     wait_until(lambda: publisher.status().connected, "the child publisher to connect")
     print("connected", flush=True)
     for line in sys.stdin:
-        _, first, end = line.split()
-        write_events(db_path, range(int(first), int(end)))
-        publisher.wake()
-        wait_until(lambda: publisher.status().inflight > 0, "events in flight")
-        print(f"committed inflight={publisher.status().inflight}", flush=True)
+        command, *args = line.split()
+        if command == "write":
+            write_events(db_path, range(int(args[0]), int(args[1])))
+            publisher.wake()
+            print("committed", flush=True)
+        elif command == "inflight":
+            wait_until(lambda: publisher.status().inflight > 0, "events in flight")
+            print(f"inflight={publisher.status().inflight}", flush=True)
 
 
 if __name__ == "__main__":

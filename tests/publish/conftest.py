@@ -10,28 +10,39 @@ import pytest
 
 from lotedge.state import db
 
-from .broker import MOSQUITTO, Certs, Mosquitto
+from .broker import MOSQUITTO, Certs, EmbeddedBroker, Mosquitto
 from .helpers import Subscriber
 
-NEEDS_MOSQUITTO = pytest.mark.skipif(MOSQUITTO is None, reason="mosquitto binary not installed")
-
 
 @pytest.fixture(scope="session")
-def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl command not installed: cannot make test certificates")
-    return Certs.make(tmp_path_factory.mktemp("certs"))
-
-
-@pytest.fixture(scope="session")
-def broker(tmp_path_factory: pytest.TempPathFactory, certs: Certs) -> Iterator[Mosquitto]:
-    """One broker for the session's tests that never stop it."""
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mosquitto | EmbeddedBroker]:
+    """One broker for the tests that never stop it: Mosquitto with TLS listeners, or embedded
+    amqtt (no TLS: those tests skip) when the mosquitto binary is missing."""
+    server: Mosquitto | EmbeddedBroker
     if MOSQUITTO is None:
-        pytest.skip("mosquitto binary not installed (.ci/run installs it)")
-    server = Mosquitto(tmp_path_factory.mktemp("mosquitto"), certs)
+        server = EmbeddedBroker()
+    else:
+        certs = Certs.make(tmp_path_factory.mktemp("certs")) if shutil.which("openssl") else None
+        server = Mosquitto(tmp_path_factory.mktemp("mosquitto"), certs)
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def amqtt_broker() -> Iterator[EmbeddedBroker]:
+    """An MQTT 3.1.1-only broker."""
+    server = EmbeddedBroker()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tls_broker(broker: Mosquitto | EmbeddedBroker) -> Mosquitto:
+    if not isinstance(broker, Mosquitto) or broker.certs is None:
+        pytest.skip("TLS tests need mosquitto and openssl (.ci/run installs them)")
+    return broker
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ def plain_config(port: int, **overrides: Any) -> MqttConfig:
         "tls": TlsConfig(enabled=False),
         "reconnect_min_seconds": 0.05,
         "reconnect_max_seconds": 0.5,
+        "connect_timeout_seconds": 2.0,
         "status_seconds": 0.2,
         "outbox": OutboxConfig(window=16, poll_seconds=0.05),
     }

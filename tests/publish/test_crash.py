@@ -29,14 +29,15 @@ def test_sigkill_between_commit_and_puback_then_restart(own_broker, state_db, su
         assert child.stdout.readline().strip() == "connected"
         child.stdin.write("write 0 20\n")
         child.stdin.flush()
-        assert child.stdout.readline().startswith("committed")
+        assert child.stdout.readline().strip() == "committed"
         wait_until(lambda: depth(state_db) == 0, "the first 20 events to be acknowledged")
 
         own_broker.pause()  # the broker stops acknowledging: commits go on, PUBACKs do not come
-        child.stdin.write("write 20 60\n")
+        child.stdin.write("write 20 60\ninflight\n")
         child.stdin.flush()
+        assert child.stdout.readline().strip() == "committed"
         line = child.stdout.readline().strip()
-        assert line.startswith("committed inflight=") and int(line.split("=")[1]) > 0
+        assert line.startswith("inflight=") and int(line.split("=")[1]) > 0
         child.kill()
         assert child.wait(10) == -9
     finally:

@@ -107,3 +107,27 @@ def test_commands_are_answered_with_the_transaction(broker, state_db, subscribe)
         {"status": "ok", "data": {"held": 1}, "transaction": "t-1"}
     ]
     assert sub.on("/cmd/response/nope")[0]["code"] == "unknown_command"
+
+
+def test_falls_back_to_mqtt_3_1_1(amqtt_broker, state_db, subscribe):
+    publisher = Publisher(plain_config(amqtt_broker.port), SITE, state_db)
+    sub = subscribe(amqtt_broker.port, publisher.topics.of("events"))
+    write_events(state_db, range(5))
+    publisher.start()
+    try:
+        wait_until(lambda: len(sub.unique_events()) == 5, "5 events over MQTT 3.1.1")
+        assert publisher.status().protocol == "3.1.1"
+    finally:
+        publisher.stop()
+
+
+def test_forced_mqtt_3_1_1_with_mosquitto(broker, state_db, subscribe):
+    publisher = Publisher(plain_config(broker.port, protocol="3.1.1"), SITE, state_db)
+    sub = subscribe(broker.port, publisher.topics.of("events"))
+    write_events(state_db, range(5))
+    publisher.start()
+    try:
+        wait_until(lambda: len(sub.unique_events()) == 5, "5 events")
+        assert publisher.status().protocol == "3.1.1"
+    finally:
+        publisher.stop()

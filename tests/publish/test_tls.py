@@ -30,9 +30,10 @@ def client_for(config):
     )
 
 
-def test_verified_tls_delivers(broker, certs, state_db, subscribe):
-    publisher = Publisher(tls_config(broker.tls_port, ca_file=certs("ca.crt")), SITE, state_db)
-    sub = subscribe(broker.port, publisher.topics.of("events"))
+def test_verified_tls_delivers(tls_broker, state_db, subscribe):
+    config = tls_config(tls_broker.tls_port, ca_file=tls_broker.certs("ca.crt"))
+    publisher = Publisher(config, SITE, state_db)
+    sub = subscribe(tls_broker.port, publisher.topics.of("events"))
     write_events(state_db, range(5))
     publisher.start()
     try:
@@ -41,15 +42,15 @@ def test_verified_tls_delivers(broker, certs, state_db, subscribe):
         publisher.stop()
 
 
-def test_wrong_ca_is_refused(broker, certs):
-    client = client_for(tls_config(broker.tls_port, ca_file=certs("wrong-ca.crt")))
+def test_wrong_ca_is_refused(tls_broker):
+    config = tls_config(tls_broker.tls_port, ca_file=tls_broker.certs("wrong-ca.crt"))
     with pytest.raises(ssl.SSLCertVerificationError, match="certificate verify failed"):
-        session.connect(client, tls_config(broker.tls_port, ca_file=certs("wrong-ca.crt")))
+        session.connect(client_for(config), config)
 
 
-def test_publisher_with_wrong_ca_keeps_events_and_says_why(broker, certs, state_db):
+def test_publisher_with_wrong_ca_keeps_events_and_says_why(tls_broker, state_db):
     write_events(state_db, range(3))
-    config = tls_config(broker.tls_port, ca_file=certs("wrong-ca.crt"))
+    config = tls_config(tls_broker.tls_port, ca_file=tls_broker.certs("wrong-ca.crt"))
     publisher = Publisher(config, SITE, state_db)
     publisher.start()
     try:
@@ -60,18 +61,18 @@ def test_publisher_with_wrong_ca_keeps_events_and_says_why(broker, certs, state_
     assert depth(state_db) == 3
 
 
-def test_mutual_tls(broker, certs):
+def test_mutual_tls(tls_broker):
     good = tls_config(
-        broker.mtls_port,
-        ca_file=certs("ca.crt"),
-        cert_file=certs("client.crt"),
-        key_file=certs("client.key"),
+        tls_broker.mtls_port,
+        ca_file=tls_broker.certs("ca.crt"),
+        cert_file=tls_broker.certs("client.crt"),
+        key_file=tls_broker.certs("client.key"),
     )
     client = client_for(good)
     session.connect(client, good)
     client.disconnect()
     client.loop_stop()
 
-    no_cert = tls_config(broker.mtls_port, ca_file=certs("ca.crt"))
+    no_cert = tls_config(tls_broker.mtls_port, ca_file=tls_broker.certs("ca.crt"))
     with pytest.raises((OSError, session.ConnectFailed)):
         session.connect(client_for(no_cert), no_cert)

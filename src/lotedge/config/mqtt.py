@@ -80,6 +80,9 @@ class MqttConfig(Section):
         default="auto", description="MQTT version; 'auto' tries 5, then falls back to 3.1.1."
     )
     keepalive: int = Field(default=30, ge=5, le=3600, description="Keepalive in seconds.")
+    connect_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Give up a connection attempt without CONNACK after this."
+    )
     tls: TlsConfig = Field(default_factory=TlsConfig)
     username: str | None = Field(default=None, description="User name, if the broker wants one.")
     password: SecretRef | None = Field(

@@ -85,6 +85,7 @@ class Publisher:
         self._commands: ThreadPoolExecutor | None = None
         self._client: mqtt.Client | None = None
         self._inflight: dict[int, outbox.Row] = {}
+        self._acked: list[outbox.Row] = []
         self._delivered = 0
         self._stats = outbox.Stats(0, 0.0)
         self._alerting = False
@@ -193,22 +194,31 @@ class Publisher:
         self._inflight.clear()
         sent_up_to = 0
         next_report = 0.0
+        topics: dict[str, str] = {}
+        batch = max(1, self.config.outbox.window // 2)
         try:
             while client.is_connected() and not self._stop.is_set():
-                if not self._flush_acks(conn):
+                if not self._collect_acks():
                     break
                 now = time.time()
                 if now >= next_report:
                     self._report(client, conn, now)
                     next_report = now + self.config.status_seconds
                 free = self.config.outbox.window - len(self._inflight)
-                for row in outbox.peek(conn, after=sent_up_to, limit=free) if free else ():
-                    info = client.publish(self.topics.of(row.topic), row.payload, qos=1)
+                rows = outbox.peek(conn, after=sent_up_to, limit=free) if free else []
+                for row in rows:
+                    if row.topic not in topics:
+                        topics[row.topic] = self.topics.of(row.topic)
+                    info = client.publish(topics[row.topic], row.payload, qos=1)
                     self._inflight[info.mid] = row
                     sent_up_to = row.seq
+                # Delete in batches while a backlog drains, at once when caught up.
+                if len(self._acked) >= batch or len(rows) < free:
+                    self._delete_acked(conn)
                 self._wake.wait(self.config.outbox.poll_seconds)
                 self._wake.clear()
-            self._flush_acks(conn)
+            self._collect_acks()
+            self._delete_acked(conn)
             if self._stop.is_set():
                 self._publish(client, "status", self._status_payload("stopped"), retain=True)
             elif not client.is_connected():
@@ -223,9 +233,9 @@ class Publisher:
         self._acks.append((mid, bool(getattr(reason, "is_failure", False))))
         self._wake.set()
 
-    def _flush_acks(self, conn: sqlite3.Connection) -> bool:
-        """Delete acknowledged rows; False when the broker refused one (reconnect, resend)."""
-        done: list[outbox.Row] = []
+    def _collect_acks(self) -> bool:
+        """Move PUBACKed rows to the delete list; False when the broker refused one (the
+        publisher then reconnects and sends it again)."""
         refused = False
         while self._acks:
             mid, failed = self._acks.popleft()
@@ -236,14 +246,19 @@ class Publisher:
                 refused = True
                 self._failed(f"broker refused event {row.event_id} on {row.topic}; will retry")
             else:
-                done.append(row)
-        if done:
-            with db.transaction(conn):
-                outbox.delete(conn, (row.seq for row in done))
-            self._delivered += len(done)
-            if self._on_acked is not None:
-                self._on_acked(done)
+                self._acked.append(row)
         return not refused
+
+    def _delete_acked(self, conn: sqlite3.Connection) -> None:
+        """Delete the acknowledged rows in one transaction."""
+        if not self._acked:
+            return
+        done, self._acked = self._acked, []
+        with db.transaction(conn):
+            outbox.delete(conn, (row.seq for row in done))
+        self._delivered += len(done)
+        if self._on_acked is not None:
+            self._on_acked(done)
 
     # -- status, alerts and commands --------------------------------------------------------
 

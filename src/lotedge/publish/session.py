@@ -16,8 +16,6 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from lotedge.config.mqtt import MqttConfig, TlsConfig
 
 PROTOCOLS = {"5": MQTTProtocolVersion.MQTTv5, "3.1.1": MQTTProtocolVersion.MQTTv311}
-#: How long to wait for the broker's CONNACK after the TCP/TLS handshake.
-CONNACK_TIMEOUT = 10.0
 
 
 class ConnectFailed(ConnectionError):
@@ -61,6 +59,7 @@ def new_client(
         password = config.password.resolve() if config.password is not None else None
         client.username_pw_set(config.username, password)
     client.will_set(will[0], will[1], qos=1, retain=True)
+    client.connect_timeout = config.connect_timeout_seconds
     client.max_inflight_messages_set(max_inflight)
     return client
 
@@ -76,8 +75,7 @@ def connect(client: mqtt.Client, config: MqttConfig) -> None:
 
     def on_connect(_c: mqtt.Client, _u: object, _f: object, reason: object, _p: object) -> None:
         outcome.append(str(reason))
-        if not getattr(reason, "is_failure", False):
-            accepted.set()
+        accepted.set()
 
     def on_disconnect(_c: mqtt.Client, _u: object, _f: object, reason: object, _p: object) -> None:
         outcome.append(f"disconnected: {reason}")
@@ -88,7 +86,7 @@ def connect(client: mqtt.Client, config: MqttConfig) -> None:
     kwargs = {"clean_start": True} if client.protocol == MQTTProtocolVersion.MQTTv5 else {}
     client.connect(config.host, config.effective_port, config.keepalive, **kwargs)
     client.loop_start()
-    accepted.wait(CONNACK_TIMEOUT)
+    accepted.wait(config.connect_timeout_seconds)
     if not client.is_connected():
         client.loop_stop()
         client.disconnect()
