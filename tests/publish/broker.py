@@ -21,6 +21,7 @@ MOSQUITTO = shutil.which("mosquitto") or next(
     (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if os.access(p, os.X_OK)),
     None,
 )
+PASSWD = shutil.which("mosquitto_passwd")
 
 
 def free_port() -> int:
@@ -123,23 +124,30 @@ class Certs:
 class Mosquitto:
     """One mosquitto process; `stop()` and `start()` again keep its ports and persisted sessions."""
 
-    def __init__(self, workdir: Path, certs: Certs | None) -> None:
+    def __init__(
+        self, workdir: Path, certs: Certs | None, users: dict[str, str] | None = None
+    ) -> None:
+        """Plain listener `port`; with `certs` TLS `tls_port` and mutual TLS `mtls_port`; with
+        `users` (name -> password) a plain `auth_port` that wants one of them."""
         assert MOSQUITTO is not None, "mosquitto binary not found"
         self.workdir = workdir
         self.certs = certs
         self.port = free_port()
         self.tls_port = free_port() if certs else None
         self.mtls_port = free_port() if certs else None
+        self.auth_port = free_port() if users else None
         self.process: subprocess.Popen[bytes] | None = None
         workdir.mkdir(parents=True, exist_ok=True)
+        anonymous = "allow_anonymous true"
         lines = [
             "user root" if os.geteuid() == 0 else "",
+            "per_listener_settings true",
             "persistence true",
             f"persistence_location {workdir}/",
-            "allow_anonymous true",
             "max_queued_messages 0",
             f"log_dest file {workdir}/mosquitto.log",
             f"listener {self.port} 127.0.0.1",
+            anonymous,
         ]
         if certs:
             tls = [
@@ -147,8 +155,15 @@ class Mosquitto:
                 f"certfile {certs('server.crt')}",
                 f"keyfile {certs('server.key')}",
             ]
-            lines += [f"listener {self.tls_port} 127.0.0.1", *tls]
-            lines += [f"listener {self.mtls_port} 127.0.0.1", *tls, "require_certificate true"]
+            lines += [f"listener {self.tls_port} 127.0.0.1", anonymous, *tls]
+            lines += [f"listener {self.mtls_port} 127.0.0.1", anonymous, *tls]
+            lines += ["require_certificate true"]
+        if users:
+            passwords = workdir / "passwords"
+            passwords.write_text("".join(f"{name}:{pw}\n" for name, pw in users.items()))
+            subprocess.run([PASSWD or "mosquitto_passwd", "-U", str(passwords)], check=True)
+            lines += [f"listener {self.auth_port} 127.0.0.1", f"password_file {passwords}"]
+            lines += ["allow_anonymous false"]
         self.conf = workdir / "mosquitto.conf"
         self.conf.write_text("\n".join(lines) + "\n")
 

@@ -10,8 +10,11 @@ import pytest
 
 from lotedge.state import db
 
-from .broker import MOSQUITTO, Certs, EmbeddedBroker, Mosquitto
+from .broker import MOSQUITTO, PASSWD, Certs, EmbeddedBroker, Mosquitto
 from .helpers import Subscriber
+
+#: Accounts on the session broker's `auth_port`.
+USERS = {"line-agent": "s3cret"}
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +26,7 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mosquitto | Emb
         server = EmbeddedBroker()
     else:
         certs = Certs.make(tmp_path_factory.mktemp("certs")) if shutil.which("openssl") else None
-        server = Mosquitto(tmp_path_factory.mktemp("mosquitto"), certs)
+        server = Mosquitto(tmp_path_factory.mktemp("mosquitto"), certs, USERS if PASSWD else None)
     server.start()
     yield server
     server.stop()
@@ -42,6 +45,13 @@ def amqtt_broker() -> Iterator[EmbeddedBroker]:
 def tls_broker(broker: Mosquitto | EmbeddedBroker) -> Mosquitto:
     if not isinstance(broker, Mosquitto) or broker.certs is None:
         pytest.skip("TLS tests need mosquitto and openssl (.ci/run installs them)")
+    return broker
+
+
+@pytest.fixture
+def auth_broker(broker: Mosquitto | EmbeddedBroker) -> Mosquitto:
+    if not isinstance(broker, Mosquitto) or broker.auth_port is None:
+        pytest.skip("the password test needs mosquitto and mosquitto_passwd")
     return broker
 
 

@@ -6,6 +6,7 @@ import json
 import threading
 
 from lotedge.agent.requests import HoldAdd, Reply, Request
+from lotedge.config.base import SecretRef
 from lotedge.config.mqtt import OutboxConfig
 from lotedge.publish.publisher import Publisher
 
@@ -131,3 +132,30 @@ def test_forced_mqtt_3_1_1_with_mosquitto(broker, state_db, subscribe):
         assert publisher.status().protocol == "3.1.1"
     finally:
         publisher.stop()
+
+
+def test_username_and_password_from_the_environment(auth_broker, state_db, subscribe, monkeypatch):
+    monkeypatch.setenv("LOTEDGE_TEST_MQTT_PASSWORD", "s3cret")
+    password = SecretRef(env="LOTEDGE_TEST_MQTT_PASSWORD")
+    config = plain_config(auth_broker.auth_port, username="line-agent", password=password)
+    publisher = Publisher(config, SITE, state_db)
+    sub = subscribe(auth_broker.port, publisher.topics.of("events"))
+    write_events(state_db, range(3))
+    publisher.start()
+    try:
+        wait_until(lambda: len(sub.unique_events()) == 3, "3 events")
+    finally:
+        publisher.stop()
+
+
+def test_wrong_password_is_reported(auth_broker, state_db, tmp_path):
+    (tmp_path / "pw").write_text("wrong\n")
+    password = SecretRef(file=str(tmp_path / "pw"))
+    config = plain_config(auth_broker.auth_port, username="line-agent", password=password)
+    publisher = Publisher(config, SITE, state_db)
+    publisher.start()
+    try:
+        wait_until(lambda: "refused" in publisher.status().last_error, "the refusal")
+    finally:
+        publisher.stop()
+    assert "Not authorized" in publisher.status().last_error
