@@ -41,7 +41,7 @@ CONTROL_SLOTS = 16
 
 @dataclass(frozen=True)
 class PublisherStatus:
-    """What `status()` reports; also the body of the retained status message."""
+    """What `status()` reports (depth and age as of the last status report)."""
 
     connected: bool
     protocol: str
