@@ -212,7 +212,8 @@ class Publisher:
                     info = client.publish(topics[row.topic], row.payload, qos=1)
                     self._inflight[info.mid] = row
                     sent_up_to = row.seq
-                # Delete in batches while a backlog drains, at once when caught up.
+                # Refill at every PUBACK (keeps the pipe full); delete in batches while a
+                # backlog drains, at once when caught up.
                 if len(self._acked) >= batch or len(rows) < free:
                     self._delete_acked(conn)
                 self._wake.wait(self.config.outbox.poll_seconds)
@@ -321,8 +322,8 @@ class Publisher:
         name = self.topics.command_name(message.topic)
         if name is None or self._commands is None or self._call is None:
             return
-        call = self._call
-        self._commands.submit(self._answer, client, name, message.payload, call)
+        with contextlib.suppress(RuntimeError):  # the worker is already shut down: stopping
+            self._commands.submit(self._answer, client, name, message.payload, self._call)
 
     def _answer(
         self, client: mqtt.Client, name: str, payload: bytes, call: Callable[[Request], Reply]

@@ -6,6 +6,7 @@ connections: what was not acknowledged is sent again from the outbox, in order.
 
 from __future__ import annotations
 
+import socket
 import ssl
 import threading
 from pathlib import Path
@@ -61,7 +62,14 @@ def new_client(
     client.will_set(will[0], will[1], qos=1, retain=True)
     client.connect_timeout = config.connect_timeout_seconds
     client.max_inflight_messages_set(max_inflight)
+    client.on_socket_open = _no_delay
     return client
+
+
+def _no_delay(_client: mqtt.Client, _userdata: object, sock: object) -> None:
+    """Send each PUBLISH at once (no Nagle): one event should not wait for the previous ACK."""
+    if isinstance(sock, socket.socket):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def connect(client: mqtt.Client, config: MqttConfig) -> None:
