@@ -171,7 +171,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"window {args.window}, {args.events} events, {args.scans} scans", flush=True)
     with tempfile.TemporaryDirectory(prefix="lotedge-bench-") as tmp:
-        broker = Mosquitto(Path(tmp) / "mosquitto", None)
+        # Receive Maximum 1000, so that both sides use the same --window.
+        broker = Mosquitto(Path(tmp) / "mosquitto", None, max_inflight=1000)
         broker.start()
         try:
             median, p99, commit = latency(broker.port, Path(tmp) / "a", args.scans, args.window)

@@ -125,10 +125,15 @@ class Mosquitto:
     """One mosquitto process; `stop()` and `start()` again keep its ports and persisted sessions."""
 
     def __init__(
-        self, workdir: Path, certs: Certs | None, users: dict[str, str] | None = None
+        self,
+        workdir: Path,
+        certs: Certs | None,
+        users: dict[str, str] | None = None,
+        max_inflight: int = 20,
     ) -> None:
         """Plain listener `port`; with `certs` TLS `tls_port` and mutual TLS `mtls_port`; with
-        `users` (name -> password) a plain `auth_port` that wants one of them."""
+        `users` (name -> password) a plain `auth_port` that wants one of them. `max_inflight`
+        is also the Receive Maximum the broker announces (mosquitto's default is 20)."""
         assert MOSQUITTO is not None, "mosquitto binary not found"
         self.workdir = workdir
         self.certs = certs
@@ -145,6 +150,7 @@ class Mosquitto:
             "persistence true",
             f"persistence_location {workdir}/",
             "max_queued_messages 0",
+            f"max_inflight_messages {max_inflight}",
             f"log_dest file {workdir}/mosquitto.log",
             f"listener {self.port} 127.0.0.1",
             anonymous,

@@ -159,3 +159,17 @@ def test_wrong_password_is_reported(auth_broker, state_db, tmp_path):
     finally:
         publisher.stop()
     assert "Not authorized" in publisher.status().last_error
+
+
+def test_window_fits_the_brokers_receive_maximum(broker, state_db, subscribe):
+    """Mosquitto's default Receive Maximum is 20; 4 slots stay free for status and replies."""
+    config = plain_config(broker.port, outbox=OutboxConfig(window=64))
+    publisher = Publisher(config, SITE, state_db)
+    sub = subscribe(broker.port, publisher.topics.of("events"))
+    write_events(state_db, range(100), per_transaction=100)
+    publisher.start()
+    try:
+        wait_until(lambda: len(sub.unique_events()) == 100, "100 events")
+        assert publisher.status().window == 16
+    finally:
+        publisher.stop()

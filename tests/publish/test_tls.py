@@ -26,7 +26,6 @@ def client_for(config):
         protocol=session.PROTOCOLS["5"],
         will=("test/will", b"{}"),
         base_dir=Path("."),
-        max_inflight=4,
     )
 
 

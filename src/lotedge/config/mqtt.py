@@ -39,7 +39,11 @@ class OutboxConfig(Section):
     """How the publisher drains the outbox. Nothing is ever dropped; the cap only alerts."""
 
     window: int = Field(
-        default=64, ge=1, le=65535, description="Messages sent but not yet acknowledged (PUBACK)."
+        default=256,
+        ge=1,
+        le=65535,
+        description="Messages sent but not yet acknowledged (PUBACK); lowered to fit the "
+        "broker's Receive Maximum.",
     )
     cap: int = Field(
         default=500_000, ge=1, description="Outbox depth considered full (alert, never drop)."

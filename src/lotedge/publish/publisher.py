@@ -1,9 +1,12 @@
 """The publisher: drains the outbox to the broker in order, deleting a row only after its PUBACK.
 
 One thread (`lotedge-publisher`) owns its own state-database connection and one paho client per
-connection. It keeps at most `outbox.window` messages in flight, reconnects with exponential
-backoff and jitter, keeps a retained status (online / stopped / offline as the last will) with
-the outbox depth, raises an alert when the outbox nears its cap, and answers MQTT commands.
+connection, and runs that client's network loop itself (select on the broker socket and a
+wake-up socket): reading the outbox, publishing, PUBACKs and deletes all happen on it, with no
+hand-off between threads per message. It keeps at most `outbox.window` messages in flight,
+reconnects with exponential backoff and jitter, keeps a retained status (online / stopped /
+offline as the last will) with the outbox depth, raises an alert when the outbox nears its
+cap, and answers MQTT commands (run on a worker thread).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import contextlib
 import json
 import logging
 import random
+import socket
 import sqlite3
 import threading
 import time
@@ -35,8 +39,8 @@ from lotedge.state import db, outbox
 
 log = logging.getLogger(__name__)
 
-#: Extra paho in-flight slots for status, alerts and command replies beside the outbox window.
-CONTROL_SLOTS = 16
+#: Slots of the broker's Receive Maximum kept for status, alerts and command replies.
+CONTROL_SLOTS = 4
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ class PublisherStatus:
 
     connected: bool
     protocol: str
+    #: Messages allowed in flight: outbox.window, lowered to fit the broker's Receive Maximum.
+    window: int
     inflight: int
     delivered: int
     depth: int
@@ -78,13 +84,18 @@ class Publisher:
         )
         auto = config.protocol == "auto"
         self._protocol = session.PROTOCOLS["5" if auto else config.protocol]
-        self._wake = threading.Event()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
         self._stop = threading.Event()
+        #: Command replies from the worker thread, published by the publisher thread.
+        self._replies: deque[tuple[str, bytes]] = deque()
         self._acks: deque[tuple[int, bool]] = deque()
         self._thread: threading.Thread | None = None
         self._commands: ThreadPoolExecutor | None = None
         self._client: mqtt.Client | None = None
         self._inflight: dict[int, outbox.Row] = {}
+        self._window = config.outbox.window
         self._acked: list[outbox.Row] = []
         self._delivered = 0
         self._stats = outbox.Stats(0, 0.0)
@@ -103,16 +114,19 @@ class Publisher:
 
     def wake(self) -> None:
         """Tell the publisher new rows were committed (else it notices within poll_seconds)."""
-        self._wake.set()
+        with contextlib.suppress(BlockingIOError, OSError):  # already woken, or stopped
+            self._wake_w.send(b"\0")
 
     def stop(self, timeout: float = 10.0) -> None:
         """Publish the retained `stopped` status, disconnect cleanly and join the thread."""
         self._stop.set()
-        self._wake.set()
+        self.wake()
         if self._thread is not None:
             self._thread.join(timeout)
         if self._commands is not None:
             self._commands.shutdown(wait=False, cancel_futures=True)
+        self._wake_r.close()
+        self._wake_w.close()
 
     def status(self) -> PublisherStatus:
         """A snapshot for the control socket and the status message."""
@@ -120,6 +134,7 @@ class Publisher:
         return PublisherStatus(
             connected=client is not None and client.is_connected(),
             protocol="5" if self._protocol == MQTTProtocolVersion.MQTTv5 else "3.1.1",
+            window=self._window,
             inflight=len(self._inflight),
             delivered=self._delivered,
             depth=self._stats.depth,
@@ -166,11 +181,10 @@ class Publisher:
             protocol=self._protocol,
             will=(self.topics.status, self._status_payload("offline")),
             base_dir=self._base_dir,
-            max_inflight=self.config.outbox.window + CONTROL_SLOTS,
         )
         client.on_publish = self._on_publish
         try:
-            session.connect(client, self.config)
+            receive_maximum = session.connect(client, self.config)
         except session.ConnectFailed:
             if self.config.protocol == "auto":  # an MQTT 3.1.1-only broker: try the other one
                 self._protocol = (
@@ -179,23 +193,28 @@ class Publisher:
                     else MQTTProtocolVersion.MQTTv5
                 )
             raise
-        client.on_disconnect = lambda *_: self._wake.set()
+        client.on_disconnect = None
         if self._call is not None:
             client.on_message = self._on_message
             client.subscribe(self.topics.requests, qos=1)
+        self._window = max(1, min(self.config.outbox.window, receive_maximum - CONTROL_SLOTS))
+        if self._window < self.config.outbox.window:
+            log.info(
+                "broker accepts %d messages in flight: window %d", receive_maximum, self._window
+            )
         self._client = client
         self._last_error = ""
         log.info("connected to %s as %s", self._where(), self._client_id)
         return client
 
     def _serve(self, client: mqtt.Client, conn: sqlite3.Connection) -> None:
-        """Drain while connected; on return the client is stopped and in-flight rows forgotten."""
+        """Drain while connected; on return the client is closed and in-flight rows forgotten."""
         self._acks.clear()
         self._inflight.clear()
         sent_up_to = 0
         next_report = 0.0
         topics: dict[str, str] = {}
-        batch = max(1, self.config.outbox.window // 2)
+        batch = max(1, self._window // 2)
         try:
             while client.is_connected() and not self._stop.is_set():
                 if not self._collect_acks():
@@ -204,7 +223,9 @@ class Publisher:
                 if now >= next_report:
                     self._report(client, conn, now)
                     next_report = now + self.config.status_seconds
-                free = self.config.outbox.window - len(self._inflight)
+                while self._replies:
+                    client.publish(*self._replies.popleft(), qos=1)
+                free = self._window - len(self._inflight)
                 rows = outbox.peek(conn, after=sent_up_to, limit=free) if free else []
                 for row in rows:
                     if row.topic not in topics:
@@ -216,23 +237,27 @@ class Publisher:
                 # backlog drains, at once when caught up.
                 if len(self._acked) >= batch or len(rows) < free:
                     self._delete_acked(conn)
-                self._wake.wait(self.config.outbox.poll_seconds)
-                self._wake.clear()
+                session.pump(client, self.config.outbox.poll_seconds, self._wake_r)
             self._collect_acks()
             self._delete_acked(conn)
             if self._stop.is_set():
-                self._publish(client, "status", self._status_payload("stopped"), retain=True)
+                self._send_stopped(client)
             elif not client.is_connected():
                 self._failed(f"lost connection to {self._where()}")
             client.disconnect()
         finally:
-            client.loop_stop()
             self._client = None
 
+    def _send_stopped(self, client: mqtt.Client) -> None:
+        """Publish the retained `stopped` status and wait (briefly) for its PUBACK."""
+        info = client.publish(self.topics.status, self._status_payload("stopped"), 1, True)
+        deadline = time.monotonic() + 2.0
+        while not info.is_published() and client.is_connected() and time.monotonic() < deadline:
+            session.pump(client, 0.05, self._wake_r)
+
     def _on_publish(self, _c: mqtt.Client, _u: object, mid: int, reason: Any, _p: object) -> None:
-        """paho's network thread: note the PUBACK; the publisher thread does the rest."""
+        """A PUBACK (on the publisher thread, inside `pump`); handled by `_collect_acks`."""
         self._acks.append((mid, bool(getattr(reason, "is_failure", False))))
-        self._wake.set()
 
     def _collect_acks(self) -> bool:
         """Move PUBACKed rows to the delete list; False when the broker refused one (the
@@ -313,24 +338,17 @@ class Publisher:
         )
 
     def _publish(self, client: mqtt.Client, relative: str, payload: bytes, **kw: Any) -> None:
-        info = client.publish(self.topics.of(relative), payload, qos=1, **kw)
-        if relative == "status" and self._stop.is_set():
-            with contextlib.suppress(RuntimeError, ValueError):  # not queued: nothing to wait for
-                info.wait_for_publish(timeout=2.0)
+        client.publish(self.topics.of(relative), payload, qos=1, **kw)
 
-    def _on_message(self, client: mqtt.Client, _u: object, message: mqtt.MQTTMessage) -> None:
+    def _on_message(self, _c: mqtt.Client, _u: object, message: mqtt.MQTTMessage) -> None:
         name = self.topics.command_name(message.topic)
         if name is None or self._commands is None or self._call is None:
             return
         with contextlib.suppress(RuntimeError):  # the worker is already shut down: stopping
-            self._commands.submit(self._answer, client, name, message.payload, self._call)
+            self._commands.submit(self._answer, name, message.payload, self._call)
 
-    def _answer(
-        self, client: mqtt.Client, name: str, payload: bytes, call: Callable[[Request], Reply]
-    ) -> None:
+    def _answer(self, name: str, payload: bytes, call: Callable[[Request], Reply]) -> None:
+        """On the command worker: run the request, queue the answer for the publisher thread."""
         answer = commands.handle(name, payload, call)
-        try:
-            body = json.dumps(answer, default=str).encode()
-            client.publish(self.topics.response(name), body, qos=1)
-        except Exception:
-            log.exception("cannot answer command %s", name)
+        self._replies.append((self.topics.response(name), json.dumps(answer, default=str).encode()))
+        self.wake()
