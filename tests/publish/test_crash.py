@@ -44,6 +44,9 @@ def test_sigkill_between_commit_and_puback_then_restart(own_broker, state_db, su
         if child.poll() is None:
             child.kill()
             child.wait()
+        for pipe in (child.stdin, child.stdout):
+            if pipe is not None:
+                pipe.close()
     assert depth(state_db) == 40  # committed, sent or not, never acknowledged: all still queued
     own_broker.resume()
     wait_until(lambda: any(s["state"] == "offline" for s in sub.on("/status")), "the last will")
