@@ -173,3 +173,16 @@ def test_window_fits_the_brokers_receive_maximum(broker, state_db, subscribe):
         assert publisher.status().window == 16
     finally:
         publisher.stop()
+
+
+def test_missing_password_is_reported_not_fatal(broker, state_db, monkeypatch):
+    monkeypatch.delenv("LOTEDGE_TEST_UNSET", raising=False)
+    config = plain_config(broker.port, username="u", password=SecretRef(env="LOTEDGE_TEST_UNSET"))
+    publisher = Publisher(config, SITE, state_db)
+    publisher.start()
+    try:
+        wait_until(lambda: "LOTEDGE_TEST_UNSET is not set" in publisher.status().last_error, "why")
+        monkeypatch.setenv("LOTEDGE_TEST_UNSET", "anything")  # anonymous listener: any password
+        wait_until(lambda: publisher.status().connected, "a connection once the secret is there")
+    finally:
+        publisher.stop()

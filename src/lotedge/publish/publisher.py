@@ -152,14 +152,18 @@ class Publisher:
         delay = self.config.reconnect_min_seconds
         try:
             while not self._stop.is_set():
-                self._check_cap(outbox.stats(conn, now=time.time()))
                 try:
+                    self._check_cap(outbox.stats(conn, now=time.time()))
                     client = self._connect()
-                except (OSError, session.ConnectFailed) as exc:
+                except (OSError, ValueError, session.ConnectFailed) as exc:  # ValueError: secret
                     self._failed(f"cannot connect to {self._where()}: {exc}")
                 else:
                     delay = self.config.reconnect_min_seconds
-                    self._serve(client, conn)
+                    try:
+                        self._serve(client, conn)
+                    except Exception as exc:  # never let the publisher die: rows stay queued
+                        log.exception("publisher failed; retrying")
+                        self._last_error = f"publisher failed: {exc}"
                 # Exponential backoff with jitter, so that a fleet does not reconnect in step.
                 self._stop.wait(random.uniform(delay / 2, delay))
                 delay = min(delay * 2, self.config.reconnect_max_seconds)
@@ -244,8 +248,8 @@ class Publisher:
                 self._send_stopped(client)
             elif not client.is_connected():
                 self._failed(f"lost connection to {self._where()}")
-            client.disconnect()
         finally:
+            client.disconnect()
             self._client = None
 
     def _send_stopped(self, client: mqtt.Client) -> None:
