@@ -24,7 +24,7 @@ def test_bakery_script_over_a_pty_reaches_decisions(tmp_path: Path):
         sends = load_script(SCRIPTS / "bakery_line.scan")
         play(sends, scanner.write, suffix=b"\r", sleep=lambda _: None)
         conn = connect(load_config(path).state_dir / "state.db")
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 30
         reasons: list[str] = []
         while time.monotonic() < deadline and len(reasons) < len(sends):
             reasons = [r for (r,) in conn.execute("SELECT reason FROM scans ORDER BY id")]

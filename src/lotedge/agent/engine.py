@@ -7,7 +7,6 @@ always commit together. A scan is answered only after its transaction is on disk
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import sqlite3
@@ -65,7 +64,9 @@ class Engine:
         *,
         render_label: LabelRender | None = None,
         clock: Clock = local_now,
+        on_outbox: Callable[[], None] | None = None,
     ) -> None:
+        """`on_outbox` is called after each commit that queued outbox rows (wakes the publisher)."""
         self.config = config
         self._conn = conn
         self._render_label = render_label
@@ -73,6 +74,10 @@ class Engine:
         self._queue: queue.Queue[tuple[Request, Future[Reply]] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._repeat_armed = False
+        self.on_outbox = on_outbox
+        self._queued_outbox = False
+        #: Extra sections of the status reply (printer, publisher), added by the adapters.
+        self.status_providers: dict[str, Callable[[], object]] = {}
         #: monotonic time the loop last went round; the systemd watchdog checks it.
         self.heartbeat = time.monotonic()
 
@@ -119,11 +124,15 @@ class Engine:
     # -- request handling (engine thread only, or direct use in tests) --------------------------
     def handle(self, request: Request) -> Reply:
         """Apply one request. Never raises: failures become an error reply and nothing commits."""
+        self._queued_outbox = False
         try:
             return self._dispatch(request)
         except Exception as exc:
             log.exception("request %r failed", request)
             return Reply(False, error=f"not recorded: {exc}", code=Reason.NOT_RECORDED.value)
+        finally:
+            if self._queued_outbox and self.on_outbox is not None:
+                self.on_outbox()
 
     def _dispatch(self, request: Request) -> Reply:
         match request:
@@ -247,10 +256,11 @@ class Engine:
     def _enqueue(
         self, topic: str, payload: dict[str, object], event_id: str, when: datetime
     ) -> None:
+        self._queued_outbox = True
         outbox.enqueue(
             self._conn,
             topic=topic,
-            payload=json.dumps(payload, separators=(",", ":"), default=str).encode(),
+            payload=epcis.encode(payload),
             event_id=event_id,
             created_at=when.timestamp(),
         )
@@ -314,7 +324,7 @@ class Engine:
             if isinstance(result, Refusal):
                 return _refusal(result)
             repo.save_batch(self._conn, result)
-            self._batch_message("batch_started", result, now, planned=result.planned_qty)
+            self._batch_message("BatchStarted", result, now, planned=result.planned_qty)
         metrics.BATCHES.labels("started").inc()
         return Reply(
             True, _batch_reply(result, Reason.BATCH_STARTED, f"Batch {result.product} started.")
@@ -384,7 +394,7 @@ class Engine:
             if isinstance(result, Refusal):
                 return _refusal(result)
             repo.save_batch(self._conn, result)
-            self._batch_message("batch_cancelled", result, now, reason=reason)
+            self._batch_message("BatchCancelled", result, now, reason=reason)
         metrics.BATCHES.labels("cancelled").inc()
         return Reply(True, _batch_reply(result, Reason.BATCH_CANCELLED, "Batch cancelled."))
 
@@ -461,6 +471,7 @@ class Engine:
             "outbox_depth": repo.count(self._conn, "outbox"),
             "print_queue": repo.count(self._conn, "print_jobs", "status = 'queued'"),
             "holds": repo.holds(self._conn),
+            **{name: provide() for name, provide in self.status_providers.items()},
         }
 
 

@@ -15,6 +15,7 @@ from lotedge.cli.config_cmds import unescape_scan
 from lotedge.ops.lock import AlreadyRunning
 from lotedge.ops.logs import setup_logging
 from lotedge.printers.service import renderer_for, start_printer
+from lotedge.publish.service import start_publisher
 
 
 def register(sub: argparse._SubParsersAction, default_config: str) -> None:
@@ -106,7 +107,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = config_or_exit(args.config)
     try:
         return Daemon(
-            config, [start_devices, start_printer], render_label=renderer_for(config).render
+            config,
+            [start_publisher, start_printer, start_devices],
+            render_label=renderer_for(config).render,
         ).run()
     except AlreadyRunning as exc:
         print(f"error: {exc}", file=sys.stderr)

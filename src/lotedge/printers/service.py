@@ -29,6 +29,9 @@ def start_printer(engine: Engine, stop: threading.Event) -> Callable[[], None]:
     if printer is None:
         log.info("printer: none configured")
         return lambda: None
-    worker = PrintWorker(printer, engine.config.state_dir / STATE_FILE).start()
+    worker = PrintWorker(
+        printer, engine.config.state_dir / STATE_FILE, identity=engine.config.identity
+    ).start()
+    engine.status_providers["printer"] = lambda: worker.state
     log.info("printer %s at %s", printer.name, printer.url)
     return worker.stop

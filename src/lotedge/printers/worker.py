@@ -22,9 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from lotedge.config.identity import Identity
 from lotedge.config.printing import PrinterConfig
+from lotedge.core import epcis
 from lotedge.printers.transport import Health, PrinterError, PrinterTransport, open_printer
-from lotedge.state import outbox, print_jobs
+from lotedge.state import outbox, print_jobs, repo
 from lotedge.state.db import connect, transaction
 
 log = logging.getLogger(__name__)
@@ -55,11 +57,14 @@ class PrintWorker:
         printer: PrinterConfig,
         state_path: Path,
         *,
+        identity: Identity | None = None,
         poll_seconds: float = 0.5,
         watch_seconds: float = 0.005,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """With `identity`, each printed label also queues a LabelPrinted message on `ops`."""
         self.printer = printer
+        self._identity = identity
         self._state_path = state_path
         self._poll = poll_seconds
         self._watch = watch_seconds
@@ -210,6 +215,7 @@ class PrintWorker:
                     self._uncertain_alert(conn, job.lot, job.id, error)
                 else:
                     print_jobs.mark_printed(conn, job.id, self._clock())
+                    self._label_printed(conn, job)
             self._observe(conn, after, error)
         if not error:
             log.info("printed lot %s (job %d) on %s", job.lot, job.id, self.printer.name)
@@ -254,6 +260,30 @@ class PrintWorker:
             f"'lotedge label reprint {lot}'."
         )
         self._alert(conn, "print_uncertain", message, lot=lot, job_id=job_id)
+
+    def _label_printed(self, conn: sqlite3.Connection, job: print_jobs.Job) -> None:
+        batch = repo.batch_by_lot(conn, job.lot)
+        if self._identity is None or batch is None:
+            return
+        event_id = f"urn:uuid:{uuid.uuid4()}"
+        message = epcis.batch_message(
+            self._identity,
+            kind="LabelPrinted",
+            batch_id=batch.id,
+            product=batch.product,
+            event_id=event_id,
+            when=datetime.fromtimestamp(self._clock()).astimezone(),
+            lot=job.lot,
+            copies=job.copies,
+            printer=self.printer.name,
+        )
+        outbox.enqueue(
+            conn,
+            topic="ops",
+            payload=epcis.encode(message),
+            event_id=event_id,
+            created_at=self._clock(),
+        )
 
     def _alert(self, conn: sqlite3.Connection, kind: str, message: str, **details: Any) -> None:
         now = self._clock()
