@@ -1,10 +1,9 @@
 """Real adapters against the simulators over real ptys and sockets."""
 
-import socket
-
 import pytest
 
 from lotedge.core.scan import parse_scan
+from lotedge.ops.broker import free_port
 from lotedge.scanners.base import open_source
 from lotedge.scanners.reconnect import Backoff
 from lotedge.simulators.scanner import PtyScanner, TcpScannerClient, TcpScannerServer
@@ -94,12 +93,6 @@ def test_tcp_client_mode_reconnects_after_the_reader_drops(collector):
         reader.close()
     assert got == [b"0109501101530003", b"0109501101530010"]
     assert source.status.losses == 1
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_tcp_listen_mode_accepts_the_reader_again_after_it_disconnects(collector):

@@ -6,28 +6,23 @@ localhost, a client certificate, and an unrelated CA for the wrong-CA test.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import signal
 import socket
 import subprocess
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from lotedge.ops import broker as lotedge_broker
+from lotedge.ops.broker import free_port
 
 MOSQUITTO = shutil.which("mosquitto") or next(
     (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if os.access(p, os.X_OK)),
     None,
 )
 PASSWD = shutil.which("mosquitto_passwd")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _openssl(*args: str) -> None:
@@ -205,33 +200,9 @@ class Mosquitto:
         self.process.send_signal(signal.SIGCONT)
 
 
-class EmbeddedBroker:
-    """amqtt (MQTT 3.1.1 only) in a background event loop: the fallback when mosquitto is not
-    installed, and the 3.1.1-only broker of the protocol fallback test. No TLS listeners."""
+class EmbeddedBroker(lotedge_broker.EmbeddedBroker):
+    """amqtt (MQTT 3.1.1 only): the fallback when mosquitto is not installed, and the
+    3.1.1-only broker of the protocol fallback test. No TLS listeners."""
 
     tls_port = None
     mtls_port = None
-
-    def __init__(self) -> None:
-        from amqtt.broker import Broker  # only when mosquitto is missing or for the 3.1.1 test
-
-        self.port = free_port()
-        self._loop = asyncio.new_event_loop()
-        self._broker = Broker(
-            {
-                "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{self.port}"}},
-                "plugins": {
-                    "amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}
-                },
-            },
-            loop=self._loop,
-        )
-
-    def start(self) -> None:
-        threading.Thread(target=self._loop.run_forever, name="amqtt", daemon=True).start()
-        asyncio.run_coroutine_threadsafe(self._broker.start(), self._loop).result(10)
-
-    def stop(self) -> None:
-        """Stop its event loop; the listener goes with the test process. (amqtt's shutdown()
-        waits 5 s on an idle broadcast loop.)"""
-        self._loop.call_soon_threadsafe(self._loop.stop)

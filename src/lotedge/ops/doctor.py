@@ -56,13 +56,12 @@ def run_checks(
         _scanners,
         _cameras,
         _printer,
+        _broker,
         _state_dir,
         _disk,
         _clock,
     ):
         checks.extend(_guarded(group, config))
-    if broker_check is not None and config.mqtt is not None:
-        checks.append(_guarded_one(broker_check, config, "broker"))
     return checks
 
 
@@ -71,13 +70,6 @@ def _guarded(group: Callable[[Config], Iterator[Check]], config: Config) -> list
         return list(group(config))
     except Exception as exc:  # a check must never stop the others
         return [Check(group.__name__.strip("_"), "fail", f"check crashed: {exc!r}")]
-
-
-def _guarded_one(check: Callable[[Config], Check], config: Config, name: str) -> Check:
-    try:
-        return check(config)
-    except Exception as exc:
-        return Check(name, "fail", f"check crashed: {exc!r}")
 
 
 def _ports_present(config: Config) -> Iterator[Check]:
@@ -196,6 +188,68 @@ def _printer(config: Config) -> Iterator[Check]:
             "no_answer": "it does not answer ~HS; powered on? right port?",
         }.get(health.faults[0], "clear the fault on the printer")
         yield Check(name, "fail", f"{printer.url}: {faults}", hint)
+
+
+def _broker(config: Config) -> Iterator[Check]:
+    import ssl
+
+    from paho.mqtt.enums import MQTTProtocolVersion
+
+    from lotedge.publish import session
+
+    mqtt = config.mqtt
+    if mqtt is None:
+        yield Check("broker", "info", "no [mqtt]: events stay in the outbox")
+        return
+    where = f"{mqtt.host}:{mqtt.effective_port}"
+    scheme = "mqtts" if mqtt.tls.enabled else "mqtt"
+    topic = f"{mqtt.topic_prefix}/{config.identity.site}/{config.identity.line}/doctor"
+    try:
+        client = session.new_client(
+            mqtt,
+            client_id=f"lotedge-doctor-{config.identity.device_id}",
+            protocol=MQTTProtocolVersion.MQTTv5
+            if mqtt.protocol != "3.1.1"
+            else MQTTProtocolVersion.MQTTv311,
+            will=(topic, b""),
+            base_dir=config.base_dir,
+        )
+        session.connect(client, mqtt)
+    except ssl.SSLCertVerificationError as exc:
+        yield Check("broker", "fail", f"{where}: TLS: {exc.verify_message or exc}", _tls_hint(exc))
+    except ssl.SSLError as exc:
+        yield Check(
+            "broker",
+            "fail",
+            f"{where}: TLS handshake failed: {exc.reason or exc}",
+            "does the broker speak TLS on this port? client certificate accepted?",
+        )
+    except session.ConnectFailed as exc:
+        hint = (
+            "check username and password (secret env/file)"
+            if "authori" in str(exc).lower()
+            else "check the broker's log"
+        )
+        yield Check("broker", "fail", str(exc), hint)
+    except (OSError, ValueError) as exc:
+        yield Check(
+            "broker",
+            "fail",
+            f"{where}: {exc}",
+            "broker running and reachable? host and port right? firewall?",
+        )
+    else:
+        client.disconnect()
+        yield Check("broker", "ok", f"connected to {scheme}://{where}")
+
+
+def _tls_hint(exc: Exception) -> str:
+    message = str(exc).lower()
+    if "hostname" in message or "ip address mismatch" in message:
+        return "the certificate is for another name: use the name in the certificate as host"
+    if "expired" in message:
+        return "the broker's certificate has expired"
+    return "the broker's certificate is not signed by [mqtt.tls] ca_file: right CA file?"
 
 
 def _state_dir(config: Config) -> Iterator[Check]:
