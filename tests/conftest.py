@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,15 +16,12 @@ EXAMPLE_CONFIG = REPO / "config" / "lotedge.example.toml"
 def write_config(
     directory: Path, *, extra: str = "", replace: dict[str, str] | None = None
 ) -> Path:
-    """A copy of the example config in `directory` with its own state dir and label templates."""
+    """A copy of the example config in `directory` with its own state directory."""
     text = EXAMPLE_CONFIG.read_text()
     text = text.replace('dir = "../state"', 'dir = "state"')
     for old, new in (replace or {}).items():
         assert old in text, old
         text = text.replace(old, new)
-    labels = REPO / "config" / "labels"
-    if labels.is_dir():
-        shutil.copytree(labels, directory / "labels", dirs_exist_ok=True)
     path = directory / "lotedge.toml"
     path.write_text(text + "\n" + extra)
     return path

@@ -66,5 +66,5 @@ def test_every_package_is_listed_in_pyproject():
     found = {
         ".".join(p.parent.relative_to(REPO / "src").parts)
         for p in (REPO / "src").rglob("__init__.py")
-    } | {"lotedge.simulators"}
+    } | {"lotedge.simulators", "lotedge.labels"}
     assert found == listed

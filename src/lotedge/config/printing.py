@@ -47,8 +47,10 @@ class PrinterConfig(Section):
 class LabelConfig(Section):
     """Label layout settings."""
 
-    dir: str = Field(
-        default="labels", description="Directory of label templates (relative to config)."
+    dir: str | None = Field(
+        default=None,
+        description="Directory of site label templates (relative to the config file); they "
+        "override the built-in ones of the same name. Default: only the built-in templates.",
     )
     dpi: Literal[203, 300] = Field(default=203, description="Printer resolution in dots per inch.")
     width_mm: float = Field(default=100.0, gt=10, description="Label width in millimetres.")

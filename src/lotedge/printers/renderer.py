@@ -8,6 +8,7 @@ Templates are read once at construction; ``render`` is pure. Template authors wr
 from __future__ import annotations
 
 from dataclasses import asdict
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +19,20 @@ from lotedge.core import zpl
 from lotedge.core.labels import LabelData, LabelError, digital_link, gs1_elements, hri
 from lotedge.printers.escpos_label import render_escpos
 
+#: The default templates, shipped with lotedge (config/labels/ in the source tree).
+BUILT_IN = Path(str(resources.files("lotedge.labels")))
+
 
 class LabelRenderer:
     """Renders `LabelData` with a named template from the labels directory."""
 
-    def __init__(self, labels: LabelConfig, templates_dir: Path) -> None:
-        sources = {p.name: p.read_text(encoding="utf-8") for p in templates_dir.glob("*.j2")}
-        if not sources:
-            raise FileNotFoundError(f"no label templates (*.j2) in {templates_dir}")
+    def __init__(self, labels: LabelConfig, templates_dir: Path | None) -> None:
+        """Templates in `templates_dir` override the built-in ones of the same name."""
+        sources = {p.name: p.read_text(encoding="utf-8") for p in BUILT_IN.glob("*.j2")}
+        if templates_dir is not None:
+            if not templates_dir.is_dir():
+                raise FileNotFoundError(f"label template directory {templates_dir} does not exist")
+            sources |= {p.name: p.read_text(encoding="utf-8") for p in templates_dir.glob("*.j2")}
         self._labels = labels
         self._env = jinja2.Environment(
             loader=jinja2.DictLoader(sources),

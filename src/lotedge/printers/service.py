@@ -19,8 +19,9 @@ log = logging.getLogger(__name__)
 
 
 def renderer_for(config: Config) -> LabelRenderer:
-    """The renderer for `[labels]`, with templates from its directory (read now)."""
-    return LabelRenderer(config.labels, config.resolve(config.labels.dir))
+    """The renderer for `[labels]`, with the site's templates, if any, read now."""
+    site = config.resolve(config.labels.dir) if config.labels.dir else None
+    return LabelRenderer(config.labels, site)
 
 
 def start_printer(engine: Engine, stop: threading.Event) -> Callable[[], None]:

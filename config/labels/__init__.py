@@ -1,0 +1,1 @@
+"""The default label templates, shipped as package data (`importlib.resources`)."""
