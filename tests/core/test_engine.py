@@ -223,3 +223,12 @@ def test_label_that_cannot_be_made_refuses_the_batch_end(tmp_path: Path):
     assert line.rows("issued_lots") == 0 and line.rows("print_jobs") == 0
     ended = line.do(EndBatch(Decimal(12)))
     assert ended.ok and ended.data["print_job"] == 1
+
+
+def test_double_read_is_per_batch(line: Line):
+    line.do(StartBatch("BREAD"))
+    assert line.scan(FLOUR) == "accepted"
+    line.do(EndBatch(Decimal(10)))
+    line.do(StartBatch("CAKE"))
+    line.tick(0.5)
+    assert line.scan(FLOUR) == "accepted"  # the rest of the sack goes into the next batch

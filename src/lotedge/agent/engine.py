@@ -192,7 +192,9 @@ class Engine:
             product=self.config.product(open_batch.product) if open_batch else None,
             materials=self.config.materials,
             debounce=window,
-            last_seen=repo.last_accepted(self._conn, parsed.dedupe_key, received_at - window),
+            last_seen=repo.last_accepted(
+                self._conn, parsed.dedupe_key, open_batch and open_batch.id, received_at - window
+            ),
             repeat_armed=self._repeat_armed,
             hold=repo.hold_for(self._conn, parsed.material_code or "", parsed.lot or "")
             if parsed.lot

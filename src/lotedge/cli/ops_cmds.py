@@ -1,13 +1,15 @@
-"""Operations commands: doctor."""
+"""Operations commands: doctor and demo."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from lotedge.cli.common import add_config_arg
+from lotedge.ops.demo import run_demo
 from lotedge.ops.doctor import run_checks
 
 _STYLE = {"ok": "green", "fail": "bold red", "info": "cyan"}
@@ -17,6 +19,12 @@ def register(sub: argparse._SubParsersAction, default_config: str) -> None:
     doctor = sub.add_parser("doctor", help="check config, devices, printer, broker, disk and clock")
     add_config_arg(doctor, default_config)
     doctor.set_defaults(func=cmd_doctor)
+
+    demo = sub.add_parser(
+        "demo", help="run the whole system on simulators and an embedded broker, then summarise"
+    )
+    demo.add_argument("--keep", type=Path, metavar="DIR", help="keep state, labels and store here")
+    demo.set_defaults(func=lambda args: run_demo(args.keep))
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

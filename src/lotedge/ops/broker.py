@@ -33,7 +33,7 @@ class EmbeddedBroker:
     def start(self, timeout: float = 15.0) -> None:
         from amqtt.broker import Broker
 
-        logging.getLogger("amqtt").setLevel(logging.WARNING)
+        logging.getLogger("amqtt").setLevel(logging.CRITICAL)  # it warns of every MQTT 5 probe
         config = {
             "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{self.port}"}},
             "plugins": {
@@ -50,7 +50,16 @@ class EmbeddedBroker:
         asyncio.run_coroutine_threadsafe(start(), self._loop).result(timeout)
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop the event loop; the listener closes with the process. (amqtt's own shutdown()
-        waits 5 s on an idle broadcast loop.)"""
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout)
+        """Cancel the broker's tasks and stop its loop. (amqtt's own shutdown() waits 5 s on an
+        idle broadcast loop.)"""
+
+        async def cancel_all() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        if self._thread.is_alive():
+            asyncio.run_coroutine_threadsafe(cancel_all(), self._loop).result(timeout)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout)

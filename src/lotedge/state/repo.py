@@ -67,12 +67,14 @@ def save_batch(conn: sqlite3.Connection, batch: Batch) -> None:
     )
 
 
-def last_accepted(conn: sqlite3.Connection, dedupe_key: str, since: datetime) -> datetime | None:
-    """When this code was last accepted, if after `since` (for double-read detection)."""
+def last_accepted(
+    conn: sqlite3.Connection, dedupe_key: str, batch_id: str | None, since: datetime
+) -> datetime | None:
+    """When this code was last accepted into this batch, if after `since` (double reads)."""
     row = conn.execute(
         "SELECT max(received_at) FROM scans WHERE dedupe_key = ? AND outcome = 'accepted'"
-        " AND received_at >= ?",
-        (dedupe_key, since.isoformat()),
+        " AND batch_id IS ? AND received_at >= ?",
+        (dedupe_key, batch_id, since.isoformat()),
     ).fetchone()
     return _time(row[0])
 
