@@ -66,3 +66,16 @@ def db(db_url: str) -> Iterator[Database]:
     with Database(db_url) as database:
         database.create_schema()
         yield database
+
+
+@pytest.fixture
+def bakery_url(db_url: str, validator: SchemaValidator) -> str:
+    """A database of each kind holding the genealogy of genealogy_data.py."""
+    from genealogy_data import bakery
+
+    from lotedge.store.ingest import Ingestor
+
+    with Database(db_url) as database:
+        database.create_schema()
+        Ingestor(database, validator).ingest(bakery())
+    return db_url

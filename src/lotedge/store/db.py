@@ -160,3 +160,10 @@ class Database:
         import psycopg
 
         return (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
+
+
+def open_database(url: str, base_dir: Path | None = None) -> Database:
+    """Connect and make sure the tables exist."""
+    db = Database(url, base_dir=base_dir)
+    db.create_schema()
+    return db

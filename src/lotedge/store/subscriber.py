@@ -1,0 +1,153 @@
+"""Receiving events from MQTT: QoS 1, acknowledged only after the batch holding them is committed.
+
+paho runs the network loop in its own thread and puts messages on a bounded queue (a full queue
+blocks the loop, which stops reading from the socket: back-pressure, nothing dropped). The
+calling thread takes batches off the queue, stores them, then sends the PUBACKs. An event is
+never acknowledged before it is in the database; one stored but not acknowledged comes again
+and is recognised by its eventID.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import socket
+import threading
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from lotedge.config.store import StoreMqttConfig
+from lotedge.store.ingest import Ingestor, Message
+
+log = logging.getLogger(__name__)
+_DRAIN_QUIET_SECONDS = 0.5
+
+
+def subscription(config: StoreMqttConfig) -> str:
+    """The topic filter to subscribe to: shared with MQTT 5 and a group, plain otherwise."""
+    if config.protocol == "5" and config.shared_group:
+        return f"$share/{config.shared_group}/{config.topic_filter}"
+    return config.topic_filter
+
+
+class EventSubscriber:
+    """One MQTT session feeding one Ingestor."""
+
+    def __init__(
+        self,
+        config: StoreMqttConfig,
+        ingestor: Ingestor,
+        *,
+        batch_size: int = 500,
+        client_id: str | None = None,
+    ) -> None:
+        self.config = config
+        self.ingestor = ingestor
+        self.batch_size = batch_size
+        self.topic = subscription(config)
+        client_id = client_id or config.client_id
+        self.persistent = client_id is not None
+        self.client_id = client_id or f"lotedge-store-{socket.gethostname()}-{os.getpid()}"
+        self.subscribed = threading.Event()
+        self._queue: queue.Queue[mqtt.MQTTMessage] = queue.Queue(maxsize=batch_size * 4)
+        self._client = self._make_client()
+
+    def _make_client(self) -> mqtt.Client:
+        v5 = self.config.protocol == "5"
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=self.client_id,
+            protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
+            clean_session=None if v5 else not self.persistent,
+            manual_ack=True,
+        )
+        if self.config.username is not None:
+            password = self.config.password.resolve() if self.config.password else None
+            client.username_pw_set(self.config.username, password)
+        client.reconnect_delay_set(1, 30)
+        client.on_connect = self._on_connect
+        client.on_subscribe = self._on_subscribe
+        client.on_message = self._on_message
+        return client
+
+    def run(self, stop: threading.Event) -> None:
+        """Receive and store until `stop` is set, then drain what was received and disconnect."""
+        properties = None
+        if self.config.protocol == "5":
+            properties = Properties(PacketTypes.CONNECT)
+            properties.SessionExpiryInterval = (
+                self.config.session_expiry_seconds if self.persistent else 0
+            )
+        self._client.connect_async(
+            self.config.host,
+            self.config.port,
+            clean_start=not self.persistent,
+            properties=properties,
+        )
+        self._client.loop_start()
+        try:
+            while not stop.is_set():
+                self._store(self._take(timeout=0.2), stop)
+            self._client.unsubscribe(self.topic)
+            while batch := self._take(timeout=_DRAIN_QUIET_SECONDS):
+                self._store(batch, stop)
+        finally:
+            self._client.disconnect()
+            self._client.loop_stop()
+
+    def _take(self, timeout: float) -> list[mqtt.MQTTMessage]:
+        try:
+            batch = [self._queue.get(timeout=timeout)]
+        except queue.Empty:
+            return []
+        while len(batch) < self.batch_size:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _store(self, batch: list[mqtt.MQTTMessage], stop: threading.Event) -> None:
+        """Commit, then acknowledge; on database trouble retry until stopped, never ack unstored."""
+        if not batch:
+            return
+        delay = 0.5
+        while True:
+            try:
+                self.ingestor.ingest([Message(m.payload, m.topic) for m in batch])
+                break
+            except Exception:
+                log.exception("storing %d events failed; retrying in %.1f s", len(batch), delay)
+                if stop.wait(delay):
+                    return  # not acknowledged: the broker sends them again
+                delay = min(delay * 2, 30.0)
+        for message in batch:
+            self._client.ack(message.mid, message.qos)
+
+    def _on_connect(
+        self, client: mqtt.Client, _u: object, _f: object, reason: object, _p: object
+    ) -> None:
+        if getattr(reason, "is_failure", False):
+            log.error(
+                "broker %s:%d refused the connection: %s",
+                self.config.host,
+                self.config.port,
+                reason,
+            )
+            return
+        log.info("connected to %s:%d as %s", self.config.host, self.config.port, self.client_id)
+        client.subscribe(self.topic, qos=1)
+
+    def _on_subscribe(self, _c: object, _u: object, _mid: int, reasons: list, _p: object) -> None:
+        if any(getattr(r, "is_failure", False) for r in reasons):
+            log.error("subscription to %s refused: %s", self.topic, reasons)
+            return
+        log.info("subscribed to %s", self.topic)
+        self.subscribed.set()
+
+    def _on_message(self, _c: object, _u: object, message: mqtt.MQTTMessage) -> None:
+        self._queue.put(message)
