@@ -2,7 +2,9 @@
 
 Lots are nodes; a transformation (batch) links every input lot to every output lot. One
 recursive CTE finds every batch reachable from the lot; `UNION` (not `UNION ALL`) makes cycles
-(rework) and diamonds terminate. Depths are then computed in Python by a breadth-first walk.
+(rework) and diamonds terminate. `CROSS JOIN` fixes SQLite's join order (outward from the lot,
+through the indexes); PostgreSQL plans it as an ordinary join. Depths are then computed in
+Python by a breadth-first walk.
 """
 
 from __future__ import annotations
@@ -25,18 +27,22 @@ WITH RECURSIVE reach(lot) AS (
     SELECT CAST(? AS BIGINT)
     UNION
     SELECT nxt.lot FROM reach
-    JOIN lot_flows cur ON cur.lot = reach.lot AND cur.direction = ?
-    JOIN lot_flows nxt ON nxt.transformation = cur.transformation AND nxt.direction = ?
+    CROSS JOIN lot_flows cur
+    CROSS JOIN lot_flows nxt
+    WHERE cur.lot = reach.lot AND cur.direction = ?
+    AND nxt.transformation = cur.transformation AND nxt.direction = ?
 ),
 batches(id) AS (
     SELECT DISTINCT cur.transformation FROM reach
-    JOIN lot_flows cur ON cur.lot = reach.lot AND cur.direction = ?
+    CROSS JOIN lot_flows cur
+    WHERE cur.lot = reach.lot AND cur.direction = ?
 )
 SELECT t.id, t.uri, t.site, t.line, t.product, f.direction, f.lot, f.quantity, f.uom, e.event_time
 FROM batches
-JOIN transformations t ON t.id = batches.id
-JOIN lot_flows f ON f.transformation = batches.id
-JOIN events e ON e.id = f.event
+CROSS JOIN lot_flows f
+CROSS JOIN transformations t
+CROSS JOIN events e
+WHERE f.transformation = batches.id AND t.id = batches.id AND e.id = f.event
 """
 
 
