@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from lotedge.store import samples
 from lotedge.store.ingest import Ingestor, Message, Outcome
+from lotedge.store.query import TraceQueries
 
 WHEN = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 FLOUR = samples.lgtin("0614141", "077777", "F1")
@@ -102,3 +103,22 @@ def test_events_without_genealogy_are_stored(db, validator):
     assert db.fetchall("SELECT event_type, event_time FROM events") == [
         ("ObjectEvent", "2026-11-25T12:00:00.000000Z")
     ]
+
+
+def test_transformation_without_id_is_its_own_batch(db, validator):
+    """A TransformationEvent with inputs and outputs but no transformationID (GS1's own form)."""
+    event = samples.transformation_event(
+        eid=samples.event_id("whole"),
+        when=WHEN,
+        batch="-",
+        site="P1",
+        line="L1",
+        inputs=[(FLOUR, 10.0)],
+        outputs=[(samples.lgtin("0614141", "177777", "D9"), 10.0)],
+    )
+    del event["transformationID"]
+    assert Ingestor(db, validator).ingest([Message(samples.payload(event))]) == [Outcome.STORED]
+    queries = TraceQueries(db)
+    trace = queries.trace(queries.resolve("F1"), "forward").to_json()
+    assert [lot["lot"] for lot in trace["lots"]] == ["F1", "D9"]
+    assert trace["batches"][0]["transformation_id"] == event["eventID"]

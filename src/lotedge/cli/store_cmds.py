@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lotedge.cli.common import config_or_exit
+from lotedge.config.model import Config
 from lotedge.store.answers import (
     GRAPH_FORMATS,
     RECALL_FORMATS,
@@ -21,7 +22,7 @@ from lotedge.store.answers import (
     recall_answer,
     trace_answer,
 )
-from lotedge.store.db import Database, open_database
+from lotedge.store.db import Database, open_database, resolve_url
 from lotedge.store.query import AmbiguousLot, Direction, LotInfo, LotNotFound, TraceQueries
 
 
@@ -65,11 +66,25 @@ def register(sub: argparse._SubParsersAction, default_config: str | None = None)
 def cmd_store(args: argparse.Namespace) -> int:
     from lotedge.ops.logs import setup_logging
     from lotedge.store.daemon import run_store, summary_line
+    from lotedge.store.schema import SchemaValidator
 
     setup_logging(args.log_level, args.log_json)
     config = config_or_exit(_config_path(args))
+    store = config.store
+    try:
+        validator = (
+            SchemaValidator.load(config.resolve(store.schema_path)) if store.schema_path else None
+        )
+        token = store.api.token.resolve() if store.api else None
+    except (OSError, ValueError) as exc:
+        print(f"lotedge store: {exc}", file=sys.stderr)
+        return 2
     counts = run_store(
-        config.store, base_dir=config.base_dir, client_id=args.client_id, database_url=args.db
+        store,
+        database_url=_database_url(args, config),
+        validator=validator,
+        api_token=token,
+        client_id=args.client_id,
     )
     print(summary_line(counts), flush=True)
     return 0
@@ -104,11 +119,16 @@ def _config_path(args: argparse.Namespace) -> str:
     return args.config
 
 
-def _database(args: argparse.Namespace) -> Database:
+def _database_url(args: argparse.Namespace, config: Config | None = None) -> str:
+    """--db (relative to the working directory), else the config's (relative to its file)."""
     if args.db:
-        return open_database(args.db, Path.cwd())
-    config = config_or_exit(_config_path(args))
-    return open_database(config.store.database_url, config.base_dir)
+        return resolve_url(args.db, Path.cwd())
+    config = config or config_or_exit(_config_path(args))
+    return resolve_url(config.store.database_url, config.base_dir)
+
+
+def _database(args: argparse.Namespace) -> Database:
+    return open_database(_database_url(args))
 
 
 def _resolve(queries: TraceQueries, args: argparse.Namespace) -> LotInfo:

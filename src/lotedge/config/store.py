@@ -28,8 +28,10 @@ class StoreMqttConfig(Section):
         description="MQTT client id. Set it (unique per store process) to keep a persistent "
         "session, so events sent while the store is down are kept by the broker.",
     )
-    protocol: Literal["5", "3.1.1"] = Field(
-        default="5", description="MQTT protocol version; 3.1.1 has no shared subscriptions."
+    protocol: Literal["auto", "5", "3.1.1"] = Field(
+        default="auto",
+        description="MQTT protocol version; auto tries 5 and falls back to 3.1.1 when the broker "
+        "refuses it. 3.1.1 has no shared subscriptions: the subscription is plain.",
     )
     session_expiry_seconds: int = Field(
         default=7 * 24 * 3600, ge=0, description="How long the broker keeps a persistent session."

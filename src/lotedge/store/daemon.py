@@ -6,9 +6,10 @@ import json
 import logging
 import signal
 import threading
-from pathlib import Path
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from lotedge.config.store import StoreConfig
+from lotedge.config.store import StoreApiConfig, StoreConfig
 from lotedge.store.api import TraceApi, make_server
 from lotedge.store.db import Database, open_database
 from lotedge.store.ingest import Ingestor, Outcome
@@ -21,40 +22,51 @@ log = logging.getLogger(__name__)
 def run_store(
     config: StoreConfig,
     *,
-    base_dir: Path,
+    database_url: str,
+    validator: SchemaValidator | None,
+    api_token: str | None = None,
     client_id: str | None = None,
-    database_url: str | None = None,
     stop: threading.Event | None = None,
 ) -> dict[str, int]:
-    """Run until SIGTERM/SIGINT (or `stop`); returns how many events were stored, duplicate, bad."""
+    """Run until SIGTERM/SIGINT (or `stop`); returns how many events were stored, duplicate, bad.
+
+    `database_url` is resolved against the config's directory; `api_token` is needed when
+    `config.api` is set.
+    """
     stop = stop or _stop_on_signals()
-    url = database_url or config.database_url
-
-    def connect() -> Database:
-        return Database(url, base_dir=base_dir)
-
-    validator = None
-    if config.schema_path is not None:
-        validator = SchemaValidator.load(base_dir / config.schema_path)
-        log.info("checking events against %s (%s)", config.schema_path, validator.backend)
-    else:
+    if validator is None:
         log.warning("no store.schema_path: events are checked structurally only")
-    db = open_database(url, base_dir)
+    db = open_database(database_url)
     ingestor = Ingestor(db, validator)
-    server = None
-    if config.api is not None:
-        server = make_server(config.api.bind, TraceApi(connect, config.api.token.resolve()))
-        threading.Thread(target=server.serve_forever, name="store-api", daemon=True).start()
-        log.info("HTTP API on http://%s:%d/v1/", *server.server_address[:2])
+    subscriber = EventSubscriber(
+        config.mqtt, ingestor, batch_size=config.batch_size, client_id=client_id
+    )
     try:
-        EventSubscriber(
-            config.mqtt, ingestor, batch_size=config.batch_size, client_id=client_id
-        ).run(stop)
+        with _api(config.api, api_token, database_url):
+            subscriber.run(stop)
     finally:
-        if server is not None:
-            server.shutdown()
         db.close()
     return {outcome.value: ingestor.counts[outcome] for outcome in Outcome}
+
+
+@contextmanager
+def _api(config: StoreApiConfig | None, token: str | None, database_url: str) -> Iterator[None]:
+    """The HTTP API in a background thread while the block runs (nothing when not configured)."""
+    if config is None:
+        yield
+        return
+    if not token:
+        raise ValueError("store.api is configured but no token was given")
+    api = TraceApi(lambda: Database(database_url), token)
+    server = make_server(config.bind, api)
+    threading.Thread(target=server.serve_forever, name="store-api", daemon=True).start()
+    log.info("HTTP API on http://%s:%d/v1/", *server.server_address[:2])
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        api.close()
 
 
 def _stop_on_signals() -> threading.Event:

@@ -80,13 +80,11 @@ _DIALECT = {
 class Database:
     """A connection in autocommit mode; `transaction()` groups writes."""
 
-    def __init__(self, url: str, *, base_dir: Path | None = None) -> None:
+    def __init__(self, url: str) -> None:
         self.url = url
         if url.startswith("sqlite:///"):
             self.kind = "sqlite"
             path = Path(url.removeprefix("sqlite:///"))
-            if not path.is_absolute() and base_dir is not None:
-                path = base_dir / path
             self._conn: Any = sqlite3.connect(
                 path, isolation_level=None, timeout=30, check_same_thread=False
             )
@@ -138,6 +136,23 @@ class Database:
         """Run one statement; returns the cursor."""
         return self._conn.execute(self._native(sql), params)
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for each row (one pipelined round trip on PostgreSQL)."""
+        if rows:
+            self._conn.cursor().executemany(self._native(sql), rows)
+
+    def returning_many(
+        self, sql: str, rows: Sequence[Sequence[Any]]
+    ) -> list[tuple[Any, ...] | None]:
+        """Run a `... RETURNING` statement for each row; its first result row, or None, per row."""
+        if not rows:
+            return []
+        if self.kind == "sqlite":
+            return [self.fetchone(sql, row) for row in rows]
+        cursor = self._conn.cursor()
+        cursor.executemany(self._native(sql), rows, returning=True)
+        return [cursor.fetchone() for _ in cursor.results()]
+
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in self.execute(sql, params).fetchall()]
 
@@ -162,8 +177,22 @@ class Database:
         return (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
 
 
-def open_database(url: str, base_dir: Path | None = None) -> Database:
+def open_database(url: str) -> Database:
     """Connect and make sure the tables exist."""
-    db = Database(url, base_dir=base_dir)
+    db = Database(url)
     db.create_schema()
     return db
+
+
+def resolve_url(url: str, base_dir: Path) -> str:
+    """A database URL with a relative SQLite path made absolute against `base_dir`.
+
+    >>> resolve_url("sqlite:///trace.db", Path("/etc/lotedge"))
+    'sqlite:////etc/lotedge/trace.db'
+    >>> resolve_url("postgresql://db/trace", Path("/etc/lotedge"))
+    'postgresql://db/trace'
+    """
+    if not url.startswith("sqlite:///"):
+        return url
+    path = Path(url.removeprefix("sqlite:///")).expanduser()
+    return f"sqlite:///{path if path.is_absolute() else base_dir / path}"

@@ -74,6 +74,14 @@ class ParsedEvent:
     flows: tuple[Flow, ...]
     body: str
 
+    @property
+    def batch(self) -> str | None:
+        """The transformation the flows belong to: its ID, or for a TransformationEvent without
+        one (a self-contained transformation) the event's own ID; None without flows."""
+        if not self.flows:
+            return None
+        return self.transformation_id or self.event_id
+
 
 class _Bad(Exception):
     """A structural problem, raised inside the parser and turned into a Rejection."""

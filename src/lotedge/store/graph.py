@@ -37,11 +37,22 @@ class Genealogy:
 
 
 def genealogy(forward: Trace, backward: Trace) -> Genealogy:
-    """Both traces of one lot merged into one graph; a node in both keeps its forward place."""
+    """Both traces of one lot merged into one graph.
+
+    Each node goes in the column closest to the root (forward on a tie), so with rework a lot
+    that is both upstream and downstream appears once, and the cycle shows as an edge back.
+    """
     layers: dict[str, int] = {}
-    for trace, sign in ((backward, -1), (forward, 1)):
-        layers.update({_lot_id(i): sign * 2 * d for i, d in trace.depth.items()})
-        layers.update({_batch_id(i): sign * (2 * d + 1) for i, d in trace.batch_depth.items()})
+
+    def place(node: str, layer: int) -> None:
+        if node not in layers or abs(layer) < abs(layers[node]):
+            layers[node] = layer
+
+    for trace, sign in ((forward, 1), (backward, -1)):
+        for lot, depth in trace.depth.items():
+            place(_lot_id(lot), sign * 2 * depth)
+        for batch, depth in trace.batch_depth.items():
+            place(_batch_id(batch), sign * (2 * depth + 1))
     lots = {**backward.lots, **forward.lots}
     batches = {**backward.batches, **forward.batches}
     edges: dict[tuple[str, str], str] = {}
@@ -124,7 +135,8 @@ def to_svg(graph: Genealogy) -> str:
                 _PAD + (layer - first) * (_W + _GAP_X),
                 _PAD + row * (_H + _GAP_Y),
             )
-    width = _PAD * 2 + len(columns) * (_W + _GAP_X) - _GAP_X if columns else 2 * _PAD
+    span = max(columns, default=0) - first + 1
+    width = _PAD * 2 + span * (_W + _GAP_X) - _GAP_X
     height = _PAD * 2 + max((len(m) for m in columns.values()), default=0) * (_H + _GAP_Y)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '

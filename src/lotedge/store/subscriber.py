@@ -27,9 +27,12 @@ log = logging.getLogger(__name__)
 _DRAIN_QUIET_SECONDS = 0.5
 
 
-def subscription(config: StoreMqttConfig) -> str:
+_UNSUPPORTED_PROTOCOL_VERSION = 0x84
+
+
+def subscription(config: StoreMqttConfig, protocol: str) -> str:
     """The topic filter to subscribe to: shared with MQTT 5 and a group, plain otherwise."""
-    if config.protocol == "5" and config.shared_group:
+    if protocol == "5" and config.shared_group:
         return f"$share/{config.shared_group}/{config.topic_filter}"
     return config.topic_filter
 
@@ -48,16 +51,19 @@ class EventSubscriber:
         self.config = config
         self.ingestor = ingestor
         self.batch_size = batch_size
-        self.topic = subscription(config)
+        self.protocol = "3.1.1" if config.protocol == "3.1.1" else "5"
+        self.topic = subscription(config, self.protocol)
         client_id = client_id or config.client_id
         self.persistent = client_id is not None
         self.client_id = client_id or f"lotedge-store-{socket.gethostname()}-{os.getpid()}"
         self.subscribed = threading.Event()
         self._queue: queue.Queue[mqtt.MQTTMessage] = queue.Queue(maxsize=batch_size * 4)
-        self._client = self._make_client()
+        self._downgrade = threading.Event()
+        self._client: mqtt.Client
 
-    def _make_client(self) -> mqtt.Client:
-        v5 = self.config.protocol == "5"
+    def _start(self) -> mqtt.Client:
+        """A client for `self.protocol`, connecting in its own network thread."""
+        v5 = self.protocol == "5"
         client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=self.client_id,
@@ -72,25 +78,26 @@ class EventSubscriber:
         client.on_connect = self._on_connect
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
-        return client
-
-    def run(self, stop: threading.Event) -> None:
-        """Receive and store until `stop` is set, then drain what was received and disconnect."""
         properties = None
-        if self.config.protocol == "5":
+        if v5 and self.persistent:  # expiry 0 is the default: no properties at all otherwise
             properties = Properties(PacketTypes.CONNECT)
-            properties.SessionExpiryInterval = (
-                self.config.session_expiry_seconds if self.persistent else 0
-            )
-        self._client.connect_async(
+            properties.SessionExpiryInterval = self.config.session_expiry_seconds
+        client.connect_async(
             self.config.host,
             self.config.port,
             clean_start=not self.persistent,
             properties=properties,
         )
-        self._client.loop_start()
+        client.loop_start()
+        return client
+
+    def run(self, stop: threading.Event) -> None:
+        """Receive and store until `stop` is set, then drain what was received and disconnect."""
+        self._client = self._start()
         try:
             while not stop.is_set():
+                if self._downgrade.is_set():
+                    self._fall_back_to_311()
                 self._store(self._take(timeout=0.2), stop)
             self._client.unsubscribe(self.topic)
             while batch := self._take(timeout=_DRAIN_QUIET_SECONDS):
@@ -98,6 +105,15 @@ class EventSubscriber:
         finally:
             self._client.disconnect()
             self._client.loop_stop()
+
+    def _fall_back_to_311(self) -> None:
+        """The broker refused MQTT 5 (protocol "auto"): plain subscription over 3.1.1."""
+        self._client.loop_stop()
+        self.protocol = "3.1.1"
+        self.topic = subscription(self.config, self.protocol)
+        log.warning("broker does not speak MQTT 5: MQTT 3.1.1, no shared subscription")
+        self._downgrade.clear()
+        self._client = self._start()
 
     def _take(self, timeout: float) -> list[mqtt.MQTTMessage]:
         try:
@@ -132,6 +148,14 @@ class EventSubscriber:
         self, client: mqtt.Client, _u: object, _f: object, reason: object, _p: object
     ) -> None:
         if getattr(reason, "is_failure", False):
+            if (
+                self.config.protocol == "auto"
+                and self.protocol == "5"
+                and getattr(reason, "value", None) == _UNSUPPORTED_PROTOCOL_VERSION
+            ):
+                self._downgrade.set()
+                client.disconnect()
+                return
             log.error(
                 "broker %s:%d refused the connection: %s",
                 self.config.host,
