@@ -1,4 +1,4 @@
-"""A broker that only speaks MQTT 3.1.1 (amqtt): protocol "auto" falls back to a plain subscription."""
+"""A broker that speaks only MQTT 3.1.1 (amqtt): protocol "auto" falls back to a plain one."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 from conftest import free_port, wait_until
-from test_mqtt_ingest import numbered_events
 from paho.mqtt.enums import CallbackAPIVersion
+from test_mqtt_ingest import numbered_events
 
 from lotedge.config.store import StoreMqttConfig
 from lotedge.store.db import open_database
@@ -49,6 +49,7 @@ def _accepts(port: int) -> bool:
     return True
 
 
+@pytest.mark.slow
 def test_auto_protocol_falls_back_to_311_plain_subscription(amqtt_port: int, tmp_path: Path):
     db = open_database(f"sqlite:///{tmp_path / 'trace.db'}")
     subscriber = EventSubscriber(StoreMqttConfig(port=amqtt_port), Ingestor(db), batch_size=10)

@@ -13,6 +13,7 @@ and as an LGTIN URN by another is one node of the genealogy.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
@@ -42,6 +43,7 @@ class LotClass:
     """Material code of lotedge URNs."""
 
 
+@functools.lru_cache(maxsize=4096)
 def gtin_check_digit(body: str) -> str:
     """The GS1 mod-10 check digit of a GTIN without its check digit.
 

@@ -2,9 +2,10 @@
 
 Lots are nodes; a transformation (batch) links every input lot to every output lot. One
 recursive CTE finds every batch reachable from the lot; `UNION` (not `UNION ALL`) makes cycles
-(rework) and diamonds terminate. `CROSS JOIN` fixes SQLite's join order (outward from the lot,
-through the indexes); PostgreSQL plans it as an ordinary join. Depths are then computed in
-Python by a breadth-first walk.
+(rework) and diamonds terminate. A second query fetches those batches' flows by id. `CROSS JOIN`
+fixes SQLite's join order (outward from the lot, through the indexes); keeping the CTE and the
+details apart keeps PostgreSQL on index lookups too, whatever its statistics say. Depths are
+then computed in Python by a breadth-first walk.
 """
 
 from __future__ import annotations
@@ -31,18 +32,17 @@ WITH RECURSIVE reach(lot) AS (
     CROSS JOIN lot_flows nxt
     WHERE cur.lot = reach.lot AND cur.direction = ?
     AND nxt.transformation = cur.transformation AND nxt.direction = ?
-),
-batches(id) AS (
-    SELECT DISTINCT cur.transformation FROM reach
-    CROSS JOIN lot_flows cur
-    WHERE cur.lot = reach.lot AND cur.direction = ?
 )
+SELECT DISTINCT cur.transformation FROM reach
+CROSS JOIN lot_flows cur
+WHERE cur.lot = reach.lot AND cur.direction = ?
+"""
+_BATCH_FLOWS = """
 SELECT t.id, t.uri, t.site, t.line, t.product, f.direction, f.lot, f.quantity, f.uom, e.event_time
-FROM batches
-CROSS JOIN lot_flows f
+FROM lot_flows f
 CROSS JOIN transformations t
 CROSS JOIN events e
-WHERE f.transformation = batches.id AND t.id = batches.id AND e.id = f.event
+WHERE f.transformation IN ({marks}) AND t.id = f.transformation AND e.id = f.event
 """
 
 
@@ -200,8 +200,9 @@ class TraceQueries:
         start, other = _SIDES[direction]
         batches: dict[int, Batch] = {}
         totals: dict[tuple[int, str, int], list[Any]] = {}
-        for tid, uri, site, line, product, side, lot, qty, uom, when in self.db.fetchall(
-            _REACH, (root.id, start, other, start)
+        reached = [row[0] for row in self.db.fetchall(_REACH, (root.id, start, other, start))]
+        for tid, uri, site, line, product, side, lot, qty, uom, when in self._in_chunks(
+            _BATCH_FLOWS, reached
         ):
             batch = batches.get(tid) or batches.setdefault(
                 tid, Batch(tid, uri, site, line, product)
@@ -220,14 +221,14 @@ class TraceQueries:
         return Trace(direction, root, self._lots(ids), depth, batches, batch_depth)
 
     def _lots(self, ids: Iterable[int]) -> dict[int, LotInfo]:
-        lots: dict[int, LotInfo] = {}
-        for chunk in _chunks(sorted(ids)):
-            marks = ", ".join("?" * len(chunk))
-            for row in self.db.fetchall(
-                f"SELECT {_LOT_COLUMNS} FROM lots WHERE id IN ({marks})", chunk
-            ):
-                lots[row[0]] = LotInfo(*row)
-        return lots
+        sql = f"SELECT {_LOT_COLUMNS} FROM lots WHERE id IN ({{marks}})"
+        return {row[0]: LotInfo(*row) for row in self._in_chunks(sql, sorted(ids))}
+
+    def _in_chunks(self, sql: str, ids: list[int]) -> Iterator[tuple[Any, ...]]:
+        """Rows of `sql` whose `{marks}` becomes one placeholder per id, a chunk at a time."""
+        for i in range(0, len(ids), _CHUNK):
+            chunk = ids[i : i + _CHUNK]
+            yield from self.db.fetchall(sql.format(marks=", ".join("?" * len(chunk))), chunk)
 
 
 def _walk(
@@ -251,8 +252,3 @@ def _walk(
                     depth[flow.lot] = depth[lot] + 1
                     queue.append(flow.lot)
     return depth, batch_depth
-
-
-def _chunks(ids: list[int]) -> Iterator[list[int]]:
-    for i in range(0, len(ids), _CHUNK):
-        yield ids[i : i + _CHUNK]
