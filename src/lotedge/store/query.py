@@ -218,7 +218,11 @@ class TraceQueries:
             )
         depth, batch_depth = _walk(root.id, batches, direction)
         ids = {root.id} | {f.lot for b in batches.values() for f in (*b.inputs, *b.outputs)}
-        return Trace(direction, root, self._lots(ids), depth, batches, batch_depth)
+        lots = self._lots(ids)
+        for batch in batches.values():  # rows come in no particular order
+            batch.inputs.sort(key=lambda f: _sort(lots[f.lot]))
+            batch.outputs.sort(key=lambda f: _sort(lots[f.lot]))
+        return Trace(direction, root, lots, depth, batches, batch_depth)
 
     def _lots(self, ids: Iterable[int]) -> dict[int, LotInfo]:
         sql = f"SELECT {_LOT_COLUMNS} FROM lots WHERE id IN ({{marks}})"
