@@ -133,3 +133,27 @@ def test_api_lists_ambiguity_and_errors(api):
     assert get(f"{api}/v1/trace/forward?lot=nope")[0] == 404
     assert get(f"{api}/v1/graph?lot=F1&format=png")[0] == 400
     assert get(f"{api}/v1/nothing?lot=F1")[0] == 404
+
+
+def test_recall_json_has_the_same_rows(bakery_url, capsys):
+    code, out, _ = run_cli(capsys, "recall", "D2", "--format", "json", "--db", bakery_url)
+    report = json.loads(out)
+    assert code == 0 and report["lot"]["lot"] == "D2"
+    assert [(r["depth"], r["lot"]) for r in report["rows"]] == [
+        (0, "D2"),
+        (1, "BR1"),
+        (2, "P1"),
+        (3, "D1"),
+    ]
+
+
+def test_store_refuses_to_start_without_its_api_token(tmp_path, capsys, monkeypatch):
+    from conftest import store_config
+
+    monkeypatch.delenv("LOTEDGE_TEST_TOKEN", raising=False)
+    config = store_config(
+        tmp_path, port=1, database_url=f"sqlite:///{tmp_path / 't.db'}", schema=None, api_port=1
+    )
+    code, _, err = run_cli(capsys, "store", "-c", str(config))
+    assert code == 2
+    assert "environment variable LOTEDGE_TEST_TOKEN is not set" in err

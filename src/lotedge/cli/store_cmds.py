@@ -68,7 +68,6 @@ def cmd_store(args: argparse.Namespace) -> int:
     from lotedge.store.daemon import run_store, summary_line
     from lotedge.store.schema import SchemaValidator
 
-    setup_logging(args.log_level, args.log_json)
     config = config_or_exit(_config_path(args))
     store = config.store
     try:
@@ -76,9 +75,12 @@ def cmd_store(args: argparse.Namespace) -> int:
             SchemaValidator.load(config.resolve(store.schema_path)) if store.schema_path else None
         )
         token = store.api.token.resolve() if store.api else None
+        if store.mqtt.password is not None:
+            store.mqtt.password.resolve()  # fail now, not in the network thread
     except (OSError, ValueError) as exc:
         print(f"lotedge store: {exc}", file=sys.stderr)
         return 2
+    setup_logging(args.log_level, args.log_json)
     counts = run_store(
         store,
         database_url=_database_url(args, config),

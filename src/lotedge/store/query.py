@@ -1,16 +1,17 @@
 """Trace queries: find a lot, follow it forward (where it went) or backward (what went into it).
 
-Lots are nodes; a transformation (batch) links every input lot to every output lot. One
-recursive CTE finds every batch reachable from the lot; `UNION` (not `UNION ALL`) makes cycles
-(rework) and diamonds terminate. A second query fetches those batches' flows by id. `CROSS JOIN`
-fixes SQLite's join order (outward from the lot, through the indexes); keeping the CTE and the
-details apart keeps PostgreSQL on index lookups too, whatever its statistics say. Depths are
-then computed in Python by a breadth-first walk.
+Lots are nodes; a transformation (batch) links every input lot to every output lot. A trace
+is a breadth-first walk, one level per step: the batches that took in the lots reached so far,
+then all their flows. Every lot and batch is visited once, so diamonds and rework cycles
+terminate, and the level is the depth. Each step is two lookups by indexed id lists
+(`lot_flows (lot, direction, transformation)` and `(transformation, direction, lot)`), a plan
+no database can get wrong. A recursive CTE was measured first: SQLite 3.40, once `ANALYZE` has
+run, answers it with Bloom-filter scans of `lot_flows` (120 ms at 1,000,000 events instead of
+2 ms), and PostgreSQL needs fresh statistics to keep it on indexes.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -19,23 +20,11 @@ from lotedge.store.classes import gs1_key, normalize_gtin, parse_class
 from lotedge.store.db import Database
 
 Direction = Literal["forward", "backward"]
-_SIDES: dict[str, tuple[str, str]] = {"forward": ("in", "out"), "backward": ("out", "in")}
 _LOT_COLUMNS = "id, epc_class, scheme, gtin, lot, material, vendor, product, expiry"
 _CHUNK = 500
 
-_REACH = """
-WITH RECURSIVE reach(lot) AS (
-    SELECT CAST(? AS BIGINT)
-    UNION
-    SELECT nxt.lot FROM reach
-    CROSS JOIN lot_flows cur
-    CROSS JOIN lot_flows nxt
-    WHERE cur.lot = reach.lot AND cur.direction = ?
-    AND nxt.transformation = cur.transformation AND nxt.direction = ?
-)
-SELECT DISTINCT cur.transformation FROM reach
-CROSS JOIN lot_flows cur
-WHERE cur.lot = reach.lot AND cur.direction = ?
+_BATCHES_OF = """
+SELECT DISTINCT transformation FROM lot_flows WHERE direction = ? AND lot IN ({marks})
 """
 _BATCH_FLOWS = """
 SELECT t.id, t.uri, t.site, t.line, t.product, f.direction, f.lot, f.quantity, f.uom, e.event_time
@@ -176,7 +165,7 @@ class TraceQueries:
             if normalized is None:
                 raise LotNotFound(f"{gtin!r} is not a valid GTIN (8, 12, 13 or 14 digits)")
             where, params = "class_key = ?", [gs1_key(normalized, text)]
-        elif ":" in text and (text.startswith(("urn:", "http://", "https://"))):
+        elif text.startswith(("urn:", "http://", "https://")):
             where, params = "class_key = ?", [parse_class(text).key]
         else:
             where, params = "lot = ?", [text]
@@ -197,12 +186,37 @@ class TraceQueries:
 
     def trace(self, root: LotInfo, direction: Direction) -> Trace:
         """Every batch and lot reachable from `root` in `direction`, with depths."""
-        start, other = _SIDES[direction]
+        start = "in" if direction == "forward" else "out"  # the side that leads onward
         batches: dict[int, Batch] = {}
+        depth, batch_depth = {root.id: 0}, {}
+        frontier, level = [root.id], 0
+        while frontier:
+            new = sorted(
+                {row[0] for row in self._in_chunks(_BATCHES_OF, frontier, start)}
+                - batch_depth.keys()
+            )
+            batch_depth.update(dict.fromkeys(new, level))
+            self._load_batches(new, batches)
+            level += 1
+            frontier = []
+            for tid in new:
+                batch = batches[tid]
+                for flow in batch.outputs if direction == "forward" else batch.inputs:
+                    if flow.lot not in depth:
+                        depth[flow.lot] = level
+                        frontier.append(flow.lot)
+        ids = {root.id} | {f.lot for b in batches.values() for f in (*b.inputs, *b.outputs)}
+        lots = self._lots(ids)
+        for batch in batches.values():  # rows come in no particular order
+            batch.inputs.sort(key=lambda f: _sort(lots[f.lot]))
+            batch.outputs.sort(key=lambda f: _sort(lots[f.lot]))
+        return Trace(direction, root, lots, depth, batches, batch_depth)
+
+    def _load_batches(self, ids: list[int], batches: dict[int, Batch]) -> None:
+        """Add batches `ids` with their flows (quantities summed per lot) to `batches`."""
         totals: dict[tuple[int, str, int], list[Any]] = {}
-        reached = [row[0] for row in self.db.fetchall(_REACH, (root.id, start, other, start))]
         for tid, uri, site, line, product, side, lot, qty, uom, when in self._in_chunks(
-            _BATCH_FLOWS, reached
+            _BATCH_FLOWS, ids
         ):
             batch = batches.get(tid) or batches.setdefault(
                 tid, Batch(tid, uri, site, line, product)
@@ -216,43 +230,15 @@ class TraceQueries:
             (batches[tid].inputs if side == "in" else batches[tid].outputs).append(
                 FlowTotal(lot, qty, uom)
             )
-        depth, batch_depth = _walk(root.id, batches, direction)
-        ids = {root.id} | {f.lot for b in batches.values() for f in (*b.inputs, *b.outputs)}
-        lots = self._lots(ids)
-        for batch in batches.values():  # rows come in no particular order
-            batch.inputs.sort(key=lambda f: _sort(lots[f.lot]))
-            batch.outputs.sort(key=lambda f: _sort(lots[f.lot]))
-        return Trace(direction, root, lots, depth, batches, batch_depth)
 
     def _lots(self, ids: Iterable[int]) -> dict[int, LotInfo]:
         sql = f"SELECT {_LOT_COLUMNS} FROM lots WHERE id IN ({{marks}})"
         return {row[0]: LotInfo(*row) for row in self._in_chunks(sql, sorted(ids))}
 
-    def _in_chunks(self, sql: str, ids: list[int]) -> Iterator[tuple[Any, ...]]:
-        """Rows of `sql` whose `{marks}` becomes one placeholder per id, a chunk at a time."""
+    def _in_chunks(self, sql: str, ids: list[int], *first: Any) -> Iterator[tuple[Any, ...]]:
+        """Rows of `sql` whose `{marks}` becomes one placeholder per id, a chunk at a time;
+        `first` are the parameters before the id list."""
         for i in range(0, len(ids), _CHUNK):
             chunk = ids[i : i + _CHUNK]
-            yield from self.db.fetchall(sql.format(marks=", ".join("?" * len(chunk))), chunk)
-
-
-def _walk(
-    root: int, batches: dict[int, Batch], direction: Direction
-) -> tuple[dict[int, int], dict[int, int]]:
-    """Breadth-first depths of lots and batches from the root; each node is visited once."""
-    by_lot: dict[int, list[Batch]] = defaultdict(list)
-    for batch in batches.values():
-        for flow in batch.inputs if direction == "forward" else batch.outputs:
-            by_lot[flow.lot].append(batch)
-    depth, batch_depth = {root: 0}, {}
-    queue = deque([root])
-    while queue:
-        lot = queue.popleft()
-        for batch in by_lot[lot]:
-            if batch.id in batch_depth:
-                continue
-            batch_depth[batch.id] = depth[lot]
-            for flow in batch.outputs if direction == "forward" else batch.inputs:
-                if flow.lot not in depth:
-                    depth[flow.lot] = depth[lot] + 1
-                    queue.append(flow.lot)
-    return depth, batch_depth
+            marks = ", ".join("?" * len(chunk))
+            yield from self.db.fetchall(sql.format(marks=marks), [*first, *chunk])
