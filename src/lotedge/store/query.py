@@ -3,11 +3,9 @@
 Lots are nodes; a transformation (batch) links every input lot to every output lot. A trace
 is a breadth-first walk, one level per step: the batches that took in the lots reached so far,
 then all their flows. Every lot and batch is visited once, so diamonds and rework cycles
-terminate, and the level is the depth. Each step is two lookups by indexed id lists
-(`lot_flows (lot, direction, transformation)` and `(transformation, direction, lot)`), a plan
-no database can get wrong. A recursive CTE was measured first: SQLite 3.40, once `ANALYZE` has
-run, answers it with Bloom-filter scans of `lot_flows` (120 ms at 1,000,000 events instead of
-2 ms), and PostgreSQL needs fresh statistics to keep it on indexes.
+terminate, and the level is the depth. Each step is two lookups by lists of ids on the indexes
+`lot_flows (lot, direction, transformation)` and `(transformation, direction, lot)`. (A
+recursive CTE was measured first; see docs/trace-store.md for why it was dropped.)
 """
 
 from __future__ import annotations
