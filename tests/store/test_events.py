@@ -63,6 +63,14 @@ def bad(mutate) -> bytes:
     return samples.payload(event)
 
 
+@pytest.fixture(params=BACKENDS)
+def any_validator(request, schema_path: Path) -> SchemaValidator:
+    """The schema check with each backend (jsonschema-rs only when installed)."""
+    if request.param == "jsonschema-rs":
+        pytest.importorskip("jsonschema_rs", reason="jsonschema-rs is an optional speed-up")
+    return SchemaValidator.load(schema_path, backend=request.param)
+
+
 @pytest.mark.parametrize(
     ("payload", "code", "reason"),
     [
@@ -74,7 +82,7 @@ def bad(mutate) -> bytes:
             RejectCode.SCHEMA,
             '<event>: "eventTime" is a required property',
         ),
-        (bad(lambda e: e.update(foo=1)), RejectCode.SCHEMA, "foo"),
+        (bad(lambda e: e.update(foo=1)), RejectCode.SCHEMA, '<event>: "foo" is not valid under'),
         (
             bad(lambda e: e["inputQuantityList"][0].update(quantity="10")),
             RejectCode.SCHEMA,
@@ -87,16 +95,16 @@ def bad(mutate) -> bytes:
         ),
     ],
 )
-def test_schema_rejections_say_why(validator, payload, code, reason):
-    rejection = parse_event(payload, validator)
+def test_schema_rejections_say_why(any_validator, payload, code, reason):
+    rejection = parse_event(payload, any_validator)
     assert isinstance(rejection, Rejection)
     assert rejection.code == code
-    assert reason in rejection.reason
+    # The backends differ only in quoting and in spacing inside JSON values.
+    assert reason in rejection.reason.replace("'", '"').replace(", ", ",")
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_schema_backends_agree(schema_path: Path, backend: str):
-    validator = SchemaValidator.load(schema_path, backend=backend)
+def test_schema_backends_agree(any_validator, schema_path: Path):
+    validator = any_validator
     examples = sorted((schema_path.parent / "examples").glob("*.jsonld"))
     assert examples and all(
         validator.first_error(json.loads(p.read_text())) is None for p in examples
