@@ -80,3 +80,20 @@ def bakery() -> list[Message]:
             )
             messages.append(Message(samples.payload(event)))
     return messages
+
+
+def numbered_events(tag: str, n: int) -> list[bytes]:
+    """`n` unrelated consumption events on three lines, as payloads."""
+    return [
+        samples.payload(
+            samples.transformation_event(
+                eid=samples.event_id(tag, i),
+                when=T0,
+                batch=f"B{i // 4}",
+                site="PLANT1",
+                line=f"L{i % 3}",
+                inputs=[(samples.lgtin("0614141", "077777", f"F{i}"), 1.0)],
+            )
+        )
+        for i in range(n)
+    ]

@@ -11,8 +11,8 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 from conftest import free_port, wait_until
+from genealogy_data import numbered_events
 from paho.mqtt.enums import CallbackAPIVersion
-from test_mqtt_ingest import numbered_events
 
 from lotedge.config.store import StoreMqttConfig
 from lotedge.store.db import open_database

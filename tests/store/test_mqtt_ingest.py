@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from datetime import UTC, datetime
 
 import paho.mqtt.client as mqtt
 import pytest
 from conftest import TOKEN, StoreProcess, free_port, store_config, wait_until
-from genealogy_data import bakery
+from genealogy_data import bakery, numbered_events
 from paho.mqtt.enums import CallbackAPIVersion
 
-from lotedge.store import samples
 from lotedge.store.db import Database
 from lotedge.store.query import TraceQueries
 
 TOPIC = "lotedge/v1/PLANT1/{line}/events"
-WHEN = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def publish(port: int, payloads: list[tuple[str, bytes]]) -> None:
@@ -46,22 +43,6 @@ def count(url: str, table: str) -> int:
         row = db.fetchone(_COUNT[table])
     assert row is not None
     return row[0]
-
-
-def numbered_events(tag: str, n: int) -> list[bytes]:
-    return [
-        samples.payload(
-            samples.transformation_event(
-                eid=samples.event_id(tag, i),
-                when=WHEN,
-                batch=f"B{i // 4}",
-                site="PLANT1",
-                line=f"L{i % 3}",
-                inputs=[(samples.lgtin("0614141", "077777", f"F{i}"), 1.0)],
-            )
-        )
-        for i in range(n)
-    ]
 
 
 def line_of(payload: bytes) -> str:

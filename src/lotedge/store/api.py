@@ -61,8 +61,13 @@ class TraceApi:
             db = self._connect()
         try:
             yield TraceQueries(db)
-        finally:
+        except ApiError:
             self._pool.put(db)
+            raise
+        except Exception:
+            db.close()  # it may be broken (database restarted): the next request opens another
+            raise
+        self._pool.put(db)
 
     def close(self) -> None:
         while not self._pool.empty():
