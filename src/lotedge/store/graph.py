@@ -123,7 +123,11 @@ _W, _H, _GAP_X, _GAP_Y, _PAD = 190, 52, 60, 18, 20
 
 
 def to_svg(graph: Genealogy) -> str:
-    """A layered drawing: one column per step, nodes stacked in each column."""
+    """A layered drawing: one column per step, nodes stacked in each column.
+
+    Each edge leaves its source and enters its target at its own height, so labels (written at
+    the source end) do not overlap; edges back to an earlier column (rework) run below it all.
+    """
     columns: dict[int, list[Node]] = defaultdict(list)
     for node in graph.nodes:
         columns[node.layer].append(node)
@@ -136,37 +140,49 @@ def to_svg(graph: Genealogy) -> str:
                 _PAD + row * (_H + _GAP_Y),
             )
     span = max(columns, default=0) - first + 1
-    width = _PAD * 2 + span * (_W + _GAP_X) - _GAP_X
-    height = _PAD * 2 + max((len(m) for m in columns.values()), default=0) * (_H + _GAP_Y)
+    width = _PAD * 2 + span * (_W + _GAP_X)  # room right of the last column for labels
+    bottom = _PAD + max((len(m) for m in columns.values()), default=0) * (_H + _GAP_Y)
+    height = bottom + _PAD
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="Helvetica, sans-serif" font-size="11">',
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
         'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>',
     ]
+    exits, entries = _ports(graph.edges, place, "source"), _ports(graph.edges, place, "target")
     for edge in graph.edges:
-        out.append(_svg_edge(place[edge.source], place[edge.target], edge.label))
+        start = (place[edge.source][0] + _W, exits[edge])
+        end = (place[edge.target][0], entries[edge])
+        out.append(_svg_edge(start, end, edge.label, bottom))
     for node in graph.nodes:
         out.append(_svg_node(node, *place[node.id]))
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
 
-def _svg_edge(source: tuple[int, int], target: tuple[int, int], label: str) -> str:
-    x1, y1 = source[0] + _W, source[1] + _H // 2
-    x2, y2 = target[0], target[1] + _H // 2
-    if x2 <= x1:  # back edge of a rework cycle: loop below the nodes
-        y = max(source[1], target[1]) + _H + _GAP_Y // 2
+def _ports(edges: tuple[Edge, ...], place: dict[str, tuple[int, int]], end: str) -> dict[Edge, int]:
+    """The height at which each edge meets the node at its `end`, spread along the node side."""
+    by_node: dict[str, list[Edge]] = defaultdict(list)
+    for edge in edges:
+        by_node[getattr(edge, end)].append(edge)
+    other = "target" if end == "source" else "source"
+    ports = {}
+    for node, group in by_node.items():
+        group.sort(key=lambda e: place[getattr(e, other)][1])
+        for k, edge in enumerate(group):
+            ports[edge] = place[node][1] + _H * (k + 1) // (len(group) + 1)
+    return ports
+
+
+def _svg_edge(start: tuple[int, int], end: tuple[int, int], label: str, bottom: int) -> str:
+    (x1, y1), (x2, y2) = start, end
+    if x2 <= x1:  # back edge of a rework cycle: below every node
+        y = bottom - _GAP_Y // 2
         path = f"M{x1},{y1} C{x1 + _GAP_X},{y} {x2 - _GAP_X},{y} {x2},{y2}"
     else:
         mid = (x1 + x2) // 2
         path = f"M{x1},{y1} C{mid},{y1} {mid},{y2} {x2},{y2}"
-    text = (
-        f'<text x="{(x1 + x2) // 2}" y="{(y1 + y2) // 2 - 3}" text-anchor="middle" '
-        f'fill="#555">{escape(label)}</text>'
-        if label
-        else ""
-    )
+    text = f'<text x="{x1 + 4}" y="{y1 - 3}" fill="#555">{escape(label)}</text>' if label else ""
     return f'<path d="{path}" fill="none" stroke="#555" marker-end="url(#arrow)"/>{text}'
 
 
