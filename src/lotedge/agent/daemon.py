@@ -10,7 +10,7 @@ from collections.abc import Callable
 from types import FrameType
 
 from lotedge.agent.control import ControlServer
-from lotedge.agent.engine import Engine
+from lotedge.agent.engine import Engine, LabelRender
 from lotedge.config.model import Config
 from lotedge.ops import systemd
 from lotedge.ops.lock import StateLock
@@ -25,9 +25,15 @@ Adapter = Callable[[Engine, threading.Event], Callable[[], None]]
 class Daemon:
     """The agent process: lifecycle, signals and the systemd watchdog."""
 
-    def __init__(self, config: Config, adapters: list[Adapter] | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        adapters: list[Adapter] | None = None,
+        render_label: LabelRender | None = None,
+    ) -> None:
         self.config = config
         self.adapters = adapters or []
+        self.render_label = render_label
         self.stop_event = threading.Event()
 
     def run(self) -> int:
@@ -35,7 +41,7 @@ class Daemon:
         state_dir = self.config.state_dir
         with StateLock(state_dir):
             conn = open_state(state_dir)
-            engine = Engine(self.config, conn)
+            engine = Engine(self.config, conn, render_label=self.render_label)
             engine.start()
             control = ControlServer(state_dir / self.config.control.socket, engine.call)
             control.start()

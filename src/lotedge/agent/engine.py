@@ -7,7 +7,6 @@ always commit together. A scan is answered only after its transaction is on disk
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import sqlite3
@@ -36,9 +35,10 @@ from lotedge.core import batch as batches
 from lotedge.core import epcis
 from lotedge.core.batch import Batch, Refusal
 from lotedge.core.decisions import Decision, Outcome, Reason, ScanContext, decide_material
-from lotedge.core.labels import LabelData
+from lotedge.core.labels import LabelData, LabelError
 from lotedge.core.lots import LotFields, LotSequenceExhausted
 from lotedge.core.scan import Command, ParsedScan, RawScan, ScanKind, parse_scan
+from lotedge.ops import metrics
 from lotedge.state import lots, outbox, print_jobs, repo
 from lotedge.state.db import transaction
 
@@ -64,7 +64,9 @@ class Engine:
         *,
         render_label: LabelRender | None = None,
         clock: Clock = local_now,
+        on_outbox: Callable[[], None] | None = None,
     ) -> None:
+        """`on_outbox` is called after each commit that queued outbox rows (wakes the publisher)."""
         self.config = config
         self._conn = conn
         self._render_label = render_label
@@ -72,6 +74,10 @@ class Engine:
         self._queue: queue.Queue[tuple[Request, Future[Reply]] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._repeat_armed = False
+        self.on_outbox = on_outbox
+        self._queued_outbox = False
+        #: Extra sections of the status reply (printer, publisher), added by the adapters.
+        self.status_providers: dict[str, Callable[[], object]] = {}
         #: monotonic time the loop last went round; the systemd watchdog checks it.
         self.heartbeat = time.monotonic()
 
@@ -118,11 +124,15 @@ class Engine:
     # -- request handling (engine thread only, or direct use in tests) --------------------------
     def handle(self, request: Request) -> Reply:
         """Apply one request. Never raises: failures become an error reply and nothing commits."""
+        self._queued_outbox = False
         try:
             return self._dispatch(request)
         except Exception as exc:
             log.exception("request %r failed", request)
             return Reply(False, error=f"not recorded: {exc}", code=Reason.NOT_RECORDED.value)
+        finally:
+            if self._queued_outbox and self.on_outbox is not None:
+                self.on_outbox()
 
     def _dispatch(self, request: Request) -> Reply:
         match request:
@@ -163,11 +173,13 @@ class Engine:
                     repo.record_scan(
                         self._conn, raw, decision, parsed.dedupe_key, open_batch and open_batch.id
                     )
+                metrics.SCANS.labels(decision.outcome.value, decision.reason.value).inc()
             return describe_decision(decision)
         decision = decide_material(parsed, self._context(parsed, raw.received_at))
         if dry_run:
             return describe_decision(decision)
         self._record(raw, decision)
+        metrics.SCANS.labels(decision.outcome.value, decision.reason.value).inc()
         if decision.outcome is Outcome.ACCEPTED:
             self._repeat_armed = False
         return describe_decision(decision)
@@ -244,10 +256,11 @@ class Engine:
     def _enqueue(
         self, topic: str, payload: dict[str, object], event_id: str, when: datetime
     ) -> None:
+        self._queued_outbox = True
         outbox.enqueue(
             self._conn,
             topic=topic,
-            payload=json.dumps(payload, separators=(",", ":"), default=str).encode(),
+            payload=epcis.encode(payload),
             event_id=event_id,
             created_at=when.timestamp(),
         )
@@ -311,7 +324,8 @@ class Engine:
             if isinstance(result, Refusal):
                 return _refusal(result)
             repo.save_batch(self._conn, result)
-            self._batch_message("batch_started", result, now, planned=result.planned_qty)
+            self._batch_message("BatchStarted", result, now, planned=result.planned_qty)
+        metrics.BATCHES.labels("started").inc()
         return Reply(
             True, _batch_reply(result, Reason.BATCH_STARTED, f"Batch {result.product} started.")
         )
@@ -321,42 +335,57 @@ class Engine:
         if isinstance(qty, Refusal) or qty is None:
             return _refusal(qty or Refusal(Reason.INVALID_QUANTITY, "A quantity is needed."))
         now = self._clock()
-        with transaction(self._conn):
-            open_batch = repo.open_batch(self._conn)
-            if open_batch is None:
-                return _refusal(Refusal(Reason.NO_OPEN_BATCH, "No batch is open to end."))
-            product = self.config.product(open_batch.product)
-            if product is None:
-                return _refusal(
-                    Refusal(Reason.UNKNOWN_PRODUCT, f"{open_batch.product} left the config.")
-                )
-            identity = self.config.identity
-            fields = LotFields(now.date(), identity.site, identity.line, product.code)
-            try:
-                lot = lots.allocate(self._conn, product, fields, batch_id=open_batch.id, now=now)
-            except LotSequenceExhausted as exc:
-                return Reply(False, error=str(exc), code=Reason.LOT_SEQUENCE_EXHAUSTED.value)
-            ended = batches.end(open_batch, qty, lot, now)
-            assert isinstance(ended, Batch)
-            repo.save_batch(self._conn, ended)
-            label = self._label(ended, product.code)
-            event_id = f"urn:uuid:{uuid.uuid4()}"
-            event = epcis.output_event(
-                identity,
-                batch_id=ended.id,
-                product=product,
-                lot=lot,
-                quantity=qty,
-                produced=label.produced,
-                expiry=label.expiry,
-                event_id=event_id,
-                when=now,
-            )
-            self._enqueue("events", event, event_id, now)
-            job = self._queue_label(label, ended, reprint=False, copies=1, now=now)
-        data = _batch_reply(ended, Reason.BATCH_ENDED, f"Batch ended: lot {lot}.")
+        try:
+            with transaction(self._conn):
+                ended, job = self._close_batch(qty, now)
+        except _Rollback as rollback:
+            return _refusal(rollback.refusal)
+        metrics.BATCHES.labels("ended").inc()
+        metrics.LOTS.labels(ended.product).inc()
+        data = _batch_reply(ended, Reason.BATCH_ENDED, f"Batch ended: lot {ended.lot}.")
         data["print_job"] = job
         return Reply(True, data)
+
+    def _close_batch(self, qty: Decimal, now: datetime) -> tuple[Batch, int | None]:
+        """Lot, batch row, output event and label job; raises _Rollback to undo them all."""
+        open_batch = repo.open_batch(self._conn)
+        if open_batch is None:
+            raise _Rollback(Refusal(Reason.NO_OPEN_BATCH, "No batch is open to end."))
+        product = self.config.product(open_batch.product)
+        if product is None:
+            raise _Rollback(
+                Refusal(Reason.UNKNOWN_PRODUCT, f"{open_batch.product} left the config.")
+            )
+        identity = self.config.identity
+        fields = LotFields(now.date(), identity.site, identity.line, product.code)
+        try:
+            lot = lots.allocate(self._conn, product, fields, batch_id=open_batch.id, now=now)
+        except LotSequenceExhausted as exc:
+            raise _Rollback(Refusal(Reason.LOT_SEQUENCE_EXHAUSTED, str(exc))) from None
+        ended = batches.end(open_batch, qty, lot, now)
+        assert isinstance(ended, Batch)
+        repo.save_batch(self._conn, ended)
+        label = self._label(ended)
+        event_id = f"urn:uuid:{uuid.uuid4()}"
+        event = epcis.output_event(
+            identity,
+            batch_id=ended.id,
+            product=product,
+            lot=lot,
+            quantity=qty,
+            produced=label.produced,
+            expiry=label.expiry,
+            event_id=event_id,
+            when=now,
+        )
+        self._enqueue("events", event, event_id, now)
+        try:
+            job = self._queue_label(label, ended, reprint=False, copies=1, now=now)
+        except LabelError as exc:
+            raise _Rollback(
+                Refusal(Reason.LABEL_ERROR, f"The label cannot be made: {exc}. Nothing was ended.")
+            ) from None
+        return ended, job
 
     def _cancel(self, reason: str) -> Reply:
         now = self._clock()
@@ -365,7 +394,8 @@ class Engine:
             if isinstance(result, Refusal):
                 return _refusal(result)
             repo.save_batch(self._conn, result)
-            self._batch_message("batch_cancelled", result, now, reason=reason)
+            self._batch_message("BatchCancelled", result, now, reason=reason)
+        metrics.BATCHES.labels("cancelled").inc()
         return Reply(True, _batch_reply(result, Reason.BATCH_CANCELLED, "Batch cancelled."))
 
     def _batch_message(self, kind: str, batch: Batch, now: datetime, **details: object) -> None:
@@ -382,21 +412,15 @@ class Engine:
         self._enqueue("ops", message, event_id, now)
 
     # -- labels --------------------------------------------------------------------------------
-    def _label(self, batch: Batch, product_code: str) -> LabelData:
-        product = self.config.product(product_code)
+    def _label(self, batch: Batch) -> LabelData:
+        product = self.config.product(batch.product)
         assert product is not None and batch.lot and batch.ended_at and batch.produced_qty
-        produced = batch.ended_at.date()
-        return LabelData(
-            product_code=product.code,
-            product_name=product.name,
-            gtin=product.gtin,
+        return LabelData.for_lot(
+            product,
+            self.config.identity,
             lot=batch.lot,
             quantity=batch.produced_qty,
-            unit=product.unit,
-            produced=produced,
-            expiry=produced + timedelta(days=product.shelf_life_days),
-            site=self.config.identity.site,
-            line=self.config.identity.line,
+            produced=batch.ended_at.date(),
             operator=batch.operator,
         )
 
@@ -426,7 +450,7 @@ class Engine:
             return Reply(False, error=f"no batch produced lot {lot!r}", code="not_found")
         with transaction(self._conn):
             job = self._queue_label(
-                self._label(batch, batch.product),
+                self._label(batch),
                 batch,
                 reprint=True,
                 copies=copies,
@@ -447,7 +471,16 @@ class Engine:
             "outbox_depth": repo.count(self._conn, "outbox"),
             "print_queue": repo.count(self._conn, "print_jobs", "status = 'queued'"),
             "holds": repo.holds(self._conn),
+            **{name: provide() for name, provide in self.status_providers.items()},
         }
+
+
+class _Rollback(Exception):
+    """Raised inside a transaction to undo it and answer with a refusal."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
 
 
 def _batch_dict(batch: Batch) -> dict[str, object]:

@@ -1,0 +1,1 @@
+"""Cameras reading barcodes: capture, decoder backends (zxing-cpp, zbar, OpenCV), dedupe."""

@@ -8,10 +8,14 @@ from typing import Any
 
 from lotedge.agent.control import ControlClient
 from lotedge.agent.daemon import Daemon
+from lotedge.agent.devices import start_devices
+from lotedge.cli import label_cmds
 from lotedge.cli.common import add_config_arg, config_or_exit, print_reply
 from lotedge.cli.config_cmds import unescape_scan
 from lotedge.ops.lock import AlreadyRunning
 from lotedge.ops.logs import setup_logging
+from lotedge.printers.service import renderer_for, start_printer
+from lotedge.publish.service import start_publisher
 
 
 def register(sub: argparse._SubParsersAction, default_config: str) -> None:
@@ -69,6 +73,7 @@ def register(sub: argparse._SubParsersAction, default_config: str) -> None:
 
     label = sub.add_parser("label", help="labels")
     label_sub = label.add_subparsers(dest="label_command", required=True)
+    label_cmds.add_render_parser(label_sub)
     reprint = _client_parser(label_sub, "reprint", "reprint the label of a lot", default_config)
     reprint.add_argument("lot")
     reprint.add_argument("--copies", type=int, default=1)
@@ -101,7 +106,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     setup_logging(args.log_level, args.log_json)
     config = config_or_exit(args.config)
     try:
-        return Daemon(config).run()
+        return Daemon(
+            config,
+            [start_publisher, start_printer, start_devices],
+            render_label=renderer_for(config).render,
+        ).run()
     except AlreadyRunning as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 4

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from lotedge.cli import agent_cmds, config_cmds
+from lotedge.cli import agent_cmds, config_cmds, ops_cmds, sim, sim_printer
 
 DEFAULT_CONFIG = os.environ.get("LOTEDGE_CONFIG", "/etc/lotedge/lotedge.toml")
 
@@ -19,6 +19,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     config_cmds.register(sub, DEFAULT_CONFIG)
     agent_cmds.register(sub, DEFAULT_CONFIG)
+    ops_cmds.register(sub, DEFAULT_CONFIG)
+    simulators = sub.add_parser("sim", help="simulated scanners, cameras and printers")
+    devices = simulators.add_subparsers(dest="device", required=True, metavar="DEVICE")
+    sim.register(devices)
+    sim_printer.register_printer_sim(devices)
     return parser
 
 

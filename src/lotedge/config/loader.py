@@ -138,13 +138,19 @@ def _model_of(annotation: object) -> type[BaseModel] | None:
 
 
 def _with_line(problem: Problem, text: str) -> Problem:
-    """Best-effort line number: where the last key of the path appears in the file."""
-    names = [n for n in re.split(r"[.\[\]]", problem.path) if n and not n.isdigit()]
-    if not names:
+    """Best-effort line number: follow the key path through tables and arrays of tables."""
+    pos, found = 0, None
+    for name, index in re.findall(r"([A-Za-z_][\w-]*)(?:\[(\d+)\])?", problem.path):
+        tables = list(re.finditer(rf"^\s*\[\[\s*{re.escape(name)}\s*\]\]", text[pos:], re.M))
+        if index and len(tables) > int(index):
+            pos += tables[int(index)].start()
+        else:
+            match = re.search(rf"^\s*(\[\s*)?{re.escape(name)}\s*(=|\])", text[pos:], re.M)
+            if match is None:
+                break
+            pos += match.start()
+        found = pos
+    if found is None:
         return problem
-    pattern = re.compile(rf"^\s*(\[\[?\s*)?([\w.]*\.)?{re.escape(names[-1])}\s*(=|\]\]?)", re.M)
-    match = pattern.search(text)
-    if match is None:
-        return problem
-    line = text.count("\n", 0, match.start()) + 1
+    line = text.count("\n", 0, found) + 1
     return Problem(problem.path, problem.message, problem.hint, line)

@@ -12,7 +12,7 @@ from lotedge.config.devices import CameraConfig, ScannerConfig
 from lotedge.config.identity import Identity
 from lotedge.config.masterdata import Material, Product
 from lotedge.config.mqtt import MqttConfig
-from lotedge.config.printing import LabelConfig, PrinterConfig
+from lotedge.config.printing import LabelConfig, PrinterConfig, check_label_templates
 from lotedge.config.problems import Problem, suggest
 from lotedge.config.store import StoreConfig
 from lotedge.core.lots import LotFields, LotTemplate, LotTemplateError
@@ -84,7 +84,12 @@ class Config(Section):
 
 def cross_checks(config: Config) -> list[Problem]:
     """Checks that span sections; each problem names the key it is about."""
-    return [*check_unique_codes(config), *check_boms(config), *check_lot_templates(config)]
+    return [
+        *check_unique_codes(config),
+        *check_boms(config),
+        *check_lot_templates(config),
+        *check_label_templates(config.printer, config.products),
+    ]
 
 
 def check_unique_codes(config: Config) -> list[Problem]:

@@ -1,15 +1,124 @@
-"""MQTT and outbox sections (owned by the publishing work; see docs/architecture.md)."""
+"""MQTT and outbox sections (owned by the publishing work; see docs/publishing.md)."""
 
 from __future__ import annotations
 
-from pydantic import Field
+import ipaddress
+from typing import Literal
 
-from lotedge.config.base import Section
+from pydantic import Field, model_validator
+
+from lotedge.config.base import SecretRef, Section
+
+
+class TlsConfig(Section):
+    """TLS to the broker. On by default, with the server's certificate verified."""
+
+    enabled: bool = Field(default=True, description="Use TLS. Off only for a loopback broker.")
+    ca_file: str | None = Field(
+        default=None,
+        description="CA bundle (PEM) the broker's certificate must chain to; "
+        "the system CAs when unset.",
+    )
+    cert_file: str | None = Field(
+        default=None, description="Client certificate (PEM) for mutual TLS; needs key_file."
+    )
+    key_file: str | None = Field(default=None, description="Private key (PEM) of cert_file.")
+    verify: bool = Field(
+        default=True,
+        description="Verify the broker's certificate and host name. Turn off only to debug.",
+    )
+
+    @model_validator(mode="after")
+    def _pair(self) -> TlsConfig:
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("give both cert_file and key_file for mutual TLS, or neither")
+        return self
+
+
+class OutboxConfig(Section):
+    """How the publisher drains the outbox. Nothing is ever dropped; the cap only alerts."""
+
+    window: int = Field(
+        default=256,
+        ge=1,
+        le=65535,
+        description="Messages sent but not yet acknowledged (PUBACK); lowered to fit the "
+        "broker's Receive Maximum.",
+    )
+    cap: int = Field(
+        default=500_000, ge=1, description="Outbox depth considered full (alert, never drop)."
+    )
+    warn_ratio: float = Field(
+        default=0.8, gt=0, le=1, description="Raise the outbox alert at this fraction of cap."
+    )
+    poll_seconds: float = Field(
+        default=0.2, gt=0, le=10, description="Check for new rows at least this often."
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class MqttConfig(Section):
     """Connection to the broker that carries events to the trace store."""
 
     host: str = Field(default="127.0.0.1", description="Broker host name.")
-    port: int = Field(default=1883, ge=1, le=65535, description="Broker port.")
-    topic_prefix: str = Field(default="lotedge/v1", description="Prefix of every topic.")
+    port: int | None = Field(
+        default=None, ge=1, le=65535, description="Broker port; 8883 with TLS, else 1883."
+    )
+    topic_prefix: str = Field(
+        default="lotedge/v1",
+        pattern=r"^[^+#]+$",
+        description="Prefix of every topic: {prefix}/{site}/{line}/...",
+    )
+    client_id: str | None = Field(
+        default=None, description="MQTT client id; lotedge-{site}-{line}-{device_id} when unset."
+    )
+    protocol: Literal["auto", "5", "3.1.1"] = Field(
+        default="auto", description="MQTT version; 'auto' tries 5, then falls back to 3.1.1."
+    )
+    keepalive: int = Field(default=30, ge=5, le=3600, description="Keepalive in seconds.")
+    connect_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Give up a connection attempt without CONNACK after this."
+    )
+    tls: TlsConfig = Field(default_factory=TlsConfig)
+    username: str | None = Field(default=None, description="User name, if the broker wants one.")
+    password: SecretRef | None = Field(
+        default=None, description="Password from {env = NAME} or {file = PATH}."
+    )
+    allow_plain_tcp: bool = Field(
+        default=False,
+        description="Allow a connection without TLS to a broker that is not on this machine.",
+    )
+    reconnect_min_seconds: float = Field(
+        default=0.5, gt=0, description="First reconnect delay; doubles up to the max, jittered."
+    )
+    reconnect_max_seconds: float = Field(default=60.0, gt=0, description="Longest reconnect delay.")
+    status_seconds: float = Field(
+        default=30.0, gt=0, description="How often the retained status is refreshed."
+    )
+    outbox: OutboxConfig = Field(default_factory=OutboxConfig)
+
+    @model_validator(mode="after")
+    def _plain_tcp(self) -> MqttConfig:
+        if not self.tls.enabled and not self.allow_plain_tcp and not _is_loopback(self.host):
+            raise ValueError(
+                f"plain TCP to {self.host} would send events and passwords unencrypted; "
+                "enable [mqtt.tls] or set allow_plain_tcp = true"
+            )
+        if self.password is not None and self.username is None:
+            raise ValueError("password is set but username is not")
+        return self
+
+    @property
+    def effective_port(self) -> int:
+        """The port to connect to."""
+        if self.port is not None:
+            return self.port
+        return 8883 if self.tls.enabled else 1883

@@ -41,6 +41,7 @@ class Reason(StrEnum):
     BATCH_CANCELLED = "batch_cancelled"
     REPEAT_ARMED = "repeat_armed"
     LOT_SEQUENCE_EXHAUSTED = "lot_sequence_exhausted"
+    LABEL_ERROR = "label_error"
     NOT_RECORDED = "not_recorded"
 
 

@@ -1,52 +1,128 @@
-"""EPCIS 2.0 events the agent emits (placeholder until the publishing work lands)."""
+"""EPCIS 2.0 events (JSON-LD) and operational messages for what the engine commits. Pure.
+
+Every builder validates its result against our own models (`lotedge.core.epcis_models`) before
+returning it, so a malformed event fails at the commit that would have queued it, not at the
+trace store. The mapping is documented in docs/events.md.
+"""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
+from biip.gln import Gln
 from biip.gtin import Gtin
 
 from lotedge.config.identity import Identity
 from lotedge.config.masterdata import Material, Product
+from lotedge.core.epcis_models import OpsMessage, TransformationEvent
 
-CONTEXT = [
-    "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
-    {"lotedge": "urn:lotedge:ns:"},
-]
+EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+CONTEXT: list[Any] = [EPCIS_CONTEXT, {"lotedge": "urn:lotedge:ns:"}]
+BIZ_STEP = "commissioning"
+
+#: Characters of GS1 AI encodable character set 82 left as they are in an EPC URI; everything
+#: else (`"`, `%`, `&`, `/`, `<`, `>`, `?` and anything outside the set) is percent-encoded.
+_EPC_SAFE = "!'()*+,-.:;=_"
+
+
+def epc_escape(value: str) -> str:
+    """Percent-encode a lot or extension for an EPC URI (GS1 TDS, section 'URI escaping').
+
+    >>> epc_escape("A/1 B%")
+    'A%2F1%20B%25'
+    """
+    return quote(value, safe=_EPC_SAFE)
 
 
 def batch_uri(identity: Identity, batch_id: str) -> str:
-    return f"urn:lotedge:batch:{identity.site}:{identity.line}:{batch_id}"
+    """The batch's transformationID: `urn:lotedge:batch:{site}:{line}:{batch_id}`."""
+    return f"urn:lotedge:batch:{identity.site}:{identity.line}:{epc_escape(batch_id)}"
 
 
 def lot_class(identity: Identity, *, gtin: str | None, material_code: str, lot: str) -> str:
-    encoded = quote(lot, safe="")
+    """The class (GTIN + lot) of a material lot as an epcClass URI.
+
+    GS1 material: `urn:epc:class:lgtin:...` when the GTIN's company prefix is known, else its
+    Digital Link. Non-GS1 material: `urn:lotedge:class:{site}:{material}:{lot}`.
+
+    >>> from lotedge.config.identity import Identity
+    >>> me = Identity(site="P1", line="L1", device_id="d1")
+    >>> lot_class(me, gtin="07038010000065", material_code="FLOUR", lot="A/1")
+    'urn:epc:class:lgtin:703801.0000006.A%2F1'
+    >>> lot_class(me, gtin=None, material_code="SALT", lot="X 1")
+    'urn:lotedge:class:P1:SALT:X%201'
+    """
     if gtin is None:
-        return f"urn:lotedge:class:{identity.site}:{quote(material_code, safe='')}:{encoded}"
+        return f"urn:lotedge:class:{identity.site}:{epc_escape(material_code)}:{epc_escape(lot)}"
     parsed = Gtin.parse(gtin)
     gtin14 = parsed.as_gtin_14()
-    gcp = parsed.company_prefix.value if parsed.company_prefix else None
-    if gcp is None:
-        return f"https://id.gs1.org/01/{gtin14}/10/{encoded}"
-    item = gtin14[0] + gtin14[1 + len(gcp) : 13]
-    return f"urn:epc:class:lgtin:{gcp}.{item}.{encoded}"
+    if parsed.company_prefix is None:
+        return f"https://id.gs1.org/01/{gtin14}/10/{epc_escape(lot)}"
+    prefix = parsed.company_prefix.value
+    item_ref = gtin14[0] + gtin14[1 + len(prefix) : 13]
+    return f"urn:epc:class:lgtin:{prefix}.{item_ref}.{epc_escape(lot)}"
 
 
-def _base(identity: Identity, event_id: str, when: datetime) -> dict[str, Any]:
-    offset = when.strftime("%z")
+def location(identity: Identity, extension: str | None) -> str:
+    """readPoint (extension = line) or bizLocation (no extension) URI of this site.
+
+    SGLN when the site GLN is set (Digital Link if its company prefix is unknown), else
+    `urn:lotedge:loc:{site}[:{line}]`.
+    """
+    if identity.site_gln is None:
+        suffix = f":{epc_escape(extension)}" if extension else ""
+        return f"urn:lotedge:loc:{identity.site}{suffix}"
+    gln = Gln.parse(identity.site_gln)
+    if gln.company_prefix is None:
+        suffix = f"/254/{epc_escape(extension)}" if extension else ""
+        return f"https://id.gs1.org/414/{gln.value}{suffix}"
+    prefix = gln.company_prefix.value
+    return f"urn:epc:id:sgln:{prefix}.{gln.value[len(prefix) : 12]}.{epc_escape(extension or '0')}"
+
+
+def _time_fields(when: datetime) -> dict[str, str]:
+    """eventTime with its offset, and eventTimeZoneOffset (`+HH:MM`)."""
+    offset = when.utcoffset()
+    if offset is None:
+        raise ValueError(f"event time {when.isoformat()} has no UTC offset")
+    minutes, seconds = divmod(int(offset.total_seconds()), 60)
+    if seconds:
+        raise ValueError(f"event time {when.isoformat()} has an offset with seconds")
+    sign = "-" if minutes < 0 else "+"
+    hours, minutes = divmod(abs(minutes), 60)
     return {
-        "@context": CONTEXT,
-        "eventID": event_id,
         "eventTime": when.isoformat(timespec="milliseconds"),
-        "eventTimeZoneOffset": f"{offset[:3]}:{offset[3:]}",
-        "readPoint": {"id": f"urn:lotedge:loc:{identity.site}:{identity.line}"},
-        "bizLocation": {"id": f"urn:lotedge:loc:{identity.site}"},
+        "eventTimeZoneOffset": f"{sign}{hours:02d}:{minutes:02d}",
+    }
+
+
+def _number(value: Decimal) -> int | float:
+    """A JSON number: integral quantities stay integers, others become floats."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _transformation(
+    identity: Identity, *, batch_id: str, event_id: str, when: datetime, **fields: Any
+) -> dict[str, Any]:
+    event = {
+        "@context": CONTEXT,
+        "type": "TransformationEvent",
+        "eventID": event_id,
+        **_time_fields(when),
+        "transformationID": batch_uri(identity, batch_id),
+        "bizStep": BIZ_STEP,
+        "readPoint": {"id": location(identity, identity.line)},
+        "bizLocation": {"id": location(identity, None)},
         "lotedge:site": identity.site,
         "lotedge:line": identity.line,
+        **fields,
     }
+    TransformationEvent.model_validate(event)
+    return event
 
 
 def consumption_event(
@@ -61,22 +137,23 @@ def consumption_event(
     event_id: str,
     when: datetime,
 ) -> dict[str, Any]:
+    """A material lot consumed into a batch: TransformationEvent with one input."""
     item: dict[str, Any] = {
         "epcClass": lot_class(identity, gtin=gtin, material_code=material.code, lot=lot)
     }
     if quantity is not None:
-        item["quantity"] = float(quantity)
-        if uom:
+        item["quantity"] = _number(quantity)
+        if uom is not None:
             item["uom"] = uom
-    return {
-        **_base(identity, event_id, when),
-        "type": "TransformationEvent",
-        "transformationID": batch_uri(identity, batch_id),
-        "inputQuantityList": [item],
-        "bizStep": "commissioning",
-        "lotedge:material": material.code,
-        "lotedge:vendor": material.vendor,
-    }
+    extra = {"lotedge:vendor": material.vendor} if material.vendor else {}
+    return _transformation(
+        identity,
+        batch_id=batch_id,
+        event_id=event_id,
+        when=when,
+        inputQuantityList=[item],
+        **{"lotedge:material": material.code, **extra},
+    )
 
 
 def output_event(
@@ -91,21 +168,25 @@ def output_event(
     event_id: str,
     when: datetime,
 ) -> dict[str, Any]:
-    return {
-        **_base(identity, event_id, when),
-        "type": "TransformationEvent",
-        "transformationID": batch_uri(identity, batch_id),
-        "outputQuantityList": [
-            {
-                "epcClass": lot_class(identity, gtin=product.gtin, material_code=product.code, lot=lot),
-                "quantity": float(quantity),
-                "uom": product.unit,
-            }
-        ],
-        "bizStep": "commissioning",
-        "ilmd": {"cbvmda:lotNumber": lot, "cbvmda:itemExpirationDate": expiry.isoformat()},
-        "lotedge:product": product.code,
+    """Batch end: TransformationEvent with the new lot as its output, lot and expiry in ilmd."""
+    item = {
+        "epcClass": lot_class(identity, gtin=product.gtin, material_code=product.code, lot=lot),
+        "quantity": _number(quantity),
+        "uom": product.unit,
     }
+    return _transformation(
+        identity,
+        batch_id=batch_id,
+        event_id=event_id,
+        when=when,
+        outputQuantityList=[item],
+        ilmd={
+            "cbvmda:lotNumber": lot,
+            "cbvmda:itemExpirationDate": expiry.isoformat(),
+            "lotedge:productionDate": produced.isoformat(),
+        },
+        **{"lotedge:product": product.code},
+    )
 
 
 def batch_message(
@@ -118,13 +199,34 @@ def batch_message(
     when: datetime,
     **details: Any,
 ) -> dict[str, Any]:
-    return {
-        "kind": kind,
+    """An operational message (batch started, cancelled, label printed) for the `ops` topic.
+
+    Plain JSON rather than an EPCIS event: none of these changes what happened to a lot. It
+    shares `eventID` (for dedupe) and `transformationID` (to join the batch's events).
+    """
+    message = {
+        "type": kind,
         "eventID": event_id,
-        "time": when.isoformat(timespec="milliseconds"),
+        **_time_fields(when),
+        "transformationID": batch_uri(identity, batch_id),
         "site": identity.site,
         "line": identity.line,
-        "batch": batch_uri(identity, batch_id),
+        "batchID": batch_id,
         "product": product,
-        **details,
+        "details": {k: _jsonable(v) for k, v in details.items()},
     }
+    OpsMessage.model_validate(message)
+    return message
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return _number(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    """Compact UTF-8 JSON, the payload that goes into the outbox."""
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()

@@ -180,6 +180,20 @@ def _parse_gs1(body: str, symbology: str | None, materials: list[Material]) -> P
     if message is None:
         return ParsedScan(ScanKind.UNREADABLE, body, symbology, error=error)
     elements = {es.ai.ai: es.value for es in message.element_strings}
+    invalid = [
+        error
+        for es in message.element_strings
+        for error in (es.gtin_error, es.gln_error, es.sscc_error)
+        if error
+    ]
+    if invalid:
+        return ParsedScan(
+            ScanKind.UNREADABLE,
+            body,
+            symbology,
+            elements=elements,
+            error=f"invalid GS1 data: {invalid[0]}",
+        )
     fields: dict[str, object] = {"elements": elements}
     for es in message.element_strings:
         ai = es.ai.ai
@@ -195,7 +209,7 @@ def _parse_gs1(body: str, symbology: str | None, materials: list[Material]) -> P
             fields["produced"] = es.date
         elif ai.startswith("310") and es.decimal is not None:
             fields["quantity"], fields["uom"] = es.decimal, "KGM"
-        elif ai in ("30", "37") and "quantity" not in fields:
+        elif ai in ("30", "37") and "quantity" not in fields and es.value.isdigit():
             fields["quantity"], fields["uom"] = Decimal(es.value), "H87"
     gtin = fields.get("gtin")
     if gtin is None:
@@ -224,8 +238,11 @@ def _gs1_message(body: str) -> tuple[GS1Message | None, str]:
         except Exception as exc:
             return None, f"invalid GS1 HRI: {exc}"
     result = parse(body.lstrip(GS), config=ParseConfig(separator_chars=(GS,)))
-    if result.gs1_message is not None:
-        return result.gs1_message, ""
+    message = result.gs1_message
+    if message is not None and (
+        result.gtin is None or any(es.ai.ai == "01" for es in message.element_strings)
+    ):
+        return message, ""
     if result.gs1_digital_link_uri is not None:
         return result.gs1_digital_link_uri.as_gs1_message(), ""
     if result.gtin is not None:  # a bare EAN/UPC/ITF-14: a GTIN with no further data

@@ -1,8 +1,16 @@
-"""Durable print jobs: a label is queued in the same transaction as the batch end that needs it."""
+"""Durable print jobs: a label is queued in the same transaction as the batch end that needs it.
+
+A job moves ``queued -> sending -> printed``. ``sending`` is committed before the first byte is
+written, so a job found in ``sending`` after a crash may or may not be on the printer: it becomes
+``uncertain`` (never resent automatically, an alert asks the operator to check and reprint).
+Every row stays as the print record (lot, printer, copies, reprint, outcome, times).
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
+from typing import Any
 
 DDL = """
 CREATE TABLE print_jobs (
@@ -11,17 +19,36 @@ CREATE TABLE print_jobs (
     batch_id TEXT,
     printer TEXT NOT NULL,
     payload BLOB NOT NULL,
-    copies INTEGER NOT NULL DEFAULT 1,
+    copies INTEGER NOT NULL DEFAULT 1 CHECK (copies >= 1),
     reprint INTEGER NOT NULL DEFAULT 0,
-    status TEXT NOT NULL DEFAULT 'queued',
+    status TEXT NOT NULL DEFAULT 'queued'
+        CHECK (status IN ('queued', 'sending', 'printed', 'uncertain')),
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at REAL NOT NULL DEFAULT 0,
     last_error TEXT,
     created_at REAL NOT NULL,
     printed_at REAL
 );
-CREATE INDEX print_jobs_status ON print_jobs (status, next_attempt_at);
+CREATE INDEX print_jobs_due ON print_jobs (printer, status, next_attempt_at);
 """
+
+#: Columns of the print record (everything but the payload).
+_RECORD = (
+    "id, lot, batch_id, printer, copies, reprint, status, attempts, last_error, created_at,"
+    " printed_at"
+)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job due to print."""
+
+    id: int
+    lot: str
+    printer: str
+    payload: bytes
+    copies: int
+    attempts: int
 
 
 def enqueue(
@@ -43,3 +70,105 @@ def enqueue(
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid
+
+
+def next_due(conn: sqlite3.Connection, printer: str, now: float) -> Job | None:
+    """The oldest queued job for `printer` whose retry time has come."""
+    row = conn.execute(
+        "SELECT id, lot, printer, payload, copies, attempts FROM print_jobs"
+        " WHERE printer = ? AND status = 'queued' AND next_attempt_at <= ? ORDER BY id LIMIT 1",
+        (printer, now),
+    ).fetchone()
+    return Job(*row) if row else None
+
+
+def next_attempt_at(conn: sqlite3.Connection, printer: str) -> float | None:
+    """When the earliest queued job for `printer` is due, or None when none is queued."""
+    row = conn.execute(
+        "SELECT min(next_attempt_at) FROM print_jobs WHERE printer = ? AND status = 'queued'",
+        (printer,),
+    ).fetchone()
+    return row[0]
+
+
+def claim(conn: sqlite3.Connection, job_id: int) -> bool:
+    """Mark a queued job as being sent (commit before writing); False if it is not queued."""
+    cursor = conn.execute(
+        "UPDATE print_jobs SET status = 'sending', attempts = attempts + 1"
+        " WHERE id = ? AND status = 'queued'",
+        (job_id,),
+    )
+    return cursor.rowcount == 1
+
+
+def mark_printed(conn: sqlite3.Connection, job_id: int, now: float) -> None:
+    """Every byte of the job reached the printer."""
+    conn.execute(
+        "UPDATE print_jobs SET status = 'printed', printed_at = ?, last_error = NULL WHERE id = ?",
+        (now, job_id),
+    )
+
+
+def mark_uncertain(conn: sqlite3.Connection, job_id: int, error: str) -> None:
+    """Writing started but was not confirmed: the label may or may not have printed."""
+    conn.execute(
+        "UPDATE print_jobs SET status = 'uncertain', last_error = ? WHERE id = ?", (error, job_id)
+    )
+
+
+def retry_later(conn: sqlite3.Connection, job_id: int, error: str, at: float) -> None:
+    """Nothing was written; count the attempt and try again at `at`."""
+    conn.execute(
+        "UPDATE print_jobs SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?"
+        " WHERE id = ? AND status = 'queued'",
+        (error, at, job_id),
+    )
+
+
+def retry_now(conn: sqlite3.Connection, printer: str, now: float) -> None:
+    """Make every queued job for `printer` due now (the printer has just recovered)."""
+    conn.execute(
+        "UPDATE print_jobs SET next_attempt_at = ? WHERE printer = ? AND status = 'queued'",
+        (now, printer),
+    )
+
+
+def interrupted(conn: sqlite3.Connection, printer: str) -> list[dict[str, Any]]:
+    """Jobs left in 'sending' by a crash become 'uncertain'; returns their records."""
+    found = records(conn, printer=printer, status="sending")
+    conn.execute(
+        "UPDATE print_jobs SET status = 'uncertain',"
+        " last_error = 'interrupted while sending; check the printer'"
+        " WHERE printer = ? AND status = 'sending'",
+        (printer,),
+    )
+    return found
+
+
+def count(conn: sqlite3.Connection, printer: str, status: str) -> int:
+    return conn.execute(
+        "SELECT count(*) FROM print_jobs WHERE printer = ? AND status = ?", (printer, status)
+    ).fetchone()[0]
+
+
+def records(
+    conn: sqlite3.Connection,
+    *,
+    printer: str | None = None,
+    status: str | None = None,
+    after_id: int = 0,
+    limit: int = 1000,
+) -> list[dict[str, Any]]:
+    """Print records (no payload), oldest first, optionally filtered."""
+    where = ["id > ?"]
+    args: list[Any] = [after_id]
+    for column, value in (("printer", printer), ("status", status)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            args.append(value)
+    cursor = conn.execute(
+        f"SELECT {_RECORD} FROM print_jobs WHERE {' AND '.join(where)} ORDER BY id LIMIT ?",
+        (*args, limit),
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]

@@ -1,0 +1,39 @@
+"""Starting the configured scanners and cameras, each on its own thread, feeding the engine."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from lotedge.agent.engine import Engine
+from lotedge.camera.source import open_camera
+from lotedge.scanners.base import ScanSource, open_source
+
+log = logging.getLogger(__name__)
+
+
+def start_devices(engine: Engine, stop: threading.Event) -> Callable[[], None]:
+    """Open every scanner and camera in the config; returns a function that joins them."""
+    config = engine.config
+    sources: list[ScanSource] = [open_source(s.name, s.url) for s in config.scanners]
+    sources += [open_camera(c) for c in config.cameras]
+    threads = [
+        threading.Thread(
+            target=source.run,
+            args=(engine.submit_scan, stop),
+            name=f"source-{source.name}",
+            daemon=True,
+        )
+        for source in sources
+    ]
+    for thread in threads:
+        thread.start()
+    log.info("devices: %s", ", ".join(s.name for s in sources) or "none configured")
+
+    def join() -> None:
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+
+    return join

@@ -1,0 +1,33 @@
+"""Operations commands: doctor."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+from rich.table import Table
+
+from lotedge.cli.common import add_config_arg
+from lotedge.ops.doctor import run_checks
+
+_STYLE = {"ok": "green", "fail": "bold red", "info": "cyan"}
+
+
+def register(sub: argparse._SubParsersAction, default_config: str) -> None:
+    doctor = sub.add_parser("doctor", help="check config, devices, printer, broker, disk and clock")
+    add_config_arg(doctor, default_config)
+    doctor.set_defaults(func=cmd_doctor)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    checks = run_checks(args.config)
+    table = Table(title=f"lotedge doctor: {args.config}")
+    for column in ("check", "result", "detail", "hint"):
+        table.add_column(column, overflow="fold")
+    for check in checks:
+        style = _STYLE.get(check.status, "")
+        table.add_row(check.name, f"[{style}]{check.status}[/]", check.detail, check.hint)
+    Console(width=160).print(table)
+    failed = sum(c.status == "fail" for c in checks)
+    print(f"{failed} check(s) failed" if failed else "all checks passed")
+    return 1 if failed else 0

@@ -1,0 +1,86 @@
+"""Models of exactly what lotedge emits, checked when an event is built (before it is queued).
+
+Stricter than the EPCIS schema where we can be (our own URI forms, required fields), so that an
+event that passes here also passes GS1's schema; tests check that against the official file.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+_URI = r"^(urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:\S+|https://\S+)$"
+Uri = Annotated[str, Field(pattern=_URI)]
+EventId = Annotated[
+    str, Field(pattern=r"^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+]
+Offset = Annotated[str, Field(pattern=r"^[+-]((0[0-9]|1[0-3]):[0-5][0-9]|14:00)$")]
+IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class QuantityElement(_Strict):
+    epcClass: Uri
+    quantity: float | None = None
+    uom: str | None = Field(default=None, pattern=r"^[A-Z0-9]{2,3}$")
+
+
+class Location(_Strict):
+    id: Uri
+
+
+class Ilmd(_Strict):
+    lot_number: str = Field(alias="cbvmda:lotNumber", min_length=1, max_length=20)
+    expiry: IsoDate = Field(alias="cbvmda:itemExpirationDate")
+    produced: IsoDate = Field(alias="lotedge:productionDate")
+
+
+class TransformationEvent(_Strict):
+    """A consumption (one input) or a batch end (one output), tied by transformationID."""
+
+    context: list[Any] = Field(alias="@context", min_length=2, max_length=2)
+    type: Literal["TransformationEvent"]
+    eventID: EventId
+    eventTime: AwareDatetime
+    eventTimeZoneOffset: Offset
+    transformationID: Annotated[str, Field(pattern=r"^urn:lotedge:batch:\S+$")]
+    bizStep: Literal["commissioning"]
+    readPoint: Location
+    bizLocation: Location
+    inputQuantityList: list[QuantityElement] = Field(default_factory=list, max_length=1)
+    outputQuantityList: list[QuantityElement] = Field(default_factory=list, max_length=1)
+    ilmd: Ilmd | None = None
+    site: str = Field(alias="lotedge:site")
+    line: str = Field(alias="lotedge:line")
+    material: str | None = Field(default=None, alias="lotedge:material")
+    vendor: str | None = Field(default=None, alias="lotedge:vendor", min_length=1)
+    product: str | None = Field(default=None, alias="lotedge:product")
+
+    @model_validator(mode="after")
+    def _one_side(self) -> TransformationEvent:
+        if bool(self.inputQuantityList) == bool(self.outputQuantityList):
+            raise ValueError("an event has either one input (consumption) or one output (end)")
+        if self.outputQuantityList and (self.ilmd is None or self.product is None):
+            raise ValueError("an output event needs ilmd and lotedge:product")
+        if self.inputQuantityList and self.material is None:
+            raise ValueError("a consumption event needs lotedge:material")
+        return self
+
+
+class OpsMessage(_Strict):
+    """Batch started / cancelled / label printed, on the `ops` topic."""
+
+    type: Literal["BatchStarted", "BatchCancelled", "LabelPrinted"]
+    eventID: EventId
+    eventTime: AwareDatetime
+    eventTimeZoneOffset: Offset
+    transformationID: Annotated[str, Field(pattern=r"^urn:lotedge:batch:\S+$")]
+    site: str
+    line: str
+    batchID: str
+    product: str
+    details: dict[str, Any]

@@ -1,0 +1,286 @@
+"""`lotedge doctor`: check a line's setup end to end and say what to fix.
+
+Each check gives ok, fail or info with a detail and, when it fails, a hint. Checks never raise:
+whatever goes wrong becomes a failed line.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from lotedge.config.loader import load_config
+from lotedge.config.model import Config
+from lotedge.config.problems import ConfigError
+from lotedge.ops.lock import LOCK_FILE
+from lotedge.scanners.base import open_source
+from lotedge.scanners.url import DeviceUrl
+from lotedge.state.db import STATE_FILE, connect
+from lotedge.state.schema import MIGRATIONS
+
+MIN_FREE_BYTES = 200 * 1024 * 1024
+EARLIEST_SANE_YEAR = 2025
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the doctor's table."""
+
+    name: str
+    status: str  # ok | fail | info
+    detail: str
+    hint: str = ""
+
+
+def run_checks(
+    config_path: str, broker_check: Callable[[Config], Check] | None = None
+) -> list[Check]:
+    """Every check for the config at `config_path`, in the order a technician would go."""
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        return [
+            Check("config", "fail", str(p), p.hint or "see lotedge config check")
+            for p in exc.problems
+        ]
+    checks = [Check("config", "ok", f"{config_path} is valid")]
+    for group in (
+        _ports_present,
+        _scanners,
+        _cameras,
+        _printer,
+        _state_dir,
+        _disk,
+        _clock,
+    ):
+        checks.extend(_guarded(group, config))
+    if broker_check is not None and config.mqtt is not None:
+        checks.append(_guarded_one(broker_check, config, "broker"))
+    return checks
+
+
+def _guarded(group: Callable[[Config], Iterator[Check]], config: Config) -> list[Check]:
+    try:
+        return list(group(config))
+    except Exception as exc:  # a check must never stop the others
+        return [Check(group.__name__.strip("_"), "fail", f"check crashed: {exc!r}")]
+
+
+def _guarded_one(check: Callable[[Config], Check], config: Config, name: str) -> Check:
+    try:
+        return check(config)
+    except Exception as exc:
+        return Check(name, "fail", f"check crashed: {exc!r}")
+
+
+def _ports_present(config: Config) -> Iterator[Check]:
+    from serial.tools import list_ports
+
+    ports = [p.device for p in list_ports.comports()]
+    yield Check("serial ports", "info", ", ".join(ports) or "none found")
+    by_id = sorted(glob.glob("/dev/serial/by-id/*") + glob.glob("/dev/input/by-id/*kbd*"))
+    if by_id:
+        yield Check("stable device names", "info", ", ".join(by_id))
+    cameras = sorted(glob.glob("/dev/video*"))
+    yield Check("cameras", "info", ", ".join(cameras) or "none found")
+
+
+def _scanners(config: Config) -> Iterator[Check]:
+    for scanner in config.scanners:
+        name = f"scanner {scanner.name}"
+        try:
+            open_source(scanner.name, scanner.url)  # checks the scheme and every option
+        except ValueError as exc:
+            yield Check(name, "fail", str(exc), "fix the url in [[scanners]]")
+            continue
+        yield _probe_scanner(name, DeviceUrl.parse(scanner.url))
+
+
+def _probe_scanner(name: str, url: DeviceUrl) -> Check:
+    if url.scheme == "serial":
+        import serial
+
+        target = url.location
+        try:
+            serial.serial_for_url(target, timeout=0).close()
+        except (serial.SerialException, OSError, ValueError) as exc:
+            return Check(
+                name,
+                "fail",
+                f"cannot open {target}: {exc}",
+                "plugged in? user in the dialout group?",
+            )
+        return Check(name, "ok", f"{target} opens")
+    if url.scheme == "tcp":
+        host, port = url.host_port()
+        try:
+            socket.create_connection((host, port), timeout=3).close()
+        except OSError as exc:
+            return Check(
+                name,
+                "fail",
+                f"cannot connect to {host}:{port}: {exc.strerror or exc}",
+                "reader powered and on the network? right port?",
+            )
+        return Check(name, "ok", f"reader answers at {host}:{port}")
+    if url.scheme == "hid":
+        path = Path(url.location)
+        if not path.exists():
+            return Check(
+                name, "fail", f"{path} does not exist", "plugged in? see ls /dev/input/by-id/"
+            )
+        if not os.access(path, os.R_OK):
+            return Check(name, "fail", f"{path} is not readable", "add the user to the input group")
+        return Check(name, "ok", f"{path} readable")
+    return Check(name, "ok", f"{url.scheme}:// needs no probe")
+
+
+def _cameras(config: Config) -> Iterator[Check]:
+    for camera in config.cameras:
+        import cv2
+
+        from lotedge.camera.source import capture_target
+
+        name = f"camera {camera.name}"
+        try:
+            url = DeviceUrl.parse(camera.url)
+            target = capture_target(url, {})
+        except ValueError as exc:
+            yield Check(name, "fail", str(exc), "fix the url in [[cameras]]")
+            continue
+        capture = cv2.VideoCapture(target)
+        ok, frame = capture.read() if capture.isOpened() else (False, None)
+        capture.release()
+        if ok and frame is not None:
+            height, width = frame.shape[:2]
+            yield Check(name, "ok", f"frame {width}x{height} from {camera.url}")
+        else:
+            yield Check(
+                name,
+                "fail",
+                f"no frame from {camera.url}",
+                "connected? user in the video group? stream URL right?",
+            )
+
+
+def _printer(config: Config) -> Iterator[Check]:
+    from lotedge.printers.transport import PrinterError, open_printer
+
+    printer = config.printer
+    if printer is None:
+        yield Check("printer", "info", "none configured")
+        return
+    name = f"printer {printer.name}"
+    try:
+        with open_printer(printer.url, printer.timeout_seconds) as transport:
+            health = transport.health(printer.timeout_seconds)
+    except (PrinterError, OSError, ValueError) as exc:
+        yield Check(
+            name, "fail", f"{printer.url}: {exc}", "powered on? cable or network? right URL?"
+        )
+        return
+    if not health.checked:
+        yield Check(name, "ok", f"{printer.url} reachable (no status channel)")
+    elif health.ready:
+        yield Check(name, "ok", f"{printer.url} ready")
+    else:
+        faults = ", ".join(health.faults)
+        hint = "check the printer: " + {
+            "no_answer": "it does not answer ~HS; powered on? right port?",
+        }.get(health.faults[0], "clear the fault on the printer")
+        yield Check(name, "fail", f"{printer.url}: {faults}", hint)
+
+
+def _state_dir(config: Config) -> Iterator[Check]:
+    directory = config.state_dir
+    if not directory.exists():
+        parent = directory.parent
+        writable = os.access(parent, os.W_OK)
+        yield Check(
+            "state directory",
+            "ok" if writable else "fail",
+            f"{directory} will be created on first run",
+            "" if writable else f"{parent} is not writable by this user",
+        )
+        return
+    if not os.access(directory, os.W_OK):
+        yield Check("state directory", "fail", f"{directory} is not writable", "check ownership")
+        return
+    yield Check("state directory", "ok", str(directory))
+    database = directory / STATE_FILE
+    if database.exists():
+        yield _state_database(database)
+    if (directory / LOCK_FILE).exists():
+        owner = (directory / LOCK_FILE).read_text().strip()
+        yield Check("agent", "info", f"lock file names pid {owner or '?'}")
+
+
+def _state_database(path: Path) -> Check:
+    conn = connect(path)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        integrity = conn.execute("PRAGMA quick_check").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        return Check("state database", "fail", f"{path}: {exc}", "restore from backup")
+    finally:
+        conn.close()
+    latest = MIGRATIONS[-1][0]
+    if integrity != "ok":
+        return Check("state database", "fail", f"quick_check: {integrity}", "restore from backup")
+    if version > latest:
+        return Check(
+            "state database", "fail", f"schema {version} is newer than {latest}", "upgrade lotedge"
+        )
+    return Check("state database", "ok", f"schema {version}, integrity ok")
+
+
+def _disk(config: Config) -> Iterator[Check]:
+    directory = config.state_dir if config.state_dir.exists() else config.state_dir.parent
+    free = shutil.disk_usage(directory).free
+    mib = free // (1024 * 1024)
+    if free < MIN_FREE_BYTES:
+        yield Check(
+            "free disk",
+            "fail",
+            f"{mib} MiB free at {directory}",
+            "free space: the outbox and audit need room while the broker is down",
+        )
+    else:
+        yield Check("free disk", "ok", f"{mib} MiB free at {directory}")
+
+
+def _clock(config: Config) -> Iterator[Check]:
+    now = datetime.now().astimezone()
+    if now.year < EARLIEST_SANE_YEAR:
+        yield Check(
+            "clock",
+            "fail",
+            f"system time is {now.isoformat()}",
+            "no RTC or NTP? set the time (timedatectl) before production",
+        )
+        return
+    database = config.state_dir / STATE_FILE
+    last = None
+    if database.exists():
+        conn = connect(database)
+        try:
+            row = conn.execute("SELECT max(received_at) FROM scans").fetchone()
+        finally:
+            conn.close()
+        last = datetime.fromisoformat(row[0]) if row and row[0] else None
+    if last is not None and now < last:
+        yield Check(
+            "clock",
+            "fail",
+            f"{now.isoformat()} is before the last scan ({last.isoformat()})",
+            "the clock stepped back: check NTP (timedatectl status)",
+        )
+        return
+    yield Check("clock", "ok", now.isoformat(timespec="seconds"))

@@ -1,0 +1,131 @@
+"""One MQTT connection to the broker: paho client set up from `MqttConfig` (TLS, auth, will).
+
+A new client is made for every connection, so paho keeps no messages of its own between
+connections: what was not acknowledged is sent again from the outbox, in order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import select
+import socket
+import ssl
+import time
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+
+from lotedge.config.mqtt import MqttConfig, TlsConfig
+
+PROTOCOLS = {"5": MQTTProtocolVersion.MQTTv5, "3.1.1": MQTTProtocolVersion.MQTTv311}
+
+
+class ConnectFailed(ConnectionError):
+    """The broker did not accept the connection (CONNACK refused or never came)."""
+
+
+def tls_context(tls: TlsConfig, base_dir: Path) -> ssl.SSLContext:
+    """Verifying client context; the client certificate too for mutual TLS."""
+
+    def path(name: str) -> str:
+        return str(base_dir / Path(name).expanduser())
+
+    context = ssl.create_default_context(cafile=path(tls.ca_file) if tls.ca_file else None)
+    if tls.cert_file and tls.key_file:
+        context.load_cert_chain(path(tls.cert_file), path(tls.key_file))
+    if not tls.verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def new_client(
+    config: MqttConfig,
+    *,
+    client_id: str,
+    protocol: MQTTProtocolVersion,
+    will: tuple[str, bytes],
+    base_dir: Path,
+) -> mqtt.Client:
+    """A configured paho client, not yet connected. `will` is (topic, payload), retained."""
+    client = mqtt.Client(
+        CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        protocol=protocol,
+        reconnect_on_failure=False,
+    )
+    if config.tls.enabled:
+        client.tls_set_context(tls_context(config.tls, base_dir))
+    if config.username is not None:
+        password = config.password.resolve() if config.password is not None else None
+        client.username_pw_set(config.username, password)
+    client.will_set(will[0], will[1], qos=1, retain=True)
+    client.connect_timeout = config.connect_timeout_seconds
+    # No paho limit (nor paho queue): the publisher's own window keeps within the broker's.
+    client.max_inflight_messages_set(0)
+    client.on_socket_open = _no_delay
+    return client
+
+
+def _no_delay(_client: mqtt.Client, _userdata: object, sock: object) -> None:
+    """Send each PUBLISH at once (no Nagle): one event should not wait for the previous ACK."""
+    if isinstance(sock, socket.socket):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def connect(client: mqtt.Client, config: MqttConfig) -> int:
+    """Connect and wait for a successful CONNACK, running paho's loop on this thread (the
+    caller keeps running it with `pump`: no paho thread is started).
+
+    Returns how many QoS 1 messages the broker accepts in flight (its MQTT 5 Receive Maximum;
+    65535 when it sets none): the caller keeps within it. Raises OSError (refused, unreachable,
+    TLS verification failed) or ConnectFailed. The caller replaces on_connect/on_disconnect.
+    """
+    outcome: list[str] = []
+    receive_maximum = [65535]
+
+    def on_connect(_c: mqtt.Client, _u: object, _f: object, reason: object, props: object) -> None:
+        outcome.append(str(reason))
+        receive_maximum[0] = getattr(props, "ReceiveMaximum", receive_maximum[0])
+
+    def on_disconnect(_c: mqtt.Client, _u: object, _f: object, reason: object, _p: object) -> None:
+        outcome.append(f"disconnected: {reason}")
+
+    client.on_connect = on_connect
+    client.on_disconnect = on_disconnect
+    kwargs = {"clean_start": True} if client.protocol == MQTTProtocolVersion.MQTTv5 else {}
+    client.connect(config.host, config.effective_port, config.keepalive, **kwargs)
+    deadline = time.monotonic() + config.connect_timeout_seconds
+    while not outcome and time.monotonic() < deadline and client.socket() is not None:
+        pump(client, 0.05)
+    if not client.is_connected():
+        client.disconnect()
+        reason = outcome[0] if outcome else "no CONNACK"
+        raise ConnectFailed(f"broker {config.host}:{config.effective_port} refused: {reason}")
+    return receive_maximum[0]
+
+
+def pump(client: mqtt.Client, timeout: float, wake: socket.socket | None = None) -> None:
+    """One turn of paho's network loop, run by the caller's thread: wait until the broker
+    socket (or `wake`) is readable or `timeout` passes, then read (callbacks run here), write
+    and keep alive. Unlike `client.loop()`, it makes paho no wake-up socket to signal on every
+    publish."""
+    sock = client.socket()
+    if sock is None:
+        return
+    pending = sock.pending() if isinstance(sock, ssl.SSLSocket) else 0  # decrypted, unread
+    reads = [sock] if wake is None else [sock, wake]
+    writes = [sock] if client.want_write() else []
+    try:
+        readable, _, _ = select.select(reads, writes, [], 0 if pending else timeout)
+    except (OSError, ValueError):  # the socket was closed under us: connection lost
+        return
+    if wake is not None and wake in readable:
+        with contextlib.suppress(BlockingIOError):
+            wake.recv(4096)
+    if (sock in readable or pending) and client.loop_read() != mqtt.MQTT_ERR_SUCCESS:
+        return
+    if client.want_write():
+        client.loop_write()
+    client.loop_misc()

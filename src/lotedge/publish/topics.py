@@ -1,0 +1,56 @@
+"""Topic layout: `{prefix}/{site}/{line}/{events|alerts|status|ops|rejections|cmd/...}`.
+
+The rest of the agent only knows relative topics ('events'); this is the one place that turns
+them into full MQTT topics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lotedge.config.identity import Identity
+
+REQUEST = "cmd/request"
+RESPONSE = "cmd/response"
+
+
+class TopicError(ValueError):
+    """A topic that must not be published to."""
+
+
+@dataclass(frozen=True)
+class Topics:
+    """The agent's topic root and the topics under it."""
+
+    root: str
+
+    @classmethod
+    def for_agent(cls, prefix: str, identity: Identity) -> Topics:
+        return cls(f"{prefix.strip('/')}/{identity.site}/{identity.line}")
+
+    def of(self, relative: str) -> str:
+        """The full topic for a relative one; wildcards and empty levels are refused."""
+        topic = f"{self.root}/{relative}"
+        if "+" in topic or "#" in topic or "\0" in topic:
+            raise TopicError(f"cannot publish to {topic!r}: it contains a wildcard (+ or #)")
+        if "" in topic.split("/"):
+            raise TopicError(f"cannot publish to {topic!r}: it has an empty level")
+        return topic
+
+    @property
+    def status(self) -> str:
+        return self.of("status")
+
+    @property
+    def requests(self) -> str:
+        """Subscription filter for every command request."""
+        return f"{self.root}/{REQUEST}/+"
+
+    def command_name(self, topic: str) -> str | None:
+        """'start_batch' for `{root}/cmd/request/start_batch`, None for any other topic."""
+        head = f"{self.root}/{REQUEST}/"
+        name = topic[len(head) :] if topic.startswith(head) else ""
+        return name if name and "/" not in name else None
+
+    def response(self, name: str) -> str:
+        return self.of(f"{RESPONSE}/{name}")

@@ -1,0 +1,138 @@
+"""Config loading: every problem reported with its key path, a hint and a line number."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lotedge.config.base import SecretRef
+from lotedge.config.loader import load_config
+from lotedge.config.problems import ConfigError
+from tests.conftest import EXAMPLE_CONFIG, write_config
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    return [
+        str(p).split(": ", 1)[1] if str(p).startswith("line ") else str(p)
+        for p in caught.value.problems
+    ]
+
+
+def test_example_config_is_valid():
+    config = load_config(EXAMPLE_CONFIG)
+    assert config.identity.site == "PLANT1"
+    assert [p.code for p in config.products] == ["BREAD", "CAKE"]
+
+
+def test_unknown_key_gets_path_line_and_suggestion(tmp_path: Path):
+    path = write_config(tmp_path, replace={"debounce_seconds = 3.0": "debounce_secs = 3.0"})
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    [problem] = caught.value.problems
+    lines = EXAMPLE_CONFIG.read_text().splitlines()
+    line = next(i for i, x in enumerate(lines, 1) if "debounce_seconds" in x)
+    assert str(problem) == (
+        f"line {line}: scan.debounce_secs: unknown key (hint: did you mean 'debounce_seconds'?)"
+    )
+
+
+def test_all_problems_at_once(tmp_path: Path):
+    path = write_config(
+        tmp_path,
+        replace={
+            'gtins = ["09501101530003"]': 'gtins = ["09501101530004"]',
+            'bom = ["FLOUR", "SUGAR"]': 'bom = ["FLOUR", "SUGR"]',
+            'unit = "H87"                 #': 'unit = "pieces"                 #',
+        },
+    )
+    found = problems_of(path)
+    assert any("materials[0].gtins" in p and "check digit" in p for p in found), found
+    assert any("products[0].unit" in p and "pattern" in p for p in found), found
+    assert len(found) == 2  # cross-object checks run once the sections themselves are valid
+
+
+def test_cross_checks_name_the_key(tmp_path: Path):
+    path = write_config(
+        tmp_path,
+        replace={
+            'bom = ["FLOUR", "SUGAR"]': 'bom = ["FLOUR", "SUGR"]',
+            '"{yy}{julian}{line}{seq:4}"': '"{site}{line}{yyyy}{julian} {seq:8}"',
+        },
+    )
+    found = problems_of(path)
+    assert any(
+        p.startswith("products[1].bom[1]: product CAKE lists material 'SUGR'")
+        and "did you mean 'SUGAR'?" in p
+        for p in found
+    ), found
+    assert any("products[0].lot_template" in p and "at most 20" in p for p in found), found
+    assert any("products[0].lot_template" in p and "forbids: [' ']" in p for p in found), found
+
+
+def test_bad_toml_is_reported(tmp_path: Path):
+    path = tmp_path / "bad.toml"
+    path.write_text("[identity\nsite = 1\n")
+    [problem] = problems_of(path)
+    assert "not valid TOML" in problem and "line 1" in problem
+
+
+def test_line_numbers_follow_arrays_of_tables(tmp_path: Path):
+    path = write_config(tmp_path, replace={'bom = ["FLOUR", "SUGAR"]': 'bom = ["FLOUR", "SUGR"]'})
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    [problem] = caught.value.problems
+    lines = path.read_text().splitlines()
+    assert lines[problem.line - 1].startswith('bom = ["FLOUR", "SUGR"]')
+
+
+def test_master_data_from_csv_and_toml(tmp_path: Path):
+    (tmp_path / "materials.csv").write_text(
+        "code,name,gtins,vendor,uom\nSALT,Salt,09501101530027,Salz AG,KGM\n"
+    )
+    path = write_config(tmp_path, extra='master_data_file = "materials.csv"\n')
+    text = path.read_text().replace('master_data_file = "materials.csv"\n', "")
+    path.write_text('master_data_file = "materials.csv"\n' + text)
+    config = load_config(path)
+    salt = config.material("SALT")
+    assert salt is not None and salt.gtins == ["09501101530027"] and salt.vendor == "Salz AG"
+
+    (tmp_path / "md.toml").write_text('[[materials]]\ncode = "OIL"\nname = "Oil"\nvendr = "x"\n')
+    path.write_text('master_data_file = "md.toml"\n' + text)
+    assert any("materials[3].vendr: unknown key" in p for p in problems_of(path))
+
+
+def test_secrets_come_from_env_or_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    secret_file = tmp_path / "pw"
+    secret_file.write_text("s3cret\n")
+    assert SecretRef(file=str(secret_file)).resolve() == "s3cret"
+    monkeypatch.setenv("LOTEDGE_TEST_PW", "from-env")
+    assert SecretRef(env="LOTEDGE_TEST_PW").resolve() == "from-env"
+    with pytest.raises(ValueError, match="exactly one"):
+        SecretRef()
+    with pytest.raises(ValueError, match="LOTEDGE_MISSING is not set"):
+        SecretRef(env="LOTEDGE_MISSING").resolve()
+
+
+def test_config_check_cli(tmp_path: Path):
+    good = subprocess.run(
+        [sys.executable, "-m", "lotedge.cli.main", "config", "check", str(EXAMPLE_CONFIG)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert good.returncode == 0 and "ok (3 materials, 2 products" in good.stdout
+    path = write_config(tmp_path, replace={'line = "L1"': 'lin = "L1"'})
+    bad = subprocess.run(
+        [sys.executable, "-m", "lotedge.cli.main", "config", "check", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 1
+    assert "identity.lin: unknown key (hint: did you mean 'line'?)" in bad.stderr
+    assert "identity.line: required key is missing" in bad.stderr

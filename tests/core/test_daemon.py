@@ -1,0 +1,82 @@
+"""The daemon as a process: CLI over the control socket, single instance, SIGTERM, sd_notify."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.core.daemon_helpers import start_daemon
+
+
+def lotedge(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "lotedge.cli.main", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_cli_drives_a_batch(config_path: Path):
+    daemon = start_daemon(config_path)
+    try:
+        c = ("-c", str(config_path))
+        assert lotedge("batch", "start", "BREAD", "--operator", "Ann", *c).stdout.strip() == (
+            "Batch BREAD started."
+        )
+        scan = lotedge("scan", "]C10109501101530003172701311025ABC", *c)
+        assert scan.returncode == 0 and "accepted" in scan.stdout
+        again = lotedge("batch", "start", "CAKE", *c)
+        assert again.returncode == 1
+        assert "batch_already_open" in again.stderr
+        end = lotedge("batch", "end", "--qty", "100", *c)
+        assert end.returncode == 0 and "Batch ended: lot" in end.stdout
+        status = lotedge("batch", "status", "--json", *c)
+        assert '"batch": null' in status.stdout
+    finally:
+        daemon.terminate()
+        assert daemon.wait(10) == 0
+
+
+def test_client_without_daemon_says_how_to_start_it(config_path: Path):
+    result = lotedge("batch", "status", "-c", str(config_path))
+    assert result.returncode == 3
+    assert "start it with 'lotedge run -c FILE'" in result.stderr
+
+
+def test_second_instance_refuses(config_path: Path):
+    daemon = start_daemon(config_path)
+    try:
+        second = lotedge("run", "-c", str(config_path))
+        assert second.returncode == 4
+        assert (
+            f"another lotedge (pid {daemon.pid}) is already using state directory" in second.stderr
+        )
+    finally:
+        daemon.terminate()
+        daemon.wait(10)
+
+
+def test_sd_notify_ready_and_watchdog(config_path: Path, tmp_path: Path):
+    path = str(tmp_path / "notify.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind(path)
+        sock.settimeout(10)
+        daemon = start_daemon(config_path, env={"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "400000"})
+        try:
+            messages = set()
+            while not {"READY=1", "WATCHDOG=1"} <= messages:
+                messages.update(sock.recv(4096).decode().split("\n"))
+            daemon.send_signal(signal.SIGTERM)
+            assert daemon.wait(10) == 0
+            while "STOPPING=1" not in messages:
+                messages.update(sock.recv(4096).decode().split("\n"))
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
+    assert "STATUS=serving" in messages
+    assert os.path.exists(path)

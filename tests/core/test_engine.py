@@ -1,0 +1,225 @@
+"""The engine on a real SQLite state: decisions, the batch workflow, audit and outbox rows."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from lotedge.agent.engine import Engine
+from lotedge.agent.requests import (
+    CancelBatch,
+    EndBatch,
+    HoldAdd,
+    HoldRemove,
+    Reply,
+    Reprint,
+    ScanRequest,
+    StartBatch,
+    Status,
+)
+from lotedge.config.loader import load_config
+from lotedge.core.decisions import Reason
+from lotedge.core.scan import RawScan
+from lotedge.state import repo
+from lotedge.state.db import open_state
+
+GS = "\x1d"
+FLOUR = "]C10109501101530003172701311025ABC"
+SUGAR = "]C10109501101530010172701311025XYZ"
+T0 = datetime(2026, 11, 25, 8, 0, tzinfo=timezone(timedelta(hours=1)))
+
+
+class Line:
+    """An engine with a hand-driven clock; `scan` returns the decision's reason."""
+
+    def __init__(self, config_path: Path) -> None:
+        self.config = load_config(config_path)
+        self.conn = open_state(self.config.state_dir)
+        self.now = T0
+        self.engine = Engine(self.config, self.conn, clock=lambda: self.now)
+
+    def do(self, request: object) -> Reply:
+        return self.engine.handle(request)  # type: ignore[arg-type]
+
+    def scan(self, text: str, *, dry_run: bool = False) -> str:
+        reply = self.do(ScanRequest(RawScan(text.encode(), "test", received_at=self.now), dry_run))
+        assert reply.ok, reply
+        return reply.data["reason"]
+
+    def tick(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+    def rows(self, table: str) -> int:
+        return repo.count(self.conn, table)
+
+
+@pytest.fixture
+def line(config_path: Path) -> Line:
+    return Line(config_path)
+
+
+def test_batch_workflow_assigns_lot_and_queues_event(line: Line):
+    assert line.do(StartBatch("BREAD", Decimal(100), "Ann")).ok
+    assert line.scan(FLOUR) == "accepted"
+    line.tick(10)
+    assert line.scan("YST-A12-20290101") == "accepted"
+    reply = line.do(EndBatch(Decimal(96)))
+    assert reply.ok
+    assert reply.data["batch"]["lot"] == "26329L10001"
+    topics = [t for (t,) in line.conn.execute("SELECT topic FROM outbox ORDER BY seq")]
+    assert topics == ["ops", "events", "events", "events"]
+    output = json.loads(
+        line.conn.execute("SELECT payload FROM outbox ORDER BY seq DESC").fetchone()[0]
+    )
+    assert output["outputQuantityList"][0]["quantity"] == 96
+    assert output["ilmd"]["cbvmda:itemExpirationDate"] == "2026-12-02"
+
+
+def test_every_reason_code_is_reachable(line: Line):
+    """Drive the line through each outcome; the set of reasons seen must be all of them."""
+    seen = set()
+    seen.add(line.scan(FLOUR))  # no open batch
+    seen.add(line.scan("#LE:END"))  # END without a quantity
+    seen.add(line.scan("#LE:START:PIZZA"))  # unknown product
+    seen.add(line.scan("#LE:START:BREAD:50"))  # batch started
+    seen.add(line.scan("#LE:START:BREAD"))  # already open
+    seen.add(line.scan("#LE:DANCE"))  # unknown command
+    seen.add(line.scan("hello"))  # unreadable
+    seen.add(line.scan("]C1010950110153000410L1"))  # bad check digit
+    seen.add(line.scan("9501101530003"))  # a bare EAN: no lot
+    seen.add(line.scan("]C1010400638133393110L1"))  # unknown material
+    seen.add(line.scan(SUGAR))  # not in BOM
+    seen.add(line.scan("YST-OLD-20200101"))  # expired
+    line.do(HoldAdd("YEAST", "BAD1", "salmonella suspicion"))
+    seen.add(line.scan("YST-BAD1-20290101"))  # on hold
+    seen.add(line.scan(FLOUR))  # accepted
+    line.tick(1)
+    seen.add(line.scan(FLOUR))  # double read
+    seen.add(line.scan("#LE:AGAIN"))  # repeat armed
+    seen.add(line.scan("#LE:END:0"))  # invalid quantity
+    seen.add(line.scan("#LE:END:40"))  # ended
+    seen.add(line.scan("#LE:START:CAKE"))
+    seen.add(line.scan("#LE:CANCEL"))  # cancelled
+    # NOT_RECORDED (failed commit), LOT_SEQUENCE_EXHAUSTED and LABEL_ERROR: tests of their own.
+    expected = {r.value for r in Reason} - {"not_recorded", "lot_sequence_exhausted", "label_error"}
+    assert seen == expected
+
+
+def test_again_allows_a_second_container_of_the_same_lot(line: Line):
+    line.do(StartBatch("BREAD"))
+    assert line.scan(FLOUR) == "accepted"
+    line.tick(0.5)
+    assert line.scan(FLOUR) == "double_read"
+    assert line.scan("#LE:AGAIN") == "repeat_armed"
+    assert line.scan(FLOUR) == "accepted"
+    line.tick(0.5)
+    assert line.scan(FLOUR) == "double_read"  # armed for one container only
+    line.tick(5)
+    assert line.scan(FLOUR) == "accepted"  # outside the debounce window
+    assert len(line.do(Status()).data["consumptions"]) == 3
+
+
+def test_every_scan_is_audited_and_rejections_published(line: Line):
+    line.scan("garbage")
+    line.do(StartBatch("BREAD"))
+    line.scan(SUGAR)
+    line.scan(FLOUR)
+    outcomes = [r for (r,) in line.conn.execute("SELECT reason FROM scans ORDER BY id")]
+    assert outcomes == ["unreadable", "not_in_bom", "accepted"]
+    rejected = [
+        json.loads(p)["reason"]
+        for (p,) in line.conn.execute("SELECT payload FROM outbox WHERE topic = 'rejections'")
+    ]
+    assert rejected == ["unreadable", "not_in_bom"]
+
+
+def test_dry_run_changes_nothing(line: Line):
+    line.do(StartBatch("BREAD"))
+    before = (line.rows("scans"), line.rows("consumptions"), line.rows("outbox"))
+    assert line.scan(FLOUR, dry_run=True) == "accepted"
+    assert line.scan("#LE:END:10", dry_run=True) == "accepted"
+    assert (line.rows("scans"), line.rows("consumptions"), line.rows("outbox")) == before
+    assert line.do(Status()).data["batch"]["status"] == "open"
+
+
+def test_open_batch_survives_restart(config_path: Path):
+    first = Line(config_path)
+    first.do(StartBatch("BREAD", operator="Bob"))
+    first.scan(FLOUR)
+    first.conn.close()
+    second = Line(config_path)
+    status = second.do(Status()).data
+    assert status["batch"]["product"] == "BREAD"
+    assert [c["lot"] for c in status["consumptions"]] == ["25ABC"]
+
+
+def test_expiry_from_production_date_and_shelf_life(line: Line):
+    line.do(StartBatch("BREAD"))
+    # FLOUR has shelf_life_days = 270: produced 2026-01-01 -> expires 2026-09-28 (< 2026-11-25)
+    assert line.scan("0109501101530003112601011099") == "expired"
+    assert line.scan("0109501101530003112606011099") == "accepted"
+
+
+def test_hold_list(line: Line):
+    line.do(StartBatch("BREAD"))
+    line.do(HoldAdd("*", "25ABC", "recall R-17"))
+    assert line.scan(FLOUR) == "on_hold"
+    assert line.do(HoldRemove("*", "25ABC")).ok
+    assert line.scan(FLOUR) == "accepted"
+    assert line.do(HoldRemove("*", "25ABC")).code == "not_found"
+
+
+def test_lot_sequence_exhausted_keeps_batch_open(config_path: Path):
+    from tests.conftest import write_config
+
+    path = write_config(
+        config_path.parent,
+        replace={'"{yy}{julian}{line}{seq:4}"': '"{yy}{julian}{line}{seq:1}"'},
+    )
+    line = Line(path)
+    for _ in range(9):
+        line.do(StartBatch("BREAD"))
+        assert line.do(EndBatch(Decimal(1))).ok
+    line.do(StartBatch("BREAD"))
+    reply = line.do(EndBatch(Decimal(1)))
+    assert reply.code == "lot_sequence_exhausted"
+    assert line.do(Status()).data["batch"]["status"] == "open"
+
+
+def test_failed_commit_is_not_acknowledged(line: Line):
+    line.do(StartBatch("BREAD"))
+    line.conn.execute(
+        "CREATE TRIGGER fail BEFORE INSERT ON consumptions BEGIN"
+        " SELECT RAISE(ABORT, 'disk full'); END"
+    )
+    reply = line.do(ScanRequest(RawScan(FLOUR.encode(), "t", received_at=line.now)))
+    assert (reply.ok, reply.code) == (False, "not_recorded")
+    assert "disk full" in reply.error
+    assert line.rows("scans") == 0  # the audit row rolled back with it
+
+
+def test_reprint_and_cancel_errors(line: Line):
+    assert line.do(Reprint("NOPE")).code == "not_found"
+    assert line.do(CancelBatch()).code == "no_open_batch"
+    assert line.do(EndBatch(Decimal(1))).code == "no_open_batch"
+
+
+def test_label_that_cannot_be_made_refuses_the_batch_end(tmp_path: Path):
+    from lotedge.printers.service import renderer_for
+    from tests.conftest import write_config
+
+    path = write_config(tmp_path, extra=f'[printer]\nurl = "dir://{tmp_path}/spool"\n')
+    line = Line(path)
+    line.engine = Engine(line.config, line.conn, render_label=renderer_for(line.config).render)
+    line.do(StartBatch("BREAD"))
+    reply = line.do(EndBatch(Decimal("12.5")))  # BREAD is counted in pieces (H87, AI 30)
+    assert reply.code == "label_error"
+    assert "Nothing was ended" in reply.error
+    assert line.do(Status()).data["batch"]["status"] == "open"
+    assert line.rows("issued_lots") == 0 and line.rows("print_jobs") == 0
+    ended = line.do(EndBatch(Decimal(12)))
+    assert ended.ok and ended.data["print_job"] == 1

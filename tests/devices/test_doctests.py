@@ -1,0 +1,19 @@
+"""The examples in the devices modules' docstrings are tests too."""
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "lotedge.scanners.url",
+    "lotedge.scanners.hid_keymap",
+    "lotedge.camera.dedupe",
+    "lotedge.simulators.scanscript",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0 and result.failed == 0

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+import pytest
+
+from lotedge.config.printing import LabelConfig
+from lotedge.core.labels import LabelError, digital_link, gs1_elements
+from lotedge.printers.renderer import LabelRenderer
+from tests.labels.label_checks import (
+    TEMPLATE,
+    TEMPLATES,
+    decode,
+    field_texts,
+    formats_in,
+    gs1_read,
+    png_of,
+)
+
+
+def test_default_label_scans_back_to_the_data(renderer, sample):
+    png = png_of(renderer.render(sample, TEMPLATE))
+    expected = gs1_elements(sample)
+    assert expected == [
+        ("01", "09501101530003"),
+        ("11", "260201"),
+        ("17", "260303"),
+        ("3101", "000125"),
+        ("10", "26032L10007"),
+    ]
+    assert gs1_read(png) == {"]C1": expected, "]d2": expected}
+    qr = [b.text for b in decode(png) if b.symbology_identifier == "]Q1"]
+    assert qr == [digital_link("https://id.example.com", sample)]
+
+
+def test_label_shows_every_field_as_text(renderer, sample):
+    texts = field_texts(renderer.render(sample, TEMPLATE))
+    for expected in (
+        "Sourdough loaf",
+        "Product BREAD   GTIN 09501101530003",
+        "26032L10007",
+        "Qty 12.5 kg",
+        "Produced 2026-02-01   Expiry 2026-03-03",
+        "Site PLANT1   Line L1",
+        "Operator Ana",
+    ):
+        assert expected in texts
+
+
+@pytest.mark.parametrize("dpi", [203, 300])
+def test_size_follows_config(sample, dpi):
+    config = LabelConfig(dpi=dpi, width_mm=100, height_mm=150)
+    zpl = LabelRenderer(config, TEMPLATES).render(sample, TEMPLATE)
+    dots = round(100 * dpi / 25.4), round(150 * dpi / 25.4)
+    assert f"^PW{dots[0]}\n^LL{dots[1]}".encode() in zpl
+    assert f"^BY{2 if dpi == 203 else 3}^BC".encode() in zpl  # 0.25 mm modules at either dpi
+    assert gs1_read(png_of(zpl, dpi))["]d2"] == gs1_elements(sample)
+
+
+def test_no_qr_without_digital_link_base(sample):
+    zpl = LabelRenderer(LabelConfig(), TEMPLATES).render(sample, TEMPLATE)
+    assert b"^BQ" not in zpl
+
+
+INJECTIONS = ["^XZ^XA^FO0,0^FDX^FS^XZ", "~JR", "_", "_5E", "Crème brûlée é", "a\x1db\nc", "@1>8"]
+
+
+@pytest.mark.parametrize("text", INJECTIONS)
+@pytest.mark.parametrize("field", ["product_name", "operator"])
+def test_text_fields_cannot_inject(renderer, sample, field, text):
+    data = dataclasses.replace(sample, **{field: text})
+    zpl = renderer.render(data, TEMPLATE)
+    assert zpl.count(b"^XA") == 1 and zpl.count(b"^XZ") == 1 and b"~" not in zpl
+    prefix = "Operator " if field == "operator" else ""
+    assert prefix + text in field_texts(zpl)
+
+
+@pytest.mark.parametrize("lot", ["^XZ^XA^FO0,0^FDX^FS", "~JR", "_", "A>8<@1", "@@", ">0>:"])
+def test_lot_is_literal_in_text_and_barcodes(renderer, sample, lot):
+    data = dataclasses.replace(sample, lot=lot)
+    zpl = renderer.render(data, TEMPLATE)
+    assert formats_in(zpl) == 1
+    assert lot in field_texts(zpl)
+    assert gs1_read(png_of(zpl))["]d2"] == gs1_elements(data)
+    assert gs1_read(png_of(zpl))["]C1"] == gs1_elements(data)
+
+
+@pytest.mark.parametrize(
+    ("lot", "message"),
+    [
+        ("LOTé", r"AI \(10\) value 'LOTé' has characters Code 128 cannot carry: \['é'\]"),
+        ("^XZ^XA^FO0,0^FDX^FS^XZ", r"lot '\^XZ.*' must be 1 to 20 characters for AI \(10\)"),
+    ],
+)
+def test_lot_that_gs1_cannot_carry_is_refused_with_the_reason(renderer, sample, lot, message):
+    with pytest.raises(LabelError, match=message):
+        renderer.render(dataclasses.replace(sample, lot=lot), TEMPLATE)
+
+
+@pytest.mark.parametrize(
+    ("quantity", "unit", "element"),
+    [
+        ("40", "H87", ("30", "40")),
+        ("0.125", "KGM", ("3103", "000125")),
+        ("2", "LTR", ("3150", "000002")),
+    ],
+)
+def test_quantity_ai_follows_unit(renderer, sample, quantity, unit, element):
+    data = dataclasses.replace(sample, quantity=Decimal(quantity), unit=unit)
+    assert element in gs1_read(png_of(renderer.render(data, TEMPLATE)))["]d2"]
+
+
+def test_unknown_template_lists_the_known_ones(renderer, sample):
+    with pytest.raises(LabelError, match=r"'nope.zpl.j2' not found; known: lot_label.zpl.j2"):
+        renderer.render(sample, "nope.zpl.j2")

@@ -1,0 +1,85 @@
+"""`lotedge doctor` against the simulators (all ok) and against dead devices (clear fails)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from lotedge.ops.doctor import run_checks
+from lotedge.simulators.printer import PrinterSimulator
+from lotedge.simulators.scanner import PtyScanner
+from tests.conftest import write_config
+
+
+def dead_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def by_name(checks):
+    return {c.name: c for c in checks}
+
+
+def test_all_ok_against_simulators(tmp_path: Path):
+    printer = PrinterSimulator(port=0).start()
+    scanner = PtyScanner(tmp_path / "ttyScan")
+    try:
+        path = write_config(
+            tmp_path,
+            extra=(
+                f'[[scanners]]\nname = "hopper"\nurl = "serial://{tmp_path}/ttyScan?baud=9600"\n'
+                f'[printer]\nurl = "tcp://127.0.0.1:{printer.port}"\n'
+            ),
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "lotedge.cli.main", "doctor", "-c", str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        printer.stop()
+        scanner.close()
+    assert result.returncode == 0, result.stdout
+    assert "all checks passed" in result.stdout
+    assert "scanner hopper" in result.stdout and "printer line" in result.stdout
+
+
+def test_dead_printer_and_paper_out_fail_with_hints(tmp_path: Path):
+    path = write_config(tmp_path, extra=f'[printer]\nurl = "tcp://127.0.0.1:{dead_port()}"\n')
+    check = by_name(run_checks(str(path)))["printer line"]
+    assert check.status == "fail"
+    assert "Connection refused" in check.detail or "refused" in check.detail.lower()
+    assert "powered on" in check.hint
+
+    printer = PrinterSimulator(port=0).start()
+    printer.set_fault(paper_out=True)
+    try:
+        other = tmp_path / "paper"
+        other.mkdir()
+        path = write_config(other, extra=f'[printer]\nurl = "tcp://127.0.0.1:{printer.port}"\n')
+        check = by_name(run_checks(str(path)))["printer line"]
+    finally:
+        printer.stop()
+    assert (check.status, "paper_out" in check.detail) == ("fail", True)
+
+
+def test_missing_scanner_and_bad_config(tmp_path: Path):
+    path = write_config(
+        tmp_path, extra='[[scanners]]\nname = "hopper"\nurl = "serial:///dev/ttyNOPE?baud=9600"\n'
+    )
+    check = by_name(run_checks(str(path)))["scanner hopper"]
+    assert check.status == "fail" and "/dev/ttyNOPE" in check.detail
+    assert "dialout" in check.hint
+
+    path.write_text(path.read_text().replace("baud=9600", "baud=fast"))
+    check = by_name(run_checks(str(path)))["scanner hopper"]
+    assert check.status == "fail" and "baud" in check.detail
+
+    path.write_text("[identity]\nsite = 'S'\n")
+    checks = run_checks(str(path))
+    assert {c.name for c in checks} == {"config"}
+    assert all(c.status == "fail" for c in checks)

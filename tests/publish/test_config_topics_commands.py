@@ -1,0 +1,119 @@
+"""Broker-free parts: the MQTT config rules, topic layout and the command table."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from pydantic import ValidationError
+
+from lotedge.agent.requests import (
+    CancelBatch,
+    EndBatch,
+    HoldAdd,
+    HoldRemove,
+    Reply,
+    Reprint,
+    StartBatch,
+    Status,
+)
+from lotedge.config.base import SecretRef
+from lotedge.config.mqtt import MqttConfig, TlsConfig
+from lotedge.publish import commands
+from lotedge.publish.topics import TopicError, Topics
+
+from .samples import SITE
+
+
+def test_plain_tcp_to_a_remote_broker_is_refused():
+    with pytest.raises(ValidationError, match=r"plain TCP to broker\.example would send"):
+        MqttConfig(host="broker.example", tls=TlsConfig(enabled=False))
+    assert MqttConfig(host="::1", tls=TlsConfig(enabled=False)).effective_port == 1883
+    assert MqttConfig(host="localhost", tls=TlsConfig(enabled=False)).effective_port == 1883
+    allowed = MqttConfig(host="10.0.0.5", tls=TlsConfig(enabled=False), allow_plain_tcp=True)
+    assert allowed.effective_port == 1883
+
+
+def test_tls_is_on_and_verified_by_default():
+    config = MqttConfig(host="broker.example")
+    assert (config.tls.enabled, config.tls.verify, config.effective_port) == (True, True, 8883)
+
+
+def test_config_rejects_half_settings_and_unknown_keys():
+    with pytest.raises(ValidationError, match="give both cert_file and key_file"):
+        TlsConfig(cert_file="c.pem")
+    with pytest.raises(ValidationError, match="password is set but username is not"):
+        MqttConfig(password=SecretRef(env="X"))
+    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+        MqttConfig.model_validate({"hots": "x"})
+    with pytest.raises(ValidationError, match="topic_prefix"):
+        MqttConfig(topic_prefix="a/#")
+
+
+def test_topics():
+    topics = Topics.for_agent("lotedge/v1/", SITE)
+    assert topics.of("events") == "lotedge/v1/PLANT1/L1/events"
+    assert topics.status == "lotedge/v1/PLANT1/L1/status"
+    assert topics.requests == "lotedge/v1/PLANT1/L1/cmd/request/+"
+    assert topics.response("end_batch") == "lotedge/v1/PLANT1/L1/cmd/response/end_batch"
+    assert topics.command_name("lotedge/v1/PLANT1/L1/cmd/request/end_batch") == "end_batch"
+    assert topics.command_name("lotedge/v1/PLANT1/L1/events") is None
+    for bad in ("cmd/+", "#", "a//b"):
+        with pytest.raises(TopicError, match="cannot publish to"):
+            topics.of(bad)
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "expected"),
+    [
+        (
+            "start_batch",
+            {"product": "BREAD", "planned_qty": 500},
+            StartBatch("BREAD", Decimal(500)),
+        ),
+        ("end_batch", {"produced_qty": "480.5"}, EndBatch(Decimal("480.5"))),
+        ("cancel_batch", {}, CancelBatch()),
+        ("status", {}, Status()),
+        ("hold_add", {"material": "F", "lot": "L", "reason": "r"}, HoldAdd("F", "L", "r")),
+        ("hold_remove", {"material": "F", "lot": "L"}, HoldRemove("F", "L")),
+        ("reprint", {"lot": "L", "copies": 2}, Reprint("L", 2)),
+    ],
+)
+def test_command_table(name, body, expected):
+    assert commands.parse(name, json.dumps({**body, "transaction": 7}).encode()) == (expected, 7)
+
+
+@pytest.mark.parametrize(
+    ("name", "payload", "code", "message"),
+    [
+        ("fly", b"{}", "unknown_command", "unknown command 'fly'; known: start_batch, "),
+        ("status", b"{nope", "bad_json", "request is not JSON"),
+        ("status", b"[1]", "bad_json", "request must be a JSON object"),
+        ("reprint", b'{"lot": "L", "copy": 2}', "bad_request", "reprint: unknown field(s) copy"),
+        ("end_batch", b"{}", "bad_request", "end_batch: produced_qty: Field required"),
+    ],
+)
+def test_bad_requests_get_an_error_answer(name, payload, code, message):
+    answer = commands.handle(name, payload, lambda r: pytest.fail("must not be called"))
+    assert (answer["status"], answer["code"]) == ("error", code)
+    assert answer["error"].startswith(message)
+
+
+def test_answers_echo_the_transaction_even_on_errors():
+    bad = commands.handle("end_batch", b'{"transaction": "t9"}', lambda r: Reply(ok=True))
+    assert bad["transaction"] == "t9"
+
+    def boom(request):
+        raise RuntimeError("engine gone")
+
+    failed = commands.handle("status", b'{"transaction": 1}', boom)
+    assert failed == {
+        "status": "error",
+        "data": {},
+        "error": "status failed: engine gone",
+        "code": "internal",
+        "transaction": 1,
+    }
+    ok = commands.handle("status", b"", lambda r: Reply(ok=True, data={"batch": None}))
+    assert ok == {"status": "ok", "data": {"batch": None}}

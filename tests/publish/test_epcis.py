@@ -1,0 +1,163 @@
+"""Events built by lotedge.core.epcis: exact URIs, and every one valid against GS1's schema."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft7Validator
+from pydantic import ValidationError
+
+from lotedge.core import epcis
+
+from .samples import BREAD, NO_GLN, SALT, SITE, WHEN, consumption, output
+
+#: `<repo root>/../shared/epcis`; the nearest ancestor's, so a worktree one level deeper finds it.
+SCHEMA = next(
+    (
+        p / "shared" / "epcis" / "EPCIS-JSON-Schema.json"
+        for p in Path(__file__).resolve().parents[2:]
+        if (p / "shared" / "epcis" / "EPCIS-JSON-Schema.json").exists()
+    ),
+    Path(__file__).resolve().parents[3] / "shared" / "epcis" / "EPCIS-JSON-Schema.json",
+)
+
+
+@pytest.fixture(scope="module")
+def validator() -> Draft7Validator:
+    if not SCHEMA.exists():
+        pytest.skip(f"EPCIS schema not found at {SCHEMA} (it lives in ../shared/epcis)")
+    schema = json.loads(SCHEMA.read_text())
+    return Draft7Validator(schema, format_checker=Draft7Validator.FORMAT_CHECKER)
+
+
+def assert_valid(validator: Draft7Validator, event: dict[str, Any]) -> None:
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(event)]
+    assert errors == []
+
+
+def test_format_checks_are_on(validator):
+    """Without jsonschema's format extras the schema accepts nonsense; make sure it does not."""
+    bad = {**consumption(), "eventTime": "2026-11-25T13:05:07"}
+    assert list(validator.iter_errors(bad))
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        consumption(),
+        consumption(NO_GLN),
+        consumption(lot='A/1 "x"%&<>?#é'),
+        consumption(material=SALT, gtin=None, quantity=None, uom=None),
+        consumption(gtin="12345670", quantity=Decimal("2.5")),
+        output(),
+        output(NO_GLN),
+    ],
+    ids=["gs1", "no-gln", "odd-lot", "non-gs1", "gtin8-digital-link", "output", "output-no-gln"],
+)
+def test_every_event_validates_against_the_epcis_schema(validator, event):
+    assert_valid(validator, event)
+    assert_valid(validator, json.loads(epcis.encode(event)))
+
+
+def test_consumption_event_fields():
+    event = consumption()
+    assert event["@context"] == [
+        "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+        {"lotedge": "urn:lotedge:ns:"},
+    ]
+    assert event["eventTime"] == "2026-11-25T13:05:07.123+01:00"
+    assert event["eventTimeZoneOffset"] == "+01:00"
+    assert event["transformationID"] == "urn:lotedge:batch:PLANT1:L1:B1"
+    assert event["bizStep"] == "commissioning"
+    assert event["readPoint"] == {"id": "urn:epc:id:sgln:703801.000000.L1"}
+    assert event["bizLocation"] == {"id": "urn:epc:id:sgln:703801.000000.0"}
+    assert event["inputQuantityList"] == [
+        {"epcClass": "urn:epc:class:lgtin:703801.0000006.L0042", "quantity": 25, "uom": "KGM"}
+    ]
+    assert (event["lotedge:material"], event["lotedge:vendor"]) == ("FLOUR", "Mill AS")
+
+
+def test_non_gs1_material_and_site_without_gln():
+    event = consumption(NO_GLN, material=SALT, gtin=None, lot="X 1/2", quantity=None, uom=None)
+    assert event["inputQuantityList"] == [
+        {"epcClass": "urn:lotedge:class:PLANT2:SALT%201%2F2:X%201%2F2"}
+    ]
+    assert event["readPoint"] == {"id": "urn:lotedge:loc:PLANT2:L-2"}
+    assert event["bizLocation"] == {"id": "urn:lotedge:loc:PLANT2"}
+    assert "lotedge:vendor" not in event
+
+
+def test_gtin_without_known_company_prefix_uses_digital_link():
+    assert epcis.lot_class(SITE, gtin="12345670", material_code="X", lot="A/B") == (
+        "https://id.gs1.org/01/00000012345670/10/A%2FB"
+    )
+
+
+def test_output_event_fields():
+    event = output()
+    assert event["outputQuantityList"] == [
+        {
+            "epcClass": "urn:epc:class:lgtin:703801.0000012.26329L10001",
+            "quantity": 480,
+            "uom": "H87",
+        }
+    ]
+    assert event["ilmd"] == {
+        "cbvmda:lotNumber": "26329L10001",
+        "cbvmda:itemExpirationDate": "2027-11-25",
+        "lotedge:productionDate": "2026-11-25",
+    }
+    assert event["eventTimeZoneOffset"] == "+00:00"
+    assert event["lotedge:product"] == BREAD.code
+
+
+def test_batch_message():
+    message = epcis.batch_message(
+        SITE,
+        kind="BatchStarted",
+        batch_id="B1",
+        product="BREAD",
+        event_id="urn:uuid:00000000-0000-0000-0000-000000000007",
+        when=WHEN,
+        planned_qty=Decimal("500"),
+        operator="kari",
+    )
+    assert message == {
+        "type": "BatchStarted",
+        "eventID": "urn:uuid:00000000-0000-0000-0000-000000000007",
+        "eventTime": "2026-11-25T13:05:07.123+01:00",
+        "eventTimeZoneOffset": "+01:00",
+        "transformationID": "urn:lotedge:batch:PLANT1:L1:B1",
+        "site": "PLANT1",
+        "line": "L1",
+        "batchID": "B1",
+        "product": "BREAD",
+        "details": {"planned_qty": 500, "operator": "kari"},
+    }
+
+
+def test_naive_time_is_refused():
+    with pytest.raises(ValueError, match="has no UTC offset"):
+        consumption(when=datetime(2026, 1, 1))
+
+
+def test_bad_event_id_fails_our_model():
+    with pytest.raises(ValidationError, match="eventID"):
+        consumption(event_id="42")
+
+
+def test_unknown_kind_fails_our_model():
+    with pytest.raises(ValidationError, match="type"):
+        epcis.batch_message(
+            SITE,
+            kind="Nope",
+            batch_id="B",
+            product="P",
+            event_id=consumption()["eventID"],
+            when=WHEN,
+        )
