@@ -16,6 +16,8 @@ from lotedge.cli.store_cmds import main
 from lotedge.store.api import TraceApi, make_server
 from lotedge.store.db import Database
 
+from .helpers import store_config
+
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     try:
@@ -148,8 +150,6 @@ def test_recall_json_has_the_same_rows(bakery_url, capsys):
 
 
 def test_store_refuses_to_start_without_its_api_token(tmp_path, capsys, monkeypatch):
-    from conftest import store_config
-
     monkeypatch.delenv("LOTEDGE_TEST_TOKEN", raising=False)
     config = store_config(
         tmp_path, port=1, database_url=f"sqlite:///{tmp_path / 't.db'}", schema=None, api_port=1

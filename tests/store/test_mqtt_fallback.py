@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import socket
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
-from conftest import free_port, wait_until
-from genealogy_data import numbered_events
 from paho.mqtt.enums import CallbackAPIVersion
 
 from lotedge.config.store import StoreMqttConfig
@@ -19,34 +14,8 @@ from lotedge.store.db import open_database
 from lotedge.store.ingest import Ingestor
 from lotedge.store.subscriber import EventSubscriber
 
-
-@pytest.fixture
-def amqtt_port() -> Iterator[int]:
-    from amqtt.broker import Broker
-
-    port = free_port()
-    config = {
-        "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{port}"}},
-        "auth": {"allow-anonymous": True},
-    }
-    loop = asyncio.new_event_loop()
-    broker = Broker(config, loop=loop)
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    asyncio.run_coroutine_threadsafe(broker.start(), loop).result(timeout=10)
-    assert wait_until(lambda: _accepts(port), 10)
-    yield port
-    asyncio.run_coroutine_threadsafe(broker.shutdown(), loop).result(timeout=10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(timeout=10)
-
-
-def _accepts(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-    except OSError:
-        return False
-    return True
+from .genealogy_data import numbered_events
+from .helpers import wait_until
 
 
 @pytest.mark.slow

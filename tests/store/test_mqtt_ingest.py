@@ -7,12 +7,14 @@ import urllib.request
 
 import paho.mqtt.client as mqtt
 import pytest
-from conftest import TOKEN, StoreProcess, free_port, store_config, wait_until
-from genealogy_data import bakery, numbered_events
 from paho.mqtt.enums import CallbackAPIVersion
 
 from lotedge.store.db import Database
 from lotedge.store.query import TraceQueries
+from tests.publish.broker import free_port
+
+from .genealogy_data import bakery, numbered_events
+from .helpers import TOKEN, StoreProcess, store_config, wait_until
 
 TOPIC = "lotedge/v1/PLANT1/{line}/events"
 
@@ -130,3 +132,61 @@ def test_store_killed_mid_stream_loses_nothing_it_acknowledged(mosquitto, db_url
         second.kill()
     assert counts["dead_lettered"] == 0
     assert count(db_url, "events") == len(events)
+
+
+@pytest.mark.slow
+def test_agent_outbox_publisher_to_store(mosquitto, db_url, schema_path, tmp_path):
+    """The agent's own events (core.epcis) from its outbox, sent by its Publisher."""
+    from decimal import Decimal
+
+    from lotedge.core import epcis
+    from lotedge.publish.publisher import Publisher
+    from lotedge.state import db as state
+    from lotedge.state import outbox
+    from tests.publish.helpers import plain_config
+    from tests.publish.samples import BREAD, FLOUR, SALT, SITE, WHEN, consumption, output
+
+    mqtt_config = plain_config(mosquitto)
+    filter_ = f"{mqtt_config.topic_prefix}/+/+/events"
+    config = store_config(
+        tmp_path, port=mosquitto, database_url=db_url, schema=schema_path, topic_filter=filter_
+    )
+    events = [
+        consumption(lot="F 7/1", n=1),
+        consumption(material=SALT, gtin=None, lot="S 1/2", quantity=Decimal("0.5"), n=2),
+        output(lot="26329L10001", event_id="urn:uuid:00000000-0000-0000-0000-000000000003"),
+    ]
+    state.open_state(tmp_path / "state").close()
+    state_path = tmp_path / "state" / state.STATE_FILE
+    conn = state.connect(state_path)
+    with state.transaction(conn):
+        for event in events:
+            payload = epcis.encode(event)
+            outbox.enqueue(
+                conn,
+                topic="events",
+                payload=payload,
+                event_id=event["eventID"],
+                created_at=WHEN.timestamp(),
+            )
+    conn.close()
+    store = StoreProcess(config, "store-agent")
+    publisher = Publisher(mqtt_config, SITE, state_path)
+    try:
+        store.wait_for_log(f"subscribed to $share/lotedge-store/{filter_}")
+        publisher.start()
+        assert wait_until(lambda: count(db_url, "events") == len(events), 30)
+        assert store.stop() == {"stored": 3, "duplicate": 0, "dead_lettered": 0}
+    finally:
+        publisher.stop()
+        store.kill()
+    with Database(db_url) as database:
+        queries = TraceQueries(database)
+        back = queries.trace(queries.resolve("26329L10001"), "backward").to_json()
+    sources = {(lot["lot"], lot["gtin"], lot["material"], lot["vendor"]) for lot in back["lots"]}
+    assert sources == {
+        ("26329L10001", BREAD.gtin, None, None),
+        ("F 7/1", FLOUR.gtins[0], "FLOUR", "Mill AS"),
+        ("S 1/2", None, "SALT 1/2", None),
+    }
+    assert back["batches"][0]["line"] == SITE.line

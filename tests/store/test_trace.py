@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from genealogy_data import D1, D1_LINK, bakery
 
 from lotedge.store.ingest import Ingestor
 from lotedge.store.query import AmbiguousLot, LotNotFound, TraceQueries
+
+from .genealogy_data import D1, D1_LINK, bakery
 
 
 @pytest.fixture
