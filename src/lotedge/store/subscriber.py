@@ -57,7 +57,11 @@ class EventSubscriber:
         self.persistent = client_id is not None
         self.client_id = client_id or f"lotedge-store-{socket.gethostname()}-{os.getpid()}"
         self.subscribed = threading.Event()
-        self._queue: queue.Queue[mqtt.MQTTMessage] = queue.Queue(maxsize=batch_size * 4)
+        # Messages with the number of the connection that brought them: a message id means
+        # something only on its own connection, so older ones are never acknowledged.
+        self._queue: queue.Queue[tuple[int, mqtt.MQTTMessage]] = queue.Queue(batch_size * 4)
+        self._connection = 0
+        self._ack_lock = threading.Lock()
         self._downgrade = threading.Event()
         self._client: mqtt.Client
 
@@ -115,7 +119,7 @@ class EventSubscriber:
         self._downgrade.clear()
         self._client = self._start()
 
-    def _take(self, timeout: float) -> list[mqtt.MQTTMessage]:
+    def _take(self, timeout: float) -> list[tuple[int, mqtt.MQTTMessage]]:
         try:
             batch = [self._queue.get(timeout=timeout)]
         except queue.Empty:
@@ -127,22 +131,24 @@ class EventSubscriber:
                 break
         return batch
 
-    def _store(self, batch: list[mqtt.MQTTMessage], stop: threading.Event) -> None:
+    def _store(self, batch: list[tuple[int, mqtt.MQTTMessage]], stop: threading.Event) -> None:
         """Commit, then acknowledge; on database trouble retry until stopped, never ack unstored."""
         if not batch:
             return
         delay = 0.5
         while True:
             try:
-                self.ingestor.ingest([Message(m.payload, m.topic) for m in batch])
+                self.ingestor.ingest([Message(m.payload, m.topic) for _, m in batch])
                 break
             except Exception:
                 log.exception("storing %d events failed; retrying in %.1f s", len(batch), delay)
                 if stop.wait(delay):
                     return  # not acknowledged: the broker sends them again
                 delay = min(delay * 2, 30.0)
-        for message in batch:
-            self._client.ack(message.mid, message.qos)
+        with self._ack_lock:
+            for connection, message in batch:
+                if connection == self._connection:
+                    self._client.ack(message.mid, message.qos)
 
     def _on_connect(
         self, client: mqtt.Client, _u: object, _f: object, reason: object, _p: object
@@ -163,6 +169,8 @@ class EventSubscriber:
                 reason,
             )
             return
+        with self._ack_lock:
+            self._connection += 1
         log.info("connected to %s:%d as %s", self.config.host, self.config.port, self.client_id)
         client.subscribe(self.topic, qos=1)
 
@@ -174,4 +182,4 @@ class EventSubscriber:
         self.subscribed.set()
 
     def _on_message(self, _c: object, _u: object, message: mqtt.MQTTMessage) -> None:
-        self._queue.put(message)
+        self._queue.put((self._connection, message))
