@@ -1,4 +1,4 @@
-"""A broker that speaks only MQTT 3.1.1 (amqtt): protocol "auto" falls back to a plain one."""
+"""Which subscription, and the fallback to MQTT 3.1.1 with amqtt (a 3.1.1-only broker)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from lotedge.config.store import StoreMqttConfig
 from lotedge.store.db import open_database
 from lotedge.store.ingest import Ingestor
-from lotedge.store.subscriber import EventSubscriber
+from lotedge.store.subscriber import EventSubscriber, subscription
 
 from .genealogy_data import numbered_events
 from .helpers import wait_until
@@ -44,3 +44,10 @@ def test_auto_protocol_falls_back_to_311_plain_subscription(amqtt_port: int, tmp
         stop.set()
         worker.join(timeout=30)
         db.close()
+
+
+def test_subscription_is_shared_only_with_mqtt_5_and_a_group():
+    shared = StoreMqttConfig(topic_filter="plant/+/+/events")
+    assert subscription(shared, "5") == "$share/lotedge-store/plant/+/+/events"
+    assert subscription(shared, "3.1.1") == "plant/+/+/events"
+    assert subscription(StoreMqttConfig(shared_group=""), "5") == "lotedge/v1/+/+/events"

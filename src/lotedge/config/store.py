@@ -17,11 +17,11 @@ class StoreMqttConfig(Section):
     topic_filter: str = Field(
         default="lotedge/v1/+/+/events", description="Topic filter of the agents' event topics."
     )
-    shared_group: str | None = Field(
+    shared_group: str = Field(
         default="lotedge-store",
-        pattern=r"^[^/+#]+$",
+        pattern=r"^[^/+#]*$",
         description="MQTT 5 shared-subscription group; stores in one group split the load. "
-        "None subscribes plainly (every store gets every event).",
+        "An empty string subscribes plainly (every store gets every event).",
     )
     client_id: str | None = Field(
         default=None,
