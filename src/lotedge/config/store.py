@@ -2,9 +2,53 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
-from lotedge.config.base import Section
+from lotedge.config.base import SecretRef, Section
+
+
+class StoreMqttConfig(Section):
+    """The broker the store subscribes to for events."""
+
+    host: str = Field(default="127.0.0.1", description="Broker host name.")
+    port: int = Field(default=1883, ge=1, le=65535, description="Broker port.")
+    topic_filter: str = Field(
+        default="lotedge/v1/+/+/events", description="Topic filter of the agents' event topics."
+    )
+    shared_group: str = Field(
+        default="lotedge-store",
+        pattern=r"^[^/+#]*$",
+        description="MQTT 5 shared-subscription group; stores in one group split the load. "
+        "An empty string subscribes plainly (every store gets every event).",
+    )
+    client_id: str | None = Field(
+        default=None,
+        description="MQTT client id. Set it (unique per store process) to keep a persistent "
+        "session, so events sent while the store is down are kept by the broker.",
+    )
+    protocol: Literal["auto", "5", "3.1.1"] = Field(
+        default="auto",
+        description="MQTT protocol version; auto tries 5 and falls back to 3.1.1 when the broker "
+        "refuses it. 3.1.1 has no shared subscriptions: the subscription is plain.",
+    )
+    session_expiry_seconds: int = Field(
+        default=7 * 24 * 3600, ge=0, description="How long the broker keeps a persistent session."
+    )
+    username: str | None = Field(default=None, description="User name, if the broker wants one.")
+    password: SecretRef | None = Field(default=None, description="Password (env or file).")
+
+
+class StoreApiConfig(Section):
+    """The read-only HTTP JSON API."""
+
+    bind: str = Field(
+        default="127.0.0.1:8470",
+        pattern=r"^[^:]*:\d{1,5}$",
+        description="host:port to listen on.",
+    )
+    token: SecretRef = Field(description="Bearer token clients must send (env or file).")
 
 
 class StoreConfig(Section):
@@ -14,3 +58,13 @@ class StoreConfig(Section):
         default="sqlite:///trace.db",
         description="sqlite:///path (relative to the config file) or postgresql://...",
     )
+    schema_path: str | None = Field(
+        default=None,
+        description="EPCIS 2.0 JSON Schema file (relative to the config file). Without it the "
+        "store checks events structurally only.",
+    )
+    batch_size: int = Field(
+        default=500, ge=1, le=10_000, description="Most events written in one transaction."
+    )
+    mqtt: StoreMqttConfig = Field(default_factory=StoreMqttConfig)
+    api: StoreApiConfig | None = Field(default=None, description="HTTP API; off when absent.")

@@ -1,0 +1,202 @@
+"""Commands of the central trace store: `store`, `trace forward|backward|graph`, `recall`.
+
+Exit codes: 0 answered, 1 lot not found, 2 usage or config error, 3 lot ambiguous (the
+candidates are listed; give --gtin or the full class identifier).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from lotedge.cli.common import config_or_exit
+from lotedge.config.model import Config
+from lotedge.store.answers import (
+    GRAPH_FORMATS,
+    RECALL_FORMATS,
+    Answer,
+    graph_answer,
+    recall_answer,
+    trace_answer,
+)
+from lotedge.store.db import Database, open_database, resolve_url
+from lotedge.store.query import AmbiguousLot, Direction, LotInfo, LotNotFound, TraceQueries
+
+
+def register(sub: argparse._SubParsersAction, default_config: str | None = None) -> None:
+    """Add `store`, `trace` and `recall` to the `lotedge` command line."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-c", "--config", default=default_config, help=f"config file (default {default_config})"
+    )
+    common.add_argument("--db", help="database URL (sqlite:///path or postgresql://...)")
+    lot = argparse.ArgumentParser(add_help=False)
+    lot.add_argument("lot", help="lot number, or a full class identifier (URN or Digital Link)")
+    lot.add_argument("--gtin", help="GTIN of the lot, when the lot number alone is ambiguous")
+
+    store = sub.add_parser("store", parents=[common], help="run the central trace store")
+    store.add_argument("--client-id", help="MQTT client id (overrides store.mqtt.client_id)")
+    store.add_argument("--log-level", default="INFO")
+    store.add_argument("--log-json", action="store_true", default=None, help="log JSON lines")
+    store.set_defaults(func=cmd_store)
+
+    trace = sub.add_parser("trace", help="follow a lot through the genealogy")
+    trace_sub = trace.add_subparsers(dest="trace_command", required=True)
+    for direction, text in (
+        ("forward", "every lot and batch that consumed the lot, transitively"),
+        ("backward", "every input lot, transitively, down to vendor lots"),
+    ):
+        cmd = trace_sub.add_parser(direction, parents=[common, lot], help=text)
+        cmd.add_argument("--json", action="store_true", help="print JSON")
+        cmd.set_defaults(func=cmd_trace, direction=direction)
+    graph = trace_sub.add_parser("graph", parents=[common, lot], help="the genealogy as a picture")
+    graph.add_argument("--format", choices=GRAPH_FORMATS, default="svg")
+    graph.add_argument("-o", "--output", help="write to this file instead of stdout")
+    graph.set_defaults(func=cmd_graph)
+
+    recall = sub.add_parser("recall", parents=[common, lot], help="the recall report of a lot")
+    recall.add_argument("--format", choices=RECALL_FORMATS, default="csv")
+    recall.add_argument("-o", "--output", help="write to this file instead of stdout")
+    recall.set_defaults(func=cmd_recall)
+
+
+def cmd_store(args: argparse.Namespace) -> int:
+    from lotedge.ops.logs import setup_logging
+    from lotedge.store.daemon import run_store, summary_line
+    from lotedge.store.schema import SchemaValidator
+
+    config = config_or_exit(_config_path(args))
+    store = config.store
+    try:
+        validator = (
+            SchemaValidator.load(config.resolve(store.schema_path)) if store.schema_path else None
+        )
+        token = store.api.token.resolve() if store.api else None
+        if store.mqtt.password is not None:
+            store.mqtt.password.resolve()  # fail now, not in the network thread
+    except (OSError, ValueError) as exc:
+        print(f"lotedge store: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(args.log_level, args.log_json)
+    counts = run_store(
+        store,
+        database_url=_database_url(args, config),
+        validator=validator,
+        api_token=token,
+        client_id=args.client_id,
+    )
+    print(summary_line(counts), flush=True)
+    return 0
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    with _database(args) as db:
+        queries = TraceQueries(db)
+        lot = _resolve(queries, args)
+        if args.json:
+            return _emit(trace_answer(queries, lot, args.direction), None)
+        print(_trace_text(queries, lot, args.direction), end="")
+    return 0
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    with _database(args) as db:
+        queries = TraceQueries(db)
+        return _emit(graph_answer(queries, _resolve(queries, args), args.format), args.output)
+
+
+def cmd_recall(args: argparse.Namespace) -> int:
+    with _database(args) as db:
+        queries = TraceQueries(db)
+        return _emit(recall_answer(queries, _resolve(queries, args), args.format), args.output)
+
+
+def _config_path(args: argparse.Namespace) -> str:
+    if not args.config:
+        print("give -c FILE (a lotedge config) or set LOTEDGE_CONFIG", file=sys.stderr)
+        raise SystemExit(2)
+    return args.config
+
+
+def _database_url(args: argparse.Namespace, config: Config | None = None) -> str:
+    """--db (relative to the working directory), else the config's (relative to its file)."""
+    if args.db:
+        return resolve_url(args.db, Path.cwd())
+    config = config or config_or_exit(_config_path(args))
+    return resolve_url(config.store.database_url, config.base_dir)
+
+
+def _database(args: argparse.Namespace) -> Database:
+    return open_database(_database_url(args))
+
+
+def _resolve(queries: TraceQueries, args: argparse.Namespace) -> LotInfo:
+    try:
+        return queries.resolve(args.lot, args.gtin)
+    except LotNotFound as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(1) from None
+    except AmbiguousLot as exc:
+        print(f"{exc}; give --gtin or the full identifier:", file=sys.stderr)
+        for c in exc.candidates:
+            what = c.product or c.material or ""
+            print(f"  {c.epc_class}  GTIN {c.gtin or '-'}  {what}", file=sys.stderr)
+        raise SystemExit(3) from None
+
+
+def _emit(answer: Answer, output: str | None) -> int:
+    if output:
+        Path(output).write_text(answer.text, encoding="utf-8")
+    else:
+        sys.stdout.write(answer.text)
+    return 0
+
+
+def _trace_text(queries: TraceQueries, lot: LotInfo, direction: Direction) -> str:
+    data = queries.trace(lot, direction).to_json()
+    lines = [
+        f"{direction} trace of {lot.epc_class}: {len(data['lots'])} lots, "
+        f"{len(data['batches'])} batches"
+    ]
+    lines.append(f"{'depth':>5}  {'lot':<16} {'GTIN':<14}  {'product/material':<16} vendor")
+    for item in data["lots"]:
+        what = item["product"] or item["material"] or ""
+        lines.append(
+            f"{item['depth']:>5}  {item['lot'] or item['epc_class']:<16} {item['gtin'] or '-':<14}"
+            f"  {what:<16} {item['vendor'] or ''}".rstrip()
+        )
+    lines.append("batches:")
+    for batch in data["batches"]:
+        ins = ", ".join(_flow_text(f) for f in batch["inputs"])
+        outs = ", ".join(_flow_text(f) for f in batch["outputs"]) or "(no output yet)"
+        where = " ".join(x for x in (batch["site"], batch["line"]) if x)
+        lines.append(
+            f"  {batch['transformation_id']} [{where}] {batch['last_event']}: {ins} -> {outs}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _flow_text(flow: dict) -> str:
+    amount = "" if flow["quantity"] is None else f" {flow['quantity']:g} {flow['uom'] or ''}"
+    return f"{flow['lot'] or flow['epc_class']}{amount}".rstrip()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run these commands on their own: `python -m lotedge.cli.store_cmds trace forward LOT`."""
+    parser = argparse.ArgumentParser(prog="lotedge", description="lotedge trace store")
+    register(
+        parser.add_subparsers(dest="command", required=True, metavar="COMMAND"),
+        os.environ.get("LOTEDGE_CONFIG"),
+    )
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""`lotedge store`: ingest events from MQTT and, when configured, serve the HTTP API."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from lotedge.config.store import StoreApiConfig, StoreConfig
+from lotedge.store.api import TraceApi, make_server
+from lotedge.store.db import Database, open_database
+from lotedge.store.ingest import Ingestor, Outcome
+from lotedge.store.schema import SchemaValidator
+from lotedge.store.subscriber import EventSubscriber
+
+log = logging.getLogger(__name__)
+
+
+def run_store(
+    config: StoreConfig,
+    *,
+    database_url: str,
+    validator: SchemaValidator | None,
+    api_token: str | None = None,
+    client_id: str | None = None,
+    stop: threading.Event | None = None,
+) -> dict[str, int]:
+    """Run until SIGTERM/SIGINT (or `stop`); returns how many events were stored, duplicate, bad.
+
+    `database_url` is resolved against the config's directory; `api_token` is needed when
+    `config.api` is set.
+    """
+    stop = stop or _stop_on_signals()
+    if validator is None:
+        log.warning("no store.schema_path: events are checked structurally only")
+    db = open_database(database_url)
+    ingestor = Ingestor(db, validator)
+    subscriber = EventSubscriber(
+        config.mqtt, ingestor, batch_size=config.batch_size, client_id=client_id
+    )
+    try:
+        with _api(config.api, api_token, database_url):
+            subscriber.run(stop)
+    finally:
+        db.close()
+    return {outcome.value: ingestor.counts[outcome] for outcome in Outcome}
+
+
+@contextmanager
+def _api(config: StoreApiConfig | None, token: str | None, database_url: str) -> Iterator[None]:
+    """The HTTP API in a background thread while the block runs (nothing when not configured)."""
+    if config is None:
+        yield
+        return
+    if not token:
+        raise ValueError("store.api is configured but no token was given")
+    api = TraceApi(lambda: Database(database_url), token)
+    server = make_server(config.bind, api)
+    threading.Thread(target=server.serve_forever, name="store-api", daemon=True).start()
+    log.info("HTTP API on http://%s:%d/v1/", *server.server_address[:2])
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        api.close()
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def summary_line(counts: dict[str, int]) -> str:
+    """The one JSON line `lotedge store` prints when it stops."""
+    return json.dumps({"store": counts}, sort_keys=True)

@@ -1,0 +1,241 @@
+"""Writing events: idempotent by eventID, bad input dead-lettered, one transaction per batch.
+
+A batch is written set by set (dead letters, events, batches, lots, flows), each set as one
+`executemany`, which PostgreSQL pipelines into one round trip. Lots and batches are upserted in
+sorted order, so concurrent stores lock rows in the same order and cannot deadlock each other.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections import ChainMap, Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from lotedge.store.classes import LotClass
+from lotedge.store.db import Database
+from lotedge.store.events import LotAttrs, ParsedEvent, Rejection, parse_event
+from lotedge.store.schema import SchemaValidator
+
+_DEAD_LETTER = (
+    "INSERT INTO dead_letters (received_at, source, code, reason, payload) VALUES (?, ?, ?, ?, ?)"
+)
+_EVENT = (
+    "INSERT INTO events (event_id, event_type, event_time, transformation_id, site, line,"
+    " received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (event_id) DO NOTHING RETURNING id"
+)
+_TRANSFORMATION = (
+    "INSERT INTO transformations (uri, site, line, product) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (uri) DO UPDATE SET site = COALESCE(transformations.site, excluded.site),"
+    " line = COALESCE(transformations.line, excluded.line),"
+    " product = COALESCE(transformations.product, excluded.product) RETURNING id"
+)
+_LOT = (
+    "INSERT INTO lots (class_key, epc_class, scheme, gtin, lot, material, vendor, product,"
+    " expiry) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (class_key) DO UPDATE SET"
+    " material = COALESCE(lots.material, excluded.material),"
+    " vendor = COALESCE(lots.vendor, excluded.vendor),"
+    " product = COALESCE(lots.product, excluded.product),"
+    " expiry = COALESCE(lots.expiry, excluded.expiry) RETURNING id"
+)
+_FLOW = (
+    "INSERT INTO lot_flows (event, direction, position, transformation, lot, quantity, uom)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+K = TypeVar("K")
+_CACHE_LIMIT = 200_000
+BatchKey = tuple[str, str | None, str | None, str | None]
+"""A transformation as one event describes it: URI, site, line, product."""
+LotKey = tuple[LotClass, LotAttrs]
+"""A lot as one event describes it."""
+
+
+class Outcome(enum.StrEnum):
+    """What happened to one message."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"
+    DEAD_LETTERED = "dead_lettered"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One received payload and where it came from (the MQTT topic)."""
+
+    payload: bytes
+    source: str = ""
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Ingestor:
+    """Stores batches of messages. Not thread-safe: one per writer thread."""
+
+    def __init__(
+        self,
+        db: Database,
+        validator: SchemaValidator | None = None,
+        *,
+        clock: Callable[[], str] = utc_now,
+        retries: int = 5,
+    ) -> None:
+        self.db = db
+        self.validator = validator
+        self.clock = clock
+        self.retries = retries
+        self.counts: Counter[Outcome] = Counter()
+        self._batch_ids: dict[BatchKey, int] = {}
+        self._lot_ids: dict[LotKey, int] = {}
+
+    def ingest(self, messages: Sequence[Message]) -> list[Outcome]:
+        """Store a batch in one transaction; retries the whole batch on transient DB errors.
+
+        Raises only when the database keeps failing; then nothing of the batch is stored and the
+        caller must not acknowledge it.
+        """
+        parsed = [parse_event(m.payload, self.validator) for m in messages]
+        for attempt in range(self.retries + 1):
+            batch_ids: dict[BatchKey, int] = {}
+            lot_ids: dict[LotKey, int] = {}
+            try:
+                with self.db.transaction():
+                    outcomes = self._write(messages, parsed, batch_ids, lot_ids)
+            except self.db.transient_errors():
+                if attempt == self.retries:
+                    raise
+                time.sleep(0.05 * 2**attempt)
+                continue
+            self._remember(self._batch_ids, batch_ids)
+            self._remember(self._lot_ids, lot_ids)
+            self.counts.update(outcomes)
+            return outcomes
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _remember(cache: dict[K, int], committed: dict[K, int]) -> None:
+        """Keep ids of committed rows (never of a rolled-back attempt), up to a bound."""
+        if len(cache) + len(committed) > _CACHE_LIMIT:
+            cache.clear()
+        cache.update(committed)
+
+    def _write(
+        self,
+        messages: Sequence[Message],
+        parsed: list[ParsedEvent | Rejection],
+        batch_ids: dict[BatchKey, int],
+        lot_ids: dict[LotKey, int],
+    ) -> list[Outcome]:
+        now = self.clock()
+        outcomes = [Outcome.DUPLICATE] * len(parsed)
+        dead = [(i, p) for i, p in enumerate(parsed) if isinstance(p, Rejection)]
+        self.db.executemany(
+            _DEAD_LETTER,
+            [
+                (now, messages[i].source, r.code.value, r.reason, messages[i].payload)
+                for i, r in dead
+            ],
+        )
+        for i, _ in dead:
+            outcomes[i] = Outcome.DEAD_LETTERED
+        new = self._new_events(parsed, now, outcomes)
+        batches = ChainMap(batch_ids, self._batch_ids)
+        lots = ChainMap(lot_ids, self._lot_ids)
+        self._upsert(_TRANSFORMATION, _batch_keys(new), batches, tuple)
+        self._upsert(_LOT, _lot_keys(new), lots, _lot_row)
+        self.db.executemany(
+            _FLOW,
+            [
+                (
+                    row_id,
+                    f.direction,
+                    f.position,
+                    batches[_batch_key(e)],
+                    lots[(f.lot, f.attrs)],
+                    f.quantity,
+                    f.uom,
+                )
+                for row_id, e in new
+                if e.batch is not None
+                for f in e.flows
+            ],
+        )
+        return outcomes
+
+    def _new_events(
+        self, parsed: list[ParsedEvent | Rejection], now: str, outcomes: list[Outcome]
+    ) -> list[tuple[int, ParsedEvent]]:
+        """Insert the events; those not seen before (in this batch or ever) with their row ids."""
+        first: dict[str, tuple[int, ParsedEvent]] = {}
+        for i, event in enumerate(parsed):
+            if isinstance(event, ParsedEvent):
+                first.setdefault(event.event_id, (i, event))
+        rows = self.db.returning_many(
+            _EVENT,
+            [
+                (
+                    e.event_id,
+                    e.event_type,
+                    e.event_time,
+                    e.transformation_id,
+                    e.site,
+                    e.line,
+                    now,
+                    e.body,
+                )
+                for _, e in first.values()
+            ],
+        )
+        new = []
+        for (i, event), row in zip(first.values(), rows, strict=True):
+            if row is not None:
+                outcomes[i] = Outcome.STORED
+                new.append((row[0], event))
+        return new
+
+    def _upsert(
+        self, sql: str, keys: list[K], ids: ChainMap[K, int], row: Callable[[K], tuple[object, ...]]
+    ) -> None:
+        """Insert or complete the rows of `keys` not known yet; their ids go to `ids`."""
+        missing = [k for k in keys if k not in ids]
+        for key, result in zip(
+            missing, self.db.returning_many(sql, [row(k) for k in missing]), strict=True
+        ):
+            assert result is not None
+            ids[key] = result[0]
+
+
+def _batch_key(event: ParsedEvent) -> BatchKey:
+    assert event.batch is not None
+    return (event.batch, event.site, event.line, event.product)
+
+
+def _batch_keys(new: list[tuple[int, ParsedEvent]]) -> list[BatchKey]:
+    keys = {_batch_key(e) for _, e in new if e.batch is not None}
+    return sorted(keys, key=lambda k: tuple(x or "" for x in k))
+
+
+def _lot_keys(new: list[tuple[int, ParsedEvent]]) -> list[LotKey]:
+    keys = {(f.lot, f.attrs) for _, e in new if e.batch is not None for f in e.flows}
+    return sorted(keys, key=lambda k: (k[0].key, *(x or "" for x in vars(k[1]).values())))
+
+
+def _lot_row(key: LotKey) -> tuple[object, ...]:
+    lot, attrs = key
+    return (
+        lot.key,
+        lot.epc_class,
+        lot.scheme,
+        lot.gtin,
+        lot.lot,
+        attrs.material,
+        attrs.vendor,
+        attrs.product,
+        attrs.expiry,
+    )

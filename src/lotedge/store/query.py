@@ -1,0 +1,242 @@
+"""Trace queries: find a lot, follow it forward (where it went) or backward (what went into it).
+
+Lots are nodes; a transformation (batch) links every input lot to every output lot. A trace
+is a breadth-first walk, one level per step: the batches that took in the lots reached so far,
+then all their flows. Every lot and batch is visited once, so diamonds and rework cycles
+terminate, and the level is the depth. Each step is two lookups by lists of ids on the indexes
+`lot_flows (lot, direction, transformation)` and `(transformation, direction, lot)`. (A
+recursive CTE was measured first; see docs/trace-store.md for why it was dropped.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from lotedge.store.classes import gs1_key, normalize_gtin, parse_class
+from lotedge.store.db import Database
+
+Direction = Literal["forward", "backward"]
+_LOT_COLUMNS = "id, epc_class, scheme, gtin, lot, material, vendor, product, expiry"
+_CHUNK = 500
+
+_BATCHES_OF = """
+SELECT DISTINCT transformation FROM lot_flows WHERE direction = ? AND lot IN ({marks})
+"""
+_BATCH_FLOWS = """
+SELECT t.id, t.uri, t.site, t.line, t.product, f.direction, f.lot, f.quantity, f.uom, e.event_time
+FROM lot_flows f
+CROSS JOIN transformations t
+CROSS JOIN events e
+WHERE f.transformation IN ({marks}) AND t.id = f.transformation AND e.id = f.event
+"""
+
+
+class LotNotFound(LookupError):
+    """No lot matches what was asked for."""
+
+
+class AmbiguousLot(LookupError):
+    """Several lots match; the caller must say which (by GTIN or full identifier)."""
+
+    def __init__(self, query: str, candidates: list[LotInfo]) -> None:
+        self.candidates = candidates
+        super().__init__(f"lot {query!r} is ambiguous: {len(candidates)} lots match")
+
+
+@dataclass(frozen=True)
+class LotInfo:
+    """A lot as the store knows it."""
+
+    id: int
+    epc_class: str
+    scheme: str
+    gtin: str | None
+    lot: str | None
+    material: str | None
+    vendor: str | None
+    product: str | None
+    expiry: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["id"]
+        return data
+
+
+@dataclass(frozen=True)
+class FlowTotal:
+    """Quantity of one lot into or out of a batch, summed over its events."""
+
+    lot: int
+    quantity: float | None
+    uom: str | None
+
+
+@dataclass
+class Batch:
+    """One transformation: all its inputs feed all its outputs."""
+
+    id: int
+    uri: str
+    site: str | None
+    line: str | None
+    product: str | None
+    first_event: str = ""
+    last_event: str = ""
+    inputs: list[FlowTotal] = field(default_factory=list)
+    outputs: list[FlowTotal] = field(default_factory=list)
+
+
+@dataclass
+class Trace:
+    """The result of following one lot in one direction."""
+
+    direction: Direction
+    root: LotInfo
+    lots: dict[int, LotInfo]
+    """Every lot involved, including co-ingredients of the batches on the way."""
+    depth: dict[int, int]
+    """Steps from the root, for the lots on the trace itself (root is 0)."""
+    batches: dict[int, Batch]
+    batch_depth: dict[int, int]
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data, sorted by depth then lot, as the CLI and the API return it."""
+        return {
+            "direction": self.direction,
+            "lot": self.root.to_json(),
+            "lots": [
+                {**self.lots[i].to_json(), "depth": d}
+                for i, d in sorted(
+                    self.depth.items(), key=lambda kv: (kv[1], _sort(self.lots[kv[0]]))
+                )
+            ],
+            "batches": [self._batch_json(b) for b in self.sorted_batches()],
+        }
+
+    def sorted_batches(self) -> list[Batch]:
+        return sorted(
+            self.batches.values(), key=lambda b: (self.batch_depth[b.id], b.last_event, b.uri)
+        )
+
+    def _batch_json(self, batch: Batch) -> dict[str, Any]:
+        def flows(totals: list[FlowTotal]) -> list[dict[str, Any]]:
+            return [
+                {
+                    "epc_class": self.lots[f.lot].epc_class,
+                    "lot": self.lots[f.lot].lot,
+                    "quantity": f.quantity,
+                    "uom": f.uom,
+                }
+                for f in totals
+            ]
+
+        return {
+            "transformation_id": batch.uri,
+            "site": batch.site,
+            "line": batch.line,
+            "product": batch.product,
+            "depth": self.batch_depth[batch.id],
+            "first_event": batch.first_event,
+            "last_event": batch.last_event,
+            "inputs": flows(batch.inputs),
+            "outputs": flows(batch.outputs),
+        }
+
+
+def _sort(lot: LotInfo) -> tuple[str, str]:
+    return (lot.lot or "", lot.epc_class)
+
+
+class TraceQueries:
+    """Read-only questions to the trace database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def find_lots(self, text: str, gtin: str | None = None) -> list[LotInfo]:
+        """Lots matching a full class identifier, a GTIN and lot, or a bare lot number."""
+        if gtin is not None:
+            normalized = normalize_gtin(gtin)
+            if normalized is None:
+                raise LotNotFound(f"{gtin!r} is not a valid GTIN (8, 12, 13 or 14 digits)")
+            where, params = "class_key = ?", [gs1_key(normalized, text)]
+        elif text.startswith(("urn:", "http://", "https://")):
+            where, params = "class_key = ?", [parse_class(text).key]
+        else:
+            where, params = "lot = ?", [text]
+        rows = self.db.fetchall(
+            f"SELECT {_LOT_COLUMNS} FROM lots WHERE {where} ORDER BY epc_class", params
+        )
+        return [LotInfo(*row) for row in rows]
+
+    def resolve(self, text: str, gtin: str | None = None) -> LotInfo:
+        """Exactly one lot, or LotNotFound / AmbiguousLot listing the candidates."""
+        found = self.find_lots(text, gtin)
+        if not found:
+            hint = f" with GTIN {gtin}" if gtin else ""
+            raise LotNotFound(f"no lot {text!r}{hint} in the trace store")
+        if len(found) > 1:
+            raise AmbiguousLot(text, found)
+        return found[0]
+
+    def trace(self, root: LotInfo, direction: Direction) -> Trace:
+        """Every batch and lot reachable from `root` in `direction`, with depths."""
+        start = "in" if direction == "forward" else "out"  # the side that leads onward
+        batches: dict[int, Batch] = {}
+        depth, batch_depth = {root.id: 0}, {}
+        frontier, level = [root.id], 0
+        while frontier:
+            new = sorted(
+                {row[0] for row in self._in_chunks(_BATCHES_OF, frontier, start)}
+                - batch_depth.keys()
+            )
+            batch_depth.update(dict.fromkeys(new, level))
+            self._load_batches(new, batches)
+            level += 1
+            frontier = []
+            for tid in new:
+                batch = batches[tid]
+                for flow in batch.outputs if direction == "forward" else batch.inputs:
+                    if flow.lot not in depth:
+                        depth[flow.lot] = level
+                        frontier.append(flow.lot)
+        ids = {root.id} | {f.lot for b in batches.values() for f in (*b.inputs, *b.outputs)}
+        lots = self._lots(ids)
+        for batch in batches.values():  # rows come in no particular order
+            batch.inputs.sort(key=lambda f: _sort(lots[f.lot]))
+            batch.outputs.sort(key=lambda f: _sort(lots[f.lot]))
+        return Trace(direction, root, lots, depth, batches, batch_depth)
+
+    def _load_batches(self, ids: list[int], batches: dict[int, Batch]) -> None:
+        """Add batches `ids` with their flows (quantities summed per lot) to `batches`."""
+        totals: dict[tuple[int, str, int], list[Any]] = {}
+        for tid, uri, site, line, product, side, lot, qty, uom, when in self._in_chunks(
+            _BATCH_FLOWS, ids
+        ):
+            batch = batches.get(tid) or batches.setdefault(
+                tid, Batch(tid, uri, site, line, product)
+            )
+            batch.first_event = min(batch.first_event or when, when)
+            batch.last_event = max(batch.last_event, when)
+            total = totals.setdefault((tid, side, lot), [None, uom])
+            if qty is not None:
+                total[0] = (total[0] or 0.0) + qty
+        for (tid, side, lot), (qty, uom) in totals.items():
+            (batches[tid].inputs if side == "in" else batches[tid].outputs).append(
+                FlowTotal(lot, qty, uom)
+            )
+
+    def _lots(self, ids: Iterable[int]) -> dict[int, LotInfo]:
+        sql = f"SELECT {_LOT_COLUMNS} FROM lots WHERE id IN ({{marks}})"
+        return {row[0]: LotInfo(*row) for row in self._in_chunks(sql, sorted(ids))}
+
+    def _in_chunks(self, sql: str, ids: list[int], *first: Any) -> Iterator[tuple[Any, ...]]:
+        """Rows of `sql` whose `{marks}` becomes one placeholder per id, a chunk at a time;
+        `first` are the parameters before the id list."""
+        for i in range(0, len(ids), _CHUNK):
+            chunk = ids[i : i + _CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            yield from self.db.fetchall(sql.format(marks=marks), [*first, *chunk])

@@ -1,0 +1,89 @@
+"""The recall report: one sortable row per affected lot and batch, as CSV or JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from lotedge.store.query import Batch, FlowTotal, Trace
+
+COLUMNS = (
+    "depth",
+    "lot",
+    "gtin",
+    "epc_class",
+    "product",
+    "site",
+    "line",
+    "batch",
+    "time",
+    "quantity",
+    "uom",
+    "expiry",
+    "inputs",
+)
+"""`time` is when the batch produced the lot (its last event), or when the lot was first seen."""
+
+
+def recall_rows(trace: Trace) -> list[dict[str, Any]]:
+    """The forward trace of a lot as rows: the lot itself, then every batch output it reached.
+
+    A batch that consumed an affected lot but has no output yet (still running) gets a row with
+    an empty lot, so nothing in progress is missed.
+    """
+    root = trace.root
+    rows = [
+        {
+            **dict.fromkeys(COLUMNS, None),
+            "depth": 0,
+            "lot": root.lot,
+            "gtin": root.gtin,
+            "epc_class": root.epc_class,
+            "product": root.product or root.material,
+        }
+    ]
+    for batch in trace.sorted_batches():
+        base = {
+            "depth": trace.batch_depth[batch.id] + 1,
+            "site": batch.site,
+            "line": batch.line,
+            "batch": batch.uri,
+            "time": batch.last_event,
+            "inputs": "; ".join(_flow(trace, f) for f in batch.inputs if f.lot in trace.depth),
+        }
+        rows.extend(_output_row(trace, batch, base, f) for f in batch.outputs)
+        if not batch.outputs:
+            rows.append({**dict.fromkeys(COLUMNS, None), **base, "product": batch.product})
+    return rows
+
+
+def _output_row(
+    trace: Trace, batch: Batch, base: dict[str, Any], flow: FlowTotal
+) -> dict[str, Any]:
+    lot = trace.lots[flow.lot]
+    return {
+        **base,
+        "lot": lot.lot,
+        "gtin": lot.gtin,
+        "epc_class": lot.epc_class,
+        "product": lot.product or batch.product,
+        "quantity": flow.quantity,
+        "uom": flow.uom,
+        "expiry": lot.expiry,
+    }
+
+
+def _flow(trace: Trace, flow: FlowTotal) -> str:
+    lot = trace.lots[flow.lot]
+    amount = "" if flow.quantity is None else f" {flow.quantity:g} {flow.uom or ''}".rstrip()
+    return f"{lot.lot or lot.epc_class}{amount}"
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    """Rows as CSV with a header line."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()

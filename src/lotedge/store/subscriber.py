@@ -1,0 +1,185 @@
+"""Receiving events from MQTT: QoS 1, acknowledged only after the batch holding them is committed.
+
+paho runs the network loop in its own thread and puts messages on a bounded queue (a full queue
+blocks the loop, which stops reading from the socket: back-pressure, nothing dropped). The
+calling thread takes batches off the queue, stores them, then sends the PUBACKs. An event is
+never acknowledged before it is in the database; one stored but not acknowledged comes again
+and is recognised by its eventID.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import socket
+import threading
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from lotedge.config.store import StoreMqttConfig
+from lotedge.store.ingest import Ingestor, Message
+
+log = logging.getLogger(__name__)
+_DRAIN_QUIET_SECONDS = 0.5
+
+
+_UNSUPPORTED_PROTOCOL_VERSION = 0x84
+
+
+def subscription(config: StoreMqttConfig, protocol: str) -> str:
+    """The topic filter to subscribe to: shared with MQTT 5 and a group, plain otherwise."""
+    if protocol == "5" and config.shared_group:
+        return f"$share/{config.shared_group}/{config.topic_filter}"
+    return config.topic_filter
+
+
+class EventSubscriber:
+    """One MQTT session feeding one Ingestor."""
+
+    def __init__(
+        self,
+        config: StoreMqttConfig,
+        ingestor: Ingestor,
+        *,
+        batch_size: int = 500,
+        client_id: str | None = None,
+    ) -> None:
+        self.config = config
+        self.ingestor = ingestor
+        self.batch_size = batch_size
+        self.protocol = "3.1.1" if config.protocol == "3.1.1" else "5"
+        self.topic = subscription(config, self.protocol)
+        client_id = client_id or config.client_id
+        self.persistent = client_id is not None
+        self.client_id = client_id or f"lotedge-store-{socket.gethostname()}-{os.getpid()}"
+        self.subscribed = threading.Event()
+        # Messages with the number of the connection that brought them: a message id means
+        # something only on its own connection, so older ones are never acknowledged.
+        self._queue: queue.Queue[tuple[int, mqtt.MQTTMessage]] = queue.Queue(batch_size * 4)
+        self._connection = 0
+        self._ack_lock = threading.Lock()
+        self._downgrade = threading.Event()
+        self._client: mqtt.Client
+
+    def _start(self) -> mqtt.Client:
+        """A client for `self.protocol`, connecting in its own network thread."""
+        v5 = self.protocol == "5"
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=self.client_id,
+            protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
+            clean_session=None if v5 else not self.persistent,
+            manual_ack=True,
+        )
+        if self.config.username is not None:
+            password = self.config.password.resolve() if self.config.password else None
+            client.username_pw_set(self.config.username, password)
+        client.reconnect_delay_set(1, 30)
+        client.on_connect = self._on_connect
+        client.on_subscribe = self._on_subscribe
+        client.on_message = self._on_message
+        properties = None
+        if v5 and self.persistent:  # expiry 0 is the default: no properties at all otherwise
+            properties = Properties(PacketTypes.CONNECT)
+            properties.SessionExpiryInterval = self.config.session_expiry_seconds
+        client.connect_async(
+            self.config.host,
+            self.config.port,
+            clean_start=not self.persistent,
+            properties=properties,
+        )
+        client.loop_start()
+        return client
+
+    def run(self, stop: threading.Event) -> None:
+        """Receive and store until `stop` is set, then drain what was received and disconnect."""
+        self._client = self._start()
+        try:
+            while not stop.is_set():
+                if self._downgrade.is_set():
+                    self._fall_back_to_311()
+                self._store(self._take(timeout=0.2), stop)
+            self._client.unsubscribe(self.topic)
+            while batch := self._take(timeout=_DRAIN_QUIET_SECONDS):
+                self._store(batch, stop)
+        finally:
+            self._client.disconnect()
+            self._client.loop_stop()
+
+    def _fall_back_to_311(self) -> None:
+        """The broker refused MQTT 5 (protocol "auto"): plain subscription over 3.1.1."""
+        self._client.loop_stop()
+        self.protocol = "3.1.1"
+        self.topic = subscription(self.config, self.protocol)
+        log.warning("broker does not speak MQTT 5: MQTT 3.1.1, no shared subscription")
+        self._downgrade.clear()
+        self._client = self._start()
+
+    def _take(self, timeout: float) -> list[tuple[int, mqtt.MQTTMessage]]:
+        try:
+            batch = [self._queue.get(timeout=timeout)]
+        except queue.Empty:
+            return []
+        while len(batch) < self.batch_size:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _store(self, batch: list[tuple[int, mqtt.MQTTMessage]], stop: threading.Event) -> None:
+        """Commit, then acknowledge; on database trouble retry until stopped, never ack unstored."""
+        if not batch:
+            return
+        delay = 0.5
+        while True:
+            try:
+                self.ingestor.ingest([Message(m.payload, m.topic) for _, m in batch])
+                break
+            except Exception:
+                log.exception("storing %d events failed; retrying in %.1f s", len(batch), delay)
+                if stop.wait(delay):
+                    return  # not acknowledged: the broker sends them again
+                delay = min(delay * 2, 30.0)
+        with self._ack_lock:
+            for connection, message in batch:
+                if connection == self._connection:
+                    self._client.ack(message.mid, message.qos)
+
+    def _on_connect(
+        self, client: mqtt.Client, _u: object, _f: object, reason: object, _p: object
+    ) -> None:
+        if getattr(reason, "is_failure", False):
+            if (
+                self.config.protocol == "auto"
+                and self.protocol == "5"
+                and getattr(reason, "value", None) == _UNSUPPORTED_PROTOCOL_VERSION
+            ):
+                self._downgrade.set()
+                client.disconnect()
+                return
+            log.error(
+                "broker %s:%d refused the connection: %s",
+                self.config.host,
+                self.config.port,
+                reason,
+            )
+            return
+        with self._ack_lock:
+            self._connection += 1
+        log.info("connected to %s:%d as %s", self.config.host, self.config.port, self.client_id)
+        client.subscribe(self.topic, qos=1)
+
+    def _on_subscribe(self, _c: object, _u: object, _mid: int, reasons: list, _p: object) -> None:
+        if any(getattr(r, "is_failure", False) for r in reasons):
+            log.error("subscription to %s refused: %s", self.topic, reasons)
+            return
+        log.info("subscribed to %s", self.topic)
+        self.subscribed.set()
+
+    def _on_message(self, _c: object, _u: object, message: mqtt.MQTTMessage) -> None:
+        self._queue.put((self._connection, message))

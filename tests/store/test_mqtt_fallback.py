@@ -1,0 +1,53 @@
+"""Which subscription, and the fallback to MQTT 3.1.1 with amqtt (a 3.1.1-only broker)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from lotedge.config.store import StoreMqttConfig
+from lotedge.store.db import open_database
+from lotedge.store.ingest import Ingestor
+from lotedge.store.subscriber import EventSubscriber, subscription
+
+from .genealogy_data import numbered_events
+from .helpers import wait_until
+
+
+@pytest.mark.slow
+def test_auto_protocol_falls_back_to_311_plain_subscription(amqtt_port: int, tmp_path: Path):
+    db = open_database(f"sqlite:///{tmp_path / 'trace.db'}")
+    subscriber = EventSubscriber(StoreMqttConfig(port=amqtt_port), Ingestor(db), batch_size=10)
+    stop = threading.Event()
+    worker = threading.Thread(target=subscriber.run, args=(stop,))
+    worker.start()
+    try:
+        assert subscriber.subscribed.wait(20)
+        assert (subscriber.protocol, subscriber.topic) == ("3.1.1", "lotedge/v1/+/+/events")
+        publisher = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
+        publisher.connect("127.0.0.1", amqtt_port)
+        publisher.loop_start()
+        infos = [
+            publisher.publish("lotedge/v1/P1/L1/events", payload, qos=1)
+            for payload in numbered_events("amqtt", 20)
+        ]
+        for info in infos:
+            info.wait_for_publish(timeout=20)
+        publisher.disconnect()
+        publisher.loop_stop()
+        assert wait_until(lambda: db.fetchone("SELECT COUNT(*) FROM events") == (20,), 20)
+    finally:
+        stop.set()
+        worker.join(timeout=30)
+        db.close()
+
+
+def test_subscription_is_shared_only_with_mqtt_5_and_a_group():
+    shared = StoreMqttConfig(topic_filter="plant/+/+/events")
+    assert subscription(shared, "5") == "$share/lotedge-store/plant/+/+/events"
+    assert subscription(shared, "3.1.1") == "plant/+/+/events"
+    assert subscription(StoreMqttConfig(shared_group=""), "5") == "lotedge/v1/+/+/events"
