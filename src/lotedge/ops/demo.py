@@ -18,10 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import zxingcpp
+from PIL import Image
 from rich.console import Console
 from rich.table import Table
 
 from lotedge.agent.control import ControlClient
+from lotedge.core.scan import RawScan, parse_scan
 from lotedge.ops.broker import EmbeddedBroker
 from lotedge.simulators.printer import PrinterSimulator
 from lotedge.simulators.scanner import PtyScanner
@@ -194,6 +197,9 @@ enabled = false
 
 [store]
 database_url = "sqlite:///trace.db"
+[store.mqtt]
+host = "127.0.0.1"
+port = {broker_port}
 {MASTER_DATA}"""
         path = self.dir / "lotedge.toml"
         path.write_text(config)
@@ -254,6 +260,9 @@ database_url = "sqlite:///trace.db"
             broker.stop()
         outcome.labels = [str(job.png_path) for job in printer.jobs if job.png_path]
         outcome.expect(len(outcome.labels) == 3, "three labels were printed and rendered")
+        scanned = [label_lot(Path(path)) for path in outcome.labels]
+        made = [lot for _, lot, _ in outcome.lots]
+        outcome.expect(scanned == made, f"the labels scan back to the new lots ({scanned})")
         return outcome
 
     def shift(self, scanner: PtyScanner, printer: PrinterSimulator, control: ControlClient) -> None:
@@ -331,6 +340,16 @@ database_url = "sqlite:///trace.db"
             self.outcome.lots[2][1] not in reached if len(self.outcome.lots) > 2 else False,
             "batch 3 (other flour lot) is not in the recall set",
         )
+
+
+def label_lot(png: Path) -> str | None:
+    """The lot (AI 10) in the GS1 DataMatrix of a rendered label, read as a scanner would."""
+    image = Image.open(png)
+    for barcode in zxingcpp.read_barcodes(image, text_mode=zxingcpp.TextMode.Plain):
+        if barcode.symbology_identifier == "]d2":
+            raw = RawScan(barcode.bytes, "label", symbology="]d2")
+            return parse_scan(raw, [], "#LE:").lot
+    return None
 
 
 def _answers(control: ControlClient) -> bool:
