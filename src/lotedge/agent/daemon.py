@@ -7,19 +7,39 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 
 from lotedge.agent.control import ControlServer
 from lotedge.agent.engine import Engine, LabelRender
 from lotedge.config.model import Config
-from lotedge.ops import systemd
+from lotedge.ops import metrics, systemd
 from lotedge.ops.lock import StateLock
-from lotedge.state.db import open_state
+from lotedge.state import outbox
+from lotedge.state.db import STATE_FILE, connect, open_state
 
 log = logging.getLogger(__name__)
 
 #: A started adapter: returns its stop function.
 Adapter = Callable[[Engine, threading.Event], Callable[[], None]]
+
+
+def outbox_metrics(path: Path) -> metrics.MetricSource:
+    """Outbox depth and oldest age, read on the scraping thread with its own connection."""
+    conn = connect(path)
+
+    def collect() -> list[metrics.Metric]:
+        stats = outbox.stats(conn, now=time.time())
+        return [
+            metrics.gauge("lotedge_outbox_depth", "Events waiting to be published", stats.depth),
+            metrics.gauge(
+                "lotedge_outbox_oldest_age_seconds",
+                "Age of the oldest waiting event",
+                stats.oldest_age,
+            ),
+        ]
+
+    return collect
 
 
 class Daemon:
@@ -46,6 +66,11 @@ class Daemon:
             control = ControlServer(state_dir / self.config.control.socket, engine.call)
             control.start()
             stops = [adapter(engine, self.stop_event) for adapter in self.adapters]
+            if self.config.metrics is not None:
+                engine.metric_sources.append(outbox_metrics(state_dir / STATE_FILE))
+                metrics.serve(
+                    engine.metric_sources, self.config.metrics.port, self.config.metrics.bind
+                )
             self._install_signals()
             systemd.notify("READY=1\nSTATUS=serving")
             log.info(

@@ -7,17 +7,47 @@ import threading
 from collections.abc import Callable
 
 from lotedge.agent.engine import Engine
-from lotedge.camera.source import open_camera
+from lotedge.camera.source import CameraSource, open_camera
+from lotedge.ops import metrics
 from lotedge.scanners.base import ScanSource, open_source
 
 log = logging.getLogger(__name__)
+
+
+def camera_metrics(camera: CameraSource) -> metrics.MetricSource:
+    """Frames, drops and decode time of one camera, for Prometheus."""
+
+    def collect() -> list[metrics.Metric]:
+        stats, name = camera.stats, camera.name
+        return [
+            metrics.counter("lotedge_camera_frames", "Frames captured", stats.frames, camera=name),
+            metrics.counter(
+                "lotedge_camera_dropped_frames",
+                "Frames dropped before decoding",
+                stats.dropped,
+                camera=name,
+            ),
+            metrics.counter(
+                "lotedge_camera_decoded_frames", "Frames decoded", stats.decoded, camera=name
+            ),
+            metrics.counter(
+                "lotedge_camera_decode_seconds",
+                "Time spent decoding",
+                stats.decode_seconds,
+                camera=name,
+            ),
+        ]
+
+    return collect
 
 
 def start_devices(engine: Engine, stop: threading.Event) -> Callable[[], None]:
     """Open every scanner and camera in the config; returns a function that joins them."""
     config = engine.config
     sources: list[ScanSource] = [open_source(s.name, s.url) for s in config.scanners]
-    sources += [open_camera(c) for c in config.cameras]
+    cameras = [open_camera(c) for c in config.cameras]
+    sources += cameras
+    engine.metric_sources.extend(camera_metrics(camera) for camera in cameras)
     threads = [
         threading.Thread(
             target=source.run,

@@ -78,6 +78,8 @@ class Engine:
         self._queued_outbox = False
         #: Extra sections of the status reply (printer, publisher), added by the adapters.
         self.status_providers: dict[str, Callable[[], object]] = {}
+        #: Live metrics (outbox, printer, cameras), added by the adapters; read at scrape time.
+        self.metric_sources: list[metrics.MetricSource] = []
         #: monotonic time the loop last went round; the systemd watchdog checks it.
         self.heartbeat = time.monotonic()
 

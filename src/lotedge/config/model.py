@@ -43,6 +43,13 @@ class ControlConfig(Section):
     )
 
 
+class MetricsConfig(Section):
+    """The optional Prometheus endpoint."""
+
+    port: int = Field(default=9464, ge=1, le=65535, description="HTTP port of /metrics.")
+    bind: str = Field(default="127.0.0.1", description="Address to listen on.")
+
+
 class Config(Section):
     """A whole lotedge config file."""
 
@@ -62,6 +69,7 @@ class Config(Section):
     labels: LabelConfig = Field(default_factory=LabelConfig)
     mqtt: MqttConfig | None = Field(default=None, description="Broker for publishing events.")
     store: StoreConfig = Field(default_factory=StoreConfig)
+    metrics: MetricsConfig | None = Field(default=None, description="Prometheus endpoint.")
 
     #: Directory the config file was read from; relative paths resolve against it.
     base_dir: Path = Field(default=Path("."), exclude=True)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lotedge.config.model import Config
+from lotedge.ops import metrics
 from lotedge.printers.renderer import LabelRenderer
 from lotedge.printers.worker import PrintWorker
 from lotedge.state.db import STATE_FILE
@@ -24,6 +25,21 @@ def renderer_for(config: Config) -> LabelRenderer:
     return LabelRenderer(config.labels, site)
 
 
+def printer_metrics(state: dict[str, Any]) -> list[metrics.Metric]:
+    """Printer readiness and counts, for Prometheus."""
+    name = str(state["printer"])
+    ready = 1.0 if state["ready"] else 0.0
+    return [
+        metrics.gauge(
+            "lotedge_printer_ready", "1 when the printer has no fault", ready, printer=name
+        ),
+        metrics.gauge(
+            "lotedge_printer_queued", "Label jobs waiting", state["queued"], printer=name
+        ),
+        metrics.counter("lotedge_labels_printed", "Labels printed", state["printed"], printer=name),
+    ]
+
+
 def start_printer(engine: Engine, stop: threading.Event) -> Callable[[], None]:
     """Daemon adapter: run a PrintWorker for `[printer]` if one is configured; returns its stop."""
     printer = engine.config.printer
@@ -34,5 +50,6 @@ def start_printer(engine: Engine, stop: threading.Event) -> Callable[[], None]:
         printer, engine.config.state_dir / STATE_FILE, identity=engine.config.identity
     ).start()
     engine.status_providers["printer"] = lambda: worker.state
+    engine.metric_sources.append(lambda: printer_metrics(worker.state))
     log.info("printer %s at %s", printer.name, printer.url)
     return worker.stop
