@@ -100,14 +100,15 @@ def test_two_stores_on_a_shared_subscription_store_each_event_once(mosquitto, db
             store.wait_for_log("subscribed to $share/")
         events = numbered_events("shared", 300)
         publish(mosquitto, [(TOPIC.format(line=line_of(p)), p) for p in events])
-        assert wait_until(lambda: count(db_url, "events") == len(events), 30)
+        stored = wait_until(lambda: count(db_url, "events") == len(events), 30)
+        assert stored, (count(db_url, "events"), [s.log for s in stores])
         counts = [store.stop() for store in stores]
     finally:
         for store in stores:
             store.kill()
-    assert [c["duplicate"] for c in counts] == [0, 0]
-    assert [c["dead_lettered"] for c in counts] == [0, 0]
-    assert sum(c["stored"] for c in counts) == len(events)
+    assert [c["duplicate"] for c in counts] == [0, 0], counts
+    assert [c["dead_lettered"] for c in counts] == [0, 0], counts
+    assert sum(c["stored"] for c in counts) == len(events), counts
     assert all(c["stored"] > 0 for c in counts), counts  # the broker split the load
 
 

@@ -62,6 +62,7 @@ class EventSubscriber:
         self._queue: queue.Queue[tuple[int, mqtt.MQTTMessage]] = queue.Queue(batch_size * 4)
         self._connection = 0
         self._ack_lock = threading.Lock()
+        self._stop = threading.Event()
         self._downgrade = threading.Event()
         self._client: mqtt.Client
 
@@ -97,6 +98,7 @@ class EventSubscriber:
 
     def run(self, stop: threading.Event) -> None:
         """Receive and store until `stop` is set, then drain what was received and disconnect."""
+        self._stop = stop
         self._client = self._start()
         try:
             while not stop.is_set():
@@ -182,4 +184,11 @@ class EventSubscriber:
         self.subscribed.set()
 
     def _on_message(self, _c: object, _u: object, message: mqtt.MQTTMessage) -> None:
-        self._queue.put((self._connection, message))
+        item = (self._connection, message)
+        while True:
+            try:
+                self._queue.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                if self._stop.is_set():
+                    return  # stopping with a full queue: not acknowledged, so sent again
