@@ -23,7 +23,7 @@ class StoreProcess:
             [
                 sys.executable,
                 "-m",
-                "lotedge.cli.store_cmds",
+                "lotedge.cli.main",
                 "store",
                 "-c",
                 str(config),

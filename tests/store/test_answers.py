@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from lotedge.cli.store_cmds import main
+from lotedge.cli.main import main
 from lotedge.store.api import TraceApi, make_server
 from lotedge.store.db import Database
 

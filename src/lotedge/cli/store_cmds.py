@@ -7,9 +7,7 @@ candidates are listed; give --gtin or the full class identifier).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 from lotedge.cli.common import config_or_exit
@@ -182,21 +180,3 @@ def _trace_text(queries: TraceQueries, lot: LotInfo, direction: Direction) -> st
 def _flow_text(flow: dict) -> str:
     amount = "" if flow["quantity"] is None else f" {flow['quantity']:g} {flow['uom'] or ''}"
     return f"{flow['lot'] or flow['epc_class']}{amount}".rstrip()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run these commands on their own: `python -m lotedge.cli.store_cmds trace forward LOT`."""
-    parser = argparse.ArgumentParser(prog="lotedge", description="lotedge trace store")
-    register(
-        parser.add_subparsers(dest="command", required=True, metavar="COMMAND"),
-        os.environ.get("LOTEDGE_CONFIG"),
-    )
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except BrokenPipeError:
-        return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
