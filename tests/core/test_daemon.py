@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.core.daemon_helpers import start_daemon
@@ -80,3 +81,41 @@ def test_sd_notify_ready_and_watchdog(config_path: Path, tmp_path: Path):
                 daemon.kill()
     assert "STATUS=serving" in messages
     assert os.path.exists(path)
+
+
+def test_sigterm_finishes_the_scans_in_hand(config_path: Path):
+    """Scans keep coming while SIGTERM arrives: every committed scan was answered, and the
+    daemon exits 0. (With kill -9, committed may exceed answered; see test_crash.)"""
+    import threading
+
+    from lotedge.config.loader import load_config
+    from lotedge.state.db import connect
+    from tests.core.daemon_helpers import control_client
+
+    daemon = start_daemon(config_path)
+    control_client(config_path).request("batch.start", product="BREAD")
+    answered: list[str] = []
+
+    def scan_forever(worker: int) -> None:
+        client = control_client(config_path)
+        for i in range(100_000):
+            lot = f"T{worker}-{i}"
+            try:
+                reply = client.request("scan", data=f"]C101095011015300031727013110{lot}")
+            except (ConnectionError, OSError):
+                return
+            answered.append(reply["data"]["parsed"]["lot"])
+
+    workers = [threading.Thread(target=scan_forever, args=(w,)) for w in range(3)]
+    for worker in workers:
+        worker.start()
+    deadline = time.monotonic() + 20
+    while len(answered) < 60 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    daemon.send_signal(signal.SIGTERM)
+    assert daemon.wait(20) == 0
+    for worker in workers:
+        worker.join(10)
+    conn = connect(load_config(config_path).state_dir / "state.db")
+    committed = sorted(lot for (lot,) in conn.execute("SELECT lot FROM consumptions"))
+    assert committed == sorted(answered)

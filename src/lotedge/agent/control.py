@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -25,24 +26,35 @@ class ControlServer:
     def __init__(self, path: Path, call: Callable[[Request], Reply]) -> None:
         self.path = path
         self._call = call
+        self._connections: set[socket.socket] = set()
+        self._lock = threading.Lock()
         handler = self._handler_class()
         if path.exists():
             path.unlink()  # the single-instance lock guarantees no live owner
         self._server = socketserver.ThreadingUnixStreamServer(str(path), handler)
-        self._server.daemon_threads = True
+        # stop() waits for each connection to finish the request in hand (block_on_close).
+        self._server.daemon_threads = False
         os.chmod(path, 0o660)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="control", daemon=True
         )
 
     def _handler_class(self) -> type[socketserver.StreamRequestHandler]:
-        call = self._call
+        call, connections, lock = self._call, self._connections, self._lock
 
         class Handler(socketserver.StreamRequestHandler):
             def handle(self) -> None:
-                for line in iter(lambda: self.rfile.readline(_MAX_LINE), b""):
-                    self.wfile.write(json.dumps(answer(line, call)).encode() + b"\n")
-                    self.wfile.flush()
+                with lock:
+                    connections.add(self.connection)
+                try:
+                    for line in iter(lambda: self.rfile.readline(_MAX_LINE), b""):
+                        self.wfile.write(json.dumps(answer(line, call)).encode() + b"\n")
+                        self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    return  # the client went away; its request, if any, was still applied
+                finally:
+                    with lock:
+                        connections.discard(self.connection)
 
         return Handler
 
@@ -50,8 +62,13 @@ class ControlServer:
         self._thread.start()
 
     def stop(self) -> None:
+        """Accept no more; each open connection finishes the request in hand, then closes."""
         self._server.shutdown()
-        self._server.server_close()
+        with self._lock:
+            for connection in self._connections:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RD)  # ends the next readline, not the reply
+        self._server.server_close()  # joins the connection threads
         self.path.unlink(missing_ok=True)
 
 
