@@ -119,3 +119,29 @@ def test_sigterm_finishes_the_scans_in_hand(config_path: Path):
     conn = connect(load_config(config_path).state_dir / "state.db")
     committed = sorted(lot for (lot,) in conn.execute("SELECT lot FROM consumptions"))
     assert committed == sorted(answered)
+
+
+def test_metrics_endpoint(tmp_path: Path):
+    import urllib.request
+
+    from lotedge.ops.broker import free_port
+    from tests.conftest import write_config
+    from tests.core.daemon_helpers import control_client
+
+    port = free_port()
+    path = write_config(tmp_path, extra=f"[metrics]\nport = {port}\n")
+    daemon = start_daemon(path)
+    try:
+        client = control_client(path)
+        client.request("batch.start", product="BREAD")
+        client.request("scan", data="]C10109501101530003172701311025ABC")
+        client.request("scan", data="garbage")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+            text = response.read().decode()
+    finally:
+        daemon.terminate()
+        daemon.wait(10)
+    assert 'lotedge_scans_total{outcome="accepted",reason="accepted"} 1.0' in text
+    assert 'lotedge_scans_total{outcome="rejected",reason="unreadable"} 1.0' in text
+    assert 'lotedge_batches_total{transition="started"} 1.0' in text
+    assert "lotedge_outbox_depth 3.0" in text  # batch start, consumption, rejection: no broker
