@@ -64,9 +64,7 @@ class Engine:
         *,
         render_label: LabelRender | None = None,
         clock: Clock = local_now,
-        on_outbox: Callable[[], None] | None = None,
     ) -> None:
-        """`on_outbox` is called after each commit that queued outbox rows (wakes the publisher)."""
         self.config = config
         self._conn = conn
         self._render_label = render_label
@@ -74,8 +72,9 @@ class Engine:
         self._queue: queue.Queue[tuple[Request, Future[Reply]] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._repeat_armed = False
-        self.on_outbox = on_outbox
-        self._queued_outbox = False
+        #: Called after each request that queued outbox rows or print jobs (wake the workers).
+        self.after_commit: list[Callable[[], None]] = []
+        self._queued_work = False
         #: Extra sections of the status reply (printer, publisher), added by the adapters.
         self.status_providers: dict[str, Callable[[], object]] = {}
         #: Live metrics (outbox, printer, cameras), added by the adapters; read at scrape time.
@@ -126,15 +125,16 @@ class Engine:
     # -- request handling (engine thread only, or direct use in tests) --------------------------
     def handle(self, request: Request) -> Reply:
         """Apply one request. Never raises: failures become an error reply and nothing commits."""
-        self._queued_outbox = False
+        self._queued_work = False
         try:
             return self._dispatch(request)
         except Exception as exc:
             log.exception("request %r failed", request)
             return Reply(False, error=f"not recorded: {exc}", code=Reason.NOT_RECORDED.value)
         finally:
-            if self._queued_outbox and self.on_outbox is not None:
-                self.on_outbox()
+            if self._queued_work:
+                for wake in self.after_commit:
+                    wake()
 
     def _dispatch(self, request: Request) -> Reply:
         match request:
@@ -260,7 +260,7 @@ class Engine:
     def _enqueue(
         self, topic: str, payload: dict[str, object], event_id: str, when: datetime
     ) -> None:
-        self._queued_outbox = True
+        self._queued_work = True
         outbox.enqueue(
             self._conn,
             topic=topic,
@@ -435,6 +435,7 @@ class Engine:
         product = self.config.product(batch.product)
         if printer is None or self._render_label is None or product is None:
             return None
+        self._queued_work = True
         return print_jobs.enqueue(
             self._conn,
             lot=label.lot,

@@ -49,6 +49,7 @@ def start_printer(engine: Engine, stop: threading.Event) -> Callable[[], None]:
     worker = PrintWorker(
         printer, engine.config.state_dir / STATE_FILE, identity=engine.config.identity
     ).start()
+    engine.after_commit.append(worker.wake)
     engine.status_providers["printer"] = lambda: worker.state
     engine.metric_sources.append(lambda: printer_metrics(worker.state))
     log.info("printer %s at %s", printer.name, printer.url)

@@ -59,7 +59,7 @@ class PrintWorker:
         *,
         identity: Identity | None = None,
         poll_seconds: float = 0.5,
-        watch_seconds: float = 0.005,
+        watch_seconds: float = 0.25,
         clock: Callable[[], float] = time.time,
     ) -> None:
         """With `identity`, each printed label also queues a LabelPrinted message on `ops`."""

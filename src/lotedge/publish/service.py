@@ -31,7 +31,7 @@ def start_publisher(engine: Engine, stop: threading.Event) -> Callable[[], None]
         call=engine.call,
     )
     publisher.start()
-    engine.on_outbox = publisher.wake
+    engine.after_commit.append(publisher.wake)
     engine.status_providers["publisher"] = lambda: dataclasses.asdict(publisher.status())
-    log.info("mqtt: publishing to %s:%d", config.mqtt.host, config.mqtt.port)
+    log.info("mqtt: publishing to %s:%d", config.mqtt.host, config.mqtt.effective_port)
     return publisher.stop
