@@ -136,3 +136,32 @@ def test_config_check_cli(tmp_path: Path):
     assert bad.returncode == 1
     assert "identity.lin: unknown key (hint: did you mean 'line'?)" in bad.stderr
     assert "identity.line: required key is missing" in bad.stderr
+
+
+def test_secret_files_resolve_against_the_config_directory(tmp_path: Path):
+    (tmp_path / "mqtt.pass").write_text("s3cret\n")
+    path = write_config(
+        tmp_path,
+        extra='[mqtt]\nhost = "127.0.0.1"\nusername = "line"\npassword = { file = "mqtt.pass" }\n',
+    )
+    config = load_config(path)
+    assert config.mqtt is not None and config.mqtt.password is not None
+    assert config.mqtt.password.resolve() == "s3cret"
+
+
+def test_config_check_reports_a_missing_secret(tmp_path: Path):
+    path = write_config(
+        tmp_path,
+        extra='[mqtt]\nhost = "127.0.0.1"\nusername = "line"\n'
+        'password = { env = "LOTEDGE_TEST_NO_SUCH_VAR" }\n',
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "lotedge.cli.main", "config", "check", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert (
+        "mqtt.password: environment variable LOTEDGE_TEST_NO_SUCH_VAR is not set" in result.stderr
+    )

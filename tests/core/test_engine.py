@@ -171,6 +171,9 @@ def test_hold_list(line: Line):
     assert line.do(HoldRemove("*", "25ABC")).ok
     assert line.scan(FLOUR) == "accepted"
     assert line.do(HoldRemove("*", "25ABC")).code == "not_found"
+    typo = line.do(HoldAdd("FLOR", "25ABC", "recall R-18"))
+    assert (typo.ok, typo.code) == (False, "unknown_material")
+    assert "did you mean 'FLOUR'?" in typo.error
 
 
 def test_lot_sequence_exhausted_keeps_batch_open(config_path: Path):

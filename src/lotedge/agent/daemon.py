@@ -59,6 +59,7 @@ class Daemon:
     def run(self) -> int:
         """Serve until SIGTERM/SIGINT; returns the process exit code."""
         state_dir = self.config.state_dir
+        self._install_signals()  # first: a SIGTERM during start-up still stops in order
         with StateLock(state_dir):
             conn = open_state(state_dir)
             engine = Engine(self.config, conn, render_label=self.render_label)
@@ -71,7 +72,6 @@ class Daemon:
                 metrics.serve(
                     engine.metric_sources, self.config.metrics.port, self.config.metrics.bind
                 )
-            self._install_signals()
             systemd.notify("READY=1\nSTATUS=serving")
             log.info(
                 "lotedge ready: site %s line %s, state in %s",

@@ -31,6 +31,7 @@ from lotedge.agent.requests import (
     Status,
 )
 from lotedge.config.model import Config
+from lotedge.config.problems import suggest
 from lotedge.core import batch as batches
 from lotedge.core import epcis
 from lotedge.core.batch import Batch, Refusal
@@ -149,6 +150,15 @@ class Engine:
             case Status():
                 return Reply(True, self.status())
             case HoldAdd(material=material, lot=lot, reason=reason):
+                if material != "*" and self.config.material(material) is None:
+                    known = [m.code for m in self.config.materials]
+                    hint = suggest(material, known, f"known: {', '.join(known)}, or * for any")
+                    return Reply(
+                        False,
+                        error=f"unknown material {material!r}; a hold on it would match nothing "
+                        f"({hint})",
+                        code=Reason.UNKNOWN_MATERIAL.value,
+                    )
                 with transaction(self._conn):
                     repo.add_hold(self._conn, material, lot, reason, self._clock())
                 return Reply(True, {"holds": repo.holds(self._conn)})

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 from lotedge.agent.engine import Engine, describe_decision
 from lotedge.agent.requests import ScanRequest
 from lotedge.cli.common import add_config_arg, config_or_exit, print_json
-from lotedge.config.loader import load_config
+from lotedge.config.loader import load_config, secret_refs
 from lotedge.config.problems import ConfigError
 from lotedge.core.decisions import ScanContext, decide_material
 from lotedge.core.lots import LotFields, LotSequenceExhausted
 from lotedge.core.scan import RawScan, parse_scan
 from lotedge.state import lots
-from lotedge.state.db import open_state
+from lotedge.state.db import open_state_readonly
 
 
 def register(sub: argparse._SubParsersAction, default_config: str) -> None:
@@ -48,6 +48,16 @@ def cmd_config_check(args: argparse.Namespace) -> int:
             print(f"{exc.source}: {problem}", file=sys.stderr)
         print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
         return 1
+    missing = []
+    for key, secret in secret_refs(config):
+        try:
+            secret.resolve()
+        except ValueError as exc:
+            missing.append(f"{args.file}: {key}: {exc} (hint: set it where the daemon runs)")
+    if missing:
+        print("\n".join(missing), file=sys.stderr)
+        print(f"{len(missing)} problem(s) found", file=sys.stderr)
+        return 1
     print(
         f"{args.file}: ok ({len(config.materials)} materials, {len(config.products)} products, "
         f"{len(config.scanners)} scanners, {len(config.cameras)} cameras)"
@@ -64,7 +74,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     raw = RawScan(unescape_scan(args.scan), source="parse")
     if args.config:
         config = config_or_exit(args.config)
-        engine = Engine(config, open_state(config.state_dir))
+        engine = Engine(config, open_state_readonly(config.state_dir))
         reply = engine.handle(ScanRequest(raw, dry_run=True)).data
     else:
         parsed = parse_scan(raw, [], "#LE:")
@@ -87,7 +97,7 @@ def cmd_lot_preview(args: argparse.Namespace) -> int:
     if product is None:
         print(f"unknown product {args.product!r}", file=sys.stderr)
         return 2
-    conn = open_state(config.state_dir)
+    conn = open_state_readonly(config.state_dir)
     identity = config.identity
     fields = LotFields(
         datetime.now().astimezone().date(), identity.site, identity.line, product.code

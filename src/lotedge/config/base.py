@@ -11,6 +11,10 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
 
 
+#: Every secret value read so far; the log filter (lotedge.ops.logs) masks them.
+RESOLVED_SECRETS: set[str] = set()
+
+
 class SecretRef(Section):
     """Where a secret comes from: an environment variable or a file, never the TOML itself."""
 
@@ -30,9 +34,12 @@ class SecretRef(Section):
             value = os.environ.get(self.env)
             if value is None:
                 raise ValueError(f"environment variable {self.env} is not set")
-            return value
-        assert self.file is not None
-        try:
-            return Path(self.file).read_text().strip()
-        except OSError as exc:
-            raise ValueError(f"cannot read secret file {self.file}: {exc.strerror}") from None
+        else:
+            assert self.file is not None
+            try:
+                value = Path(self.file).read_text().strip()
+            except OSError as exc:
+                raise ValueError(f"cannot read secret file {self.file}: {exc.strerror}") from None
+        if value:
+            RESOLVED_SECRETS.add(value)
+        return value

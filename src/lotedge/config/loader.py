@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import re
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from lotedge.config.base import SecretRef
 from lotedge.config.model import Config, cross_checks
 from lotedge.config.problems import ConfigError, Problem, suggest
 
@@ -44,7 +46,25 @@ def parse_config(text: str, *, base_dir: Path, source: str = "<config>") -> Conf
     problems.extend(cross_checks(config))
     if problems:
         raise ConfigError(source, [_with_line(p, text) for p in problems])
+    for _path, secret in secret_refs(config):
+        if secret.file is not None and not Path(secret.file).expanduser().is_absolute():
+            secret.file = str(base_dir / secret.file)
     return config
+
+
+def secret_refs(model: BaseModel, path: str = "") -> Iterator[tuple[str, SecretRef]]:
+    """Every secret reference in a config, with its key path."""
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        key = f"{path}.{name}" if path else name
+        if isinstance(value, SecretRef):
+            yield key, value
+        elif isinstance(value, BaseModel):
+            yield from secret_refs(value, key)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    yield from secret_refs(item, f"{key}[{i}]")
 
 
 def _merge_master_data(data: dict[str, Any], path: Path) -> list[Problem]:

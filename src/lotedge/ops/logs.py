@@ -8,6 +8,20 @@ import os
 import sys
 from datetime import UTC, datetime
 
+from lotedge.config.base import RESOLVED_SECRETS
+
+
+class RedactSecrets(logging.Filter):
+    """Masks every secret lotedge has read (passwords, tokens) in any log record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if RESOLVED_SECRETS:
+            message = record.getMessage()
+            for secret in RESOLVED_SECRETS:
+                message = message.replace(secret, "***")
+            record.msg, record.args = message, ()
+        return True
+
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per record."""
@@ -29,6 +43,7 @@ def setup_logging(level: str = "INFO", json_lines: bool | None = None) -> None:
     if json_lines is None:
         json_lines = "JOURNAL_STREAM" in os.environ or "INVOCATION_ID" in os.environ
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactSecrets())
     handler.setFormatter(
         JsonFormatter()
         if json_lines

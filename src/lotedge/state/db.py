@@ -64,3 +64,17 @@ def migrate(conn: sqlite3.Connection) -> int:
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {version:d}")
     return latest
+
+
+def open_state_readonly(state_dir: Path) -> sqlite3.Connection:
+    """The state for looking only (`lotedge parse`, `lot preview`): read-only when it exists and
+    is current, else an empty in-memory state. Never creates or migrates anything on disk."""
+    path = state_dir / STATE_FILE
+    if path.exists():
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        if conn.execute("PRAGMA user_version").fetchone()[0] == MIGRATIONS[-1][0]:
+            return conn
+        conn.close()
+    conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    migrate(conn)
+    return conn
