@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from lotedge.store.db import Database
 from lotedge.store.schema import SchemaValidator
-from tests.publish.broker import MOSQUITTO, EmbeddedBroker, Mosquitto
+from tests.publish.broker import MOSQUITTO, Certs, EmbeddedBroker, Mosquitto
 
 REPO = Path(__file__).resolve().parents[2]
 EPCIS_DIR = Path(os.environ.get("LOTEDGE_EPCIS_DIR", REPO.parent / "shared" / "epcis"))
@@ -99,4 +100,17 @@ def amqtt_port() -> Iterator[int]:
     broker = EmbeddedBroker()
     broker.start()
     yield broker.port
+    broker.stop()
+
+
+@pytest.fixture(scope="session")
+def tls_mosquitto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mosquitto]:
+    """A private Mosquitto with its TLS and mutual-TLS listeners (and `certs`)."""
+    if MOSQUITTO is None or shutil.which("openssl") is None:
+        pytest.skip("the TLS tests need mosquitto and openssl (.ci/run installs them)")
+    broker = Mosquitto(
+        tmp_path_factory.mktemp("mosquitto"), Certs.make(tmp_path_factory.mktemp("certs"))
+    )
+    broker.start()
+    yield broker
     broker.stop()

@@ -78,8 +78,11 @@ def store_config(
     schema: Path | None,
     api_port: int | None = None,
     topic_filter: str = "lotedge/v1/+/+/events",
+    tls: dict[str, str] | None = None,
 ) -> Path:
-    """A minimal lotedge config for a store process."""
+    """A minimal lotedge config for a store process; plain MQTT unless `tls` (the keys of
+    [store.mqtt.tls]) is given."""
+    tls_keys = {"enabled": "false"} if tls is None else {k: f'"{v}"' for k, v in tls.items()}
     text = f"""
 [identity]
 site = "CENTRAL"
@@ -94,7 +97,8 @@ batch_size = 50
 [store.mqtt]
 port = {port}
 topic_filter = "{topic_filter}"
-"""
+[store.mqtt.tls]
+{"".join(f"{key} = {value}{chr(10)}" for key, value in tls_keys.items())}"""
     if api_port is not None:
         text += f'\n[store.api]\nbind = "127.0.0.1:{api_port}"\n'
         text += 'token = { env = "LOTEDGE_TEST_TOKEN" }\n'

@@ -9,6 +9,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from lotedge.config.mqtt import TlsConfig
 from lotedge.config.store import StoreMqttConfig
 from lotedge.store.db import open_database
 from lotedge.store.ingest import Ingestor
@@ -21,7 +22,9 @@ from .helpers import wait_until
 @pytest.mark.slow
 def test_auto_protocol_falls_back_to_311_plain_subscription(amqtt_port: int, tmp_path: Path):
     db = open_database(f"sqlite:///{tmp_path / 'trace.db'}")
-    subscriber = EventSubscriber(StoreMqttConfig(port=amqtt_port), Ingestor(db), batch_size=10)
+    subscriber = EventSubscriber(
+        StoreMqttConfig(port=amqtt_port, tls=TlsConfig(enabled=False)), Ingestor(db), batch_size=10
+    )
     stop = threading.Event()
     worker = threading.Thread(target=subscriber.run, args=(stop,))
     worker.start()

@@ -63,6 +63,7 @@ def register(sub: argparse._SubParsersAction, default_config: str | None = None)
 
 def cmd_store(args: argparse.Namespace) -> int:
     from lotedge.ops.logs import setup_logging
+    from lotedge.publish import session
     from lotedge.store.daemon import run_store, summary_line
     from lotedge.store.schema import SchemaValidator
 
@@ -73,8 +74,7 @@ def cmd_store(args: argparse.Namespace) -> int:
             SchemaValidator.load(config.resolve(store.schema_path)) if store.schema_path else None
         )
         token = store.api.token.resolve() if store.api else None
-        if store.mqtt.password is not None:
-            store.mqtt.password.resolve()  # fail now, not in the network thread
+        session.check(store.mqtt, config.base_dir)  # fail now, not in the network thread
     except (OSError, ValueError) as exc:
         print(f"lotedge store: {exc}", file=sys.stderr)
         return 2
@@ -85,6 +85,7 @@ def cmd_store(args: argparse.Namespace) -> int:
         validator=validator,
         api_token=token,
         client_id=args.client_id,
+        base_dir=config.base_dir,
     )
     print(summary_line(counts), flush=True)
     return 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Literal
+from typing import ClassVar, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -65,20 +65,16 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-class MqttConfig(Section):
-    """Connection to the broker that carries events to the trace store."""
+class MqttConnection(Section):
+    """How to reach a broker: TLS, credentials, timeouts. Shared by the agent's publisher
+    ([mqtt], `MqttConfig`) and the trace store's subscriber ([store.mqtt], `StoreMqttConfig`)."""
+
+    #: The TOML table of the subclass, for messages.
+    table: ClassVar[str] = "mqtt"
 
     host: str = Field(default="127.0.0.1", description="Broker host name.")
     port: int | None = Field(
         default=None, ge=1, le=65535, description="Broker port; 8883 with TLS, else 1883."
-    )
-    topic_prefix: str = Field(
-        default="lotedge/v1",
-        pattern=r"^[^+#]+$",
-        description="Prefix of every topic: {prefix}/{site}/{line}/...",
-    )
-    client_id: str | None = Field(
-        default=None, description="MQTT client id; lotedge-{site}-{line}-{device_id} when unset."
     )
     protocol: Literal["auto", "5", "3.1.1"] = Field(
         default="auto", description="MQTT version; 'auto' tries 5, then falls back to 3.1.1."
@@ -97,20 +93,16 @@ class MqttConfig(Section):
         description="Allow a connection without TLS to a broker that is not on this machine.",
     )
     reconnect_min_seconds: float = Field(
-        default=0.5, gt=0, description="First reconnect delay; doubles up to the max, jittered."
+        default=0.5, gt=0, description="First reconnect delay; doubles up to the max."
     )
     reconnect_max_seconds: float = Field(default=60.0, gt=0, description="Longest reconnect delay.")
-    status_seconds: float = Field(
-        default=30.0, gt=0, description="How often the retained status is refreshed."
-    )
-    outbox: OutboxConfig = Field(default_factory=OutboxConfig)
 
     @model_validator(mode="after")
-    def _plain_tcp(self) -> MqttConfig:
+    def _plain_tcp(self) -> Self:
         if not self.tls.enabled and not self.allow_plain_tcp and not _is_loopback(self.host):
             raise ValueError(
                 f"plain TCP to {self.host} would send events and passwords unencrypted; "
-                "enable [mqtt.tls] or set allow_plain_tcp = true"
+                f"enable [{self.table}.tls] or set allow_plain_tcp = true"
             )
         if self.password is not None and self.username is None:
             raise ValueError("password is set but username is not")
@@ -122,3 +114,20 @@ class MqttConfig(Section):
         if self.port is not None:
             return self.port
         return 8883 if self.tls.enabled else 1883
+
+
+class MqttConfig(MqttConnection):
+    """Connection to the broker that carries events to the trace store."""
+
+    topic_prefix: str = Field(
+        default="lotedge/v1",
+        pattern=r"^[^+#]+$",
+        description="Prefix of every topic: {prefix}/{site}/{line}/...",
+    )
+    client_id: str | None = Field(
+        default=None, description="MQTT client id; lotedge-{site}-{line}-{device_id} when unset."
+    )
+    status_seconds: float = Field(
+        default=30.0, gt=0, description="How often the retained status is refreshed."
+    )
+    outbox: OutboxConfig = Field(default_factory=OutboxConfig)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar
 
 from pydantic import Field
 
 from lotedge.config.base import SecretRef, Section
+from lotedge.config.mqtt import MqttConnection
 
 
-class StoreMqttConfig(Section):
-    """The broker the store subscribes to for events."""
+class StoreMqttConfig(MqttConnection):
+    """The broker the store subscribes to for events: the connection settings (TLS on by
+    default, credentials, plain-TCP rule) are those of the agent's [mqtt]."""
 
-    host: str = Field(default="127.0.0.1", description="Broker host name.")
-    port: int = Field(default=1883, ge=1, le=65535, description="Broker port.")
+    table: ClassVar[str] = "store.mqtt"
+
     topic_filter: str = Field(
         default="lotedge/v1/+/+/events", description="Topic filter of the agents' event topics."
     )
@@ -28,16 +30,9 @@ class StoreMqttConfig(Section):
         description="MQTT client id. Set it (unique per store process) to keep a persistent "
         "session, so events sent while the store is down are kept by the broker.",
     )
-    protocol: Literal["auto", "5", "3.1.1"] = Field(
-        default="auto",
-        description="MQTT protocol version; auto tries 5 and falls back to 3.1.1 when the broker "
-        "refuses it. 3.1.1 has no shared subscriptions: the subscription is plain.",
-    )
     session_expiry_seconds: int = Field(
         default=7 * 24 * 3600, ge=0, description="How long the broker keeps a persistent session."
     )
-    username: str | None = Field(default=None, description="User name, if the broker wants one.")
-    password: SecretRef | None = Field(default=None, description="Password (env or file).")
 
 
 class StoreApiConfig(Section):

@@ -200,6 +200,8 @@ database_url = "sqlite:///trace.db"
 [store.mqtt]
 host = "127.0.0.1"
 port = {broker_port}
+[store.mqtt.tls]
+enabled = false
 {MASTER_DATA}"""
         path = self.dir / "lotedge.toml"
         path.write_text(config)

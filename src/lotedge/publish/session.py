@@ -2,11 +2,15 @@
 
 A new client is made for every connection, so paho keeps no messages of its own between
 connections: what was not acknowledged is sent again from the outbox, in order.
+
+`make_client`, `tls_context` and `check` serve any `MqttConnection`: the trace store's
+subscriber builds its client with them too.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import select
 import socket
 import ssl
@@ -16,7 +20,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
-from lotedge.config.mqtt import MqttConfig, TlsConfig
+from lotedge.config.mqtt import MqttConfig, MqttConnection, TlsConfig
 
 PROTOCOLS = {"5": MQTTProtocolVersion.MQTTv5, "3.1.1": MQTTProtocolVersion.MQTTv311}
 
@@ -29,7 +33,10 @@ def tls_context(tls: TlsConfig, base_dir: Path) -> ssl.SSLContext:
     """Verifying client context; the client certificate too for mutual TLS."""
 
     def path(name: str) -> str:
-        return str(base_dir / Path(name).expanduser())
+        full = base_dir / Path(name).expanduser()
+        if not full.is_file():  # ssl's own error does not say which file
+            raise FileNotFoundError(errno.ENOENT, "TLS file not found", str(full))
+        return str(full)
 
     context = ssl.create_default_context(cafile=path(tls.ca_file) if tls.ca_file else None)
     if tls.cert_file and tls.key_file:
@@ -40,6 +47,41 @@ def tls_context(tls: TlsConfig, base_dir: Path) -> ssl.SSLContext:
     return context
 
 
+def make_client(
+    config: MqttConnection,
+    *,
+    client_id: str,
+    protocol: MQTTProtocolVersion,
+    base_dir: Path,
+    **options: object,
+) -> mqtt.Client:
+    """A paho client with the connection's TLS, credentials and connect timeout, not yet
+    connected. `options` go to `mqtt.Client` (e.g. manual_ack). Raises OSError or ValueError
+    when a certificate, key or password cannot be read."""
+    client = mqtt.Client(
+        CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        protocol=protocol,
+        **options,
+    )
+    if config.tls.enabled:
+        client.tls_set_context(tls_context(config.tls, base_dir))
+    if config.username is not None:
+        password = config.password.resolve() if config.password is not None else None
+        client.username_pw_set(config.username, password)
+    client.connect_timeout = config.connect_timeout_seconds
+    return client
+
+
+def check(config: MqttConnection, base_dir: Path) -> None:
+    """Read the password and the TLS files now (at start-up, not in a network thread).
+    Raises OSError (ssl.SSLError included) or ValueError naming what is wrong."""
+    if config.password is not None:
+        config.password.resolve()
+    if config.tls.enabled:
+        tls_context(config.tls, base_dir)
+
+
 def new_client(
     config: MqttConfig,
     *,
@@ -48,20 +90,15 @@ def new_client(
     will: tuple[str, bytes],
     base_dir: Path,
 ) -> mqtt.Client:
-    """A configured paho client, not yet connected. `will` is (topic, payload), retained."""
-    client = mqtt.Client(
-        CallbackAPIVersion.VERSION2,
+    """The publisher's client, not yet connected. `will` is (topic, payload), retained."""
+    client = make_client(
+        config,
         client_id=client_id,
         protocol=protocol,
+        base_dir=base_dir,
         reconnect_on_failure=False,
     )
-    if config.tls.enabled:
-        client.tls_set_context(tls_context(config.tls, base_dir))
-    if config.username is not None:
-        password = config.password.resolve() if config.password is not None else None
-        client.username_pw_set(config.username, password)
     client.will_set(will[0], will[1], qos=1, retain=True)
-    client.connect_timeout = config.connect_timeout_seconds
     # No paho limit (nor paho queue): the publisher's own window keeps within the broker's.
     client.max_inflight_messages_set(0)
     client.on_socket_open = _no_delay
@@ -74,7 +111,7 @@ def _no_delay(_client: mqtt.Client, _userdata: object, sock: object) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-def connect(client: mqtt.Client, config: MqttConfig) -> int:
+def connect(client: mqtt.Client, config: MqttConnection) -> int:
     """Connect and wait for a successful CONNACK, running paho's loop on this thread (the
     caller keeps running it with `pump`: no paho thread is started).
 

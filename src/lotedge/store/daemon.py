@@ -8,6 +8,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from lotedge.config.store import StoreApiConfig, StoreConfig
 from lotedge.store.api import TraceApi, make_server
@@ -27,11 +28,12 @@ def run_store(
     api_token: str | None = None,
     client_id: str | None = None,
     stop: threading.Event | None = None,
+    base_dir: Path = Path("."),
 ) -> dict[str, int]:
     """Run until SIGTERM/SIGINT (or `stop`); returns how many events were stored, duplicate, bad.
 
     `database_url` is resolved against the config's directory; `api_token` is needed when
-    `config.api` is set.
+    `config.api` is set. `base_dir` (the config's directory) resolves relative TLS file names.
     """
     stop = stop or _stop_on_signals()
     if validator is None:
@@ -39,7 +41,7 @@ def run_store(
     db = open_database(database_url)
     ingestor = Ingestor(db, validator)
     subscriber = EventSubscriber(
-        config.mqtt, ingestor, batch_size=config.batch_size, client_id=client_id
+        config.mqtt, ingestor, batch_size=config.batch_size, client_id=client_id, base_dir=base_dir
     )
     try:
         with _api(config.api, api_token, database_url):

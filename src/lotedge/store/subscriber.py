@@ -13,14 +13,17 @@ import logging
 import os
 import queue
 import socket
+import ssl
+import sys
 import threading
+from pathlib import Path
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from lotedge.config.store import StoreMqttConfig
+from lotedge.publish import session
 from lotedge.store.ingest import Ingestor, Message
 
 log = logging.getLogger(__name__)
@@ -47,8 +50,13 @@ class EventSubscriber:
         *,
         batch_size: int = 500,
         client_id: str | None = None,
+        base_dir: Path = Path("."),
     ) -> None:
+        """`base_dir`: where relative TLS file names in `config` are resolved (the config
+        file's directory)."""
         self.config = config
+        self.base_dir = base_dir
+        self.where = f"{config.host}:{config.effective_port}"
         self.ingestor = ingestor
         self.batch_size = batch_size
         self.protocol = "3.1.1" if config.protocol == "3.1.1" else "5"
@@ -64,23 +72,26 @@ class EventSubscriber:
         self._ack_lock = threading.Lock()
         self._stop = threading.Event()
         self._downgrade = threading.Event()
+        self._last_error = ""
         self._client: mqtt.Client
 
     def _start(self) -> mqtt.Client:
         """A client for `self.protocol`, connecting in its own network thread."""
         v5 = self.protocol == "5"
-        client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
+        client = session.make_client(
+            self.config,
             client_id=self.client_id,
-            protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
+            protocol=session.PROTOCOLS[self.protocol],
+            base_dir=self.base_dir,
             clean_session=None if v5 else not self.persistent,
             manual_ack=True,
         )
-        if self.config.username is not None:
-            password = self.config.password.resolve() if self.config.password else None
-            client.username_pw_set(self.config.username, password)
-        client.reconnect_delay_set(1, 30)
+        client.reconnect_delay_set(
+            self.config.reconnect_min_seconds,
+            self.config.reconnect_max_seconds,
+        )
         client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
         properties = None
@@ -89,7 +100,8 @@ class EventSubscriber:
             properties.SessionExpiryInterval = self.config.session_expiry_seconds
         client.connect_async(
             self.config.host,
-            self.config.port,
+            self.config.effective_port,
+            self.config.keepalive,
             clean_start=not self.persistent,
             properties=properties,
         )
@@ -164,17 +176,30 @@ class EventSubscriber:
                 self._downgrade.set()
                 client.disconnect()
                 return
-            log.error(
-                "broker %s:%d refused the connection: %s",
-                self.config.host,
-                self.config.port,
-                reason,
-            )
+            self._failed(f"broker {self.where} refused the connection: {reason}")
             return
         with self._ack_lock:
             self._connection += 1
-        log.info("connected to %s:%d as %s", self.config.host, self.config.port, self.client_id)
+        self._last_error = ""
+        log.info("connected to %s as %s", self.where, self.client_id)
         client.subscribe(self.topic, qos=1)
+
+    def _on_connect_fail(self, _client: object, _userdata: object) -> None:
+        """No connection (refused, unreachable, TLS failed): paho tries again after its
+        backoff. Called inside paho's `except OSError`, so the error is the one handled."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ssl.SSLCertVerificationError):
+            why = f"TLS: certificate verify failed: {error.verify_message or error}"
+        elif isinstance(error, ssl.SSLError):
+            why = f"TLS handshake failed: {error.reason or error}"
+        else:
+            why = str(error or "connection failed")
+        self._failed(f"cannot connect to {self.where}: {why}; retrying")
+
+    def _failed(self, message: str) -> None:
+        """Log a connection problem: as an error when it is new, then quietly while it lasts."""
+        log.log(logging.DEBUG if message == self._last_error else logging.ERROR, "%s", message)
+        self._last_error = message
 
     def _on_subscribe(self, _c: object, _u: object, _mid: int, reasons: list, _p: object) -> None:
         if any(getattr(r, "is_failure", False) for r in reasons):
