@@ -79,7 +79,7 @@ class Daemon:
                 self.config.identity.line,
                 state_dir,
             )
-            self._serve(engine)
+            systemd.serve_watchdog(lambda: engine.heartbeat, self.stop_event)
             systemd.notify("STOPPING=1")
             log.info("stopping")
             for stop in reversed(stops):
@@ -97,11 +97,3 @@ class Daemon:
 
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, on_signal)
-
-    def _serve(self, engine: Engine) -> None:
-        """Wait for a stop signal, sending watchdog keepalives while the engine loop is alive."""
-        interval = systemd.watchdog_interval()
-        tick = min(interval, 1.0) if interval else 1.0
-        while not self.stop_event.wait(tick):
-            if interval and time.monotonic() - engine.heartbeat < 2 * interval:
-                systemd.notify("WATCHDOG=1")

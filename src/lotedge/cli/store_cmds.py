@@ -10,8 +10,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from lotedge.cli.common import config_or_exit
-from lotedge.config.model import Config
+from lotedge.config.loader import load_store_config
+from lotedge.config.problems import ConfigError
+from lotedge.config.store import StoreConfig
 from lotedge.store.answers import (
     GRAPH_FORMATS,
     RECALL_FORMATS,
@@ -67,25 +68,24 @@ def cmd_store(args: argparse.Namespace) -> int:
     from lotedge.store.daemon import run_store, summary_line
     from lotedge.store.schema import SchemaValidator
 
-    config = config_or_exit(_config_path(args))
-    store = config.store
+    store, base_dir = _store_config(args)
     try:
         validator = (
-            SchemaValidator.load(config.resolve(store.schema_path)) if store.schema_path else None
+            SchemaValidator.load(base_dir / store.schema_path) if store.schema_path else None
         )
         token = store.api.token.resolve() if store.api else None
-        session.check(store.mqtt, config.base_dir)  # fail now, not in the network thread
+        session.check(store.mqtt, base_dir)  # fail now, not in the network thread
     except (OSError, ValueError) as exc:
         print(f"lotedge store: {exc}", file=sys.stderr)
         return 2
     setup_logging(args.log_level, args.log_json)
     counts = run_store(
         store,
-        database_url=_database_url(args, config),
+        database_url=_database_url(args, (store, base_dir)),
         validator=validator,
         api_token=token,
         client_id=args.client_id,
-        base_dir=config.base_dir,
+        base_dir=base_dir,
     )
     print(summary_line(counts), flush=True)
     return 0
@@ -120,12 +120,21 @@ def _config_path(args: argparse.Namespace) -> str:
     return args.config
 
 
-def _database_url(args: argparse.Namespace, config: Config | None = None) -> str:
+def _store_config(args: argparse.Namespace) -> tuple[StoreConfig, Path]:
+    """`[store]` from an agent config or a store-only file, or exit with every problem."""
+    try:
+        return load_store_config(_config_path(args))
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _database_url(args: argparse.Namespace, loaded: tuple[StoreConfig, Path] | None = None) -> str:
     """--db (relative to the working directory), else the config's (relative to its file)."""
     if args.db:
         return resolve_url(args.db, Path.cwd())
-    config = config or config_or_exit(_config_path(args))
-    return resolve_url(config.store.database_url, config.base_dir)
+    store, base_dir = loaded or _store_config(args)
+    return resolve_url(store.database_url, base_dir)
 
 
 def _database(args: argparse.Namespace) -> Database:

@@ -9,11 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
-from lotedge.config.base import SecretRef
+from lotedge.config.base import SecretRef, Section
 from lotedge.config.model import Config, cross_checks
 from lotedge.config.problems import ConfigError, Problem, suggest
+from lotedge.config.store import StoreConfig
 
 _CSV_LIST_FIELDS = {"gtins"}
 
@@ -28,12 +29,43 @@ def load_config(path: str | Path) -> Config:
     return parse_config(text, base_dir=path.resolve().parent, source=str(path))
 
 
-def parse_config(text: str, *, base_dir: Path, source: str = "<config>") -> Config:
-    """Validate TOML text as a config; relative paths resolve against `base_dir`."""
+def load_store_config(path: str | Path) -> tuple[StoreConfig, Path]:
+    """The `[store]` section and the directory it is relative to, from an agent config or from
+    a store-only file (one that holds nothing but `[store]`)."""
+    path = Path(path)
     try:
-        data = tomllib.loads(text)
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(path), [Problem("", f"cannot read file: {exc.strerror}")]) from None
+    base_dir = path.resolve().parent
+    data = _toml(text, str(path))
+    if "identity" in data:
+        config = parse_config(text, base_dir=base_dir, source=str(path))
+        return config.store, base_dir
+    try:
+        store = StoreFile.model_validate(data).store
+    except ValidationError as exc:
+        raise ConfigError(str(path), _from_validation_error(exc, text)) from None
+    _anchor_secret_files(store, base_dir)
+    return store, base_dir
+
+
+class StoreFile(Section):
+    """A config file for the trace store alone."""
+
+    store: StoreConfig = Field(default_factory=StoreConfig)
+
+
+def _toml(text: str, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, [Problem("", f"not valid TOML: {exc}")]) from None
+
+
+def parse_config(text: str, *, base_dir: Path, source: str = "<config>") -> Config:
+    """Validate TOML text as a config; relative paths resolve against `base_dir`."""
+    data = _toml(text, source)
     problems: list[Problem] = []
     master_file = data.get("master_data_file")
     if isinstance(master_file, str):
@@ -46,10 +78,15 @@ def parse_config(text: str, *, base_dir: Path, source: str = "<config>") -> Conf
     problems.extend(cross_checks(config))
     if problems:
         raise ConfigError(source, [_with_line(p, text) for p in problems])
-    for _path, secret in secret_refs(config):
+    _anchor_secret_files(config, base_dir)
+    return config
+
+
+def _anchor_secret_files(model: BaseModel, base_dir: Path) -> None:
+    """Secret files named relative to the config file are read from its directory."""
+    for _key, secret in secret_refs(model):
         if secret.file is not None and not Path(secret.file).expanduser().is_absolute():
             secret.file = str(base_dir / secret.file)
-    return config
 
 
 def secret_refs(model: BaseModel, path: str = "") -> Iterator[tuple[str, SecretRef]]:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
+import time
+from collections.abc import Callable
 
 
 def notify(message: str) -> bool:
@@ -30,3 +33,13 @@ def watchdog_interval() -> float | None:
     if not usec or (pid and int(pid) != os.getpid()):
         return None
     return int(usec) / 2_000_000
+
+
+def serve_watchdog(heartbeat: Callable[[], float], stop: threading.Event) -> None:
+    """Until `stop`: send WATCHDOG=1 while `heartbeat()` (a monotonic time the main loop sets
+    as it goes round) is recent. A hung loop stops the keepalives and systemd restarts us."""
+    interval = watchdog_interval()
+    tick = min(interval, 1.0) if interval else 1.0
+    while not stop.wait(tick):
+        if interval and time.monotonic() - heartbeat() < 2 * interval:
+            notify("WATCHDOG=1")

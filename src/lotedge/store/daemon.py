@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from lotedge.config.store import StoreApiConfig, StoreConfig
+from lotedge.ops import systemd
 from lotedge.store.api import TraceApi, make_server
 from lotedge.store.db import Database, open_database
 from lotedge.store.ingest import Ingestor, Outcome
@@ -43,10 +44,18 @@ def run_store(
     subscriber = EventSubscriber(
         config.mqtt, ingestor, batch_size=config.batch_size, client_id=client_id, base_dir=base_dir
     )
+    stopped = threading.Event()
+    watchdog = threading.Thread(
+        target=systemd.serve_watchdog, args=(lambda: subscriber.heartbeat, stopped), daemon=True
+    )
     try:
         with _api(config.api, api_token, database_url):
+            systemd.notify("READY=1\nSTATUS=ingesting")
+            watchdog.start()
             subscriber.run(stop)
+            systemd.notify("STOPPING=1")
     finally:
+        stopped.set()
         db.close()
     return {outcome.value: ingestor.counts[outcome] for outcome in Outcome}
 

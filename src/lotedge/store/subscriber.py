@@ -16,6 +16,7 @@ import socket
 import ssl
 import sys
 import threading
+import time
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -65,6 +66,8 @@ class EventSubscriber:
         self.persistent = client_id is not None
         self.client_id = client_id or f"lotedge-store-{socket.gethostname()}-{os.getpid()}"
         self.subscribed = threading.Event()
+        #: monotonic time the receive loop last went round (the systemd watchdog checks it).
+        self.heartbeat = time.monotonic()
         # Messages with the number of the connection that brought them: a message id means
         # something only on its own connection, so older ones are never acknowledged.
         self._queue: queue.Queue[tuple[int, mqtt.MQTTMessage]] = queue.Queue(batch_size * 4)
@@ -114,6 +117,7 @@ class EventSubscriber:
         self._client = self._start()
         try:
             while not stop.is_set():
+                self.heartbeat = time.monotonic()
                 if self._downgrade.is_set():
                     self._fall_back_to_311()
                 self._store(self._take(timeout=0.2), stop)
