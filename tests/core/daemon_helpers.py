@@ -37,3 +37,13 @@ def start_daemon(config_path: Path, env: dict[str, str] | None = None) -> subpro
 def control_client(config_path: Path) -> ControlClient:
     config = load_config(config_path)
     return ControlClient(config.state_dir / config.control.socket, timeout=10)
+
+
+def lotedge(*args: str) -> subprocess.CompletedProcess[str]:
+    """The `lotedge` command line as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "lotedge.cli.main", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )

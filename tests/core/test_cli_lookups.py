@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from lotedge.config.loader import load_config
 from lotedge.state.db import connect
-from tests.core.daemon_helpers import control_client, start_daemon
+from tests.core.daemon_helpers import control_client, lotedge, start_daemon
 
 FLOUR = "]C10109501101530003172701311025ABC"
-
-
-def lotedge(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lotedge.cli.main", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def test_parse_without_state_creates_nothing(config_path: Path):

@@ -5,21 +5,10 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.core.daemon_helpers import start_daemon
-
-
-def lotedge(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lotedge.cli.main", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+from tests.core.daemon_helpers import lotedge, start_daemon
 
 
 def test_cli_drives_a_batch(config_path: Path):
