@@ -235,3 +235,23 @@ def test_double_read_is_per_batch(line: Line):
     line.do(StartBatch("CAKE"))
     line.tick(0.5)
     assert line.scan(FLOUR) == "accepted"  # the rest of the sack goes into the next batch
+
+
+def test_command_scans_are_audited_with_their_batch(line: Line):
+    assert line.scan("#LE:START:BREAD") == "batch_started"
+    assert line.scan("#LE:END:5") == "batch_ended"
+    assert line.scan("#LE:END:5") == "no_open_batch"
+    rows = line.conn.execute("SELECT reason, batch_id FROM scans ORDER BY id").fetchall()
+    batch_id = line.conn.execute("SELECT id FROM batches").fetchone()[0]
+    assert rows == [("batch_started", batch_id), ("batch_ended", batch_id), ("no_open_batch", None)]
+
+
+def test_nested_transaction_failure_undoes_only_the_inner_block(line: Line):
+    from lotedge.state.db import transaction
+
+    with transaction(line.conn):
+        line.conn.execute("INSERT INTO flags (name, value) VALUES ('outer', '1')")
+        with pytest.raises(RuntimeError), transaction(line.conn):
+            line.conn.execute("INSERT INTO flags (name, value) VALUES ('inner', '1')")
+            raise RuntimeError("refused")
+    assert line.conn.execute("SELECT name FROM flags").fetchall() == [("outer",)]

@@ -178,14 +178,15 @@ class Engine:
     def _scan(self, raw: RawScan, dry_run: bool) -> Reply:
         parsed = parse_scan(raw, self.config.materials, self.config.scan.command_prefix)
         if parsed.kind is ScanKind.COMMAND and parsed.command is not None:
-            decision = self._command_decision(parsed, parsed.command, dry_run)
-            if not dry_run:
-                with transaction(self._conn):
-                    open_batch = repo.open_batch(self._conn)
-                    repo.record_scan(
-                        self._conn, raw, decision, parsed.dedupe_key, open_batch and open_batch.id
-                    )
-                metrics.SCANS.labels(decision.outcome.value, decision.reason.value).inc()
+            if dry_run:
+                return describe_decision(self._command_decision(parsed, parsed.command, dry_run))
+            with transaction(self._conn):  # the command and its audit row commit together
+                before = repo.open_batch(self._conn)
+                decision = self._command_decision(parsed, parsed.command, dry_run)
+                after = repo.open_batch(self._conn)
+                batch = after or before
+                repo.record_scan(self._conn, raw, decision, parsed.dedupe_key, batch and batch.id)
+            metrics.SCANS.labels(decision.outcome.value, decision.reason.value).inc()
             return describe_decision(decision)
         decision = decide_material(parsed, self._context(parsed, raw.received_at))
         if dry_run:

@@ -28,7 +28,21 @@ def connect(path: Path) -> sqlite3.Connection:
 
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE ... COMMIT; rolls back on any exception. Committed means on disk."""
+    """BEGIN IMMEDIATE ... COMMIT; rolls back on any exception. Committed means on disk.
+
+    Inside another transaction it is a savepoint: an exception undoes only the inner block,
+    and nothing is on disk until the outermost block commits.
+    """
+    if conn.in_transaction:
+        conn.execute("SAVEPOINT inner")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK TO inner")
+            conn.execute("RELEASE inner")
+            raise
+        conn.execute("RELEASE inner")
+        return
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
