@@ -97,14 +97,14 @@ def test_commands_are_answered_with_the_transaction(broker, state_db, subscribe)
     try:
         wait_until(lambda: publisher.status().connected, "the publisher to connect")
         body = {"material": "FLOUR", "lot": "L1", "reason": "recall", "transaction": "t-1"}
-        sub.client.publish(f"{root}/cmd/request/hold_add", json.dumps(body), qos=1)
+        sub.client.publish(f"{root}/cmd/request/hold.add", json.dumps(body), qos=1)
         sub.client.publish(f"{root}/cmd/request/nope", b"{}", qos=1)
         wait_until(lambda: len(sub.on("/cmd/response/nope")) == 1, "both answers")
-        wait_until(lambda: len(sub.on("/cmd/response/hold_add")) == 1, "both answers")
+        wait_until(lambda: len(sub.on("/cmd/response/hold.add")) == 1, "both answers")
     finally:
         publisher.stop()
     assert seen == [HoldAdd(material="FLOUR", lot="L1", reason="recall")]
-    assert sub.on("/cmd/response/hold_add") == [
+    assert sub.on("/cmd/response/hold.add") == [
         {"status": "ok", "data": {"held": 1}, "transaction": "t-1"}
     ]
     assert sub.on("/cmd/response/nope")[0]["code"] == "unknown_command"
