@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 from lotedge.agent.requests import HoldAdd, Reply, Request
 from lotedge.config.base import SecretRef
@@ -186,3 +187,42 @@ def test_missing_password_is_reported_not_fatal(broker, state_db, monkeypatch):
         wait_until(lambda: publisher.status().connected, "a connection once the secret is there")
     finally:
         publisher.stop()
+
+
+def test_stop_flushes_the_outbox_before_stopped(broker, state_db, subscribe):
+    """SIGTERM's last flush: rows committed just before stop() are delivered, then `stopped`."""
+    publisher = Publisher(plain_config(broker.port), SITE, state_db)
+    sub = subscribe(broker.port, f"{publisher.topics.root}/#")
+    publisher.start()
+    wait_until(lambda: publisher.status().connected, "the publisher to connect")
+    write_events(state_db, range(400), per_transaction=400)
+    publisher.wake()
+    publisher.stop()
+    assert depth(state_db) == 0
+    assert publisher.status().delivered == 400
+    wait_until(lambda: [s["state"] for s in sub.on("/status")][-1:] == ["stopped"], "stopped")
+    kinds = [
+        json.loads(p).get("state", "event") if t.endswith(("/status", "/events")) else "other"
+        for t, p, _ in sub.messages
+    ]
+    assert kinds.index("stopped") > len(kinds) - 1 - kinds[::-1].index("event")
+    assert sub.events() == [event_id(n) for n in range(400)]
+
+
+def test_stop_flush_is_bounded(own_broker, state_db, caplog):
+    """A broker that acknowledges nothing holds stop() up for flush_seconds (plus the brief
+    wait for the `stopped` PUBACK), not longer; the rows stay queued for the next start."""
+    config = plain_config(own_broker.port, outbox=OutboxConfig(window=16, flush_seconds=0.5))
+    publisher = Publisher(config, SITE, state_db)
+    publisher.start()
+    wait_until(lambda: publisher.status().connected, "the publisher to connect")
+    own_broker.pause()
+    write_events(state_db, range(50), per_transaction=50)
+    publisher.wake()
+    started = time.monotonic()
+    publisher.stop()
+    took = time.monotonic() - started
+    assert 0.5 <= took < 0.5 + 2.0 + 1.0
+    assert not publisher._thread.is_alive()
+    assert depth(state_db) == 50
+    assert "stopping with events still queued" in caplog.text

@@ -54,6 +54,13 @@ class OutboxConfig(Section):
     poll_seconds: float = Field(
         default=0.2, gt=0, le=10, description="Check for new rows at least this often."
     )
+    flush_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="On stop, keep draining (when connected) until the outbox is empty or "
+        "this time is up; what is left is sent after the next start.",
+    )
 
 
 def _is_loopback(host: str) -> bool:
