@@ -107,6 +107,15 @@ class MqttConfig(Section):
         default=0.5, gt=0, description="First reconnect delay; doubles up to the max, jittered."
     )
     reconnect_max_seconds: float = Field(default=60.0, gt=0, description="Longest reconnect delay.")
+    session_expiry_seconds: int = Field(
+        default=600,
+        ge=0,
+        le=2**32 - 1,
+        description="MQTT 5: the broker keeps the command subscription this long after a "
+        "disconnect and queues QoS 1 commands sent meanwhile (delivered on reconnect). "
+        "0: clean start, commands sent while offline are lost (the caller retries). "
+        "MQTT 3.1.1 always uses a clean session.",
+    )
     status_seconds: float = Field(
         default=30.0, gt=0, description="How often the retained status is refreshed."
     )

@@ -194,6 +194,8 @@ class Publisher:
             base_dir=self._base_dir,
         )
         client.on_publish = self._on_publish
+        if self._call is not None:  # before CONNACK: a resumed session delivers at once
+            client.on_message = self._on_message
         try:
             receive_maximum = session.connect(client, self.config)
         except session.ConnectFailed:
@@ -206,7 +208,6 @@ class Publisher:
             raise
         client.on_disconnect = None
         if self._call is not None:
-            client.on_message = self._on_message
             client.subscribe(self.topics.requests, qos=1)
         self._window = max(1, min(self.config.outbox.window, receive_maximum - CONTROL_SLOTS))
         if self._window < self.config.outbox.window:
