@@ -16,13 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from lotedge.agent.control import ControlClient
 from lotedge.config.loader import load_config
 from lotedge.state import outbox
 from lotedge.state.db import STATE_FILE, connect
 from tests import epcis_schema
 from tests.conftest import write_config
 from tests.core.daemon_helpers import control_client, start_daemon
-from tests.publish.broker import MOSQUITTO, Mosquitto
+from tests.publish.broker import MOSQUITTO, Mosquitto, private_mosquitto
 from tests.publish.helpers import Subscriber, wait_until
 
 pytestmark = pytest.mark.skipif(
@@ -34,12 +35,8 @@ GTIN = "09501101530003"  # FLOUR in the example config
 
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[Mosquitto]:
-    server = Mosquitto(tmp_path / "mosquitto", None)
-    server.start()
-    yield server
-    if server.process is not None:
-        server.resume()
-    server.stop()
+    with private_mosquitto(tmp_path / "mosquitto") as server:
+        yield server
 
 
 @pytest.fixture
@@ -122,16 +119,25 @@ def assert_every_event_valid(sub: Subscriber, expected: int) -> None:
     assert invalid == {}
 
 
-def test_broker_outage_while_scanning_loses_nothing_and_keeps_commit_order(
-    config_path: Path, broker: Mosquitto, subscriber: Subscriber, daemons: list
-):
+def start_batch_and_scan(
+    config_path: Path, daemons: list, subscriber: Subscriber, lots: list[str]
+) -> ControlClient:
+    """Start the agent, open a batch and scan `lots`; returns once all are delivered."""
     epcis_schema.schema_path()  # skip early when the schema is missing
     daemons.append(start_daemon(config_path))
     client = control_client(config_path)
     assert client.request("batch.start", product="BREAD")["status"] == "ok"
+    scan(config_path, lots)
+    wait_until(lambda: lots_in_arrival_order(subscriber) == lots, "the first events")
+    wait_until(lambda: outbox_depth(config_path) == 0, "an empty outbox")
+    return client
+
+
+def test_broker_outage_while_scanning_loses_nothing_and_keeps_commit_order(
+    config_path: Path, broker: Mosquitto, subscriber: Subscriber, daemons: list
+):
     lots = [f"A{i:03d}" for i in range(90)]
-    scan(config_path, lots[:30])
-    wait_until(lambda: len(lots_in_arrival_order(subscriber)) == 30, "events before the outage")
+    client = start_batch_and_scan(config_path, daemons, subscriber, lots[:30])
 
     broker.stop()
     wait_until(
@@ -157,14 +163,8 @@ def test_broker_outage_while_scanning_loses_nothing_and_keeps_commit_order(
 def test_sigkill_while_the_broker_is_frozen_then_restart_delivers_exactly_once(
     config_path: Path, broker: Mosquitto, subscriber: Subscriber, daemons: list
 ):
-    epcis_schema.schema_path()
-    daemons.append(start_daemon(config_path))
-    client = control_client(config_path)
-    assert client.request("batch.start", product="BREAD")["status"] == "ok"
     lots = [f"K{i:03d}" for i in range(50)]
-    scan(config_path, lots[:20])
-    wait_until(lambda: len(lots_in_arrival_order(subscriber)) == 20, "events before the freeze")
-    wait_until(lambda: outbox_depth(config_path) == 0, "an empty outbox")
+    start_batch_and_scan(config_path, daemons, subscriber, lots[:20])
 
     broker.pause()  # connections stay up, nothing is acknowledged
     scan(config_path, lots[20:40])  # committed and sent, never PUBACKed

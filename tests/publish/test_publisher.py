@@ -6,7 +6,7 @@ import json
 import threading
 import time
 
-from lotedge.agent.requests import HoldAdd, Reply, Request
+from lotedge.agent.requests import HoldAdd, Reply, Request, Status
 from lotedge.config.base import SecretRef
 from lotedge.config.mqtt import OutboxConfig
 from lotedge.publish.publisher import Publisher
@@ -228,34 +228,45 @@ def test_stop_flush_is_bounded(own_broker, state_db, caplog):
     assert "stopping with events still queued" in caplog.text
 
 
-def test_command_sent_while_the_agent_is_offline_is_answered_after_reconnect(
-    own_broker, state_db, subscribe
-):
-    """MQTT 5 session (stable client id, session expiry): the broker queues a QoS 1 command
-    sent while the agent is away and delivers it when the agent connects again."""
+def command_while_away(broker, state_db, subscribe, *, expiry, op, body, restart_broker=False):
+    """An agent connects (subscribing to commands) and goes away; `op` is sent meanwhile (and the
+    broker restarted if asked); the agent connects again. Returns (requests the engine got, the
+    running publisher, the responses' subscriber)."""
     seen: list[Request] = []
 
     def call(request: Request) -> Reply:
         seen.append(request)
         return Reply(ok=True, data={"held": 1})
 
-    config = plain_config(own_broker.port, session_expiry_seconds=60)
+    config = plain_config(broker.port, session_expiry_seconds=expiry)
     first = Publisher(config, SITE, state_db, call=call)
     root = first.topics.root
-    sub = subscribe(own_broker.port, f"{root}/cmd/response/#")
+    sub = subscribe(broker.port, f"{root}/cmd/response/#")
     first.start()
     wait_until(lambda: first.status().connected, "the publisher to connect")
     first.stop()  # the agent is away (restart, network down) ...
-    body = {"material": "FLOUR", "lot": "L7", "reason": "recall", "transaction": "t-off"}
-    sub.client.publish(f"{root}/cmd/request/hold.add", json.dumps(body), qos=1).wait_for_publish(5)
-    own_broker.stop()  # ... and the broker restarts meanwhile: the session is persisted
-    own_broker.start()
+    sub.client.publish(f"{root}/cmd/request/{op}", json.dumps(body), qos=1).wait_for_publish(5)
+    if restart_broker:  # ... and the broker restarts meanwhile: the session is persisted
+        broker.stop()
+        broker.start()
     second = Publisher(config, SITE, state_db, call=call)
     second.start()
+    return seen, second, sub
+
+
+def test_command_sent_while_the_agent_is_offline_is_answered_after_reconnect(
+    own_broker, state_db, subscribe
+):
+    """MQTT 5 session (stable client id, session expiry): the broker queues a QoS 1 command
+    sent while the agent is away and delivers it when the agent connects again."""
+    body = {"material": "FLOUR", "lot": "L7", "reason": "recall", "transaction": "t-off"}
+    seen, publisher, sub = command_while_away(
+        own_broker, state_db, subscribe, expiry=60, op="hold.add", body=body, restart_broker=True
+    )
     try:
         wait_until(lambda: sub.on("/cmd/response/hold.add") != [], "the queued command's answer")
     finally:
-        second.stop()
+        publisher.stop()
     assert seen == [HoldAdd(material="FLOUR", lot="L7", reason="recall")]
     assert sub.on("/cmd/response/hold.add") == [
         {"status": "ok", "data": {"held": 1}, "transaction": "t-off"}
@@ -264,28 +275,15 @@ def test_command_sent_while_the_agent_is_offline_is_answered_after_reconnect(
 
 def test_clean_start_when_session_expiry_is_zero(own_broker, state_db, subscribe):
     """session_expiry_seconds = 0: no session, a command sent while away is not delivered."""
-    seen: list[Request] = []
-
-    def call(request: Request) -> Reply:
-        seen.append(request)
-        return Reply(ok=True)
-
-    config = plain_config(own_broker.port, session_expiry_seconds=0)
-    first = Publisher(config, SITE, state_db, call=call)
-    root = first.topics.root
-    sub = subscribe(own_broker.port, f"{root}/cmd/response/#")
-    first.start()
-    wait_until(lambda: first.status().connected, "the publisher to connect")
-    first.stop()
-    sub.client.publish(f"{root}/cmd/request/status", b'{"transaction": 1}', qos=1).wait_for_publish(
-        5
+    seen, publisher, sub = command_while_away(
+        own_broker, state_db, subscribe, expiry=0, op="status", body={"transaction": 1}
     )
-    second = Publisher(config, SITE, state_db, call=call)
-    second.start()
     try:
-        wait_until(lambda: second.status().connected, "the publisher to reconnect")
-        sub.client.publish(f"{root}/cmd/request/status", b'{"transaction": 2}', qos=1)
+        wait_until(lambda: publisher.status().connected, "the publisher to reconnect")
+        live = publisher.topics.of("cmd/request/status")
+        sub.client.publish(live, b'{"transaction": 2}', qos=1)
         wait_until(lambda: sub.on("/cmd/response/status") != [], "the live command's answer")
     finally:
-        second.stop()
+        publisher.stop()
     assert [a["transaction"] for a in sub.on("/cmd/response/status")] == [2]
+    assert seen == [Status()]
