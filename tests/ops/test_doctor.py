@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from lotedge.ops.doctor import run_checks
 from lotedge.simulators.printer import PrinterSimulator
 from lotedge.simulators.scanner import PtyScanner
 from tests.conftest import write_config
+from tests.publish.broker import Certs, Mosquitto, private_mosquitto
 
 
 def dead_port() -> int:
@@ -83,3 +89,67 @@ def test_missing_scanner_and_bad_config(tmp_path: Path):
     checks = run_checks(str(path))
     assert {c.name for c in checks} == {"config"}
     assert all(c.status == "fail" for c in checks)
+
+
+@pytest.fixture(scope="module")
+def mosquitto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mosquitto]:
+    """A Mosquitto with a plain and a TLS listener (certificates signed by a test CA)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the TLS checks need the openssl binary for the test certificates")
+    certs = Certs.make(tmp_path_factory.mktemp("certs"))
+    with private_mosquitto(tmp_path_factory.mktemp("mosquitto"), certs) as server:
+        yield server
+
+
+def broker_check(tmp_path: Path, mqtt: str):
+    path = write_config(tmp_path, extra=mqtt)
+    return by_name(run_checks(str(path)))["broker"]
+
+
+def test_broker_ok_plain_and_tls(tmp_path: Path, mosquitto: Mosquitto):
+    plain = f'[mqtt]\nhost = "127.0.0.1"\nport = {mosquitto.port}\n[mqtt.tls]\nenabled = false\n'
+    check = broker_check(tmp_path, plain)
+    assert (check.status, check.detail) == ("ok", f"connected to mqtt://127.0.0.1:{mosquitto.port}")
+
+    other = tmp_path / "tls"
+    other.mkdir()
+    tls = (
+        f'[mqtt]\nhost = "localhost"\nport = {mosquitto.tls_port}\n'
+        f'[mqtt.tls]\nca_file = "{mosquitto.certs("ca.crt")}"\n'
+    )
+    check = broker_check(other, tls)
+    assert (check.status, check.detail) == (
+        "ok",
+        f"connected to mqtts://localhost:{mosquitto.tls_port}",
+    )
+
+
+def test_broker_dead_port_fails_clearly(tmp_path: Path):
+    port = dead_port()
+    check = broker_check(
+        tmp_path, f'[mqtt]\nhost = "127.0.0.1"\nport = {port}\n[mqtt.tls]\nenabled = false\n'
+    )
+    assert check.status == "fail"
+    assert check.detail.startswith(f"127.0.0.1:{port}: ")
+    assert "refused" in check.detail.lower()
+    assert check.hint == "broker running and reachable? host and port right? firewall?"
+
+
+def test_broker_wrong_ca_fails_naming_the_verification_problem(
+    tmp_path: Path, mosquitto: Mosquitto
+):
+    tls = (
+        f'[mqtt]\nhost = "localhost"\nport = {mosquitto.tls_port}\n'
+        f'[mqtt.tls]\nca_file = "{mosquitto.certs("wrong-ca.crt")}"\n'
+    )
+    check = broker_check(tmp_path, tls)
+    assert check.status == "fail"
+    # OpenSSL's verify message: the broker's chain does not lead to the configured CA.
+    assert re.fullmatch(
+        rf"localhost:{mosquitto.tls_port}: TLS: (self[- ]signed certificate in certificate "
+        r"chain|unable to get local issuer certificate)",
+        check.detail,
+    ), check.detail
+    assert check.hint == (
+        "the broker's certificate is not signed by [mqtt.tls] ca_file: right CA file?"
+    )

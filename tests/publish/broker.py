@@ -12,6 +12,8 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -198,6 +200,24 @@ class Mosquitto:
     def resume(self) -> None:
         assert self.process is not None
         self.process.send_signal(signal.SIGCONT)
+
+
+@contextmanager
+def private_mosquitto(workdir: Path, certs: Certs | None = None) -> Iterator[Mosquitto]:
+    """A Mosquitto of the caller's own, which it may stop, pause and restart; skips the test
+    when the binary is missing. Resumed (if paused) and stopped at the end."""
+    if MOSQUITTO is None:
+        import pytest  # only here: the bench imports this module without pytest
+
+        pytest.skip("mosquitto binary not installed: this test needs a real broker")
+    server = Mosquitto(workdir, certs)
+    server.start()
+    try:
+        yield server
+    finally:
+        if server.process is not None:
+            server.resume()
+        server.stop()
 
 
 class EmbeddedBroker(lotedge_broker.EmbeddedBroker):

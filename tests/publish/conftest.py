@@ -10,7 +10,7 @@ import pytest
 
 from lotedge.state import db
 
-from .broker import MOSQUITTO, PASSWD, Certs, EmbeddedBroker, Mosquitto
+from .broker import MOSQUITTO, PASSWD, Certs, EmbeddedBroker, Mosquitto, private_mosquitto
 from .helpers import Subscriber
 
 #: Accounts on the session broker's `auth_port`.
@@ -58,14 +58,8 @@ def auth_broker(broker: Mosquitto | EmbeddedBroker) -> Mosquitto:
 @pytest.fixture
 def own_broker(tmp_path: Path) -> Iterator[Mosquitto]:
     """A broker this test may stop, pause and restart."""
-    if MOSQUITTO is None:
-        pytest.skip("mosquitto binary not installed: the outage tests need a real broker")
-    server = Mosquitto(tmp_path / "mosquitto", None)
-    server.start()
-    yield server
-    if server.process is not None:
-        server.resume()
-    server.stop()
+    with private_mosquitto(tmp_path / "mosquitto") as server:
+        yield server
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
+from lotedge.agent import codec, control
 from lotedge.agent.requests import (
     CancelBatch,
     EndBatch,
@@ -15,6 +16,7 @@ from lotedge.agent.requests import (
     HoldRemove,
     Reply,
     Reprint,
+    ScanRequest,
     StartBatch,
     Status,
 )
@@ -56,8 +58,8 @@ def test_topics():
     assert topics.of("events") == "lotedge/v1/PLANT1/L1/events"
     assert topics.status == "lotedge/v1/PLANT1/L1/status"
     assert topics.requests == "lotedge/v1/PLANT1/L1/cmd/request/+"
-    assert topics.response("end_batch") == "lotedge/v1/PLANT1/L1/cmd/response/end_batch"
-    assert topics.command_name("lotedge/v1/PLANT1/L1/cmd/request/end_batch") == "end_batch"
+    assert topics.response("batch.end") == "lotedge/v1/PLANT1/L1/cmd/response/batch.end"
+    assert topics.command_name("lotedge/v1/PLANT1/L1/cmd/request/batch.end") == "batch.end"
     assert topics.command_name("lotedge/v1/PLANT1/L1/events") is None
     for bad in ("cmd/+", "#", "a//b"):
         with pytest.raises(TopicError, match="cannot publish to"):
@@ -68,30 +70,48 @@ def test_topics():
     ("name", "body", "expected"),
     [
         (
-            "start_batch",
+            "batch.start",
             {"product": "BREAD", "planned_qty": 500},
             StartBatch("BREAD", Decimal(500)),
         ),
-        ("end_batch", {"produced_qty": "480.5"}, EndBatch(Decimal("480.5"))),
-        ("cancel_batch", {}, CancelBatch()),
+        ("batch.end", {"qty": "480.5"}, EndBatch(Decimal("480.5"))),
+        ("batch.cancel", {}, CancelBatch()),
         ("status", {}, Status()),
-        ("hold_add", {"material": "F", "lot": "L", "reason": "r"}, HoldAdd("F", "L", "r")),
-        ("hold_remove", {"material": "F", "lot": "L"}, HoldRemove("F", "L")),
-        ("reprint", {"lot": "L", "copies": 2}, Reprint("L", 2)),
+        ("hold.add", {"material": "F", "lot": "L", "reason": "r"}, HoldAdd("F", "L", "r")),
+        ("hold.remove", {"material": "F", "lot": "L"}, HoldRemove("F", "L")),
+        ("label.reprint", {"lot": "L", "copies": 2}, Reprint("L", 2)),
     ],
 )
 def test_command_table(name, body, expected):
+    """MQTT commands are the control socket's operations: same names, same arguments."""
     assert commands.parse(name, json.dumps({**body, "transaction": 7}).encode()) == (expected, 7)
+    assert codec.request_from_json(name, body) == expected
+
+
+def test_one_command_table():
+    remote = ("batch.start", "batch.end", "batch.cancel", "status", "hold.add", "hold.remove")
+    assert (*remote, "label.reprint") == codec.REMOTE_COMMANDS
+    assert set(codec.COMMANDS) - set(codec.REMOTE_COMMANDS) == {"scan"}
+    local = codec.request_from_json("scan", {"data": "X"})
+    assert isinstance(local, ScanRequest)
 
 
 @pytest.mark.parametrize(
     ("name", "payload", "code", "message"),
     [
-        ("fly", b"{}", "unknown_command", "unknown command 'fly'; known: start_batch, "),
+        ("fly", b"{}", "unknown_command", "unknown operation 'fly'; known: batch.start, "),
+        ("scan", b'{"data": "X"}', "unknown_command", "unknown operation 'scan'"),
+        ("start_batch", b"{}", "unknown_command", "unknown operation 'start_batch'"),
         ("status", b"{nope", "bad_json", "request is not JSON"),
         ("status", b"[1]", "bad_json", "request must be a JSON object"),
-        ("reprint", b'{"lot": "L", "copy": 2}', "bad_request", "reprint: unknown field(s) copy"),
-        ("end_batch", b"{}", "bad_request", "end_batch: produced_qty: Field required"),
+        (
+            "label.reprint",
+            b'{"lot": "L", "copy": 2}',
+            "bad_request",
+            "label.reprint: unknown argument(s) copy; expected: lot, copies",
+        ),
+        ("batch.end", b"{}", "bad_request", "batch.end: 'qty' is required"),
+        ("label.reprint", b'{"lot": "L", "copies": 0}', "bad_request", "label.reprint: 'copies'"),
     ],
 )
 def test_bad_requests_get_an_error_answer(name, payload, code, message):
@@ -100,8 +120,22 @@ def test_bad_requests_get_an_error_answer(name, payload, code, message):
     assert answer["error"].startswith(message)
 
 
+def test_control_socket_answers_use_the_same_codes():
+    def never(request):
+        pytest.fail("must not be called")
+
+    unknown = control.answer(b'{"op": "start_batch", "args": {}}', never)
+    assert (unknown["code"], unknown["error"]) == (
+        "unknown_command",
+        "unknown operation 'start_batch'; known: " + ", ".join(sorted(codec.COMMANDS)),
+    )
+    typo = control.answer(b'{"op": "label.reprint", "args": {"lot": "L", "copy": 2}}', never)
+    assert typo["code"] == "bad_request"
+    assert typo["error"].startswith("label.reprint: unknown argument(s) copy")
+
+
 def test_answers_echo_the_transaction_even_on_errors():
-    bad = commands.handle("end_batch", b'{"transaction": "t9"}', lambda r: Reply(ok=True))
+    bad = commands.handle("batch.end", b'{"transaction": "t9"}', lambda r: Reply(ok=True))
     assert bad["transaction"] == "t9"
 
     def boom(request):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,31 +12,18 @@ from jsonschema import Draft7Validator
 from pydantic import ValidationError
 
 from lotedge.core import epcis
+from tests import epcis_schema
 
 from .samples import BREAD, NO_GLN, SALT, SITE, WHEN, consumption, output
-
-#: `<repo root>/../shared/epcis`; the nearest ancestor's, so a worktree one level deeper finds it.
-SCHEMA = next(
-    (
-        p / "shared" / "epcis" / "EPCIS-JSON-Schema.json"
-        for p in Path(__file__).resolve().parents[2:]
-        if (p / "shared" / "epcis" / "EPCIS-JSON-Schema.json").exists()
-    ),
-    Path(__file__).resolve().parents[3] / "shared" / "epcis" / "EPCIS-JSON-Schema.json",
-)
 
 
 @pytest.fixture(scope="module")
 def validator() -> Draft7Validator:
-    if not SCHEMA.exists():
-        pytest.skip(f"EPCIS schema not found at {SCHEMA} (it lives in ../shared/epcis)")
-    schema = json.loads(SCHEMA.read_text())
-    return Draft7Validator(schema, format_checker=Draft7Validator.FORMAT_CHECKER)
+    return epcis_schema.validator()
 
 
 def assert_valid(validator: Draft7Validator, event: dict[str, Any]) -> None:
-    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(event)]
-    assert errors == []
+    assert epcis_schema.errors(validator, event) == []
 
 
 def test_format_checks_are_on(validator):

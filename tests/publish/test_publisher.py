@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
-from lotedge.agent.requests import HoldAdd, Reply, Request
+from lotedge.agent.requests import HoldAdd, Reply, Request, Status
 from lotedge.config.base import SecretRef
 from lotedge.config.mqtt import OutboxConfig
 from lotedge.publish.publisher import Publisher
@@ -97,14 +98,14 @@ def test_commands_are_answered_with_the_transaction(broker, state_db, subscribe)
     try:
         wait_until(lambda: publisher.status().connected, "the publisher to connect")
         body = {"material": "FLOUR", "lot": "L1", "reason": "recall", "transaction": "t-1"}
-        sub.client.publish(f"{root}/cmd/request/hold_add", json.dumps(body), qos=1)
+        sub.client.publish(f"{root}/cmd/request/hold.add", json.dumps(body), qos=1)
         sub.client.publish(f"{root}/cmd/request/nope", b"{}", qos=1)
         wait_until(lambda: len(sub.on("/cmd/response/nope")) == 1, "both answers")
-        wait_until(lambda: len(sub.on("/cmd/response/hold_add")) == 1, "both answers")
+        wait_until(lambda: len(sub.on("/cmd/response/hold.add")) == 1, "both answers")
     finally:
         publisher.stop()
     assert seen == [HoldAdd(material="FLOUR", lot="L1", reason="recall")]
-    assert sub.on("/cmd/response/hold_add") == [
+    assert sub.on("/cmd/response/hold.add") == [
         {"status": "ok", "data": {"held": 1}, "transaction": "t-1"}
     ]
     assert sub.on("/cmd/response/nope")[0]["code"] == "unknown_command"
@@ -186,3 +187,103 @@ def test_missing_password_is_reported_not_fatal(broker, state_db, monkeypatch):
         wait_until(lambda: publisher.status().connected, "a connection once the secret is there")
     finally:
         publisher.stop()
+
+
+def test_stop_flushes_the_outbox_before_stopped(broker, state_db, subscribe):
+    """SIGTERM's last flush: rows committed just before stop() are delivered, then `stopped`."""
+    publisher = Publisher(plain_config(broker.port), SITE, state_db)
+    sub = subscribe(broker.port, f"{publisher.topics.root}/#")
+    publisher.start()
+    wait_until(lambda: publisher.status().connected, "the publisher to connect")
+    write_events(state_db, range(400), per_transaction=400)
+    publisher.wake()
+    publisher.stop()
+    assert depth(state_db) == 0
+    assert publisher.status().delivered == 400
+    wait_until(lambda: [s["state"] for s in sub.on("/status")][-1:] == ["stopped"], "stopped")
+    kinds = [
+        json.loads(p).get("state", "event") if t.endswith(("/status", "/events")) else "other"
+        for t, p, _ in sub.messages
+    ]
+    assert kinds.index("stopped") > len(kinds) - 1 - kinds[::-1].index("event")
+    assert sub.events() == [event_id(n) for n in range(400)]
+
+
+def test_stop_flush_is_bounded(own_broker, state_db, caplog):
+    """A broker that acknowledges nothing holds stop() up for flush_seconds (plus the brief
+    wait for the `stopped` PUBACK), not longer; the rows stay queued for the next start."""
+    config = plain_config(own_broker.port, outbox=OutboxConfig(window=16, flush_seconds=0.5))
+    publisher = Publisher(config, SITE, state_db)
+    publisher.start()
+    wait_until(lambda: publisher.status().connected, "the publisher to connect")
+    own_broker.pause()
+    write_events(state_db, range(50), per_transaction=50)
+    publisher.wake()
+    started = time.monotonic()
+    publisher.stop()
+    took = time.monotonic() - started
+    assert 0.5 <= took < 0.5 + 2.0 + 1.0
+    assert not publisher._thread.is_alive()
+    assert depth(state_db) == 50
+    assert "stopping with events still queued" in caplog.text
+
+
+def command_while_away(broker, state_db, subscribe, *, expiry, op, body, restart_broker=False):
+    """An agent connects (subscribing to commands) and goes away; `op` is sent meanwhile (and the
+    broker restarted if asked); the agent connects again. Returns (requests the engine got, the
+    running publisher, the responses' subscriber)."""
+    seen: list[Request] = []
+
+    def call(request: Request) -> Reply:
+        seen.append(request)
+        return Reply(ok=True, data={"held": 1})
+
+    config = plain_config(broker.port, session_expiry_seconds=expiry)
+    first = Publisher(config, SITE, state_db, call=call)
+    root = first.topics.root
+    sub = subscribe(broker.port, f"{root}/cmd/response/#")
+    first.start()
+    wait_until(lambda: first.status().connected, "the publisher to connect")
+    first.stop()  # the agent is away (restart, network down) ...
+    sub.client.publish(f"{root}/cmd/request/{op}", json.dumps(body), qos=1).wait_for_publish(5)
+    if restart_broker:  # ... and the broker restarts meanwhile: the session is persisted
+        broker.stop()
+        broker.start()
+    second = Publisher(config, SITE, state_db, call=call)
+    second.start()
+    return seen, second, sub
+
+
+def test_command_sent_while_the_agent_is_offline_is_answered_after_reconnect(
+    own_broker, state_db, subscribe
+):
+    """MQTT 5 session (stable client id, session expiry): the broker queues a QoS 1 command
+    sent while the agent is away and delivers it when the agent connects again."""
+    body = {"material": "FLOUR", "lot": "L7", "reason": "recall", "transaction": "t-off"}
+    seen, publisher, sub = command_while_away(
+        own_broker, state_db, subscribe, expiry=60, op="hold.add", body=body, restart_broker=True
+    )
+    try:
+        wait_until(lambda: sub.on("/cmd/response/hold.add") != [], "the queued command's answer")
+    finally:
+        publisher.stop()
+    assert seen == [HoldAdd(material="FLOUR", lot="L7", reason="recall")]
+    assert sub.on("/cmd/response/hold.add") == [
+        {"status": "ok", "data": {"held": 1}, "transaction": "t-off"}
+    ]
+
+
+def test_clean_start_when_session_expiry_is_zero(own_broker, state_db, subscribe):
+    """session_expiry_seconds = 0: no session, a command sent while away is not delivered."""
+    seen, publisher, sub = command_while_away(
+        own_broker, state_db, subscribe, expiry=0, op="status", body={"transaction": 1}
+    )
+    try:
+        wait_until(lambda: publisher.status().connected, "the publisher to reconnect")
+        live = publisher.topics.of("cmd/request/status")
+        sub.client.publish(live, b'{"transaction": 2}', qos=1)
+        wait_until(lambda: sub.on("/cmd/response/status") != [], "the live command's answer")
+    finally:
+        publisher.stop()
+    assert [a["transaction"] for a in sub.on("/cmd/response/status")] == [2]
+    assert seen == [Status()]

@@ -12,19 +12,15 @@ import pytest
 
 from lotedge.store.db import Database
 from lotedge.store.schema import SchemaValidator
+from tests import epcis_schema
 from tests.publish.broker import MOSQUITTO, Certs, EmbeddedBroker, Mosquitto
 
-REPO = Path(__file__).resolve().parents[2]
-EPCIS_DIR = Path(os.environ.get("LOTEDGE_EPCIS_DIR", REPO.parent / "shared" / "epcis"))
-SCHEMA = EPCIS_DIR / "EPCIS-JSON-Schema.json"
 PG_URL = os.environ.get("LOTEDGE_TEST_PG_URL")
 
 
 @pytest.fixture(scope="session")
 def schema_path() -> Path:
-    if not SCHEMA.is_file():
-        pytest.skip(f"EPCIS schema not found at {SCHEMA} (GS1's file; set LOTEDGE_EPCIS_DIR)")
-    return SCHEMA
+    return epcis_schema.schema_path()
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,10 @@
-"""Requests as JSON (control socket and MQTT commands share this table)."""
+"""Requests as JSON: the one command table, shared by the control socket (`op`) and MQTT
+commands (`cmd/request/<op>`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -21,7 +23,13 @@ from lotedge.core.scan import RawScan
 
 
 class BadRequest(ValueError):
-    """A request that cannot be understood; the message says what was expected."""
+    """A request that cannot be understood; the message says what was expected.
+
+    `code` is machine-readable: `unknown_command` or `bad_request`."""
+
+    def __init__(self, message: str, code: str = "bad_request") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _text(args: dict[str, Any], key: str, default: str | None = None) -> str:
@@ -37,6 +45,8 @@ def _decimal(args: dict[str, Any], key: str, required: bool) -> Decimal | None:
         if required:
             raise BadRequest(f"'{key}' is required")
         return None
+    if isinstance(value, bool):
+        raise BadRequest(f"'{key}' must be a number, got {value!r}")
     try:
         return Decimal(str(value))
     except InvalidOperation:
@@ -51,30 +61,62 @@ def _scan(args: dict[str, Any]) -> Request:
 
 def _copies(args: dict[str, Any]) -> int:
     copies = args.get("copies", 1)
-    if not isinstance(copies, int) or copies < 1:
+    if not isinstance(copies, int) or isinstance(copies, bool) or copies < 1:
         raise BadRequest(f"'copies' must be a whole number of at least 1, got {copies!r}")
     return copies
 
 
-COMMANDS: dict[str, Callable[[dict[str, Any]], Request]] = {
-    "scan": _scan,
-    "batch.start": lambda a: StartBatch(
-        _text(a, "product"), _decimal(a, "planned_qty", False), _text(a, "operator", "")
+@dataclass(frozen=True)
+class Command:
+    """One operation: the argument names it accepts and how it becomes an engine request."""
+
+    fields: tuple[str, ...]
+    build: Callable[[dict[str, Any]], Request]
+    #: Also accepted as an MQTT command from the central side. Scans are not: they come from
+    #: the line's devices (or the local CLI), never from the network.
+    remote: bool = True
+
+
+COMMANDS: dict[str, Command] = {
+    "scan": Command(("data", "source", "dry_run"), _scan, remote=False),
+    "batch.start": Command(
+        ("product", "planned_qty", "operator"),
+        lambda a: StartBatch(
+            _text(a, "product"), _decimal(a, "planned_qty", False), _text(a, "operator", "")
+        ),
     ),
-    "batch.end": lambda a: EndBatch(_decimal(a, "qty", True) or Decimal(0)),
-    "batch.cancel": lambda a: CancelBatch(_text(a, "reason", "")),
-    "status": lambda a: Status(),
-    "hold.add": lambda a: HoldAdd(_text(a, "material"), _text(a, "lot"), _text(a, "reason")),
-    "hold.remove": lambda a: HoldRemove(_text(a, "material"), _text(a, "lot")),
-    "label.reprint": lambda a: Reprint(_text(a, "lot"), _copies(a)),
+    "batch.end": Command(("qty",), lambda a: EndBatch(_decimal(a, "qty", True) or Decimal(0))),
+    "batch.cancel": Command(("reason",), lambda a: CancelBatch(_text(a, "reason", ""))),
+    "status": Command((), lambda a: Status()),
+    "hold.add": Command(
+        ("material", "lot", "reason"),
+        lambda a: HoldAdd(_text(a, "material"), _text(a, "lot"), _text(a, "reason")),
+    ),
+    "hold.remove": Command(
+        ("material", "lot"), lambda a: HoldRemove(_text(a, "material"), _text(a, "lot"))
+    ),
+    "label.reprint": Command(("lot", "copies"), lambda a: Reprint(_text(a, "lot"), _copies(a))),
 }
 
+#: The operations MQTT commands accept (`cmd/request/<op>`).
+REMOTE_COMMANDS = tuple(op for op, command in COMMANDS.items() if command.remote)
 
-def request_from_json(op: str, args: dict[str, Any]) -> Request:
-    """Build a request from an operation name and its JSON arguments."""
-    factory = COMMANDS.get(op)
-    if factory is None:
-        raise BadRequest(f"unknown operation {op!r}; known: {', '.join(sorted(COMMANDS))}")
+
+def request_from_json(op: str, args: dict[str, Any], *, remote: bool = False) -> Request:
+    """Build a request from an operation name and its JSON arguments.
+
+    `remote` (MQTT) accepts only the operations marked remote."""
+    command = COMMANDS.get(op)
+    if command is None or (remote and not command.remote):
+        known = REMOTE_COMMANDS if remote else sorted(COMMANDS)
+        raise BadRequest(f"unknown operation {op!r}; known: {', '.join(known)}", "unknown_command")
     if not isinstance(args, dict):
         raise BadRequest("arguments must be a JSON object")
-    return factory(args)
+    unknown = sorted(set(args) - set(command.fields))
+    if unknown:
+        expected = ", ".join(command.fields) or "none"
+        raise BadRequest(f"{op}: unknown argument(s) {', '.join(unknown)}; expected: {expected}")
+    try:
+        return command.build(args)
+    except BadRequest as exc:
+        raise BadRequest(f"{op}: {exc}", exc.code) from None

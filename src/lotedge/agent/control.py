@@ -79,7 +79,9 @@ def answer(line: bytes, call: Callable[[Request], Reply]) -> dict[str, Any]:
         if not isinstance(message, dict):
             raise BadRequest("a request is a JSON object with 'op' and 'args'")
         request = request_from_json(str(message.get("op")), message.get("args", {}))
-    except (ValueError, BadRequest) as exc:
+    except BadRequest as exc:
+        return Reply(False, error=str(exc), code=exc.code).as_dict()
+    except ValueError as exc:
         return Reply(False, error=str(exc), code="bad_request").as_dict()
     return call(request).as_dict()
 

@@ -82,9 +82,11 @@ class Daemon:
             systemd.serve_watchdog(lambda: engine.heartbeat, self.stop_event)
             systemd.notify("STOPPING=1")
             log.info("stopping")
+            # Inputs first (the control socket finishes the request in hand, devices their
+            # scan), then the publisher's last flush sees every commit; the engine last.
+            control.stop()
             for stop in reversed(stops):
                 stop()
-            control.stop()
             engine.stop()
             conn.close()
         log.info("stopped")

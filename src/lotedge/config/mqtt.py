@@ -54,6 +54,13 @@ class OutboxConfig(Section):
     poll_seconds: float = Field(
         default=0.2, gt=0, le=10, description="Check for new rows at least this often."
     )
+    flush_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="On stop, keep draining (when connected) until the outbox is empty or "
+        "this time is up; what is left is sent after the next start.",
+    )
 
 
 def _is_loopback(host: str) -> bool:
@@ -126,6 +133,15 @@ class MqttConfig(MqttConnection):
     )
     client_id: str | None = Field(
         default=None, description="MQTT client id; lotedge-{site}-{line}-{device_id} when unset."
+    )
+    session_expiry_seconds: int = Field(
+        default=600,
+        ge=0,
+        le=2**32 - 1,
+        description="MQTT 5: the broker keeps the command subscription this long after a "
+        "disconnect and queues QoS 1 commands sent meanwhile (delivered on reconnect). "
+        "0: clean start, commands sent while offline are lost (the caller retries). "
+        "MQTT 3.1.1 always uses a clean session.",
     )
     status_seconds: float = Field(
         default=30.0, gt=0, description="How often the retained status is refreshed."

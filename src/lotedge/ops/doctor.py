@@ -197,10 +197,11 @@ def _broker(config: Config) -> Iterator[Check]:
 
     from lotedge.publish import session
 
-    mqtt = config.mqtt
-    if mqtt is None:
+    if config.mqtt is None:
         yield Check("broker", "info", "no [mqtt]: events stay in the outbox")
         return
+    # A clean session: the doctor leaves no session (nor queued messages) on the broker.
+    mqtt = config.mqtt.model_copy(update={"session_expiry_seconds": 0})
     where = f"{mqtt.host}:{mqtt.effective_port}"
     scheme = "mqtts" if mqtt.tls.enabled else "mqtt"
     topic = f"{mqtt.topic_prefix}/{config.identity.site}/{config.identity.line}/doctor"

@@ -117,10 +117,17 @@ class Publisher:
         with contextlib.suppress(BlockingIOError, OSError):  # already woken, or stopped
             self._wake_w.send(b"\0")
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Publish the retained `stopped` status, disconnect cleanly and join the thread."""
+    def stop(self, timeout: float | None = None) -> None:
+        """Last flush, then the retained `stopped` status; disconnect and join the thread.
+
+        When connected, the publisher keeps draining until the outbox is empty or
+        `outbox.flush_seconds` are up (what is left stays queued for the next start), then
+        publishes `stopped` and disconnects. `timeout` bounds the join (default: the flush
+        time plus 8 s)."""
         self._stop.set()
         self.wake()
+        if timeout is None:
+            timeout = self.config.outbox.flush_seconds + 8.0
         if self._thread is not None:
             self._thread.join(timeout)
         if self._commands is not None:
@@ -187,6 +194,8 @@ class Publisher:
             base_dir=self._base_dir,
         )
         client.on_publish = self._on_publish
+        if self._call is not None:  # before CONNACK: a resumed session delivers at once
+            client.on_message = self._on_message
         try:
             receive_maximum = session.connect(client, self.config)
         except session.ConnectFailed:
@@ -199,7 +208,6 @@ class Publisher:
             raise
         client.on_disconnect = None
         if self._call is not None:
-            client.on_message = self._on_message
             client.subscribe(self.topics.requests, qos=1)
         self._window = max(1, min(self.config.outbox.window, receive_maximum - CONTROL_SLOTS))
         if self._window < self.config.outbox.window:
@@ -219,8 +227,18 @@ class Publisher:
         next_report = 0.0
         topics: dict[str, str] = {}
         batch = max(1, self._window // 2)
+        flush_until: float | None = None  # set when stop() is called: the last flush
+        caught_up = False  # the last peek found every committed row already sent
         try:
-            while client.is_connected() and not self._stop.is_set():
+            while client.is_connected():
+                if self._stop.is_set():
+                    if flush_until is None:
+                        flush_until = time.monotonic() + self.config.outbox.flush_seconds
+                        caught_up = False  # peek once more: rows committed just before stop
+                    elif caught_up and not self._inflight:
+                        break  # everything committed is acknowledged
+                    if time.monotonic() >= flush_until:
+                        break
                 if not self._collect_acks():
                     break
                 now = time.time()
@@ -237,6 +255,7 @@ class Publisher:
                     info = client.publish(topics[row.topic], row.payload, qos=1)
                     self._inflight[info.mid] = row
                     sent_up_to = row.seq
+                caught_up = len(rows) < free
                 # Refill at every PUBACK (keeps the pipe full); delete in batches while a
                 # backlog drains, at once when caught up.
                 if len(self._acked) >= batch or len(rows) < free:
@@ -244,7 +263,13 @@ class Publisher:
                 session.pump(client, self.config.outbox.poll_seconds, self._wake_r)
             self._collect_acks()
             self._delete_acked(conn)
-            if self._stop.is_set():
+            if self._stop.is_set() and client.is_connected():
+                if self._inflight or not caught_up:
+                    log.warning(
+                        "stopping with events still queued (%d in flight unacknowledged); "
+                        "they are sent after the next start",
+                        len(self._inflight),
+                    )
                 self._send_stopped(client)
             elif not client.is_connected():
                 self._failed(f"lost connection to {self._where()}")

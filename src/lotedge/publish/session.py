@@ -1,7 +1,9 @@
 """One MQTT connection to the broker: paho client set up from `MqttConfig` (TLS, auth, will).
 
 A new client is made for every connection, so paho keeps no messages of its own between
-connections: what was not acknowledged is sent again from the outbox, in order.
+connections: what was not acknowledged is sent again from the outbox, in order. With MQTT 5 the
+broker keeps the session (the command subscription and QoS 1 commands queued for us) for
+`session_expiry_seconds` under the stable client id.
 
 `make_client`, `tls_context` and `check` serve any `MqttConnection`: the trace store's
 subscriber builds its client with them too.
@@ -16,9 +18,12 @@ import socket
 import ssl
 import time
 from pathlib import Path
+from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from lotedge.config.mqtt import MqttConfig, MqttConnection, TlsConfig
 
@@ -117,7 +122,8 @@ def connect(client: mqtt.Client, config: MqttConnection) -> int:
 
     Returns how many QoS 1 messages the broker accepts in flight (its MQTT 5 Receive Maximum;
     65535 when it sets none): the caller keeps within it. Raises OSError (refused, unreachable,
-    TLS verification failed) or ConnectFailed. The caller replaces on_connect/on_disconnect.
+    TLS verification failed) or ConnectFailed. The caller replaces on_connect/on_disconnect;
+    set on_message before: commands queued in the session may arrive with the CONNACK.
     """
     outcome: list[str] = []
     receive_maximum = [65535]
@@ -131,7 +137,17 @@ def connect(client: mqtt.Client, config: MqttConnection) -> int:
 
     client.on_connect = on_connect
     client.on_disconnect = on_disconnect
-    kwargs = {"clean_start": True} if client.protocol == MQTTProtocolVersion.MQTTv5 else {}
+    kwargs: dict[str, Any] = {}
+    if client.protocol == MQTTProtocolVersion.MQTTv5:
+        # Outgoing messages never rely on the session (each connection is a new client and
+        # resends from the outbox). The session keeps the command subscription, so QoS 1
+        # commands sent while we were away are queued by the broker and delivered on reconnect.
+        expiry = config.session_expiry_seconds
+        kwargs["clean_start"] = expiry == 0
+        if expiry:
+            properties = Properties(PacketTypes.CONNECT)
+            properties.SessionExpiryInterval = expiry
+            kwargs["properties"] = properties
     client.connect(config.host, config.effective_port, config.keepalive, **kwargs)
     deadline = time.monotonic() + config.connect_timeout_seconds
     while not outcome and time.monotonic() < deadline and client.socket() is not None:

@@ -47,7 +47,7 @@ class Topics:
         return f"{self.root}/{REQUEST}/+"
 
     def command_name(self, topic: str) -> str | None:
-        """'start_batch' for `{root}/cmd/request/start_batch`, None for any other topic."""
+        """'batch.start' for `{root}/cmd/request/batch.start`, None for any other topic."""
         head = f"{self.root}/{REQUEST}/"
         name = topic[len(head) :] if topic.startswith(head) else ""
         return name if name and "/" not in name else None
