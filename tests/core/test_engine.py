@@ -255,3 +255,19 @@ def test_nested_transaction_failure_undoes_only_the_inner_block(line: Line):
             line.conn.execute("INSERT INTO flags (name, value) VALUES ('inner', '1')")
             raise RuntimeError("refused")
     assert line.conn.execute("SELECT name FROM flags").fetchall() == [("outer",)]
+
+
+def test_expiry_from_receipt_date_and_shelf_life(tmp_path: Path):
+    from tests.conftest import write_config
+
+    path = write_config(
+        tmp_path,
+        replace={
+            "vendor_pattern = '^YST-(?P<lot>[A-Z0-9]+)-(?P<expiry>\\d{8})$'": "vendor_pattern = '^YST-(?P<lot>[A-Z0-9]+)-R(?P<received>\\d{8})$'\n"
+            "shelf_life_days = 30",
+        },
+    )
+    line = Line(path)
+    line.do(StartBatch("BREAD"))
+    assert line.scan("YST-A1-R20261001") == "expired"  # received 1 Oct + 30 days < 25 Nov
+    assert line.scan("YST-A2-R20261101") == "accepted"

@@ -28,7 +28,8 @@ class Material(Section):
     shelf_life_days: int | None = Field(
         default=None,
         ge=1,
-        description="Days from production/packaging date to expiry, when the label has no expiry.",
+        description="Days from production/packaging (else receipt) date to expiry, when the "
+        "label has no expiry.",
     )
     uom: str | None = Field(
         default=None, pattern=r"^[A-Z0-9]{2,3}$", description="UN/CEFACT unit, e.g. KGM, LTR, H87."
@@ -40,11 +41,13 @@ class Material(Section):
         default=None,
         description=(
             "For non-GS1 vendor labels: a regex with named groups 'lot' (required), "
-            "'material' and 'expiry' (optional)."
+            "'material', 'expiry' and 'received' (goods receipt date: expiry = received + "
+            "shelf_life_days) (optional)."
         ),
     )
     expiry_format: str = Field(
-        default="%Y-%m-%d", description="strptime format of the 'expiry' group in vendor_pattern."
+        default="%Y-%m-%d",
+        description="strptime format of the 'expiry' and 'received' groups in vendor_pattern.",
     )
 
     @field_validator("gtins")
@@ -63,10 +66,11 @@ class Material(Section):
             raise ValueError(f"vendor_pattern is not a valid regex: {exc}") from None
         if "lot" not in compiled.groupindex:
             raise ValueError("vendor_pattern needs a named group (?P<lot>...)")
-        unknown = set(compiled.groupindex) - {"lot", "material", "expiry"}
+        unknown = set(compiled.groupindex) - {"lot", "material", "expiry", "received"}
         if unknown:
             raise ValueError(
-                f"vendor_pattern has unknown groups {sorted(unknown)}; use lot, material, expiry"
+                f"vendor_pattern has unknown groups {sorted(unknown)}; "
+                "use lot, material, expiry, received"
             )
         return value
 

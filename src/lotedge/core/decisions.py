@@ -88,11 +88,13 @@ def reject(reason: Reason, message: str, scan: ParsedScan | None = None) -> Deci
 
 
 def effective_expiry(scan: ParsedScan, material: Material | None) -> date | None:
-    """Expiry from the label, else production/packaging date plus the material's shelf life."""
+    """Expiry from the label, else production/packaging date (or, failing that, the receipt
+    date) plus the material's shelf life."""
     if scan.expiry is not None:
         return scan.expiry
-    if scan.produced is not None and material is not None and material.shelf_life_days:
-        return scan.produced + timedelta(days=material.shelf_life_days)
+    start = scan.produced or scan.received
+    if start is not None and material is not None and material.shelf_life_days:
+        return start + timedelta(days=material.shelf_life_days)
     return None
 
 

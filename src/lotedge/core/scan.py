@@ -63,6 +63,8 @@ class ParsedScan:
     lot: str | None = None
     expiry: date | None = None
     produced: date | None = None
+    #: Goods receipt date (a vendor label's `received` group), for receipt-based shelf life.
+    received: date | None = None
     quantity: Decimal | None = None
     uom: str | None = None
     serial: str | None = None
@@ -151,24 +153,27 @@ def _parse_vendor(body: str, symbology: str | None, materials: list[Material]) -
         groups = match.groupdict()
         if groups.get("material") not in (None, material.code):
             continue
-        expiry = None
-        if groups.get("expiry"):
+        dates: dict[str, date] = {}
+        for name in ("expiry", "received"):
+            if not groups.get(name):
+                continue
             try:
-                expiry = datetime.strptime(groups["expiry"], material.expiry_format).date()
+                dates[name] = datetime.strptime(groups[name], material.expiry_format).date()
             except ValueError:
                 return ParsedScan(
                     ScanKind.UNREADABLE,
                     body,
                     symbology,
                     material_code=material.code,
-                    error=f"expiry {groups['expiry']!r} does not match {material.expiry_format!r}",
+                    error=f"{name} {groups[name]!r} does not match {material.expiry_format!r}",
                 )
         return ParsedScan(
             ScanKind.VENDOR,
             body,
             symbology,
             lot=groups["lot"],
-            expiry=expiry,
+            expiry=dates.get("expiry"),
+            received=dates.get("received"),
             material_code=material.code,
             elements={k: v for k, v in groups.items() if v is not None},
         )

@@ -30,7 +30,7 @@ from lotedge.simulators.printer import PrinterSimulator
 from lotedge.simulators.scanner import PtyScanner
 from lotedge.state.db import STATE_FILE, connect
 
-WAIT = 30.0
+WAIT = 60.0
 GS = "\x1d"
 
 #: Master data of the demo line: the example config's bakery.
