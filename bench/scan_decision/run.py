@@ -1,6 +1,6 @@
 """Scan-to-decision latency with durable commits, against the bare durable-commit floor.
 
-    python -m bench.scan_decision.run [--scans 10000]
+    .venv/bin/python -m bench.scan_decision.run [--scans 10000] [--quick]
 
 Each scan goes through the engine exactly as a scanner's would (queue hand-off to the writer
 thread, parse, decide, one SQLite transaction with the audit row, consumption and outbox event,
@@ -16,14 +16,10 @@ import time
 from pathlib import Path
 from statistics import median
 
-from bench.common import summary
-from lotedge.agent.engine import Engine
+from bench.common import example_config, start_engine, summary
 from lotedge.agent.requests import StartBatch
-from lotedge.config.loader import load_config
 from lotedge.core.scan import RawScan
-from lotedge.state.db import connect, open_state, transaction
-
-REPO = Path(__file__).resolve().parents[2]
+from lotedge.state.db import connect, transaction
 
 
 def commit_floor(directory: Path, n: int) -> list[float]:
@@ -39,11 +35,7 @@ def commit_floor(directory: Path, n: int) -> list[float]:
 
 
 def scan_latency(directory: Path, n: int) -> list[float]:
-    text = (REPO / "config" / "lotedge.example.toml").read_text()
-    (directory / "lotedge.toml").write_text(text.replace('dir = "../state"', 'dir = "state"'))
-    config = load_config(directory / "lotedge.toml")
-    engine = Engine(config, open_state(config.state_dir))
-    engine.start()
+    engine = start_engine(example_config(directory))
     engine.call(StartBatch("BREAD"))
     samples = []
     for i in range(n):
@@ -60,7 +52,10 @@ def scan_latency(directory: Path, n: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scans", type=int, default=10_000)
+    parser.add_argument("--quick", action="store_true", help="1,000 scans")
     args = parser.parse_args()
+    if args.quick:
+        args.scans = 1000
     with tempfile.TemporaryDirectory(dir=".") as tmp:
         directory = Path(tmp)
         floor = commit_floor(directory, args.scans)

@@ -4,7 +4,7 @@ The scan travels the real path: pty -> pyserial -> framing -> RawScan -> engine 
 decide -> one durable SQLite transaction -> reply. Scans are sent one at a time, each after the
 previous one was answered; each carries a new lot, so each is accepted and consumed.
 
-    python -m bench.scan_latency.run [--scans 2000]
+    .venv/bin/python -m bench.scan_latency.run [--scans 2000] [--quick]
 """
 
 from __future__ import annotations
@@ -15,25 +15,16 @@ import threading
 import time
 from pathlib import Path
 
-from bench.common import summary
-from lotedge.agent.engine import Engine
+from bench.common import example_config, start_engine, summary
 from lotedge.agent.requests import StartBatch
-from lotedge.config.loader import load_config
 from lotedge.core.scan import RawScan
 from lotedge.scanners.base import open_source
 from lotedge.simulators.scanner import PtyScanner
-from lotedge.state.db import open_state
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def measure(directory: Path, count: int) -> list[float]:
     """Latency in seconds of `count` scans, one at a time."""
-    text = (REPO / "config" / "lotedge.example.toml").read_text()
-    (directory / "lotedge.toml").write_text(text.replace('dir = "../state"', 'dir = "state"'))
-    config = load_config(directory / "lotedge.toml")
-    engine = Engine(config, open_state(config.state_dir))
-    engine.start()
+    engine = start_engine(example_config(directory))
     engine.call(StartBatch("BREAD"))
     answered = threading.Event()
     latencies: list[float] = []
@@ -70,7 +61,10 @@ def measure(directory: Path, count: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scans", type=int, default=2000)
+    parser.add_argument("--quick", action="store_true", help="200 scans")
     args = parser.parse_args()
+    if args.quick:
+        args.scans = 200
     with tempfile.TemporaryDirectory(dir=".") as tmp:
         latencies = measure(Path(tmp), args.scans)
     print(

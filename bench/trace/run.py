@@ -5,8 +5,9 @@ level k consumes lots i, i+1 and one random other lot of level k-1 (one event ea
 produces one lot (one event), so a vendor lot's forward trace runs `depth` levels deep through
 most of its family: diamonds everywhere.
 
-    .venv/bin/python bench/trace/run.py                    # 1,000,000 events, about 15 min
-    .venv/bin/python bench/trace/run.py --events 100000    # quicker
+    .venv/bin/python -m bench.trace.run                    # 1,000,000 events, about 6 min
+    .venv/bin/python -m bench.trace.run --events 100000    # about 1.5 min
+    .venv/bin/python -m bench.trace.run --quick            # 10,000 events
 PostgreSQL runs when --pg URL or LOTEDGE_TEST_PG_URL is given (a scratch schema is dropped after).
 """
 
@@ -22,15 +23,14 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
+from bench.common import REPO, percentile
 from lotedge.store import samples
 from lotedge.store.db import Database, open_database
 from lotedge.store.ingest import Ingestor, Message
 from lotedge.store.query import TraceQueries
 from lotedge.store.schema import SchemaValidator
 
-REPO = Path(__file__).resolve().parents[2]
 FAN_IN = 3
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -118,9 +118,8 @@ def run(url: str, args: argparse.Namespace, validator: SchemaValidator) -> dict[
             times, lots, deepest = latencies(
                 db, families, level, direction, args.traces, args.width
             )
-            q = statistics.quantiles(times, n=100)
             result[f"{direction} median ms"] = f"{statistics.median(times):.2f}"
-            result[f"{direction} p99 ms"] = f"{q[98]:.2f}"
+            result[f"{direction} p99 ms"] = f"{percentile(times, 99):.2f}"
             result[f"{direction} lots/depth"] = f"{lots}/{deepest}"
     return result
 
@@ -136,7 +135,10 @@ def main(argv: list[str] | None = None) -> int:
         "--schema", default=str(REPO.parent / "shared/epcis/EPCIS-JSON-Schema.json")
     )
     parser.add_argument("--pg", default=os.environ.get("LOTEDGE_TEST_PG_URL"))
+    parser.add_argument("--quick", action="store_true", help="10,000 events")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.events = 10_000
     validator = SchemaValidator.load(args.schema)
     print(
         f"schema check: {validator.backend}; {args.events:,} events, depth {args.depth}", flush=True

@@ -1,4 +1,4 @@
-"""Sample identities, master data and events shared by the publishing tests and the bench."""
+"""Sample identities, master data and events shared by the publishing tests."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from lotedge.publish.publisher import Publisher
+from lotedge.state import outbox
 from lotedge.state.db import STATE_FILE
 
 if TYPE_CHECKING:
@@ -17,8 +18,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def start_publisher(engine: Engine, stop: threading.Event) -> Callable[[], None]:
-    """Daemon adapter: publish the outbox to `[mqtt]` if configured; returns its stop."""
+def start_publisher(
+    engine: Engine,
+    stop: threading.Event,
+    *,
+    on_acked: Callable[[list[outbox.Row]], None] | None = None,
+) -> Callable[[], None]:
+    """Daemon adapter: publish the outbox to `[mqtt]` if configured; returns its stop.
+
+    `on_acked` (the bench uses it) sees each batch of rows acknowledged and deleted."""
     config = engine.config
     if config.mqtt is None:
         log.info("mqtt: not configured; events stay in the outbox")
@@ -29,6 +37,7 @@ def start_publisher(engine: Engine, stop: threading.Event) -> Callable[[], None]
         config.state_dir / STATE_FILE,
         base_dir=config.base_dir,
         call=engine.call,
+        on_acked=on_acked,
     )
     publisher.start()
     engine.after_commit.append(publisher.wake)
