@@ -263,8 +263,7 @@ def test_expiry_from_receipt_date_and_shelf_life(tmp_path: Path):
     path = write_config(
         tmp_path,
         replace={
-            "vendor_pattern = '^YST-(?P<lot>[A-Z0-9]+)-(?P<expiry>\\d{8})$'": "vendor_pattern = '^YST-(?P<lot>[A-Z0-9]+)-R(?P<received>\\d{8})$'\n"
-            "shelf_life_days = 30",
+            "-(?P<expiry>\\d{8})$'": "-R(?P<received>\\d{8})$'\nshelf_life_days = 30",
         },
     )
     line = Line(path)
