@@ -20,6 +20,10 @@ def test_cli_drives_a_batch(config_path: Path):
         )
         scan = lotedge("scan", "]C10109501101530003172701311025ABC", *c)
         assert scan.returncode == 0 and "accepted" in scan.stdout
+        refused = lotedge("scan", "]C10109501101530010172701311025XYZ", *c)
+        assert refused.returncode == 1 and "not an ingredient" in refused.stdout
+        held = lotedge("hold", "add", "FLOUR", "OLD1", "--reason", "recall R-9", *c)
+        assert held.stdout.strip() == "FLOUR lot OLD1 is on hold: recall R-9."
         again = lotedge("batch", "start", "CAKE", *c)
         assert again.returncode == 1
         assert "batch_already_open" in again.stderr

@@ -161,7 +161,8 @@ class Engine:
                     )
                 with transaction(self._conn):
                     repo.add_hold(self._conn, material, lot, reason, self._clock())
-                return Reply(True, {"holds": repo.holds(self._conn)})
+                message = f"{material} lot {lot} is on hold: {reason}."
+                return Reply(True, {"message": message, "holds": repo.holds(self._conn)})
             case HoldRemove(material=material, lot=lot):
                 with transaction(self._conn):
                     removed = repo.remove_hold(self._conn, material, lot)
@@ -169,7 +170,8 @@ class Engine:
                     return Reply(
                         False, error=f"{material} lot {lot} is not on hold", code="not_found"
                     )
-                return Reply(True, {"holds": repo.holds(self._conn)})
+                message = f"{material} lot {lot} is released from hold."
+                return Reply(True, {"message": message, "holds": repo.holds(self._conn)})
             case Reprint(lot=lot, copies=copies):
                 return self._reprint(lot, copies)
         raise TypeError(f"unknown request {request!r}")
@@ -474,7 +476,8 @@ class Engine:
             )
         if job is None:
             return Reply(False, error="no printer is configured", code="no_printer")
-        return Reply(True, {"lot": lot, "print_job": job, "copies": copies})
+        message = f"Reprint of lot {lot} queued ({copies} {'copy' if copies == 1 else 'copies'})."
+        return Reply(True, {"message": message, "lot": lot, "print_job": job, "copies": copies})
 
     # -- status --------------------------------------------------------------------------------
     def status(self) -> dict[str, object]:

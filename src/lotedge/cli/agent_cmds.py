@@ -99,7 +99,10 @@ def cmd_client(args: argparse.Namespace) -> int:
     except (ConnectionError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
-    return print_reply(reply, args.json)
+    code = print_reply(reply, args.json)
+    if args.op == "scan" and reply.get("data", {}).get("outcome") == "rejected":
+        return 1  # scripts can tell a refused scan from an accepted one
+    return code
 
 
 def cmd_run(args: argparse.Namespace) -> int:
