@@ -270,3 +270,24 @@ def test_expiry_from_receipt_date_and_shelf_life(tmp_path: Path):
     line.do(StartBatch("BREAD"))
     assert line.scan("YST-A1-R20261001") == "expired"  # received 1 Oct + 30 days < 25 Nov
     assert line.scan("YST-A2-R20261101") == "accepted"
+
+
+def test_a_retried_remote_command_runs_once(line: Line):
+    from lotedge.publish.commands import handle
+
+    def command(name: str, body: str) -> dict:
+        return handle(name, body.encode(), line.engine.handle)
+
+    assert command("batch.start", '{"product": "BREAD", "transaction": 7}')["status"] == "ok"
+    retried = command("batch.start", '{"product": "BREAD", "transaction": 7}')
+    assert (retried["status"], retried["transaction"]) == ("ok", 7)  # the stored answer
+    assert command("batch.start", '{"product": "BREAD", "transaction": 8}')["code"] == (
+        "batch_already_open"
+    )
+    ended = command("batch.end", '{"qty": 3, "transaction": "e1"}')
+    assert ended == command("batch.end", '{"qty": 3, "transaction": "e1"}')
+    assert line.rows("issued_lots") == 1  # the retried end issued no second lot
+    lot = ended["data"]["batch"]["lot"]
+    reprint = json.dumps({"lot": lot, "copies": 1, "transaction": "r1"})
+    assert command("label.reprint", reprint) == command("label.reprint", reprint)
+    assert line.rows("command_log") == 4

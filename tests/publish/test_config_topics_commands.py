@@ -14,6 +14,7 @@ from lotedge.agent.requests import (
     EndBatch,
     HoldAdd,
     HoldRemove,
+    Once,
     Reply,
     Reprint,
     ScanRequest,
@@ -84,7 +85,9 @@ def test_topics():
 )
 def test_command_table(name, body, expected):
     """MQTT commands are the control socket's operations: same names, same arguments."""
-    assert commands.parse(name, json.dumps({**body, "transaction": 7}).encode()) == (expected, 7)
+    once = Once(expected, f"mqtt:{name}:7")  # a retry with transaction 7 is not applied twice
+    assert commands.parse(name, json.dumps({**body, "transaction": 7}).encode()) == (once, 7)
+    assert commands.parse(name, json.dumps(body).encode()) == (expected, None)
     assert codec.request_from_json(name, body) == expected
 
 

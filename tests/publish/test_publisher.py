@@ -6,7 +6,7 @@ import json
 import threading
 import time
 
-from lotedge.agent.requests import HoldAdd, Reply, Request, Status
+from lotedge.agent.requests import HoldAdd, Once, Reply, Request, Status
 from lotedge.config.base import SecretRef
 from lotedge.config.mqtt import OutboxConfig
 from lotedge.publish.publisher import Publisher
@@ -104,7 +104,9 @@ def test_commands_are_answered_with_the_transaction(broker, state_db, subscribe)
         wait_until(lambda: len(sub.on("/cmd/response/hold.add")) == 1, "both answers")
     finally:
         publisher.stop()
-    assert seen == [HoldAdd(material="FLOUR", lot="L1", reason="recall")]
+    assert seen == [
+        Once(HoldAdd(material="FLOUR", lot="L1", reason="recall"), 'mqtt:hold.add:"t-1"')
+    ]
     assert sub.on("/cmd/response/hold.add") == [
         {"status": "ok", "data": {"held": 1}, "transaction": "t-1"}
     ]
@@ -267,7 +269,9 @@ def test_command_sent_while_the_agent_is_offline_is_answered_after_reconnect(
         wait_until(lambda: sub.on("/cmd/response/hold.add") != [], "the queued command's answer")
     finally:
         publisher.stop()
-    assert seen == [HoldAdd(material="FLOUR", lot="L7", reason="recall")]
+    assert seen == [
+        Once(HoldAdd(material="FLOUR", lot="L7", reason="recall"), 'mqtt:hold.add:"t-off"')
+    ]
     assert sub.on("/cmd/response/hold.add") == [
         {"status": "ok", "data": {"held": 1}, "transaction": "t-off"}
     ]
@@ -286,4 +290,4 @@ def test_clean_start_when_session_expiry_is_zero(own_broker, state_db, subscribe
     finally:
         publisher.stop()
     assert [a["transaction"] for a in sub.on("/cmd/response/status")] == [2]
-    assert seen == [Status()]
+    assert seen == [Once(Status(), "mqtt:status:2")]

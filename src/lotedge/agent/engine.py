@@ -23,6 +23,7 @@ from lotedge.agent.requests import (
     EndBatch,
     HoldAdd,
     HoldRemove,
+    Once,
     Reply,
     Reprint,
     Request,
@@ -46,6 +47,8 @@ from lotedge.state.db import transaction
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+#: How long a remote caller's transaction id is remembered for at-most-once commands.
+REMEMBER_COMMANDS = timedelta(days=30)
 #: Renders a label to printer bytes: (data, template name) -> payload.
 LabelRender = Callable[[LabelData, str], bytes]
 
@@ -174,7 +177,20 @@ class Engine:
                 return Reply(True, {"message": message, "holds": repo.holds(self._conn)})
             case Reprint(lot=lot, copies=copies):
                 return self._reprint(lot, copies)
+            case Once(request=inner, key=key):
+                return self._once(inner, key)
         raise TypeError(f"unknown request {request!r}")
+
+    def _once(self, request: Request, key: str) -> Reply:
+        """Apply `request` unless `key` was seen; effect and stored reply commit together."""
+        stored = repo.stored_reply(self._conn, key)
+        if stored is not None:
+            return Reply(stored["ok"], stored["data"], stored["error"], stored["code"])
+        with transaction(self._conn):
+            reply = self._dispatch(request)
+            record = {"ok": reply.ok, "data": reply.data, "error": reply.error, "code": reply.code}
+            repo.store_reply(self._conn, key, record, self._clock(), REMEMBER_COMMANDS)
+        return reply
 
     # -- scans -------------------------------------------------------------------------------
     def _scan(self, raw: RawScan, dry_run: bool) -> Reply:

@@ -59,8 +59,25 @@ class Reprint:
     copies: int = 1
 
 
+@dataclass(frozen=True)
+class Once:
+    """Apply `request` at most once per `key` (a remote caller's transaction id): a retry of a
+    request already applied gets the stored reply instead of running again."""
+
+    request: Request
+    key: str
+
+
 Request = (
-    ScanRequest | StartBatch | EndBatch | CancelBatch | Status | HoldAdd | HoldRemove | Reprint
+    ScanRequest
+    | StartBatch
+    | EndBatch
+    | CancelBatch
+    | Status
+    | HoldAdd
+    | HoldRemove
+    | Reprint
+    | Once
 )
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lotedge.agent.codec import BadRequest, request_from_json
-from lotedge.agent.requests import Reply, Request
+from lotedge.agent.requests import Once, Reply, Request
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,10 @@ def parse(name: str, payload: bytes) -> tuple[Request, Any]:
     if not isinstance(body, dict):
         raise BadRequest("request must be a JSON object", "bad_json")
     transaction = body.pop("transaction", None)
-    return request_from_json(name, body, remote=True), transaction
+    request = request_from_json(name, body, remote=True)
+    if transaction is not None:  # a retry with the same transaction is answered, not re-run
+        request = Once(request, f"mqtt:{name}:{json.dumps(transaction)}")
+    return request, transaction
 
 
 def _transaction_of(payload: bytes) -> Any:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from lotedge.core.batch import Batch
 from lotedge.core.decisions import Decision, HoldEntry
@@ -174,3 +176,20 @@ def count(conn: sqlite3.Connection, table: str, where: str = "1") -> int:
     """Row count of one of our own tables (names are never user input)."""
     assert table.isidentifier()
     return conn.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]
+
+
+def stored_reply(conn: sqlite3.Connection, key: str) -> dict[str, Any] | None:
+    """The reply a request with this at-most-once key already got, if any."""
+    row = conn.execute("SELECT reply FROM command_log WHERE key = ?", (key,)).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def store_reply(
+    conn: sqlite3.Connection, key: str, reply: dict[str, Any], now: datetime, keep: timedelta
+) -> None:
+    """Remember a reply under its key; keys older than `keep` are forgotten."""
+    conn.execute("DELETE FROM command_log WHERE at < ?", ((now - keep).isoformat(),))
+    conn.execute(
+        "INSERT INTO command_log (key, reply, at) VALUES (?, ?, ?)",
+        (key, json.dumps(reply, default=str), now.isoformat()),
+    )

@@ -67,9 +67,19 @@ CREATE TABLE flags (
 );
 """
 
+COMMAND_LOG = """
+CREATE TABLE command_log (
+    key TEXT PRIMARY KEY,
+    reply TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX command_log_at ON command_log (at);
+"""
+
 #: (version, description, SQL). Append only; never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "core state", CORE),
     (2, "outbox", outbox.DDL),
     (3, "print jobs", print_jobs.DDL),
+    (4, "remote command replies, for at-most-once", COMMAND_LOG),
 ]
