@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ from lotedge.config.base import SecretRef
 from lotedge.config.loader import load_config
 from lotedge.config.problems import ConfigError
 from tests.conftest import EXAMPLE_CONFIG, write_config
+from tests.core.daemon_helpers import lotedge
 
 
 def problems_of(path: Path) -> list[str]:
@@ -119,20 +118,10 @@ def test_secrets_come_from_env_or_file(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_config_check_cli(tmp_path: Path):
-    good = subprocess.run(
-        [sys.executable, "-m", "lotedge.cli.main", "config", "check", str(EXAMPLE_CONFIG)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    good = lotedge("config", "check", str(EXAMPLE_CONFIG))
     assert good.returncode == 0 and "ok (3 materials, 2 products" in good.stdout
     path = write_config(tmp_path, replace={'line = "L1"': 'lin = "L1"'})
-    bad = subprocess.run(
-        [sys.executable, "-m", "lotedge.cli.main", "config", "check", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    bad = lotedge("config", "check", str(path))
     assert bad.returncode == 1
     assert "identity.lin: unknown key (hint: did you mean 'line'?)" in bad.stderr
     assert "identity.line: required key is missing" in bad.stderr
@@ -155,12 +144,7 @@ def test_config_check_reports_a_missing_secret(tmp_path: Path):
         extra='[mqtt]\nhost = "127.0.0.1"\nusername = "line"\n'
         'password = { env = "LOTEDGE_TEST_NO_SUCH_VAR" }\n',
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "lotedge.cli.main", "config", "check", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = lotedge("config", "check", str(path))
     assert result.returncode == 1
     assert (
         "mqtt.password: environment variable LOTEDGE_TEST_NO_SUCH_VAR is not set" in result.stderr

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.core.daemon_helpers import lotedge
+
 
 def test_demo_runs_the_whole_system(tmp_path: Path):
     keep = tmp_path / "demo"
@@ -31,11 +33,6 @@ def test_demo_runs_the_whole_system(tmp_path: Path):
 
 def test_demo_refuses_a_non_empty_directory(tmp_path: Path):
     (tmp_path / "something").write_text("x")
-    result = subprocess.run(
-        [sys.executable, "-m", "lotedge.cli.main", "demo", "--keep", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = lotedge("demo", "--keep", str(tmp_path))
     assert result.returncode == 2
     assert "is not empty" in result.stdout

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 import shutil
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from lotedge.ops.doctor import run_checks
 from lotedge.simulators.printer import PrinterSimulator
 from lotedge.simulators.scanner import PtyScanner
 from tests.conftest import write_config
+from tests.core.daemon_helpers import lotedge
 from tests.publish.broker import Certs, Mosquitto, private_mosquitto
 
 
@@ -40,12 +39,7 @@ def test_all_ok_against_simulators(tmp_path: Path):
                 f'[printer]\nurl = "tcp://127.0.0.1:{printer.port}"\n'
             ),
         )
-        result = subprocess.run(
-            [sys.executable, "-m", "lotedge.cli.main", "doctor", "-c", str(path)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        result = lotedge("doctor", "-c", str(path))
     finally:
         printer.stop()
         scanner.close()
