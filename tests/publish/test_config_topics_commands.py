@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from lotedge.agent import codec, control
 from lotedge.agent.requests import (
+    AlertAck,
     CancelBatch,
     EndBatch,
     HoldAdd,
@@ -81,6 +82,7 @@ def test_topics():
         ("hold.add", {"material": "F", "lot": "L", "reason": "r"}, HoldAdd("F", "L", "r")),
         ("hold.remove", {"material": "F", "lot": "L"}, HoldRemove("F", "L")),
         ("label.reprint", {"lot": "L", "copies": 2}, Reprint("L", 2)),
+        ("alert.ack", {"id": 3, "operator": "Ann"}, AlertAck(3, "Ann")),
     ],
 )
 def test_command_table(name, body, expected):
@@ -92,8 +94,7 @@ def test_command_table(name, body, expected):
 
 
 def test_one_command_table():
-    remote = ("batch.start", "batch.end", "batch.cancel", "status", "hold.add", "hold.remove")
-    assert (*remote, "label.reprint") == codec.REMOTE_COMMANDS
+    assert list(codec.REMOTE_COMMANDS) == [op for op in codec.COMMANDS if op != "scan"]
     assert set(codec.COMMANDS) - set(codec.REMOTE_COMMANDS) == {"scan"}
     local = codec.request_from_json("scan", {"data": "X"})
     assert isinstance(local, ScanRequest)

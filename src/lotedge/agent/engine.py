@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from lotedge.agent.requests import (
+    AlertAck,
     CancelBatch,
     EndBatch,
     HoldAdd,
@@ -41,7 +42,7 @@ from lotedge.core.labels import LabelData, LabelError
 from lotedge.core.lots import LotFields, LotSequenceExhausted
 from lotedge.core.scan import Command, ParsedScan, RawScan, ScanKind, parse_scan
 from lotedge.ops import metrics
-from lotedge.state import lots, outbox, print_jobs, repo
+from lotedge.state import alerts, lots, outbox, print_jobs, repo
 from lotedge.state.db import transaction
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,8 @@ class Engine:
                 return Reply(True, {"message": message, "holds": repo.holds(self._conn)})
             case Reprint(lot=lot, copies=copies):
                 return self._reprint(lot, copies)
+            case AlertAck(alert_id=alert_id, operator=operator):
+                return self._acknowledge(alert_id, operator)
             case Once(request=inner, key=key):
                 return self._once(inner, key)
         raise TypeError(f"unknown request {request!r}")
@@ -495,6 +498,15 @@ class Engine:
         message = f"Reprint of lot {lot} queued ({copies} {'copy' if copies == 1 else 'copies'})."
         return Reply(True, {"message": message, "lot": lot, "print_job": job, "copies": copies})
 
+    # -- alerts --------------------------------------------------------------------------------
+    def _acknowledge(self, alert_id: int, operator: str) -> Reply:
+        with transaction(self._conn):
+            closed = alerts.acknowledge(self._conn, alert_id, operator or "operator", self._clock())
+        if not closed:
+            return Reply(False, error=f"alert {alert_id} is not open", code="not_found")
+        self._queued_work = True
+        return Reply(True, {"message": f"Alert {alert_id} acknowledged.", "id": alert_id})
+
     # -- status --------------------------------------------------------------------------------
     def status(self) -> dict[str, object]:
         open_batch = repo.open_batch(self._conn)
@@ -506,6 +518,7 @@ class Engine:
             "outbox_depth": repo.count(self._conn, "outbox"),
             "print_queue": repo.count(self._conn, "print_jobs", "status = 'queued'"),
             "holds": repo.holds(self._conn),
+            "alerts": alerts.open_alerts(self._conn),
             **{name: provide() for name, provide in self.status_providers.items()},
         }
 

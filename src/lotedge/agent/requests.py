@@ -60,6 +60,14 @@ class Reprint:
 
 
 @dataclass(frozen=True)
+class AlertAck:
+    """The operator saw an alert and dealt with it."""
+
+    alert_id: int
+    operator: str = ""
+
+
+@dataclass(frozen=True)
 class Once:
     """Apply `request` at most once per `key` (a remote caller's transaction id): a retry of a
     request already applied gets the stored reply instead of running again."""
@@ -77,6 +85,7 @@ Request = (
     | HoldAdd
     | HoldRemove
     | Reprint
+    | AlertAck
     | Once
 )
 
