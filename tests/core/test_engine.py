@@ -132,10 +132,19 @@ def test_every_scan_is_audited_and_rejections_published(line: Line):
     outcomes = [r for (r,) in line.conn.execute("SELECT reason FROM scans ORDER BY id")]
     assert outcomes == ["unreadable", "not_in_bom", "accepted"]
     rejected = [
-        json.loads(p)["reason"]
-        for (p,) in line.conn.execute("SELECT payload FROM outbox WHERE topic = 'rejections'")
+        (json.loads(p), event_id)
+        for (p, event_id) in line.conn.execute(
+            "SELECT payload, event_id FROM outbox WHERE topic = 'rejections'"
+        )
     ]
-    assert rejected == ["unreadable", "not_in_bom"]
+    assert [r["reason"] for r, _ in rejected] == ["unreadable", "not_in_bom"]
+    assert all(r["eventID"] == event_id for r, event_id in rejected)  # the store dedupes by it
+    not_in_bom = rejected[1][0]  # what the store's vendor report needs to name the lot
+    assert (not_in_bom["material"], not_in_bom["gtin"], not_in_bom["lot"]) == (
+        "SUGAR",
+        "09501101530010",
+        "25XYZ",
+    )
 
 
 def test_dry_run_changes_nothing(line: Line):

@@ -247,15 +247,22 @@ class Engine:
                 assert scan is not None and open_batch is not None and scan.lot
                 self._consume(open_batch, scan_id, scan, raw.received_at.astimezone())
             elif decision.outcome is Outcome.REJECTED:
+                event_id = f"urn:uuid:{uuid.uuid4()}"
                 payload = {
+                    "eventID": event_id,
                     "scan": scan_id,
                     "source": raw.source,
                     "time": raw.received_at.isoformat(),
                     "text": scan.text if scan else "",
                     "batch": batch_id,
                     **decision.as_dict(),
+                    **(
+                        {"material": scan.material_code, "gtin": scan.gtin, "lot": scan.lot}
+                        if scan
+                        else {}
+                    ),
                 }
-                self._enqueue("rejections", payload, str(uuid.uuid4()), now)
+                self._enqueue("rejections", payload, event_id, now)
 
     def _consume(self, open_batch: Batch, scan_id: int, scan: ParsedScan, when: datetime) -> None:
         material = self.config.material(scan.material_code or "")

@@ -19,6 +19,11 @@ class StoreMqttConfig(MqttConnection):
     topic_filter: str = Field(
         default="lotedge/v1/+/+/events", description="Topic filter of the agents' event topics."
     )
+    rejections_topic_filter: str = Field(
+        default="lotedge/v1/+/+/rejections",
+        description="Topic filter of the agents' rejected scans (for the vendor report); "
+        "an empty string does not subscribe to them.",
+    )
     shared_group: str = Field(
         default="lotedge-store",
         pattern=r"^[^/+#]*$",
@@ -33,6 +38,11 @@ class StoreMqttConfig(MqttConnection):
     session_expiry_seconds: int = Field(
         default=7 * 24 * 3600, ge=0, description="How long the broker keeps a persistent session."
     )
+
+    @property
+    def topic_filters(self) -> list[str]:
+        """Every filter the store subscribes to."""
+        return [f for f in (self.topic_filter, self.rejections_topic_filter) if f]
 
 
 class StoreApiConfig(Section):

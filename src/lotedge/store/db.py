@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-_TABLES = """
+_GENEALOGY = """
 CREATE TABLE IF NOT EXISTS events (
     id {pk},
     event_id TEXT NOT NULL UNIQUE,
@@ -67,6 +67,82 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 )
 """
 
+_VENDOR_QUALITY = """
+ALTER TABLE events ADD COLUMN local_date TEXT;
+CREATE TABLE lines (
+    root TEXT PRIMARY KEY,
+    prefix TEXT NOT NULL,
+    site TEXT NOT NULL,
+    line TEXT NOT NULL,
+    first_seen TEXT NOT NULL
+);
+CREATE TABLE receipts (
+    event BIGINT NOT NULL,
+    position INTEGER NOT NULL,
+    lot BIGINT NOT NULL,
+    vendor TEXT,
+    vendor_uri TEXT,
+    material TEXT,
+    vendor_lot TEXT,
+    internal_lot TEXT,
+    quantity {real},
+    uom TEXT,
+    expiry TEXT,
+    reference TEXT,
+    reference_type TEXT,
+    reference_uri TEXT,
+    received_at TEXT NOT NULL,
+    received_on TEXT NOT NULL,
+    site TEXT,
+    line TEXT,
+    PRIMARY KEY (event, position)
+);
+CREATE INDEX receipts_by_vendor ON receipts (vendor, received_on);
+CREATE INDEX receipts_by_lot ON receipts (lot);
+CREATE TABLE rejections (
+    id {pk},
+    rejection_id TEXT NOT NULL UNIQUE,
+    stage TEXT NOT NULL,
+    site TEXT,
+    line TEXT,
+    rejected_at TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    message TEXT,
+    material TEXT,
+    gtin TEXT,
+    lot TEXT,
+    lot_key TEXT,
+    vendor TEXT,
+    received_at TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX rejections_by_lot ON rejections (lot_key);
+CREATE TABLE holds (
+    id {pk},
+    hold_id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    root_lot BIGINT NOT NULL,
+    forward INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    issued_at TEXT NOT NULL,
+    released_at TEXT
+);
+CREATE TABLE hold_lots (
+    hold BIGINT NOT NULL,
+    lot BIGINT NOT NULL,
+    depth INTEGER NOT NULL,
+    PRIMARY KEY (hold, lot)
+);
+CREATE INDEX hold_lots_by_lot ON hold_lots (lot)
+"""
+
+#: (version, description, DDL). Append only; never edit a migration that has shipped. The first
+#: creates its tables only if missing: stores made before versioning already have them.
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (1, "events, lots, genealogy, dead letters", _GENEALOGY),
+    (2, "receipts, line rejections, holds and recalls, lines seen", _VENDOR_QUALITY),
+]
+
 _DIALECT = {
     "sqlite": {"pk": "INTEGER PRIMARY KEY", "real": "REAL", "blob": "BLOB"},
     "postgresql": {
@@ -109,13 +185,19 @@ class Database:
         self.close()
 
     def create_schema(self) -> None:
-        """Create the tables if they are missing; safe to run from several processes at once."""
-        ddl = _TABLES.format(**_DIALECT[self.kind])
+        """Run the migrations this database has not had yet, in order, in one transaction;
+        safe to run from several processes at once."""
         with self.transaction():
             if self.kind == "postgresql":
                 self.execute("SELECT pg_advisory_xact_lock(7006)")
-            for statement in ddl.split(";"):
-                self.execute(statement)
+            self.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = self.fetchone("SELECT MAX(version) FROM schema_version")
+            current = row[0] if row and row[0] is not None else 0
+            for version, _description, ddl in MIGRATIONS:
+                if version > current:
+                    for statement in ddl.format(**_DIALECT[self.kind]).split(";"):
+                        self.execute(statement)
+                    self.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

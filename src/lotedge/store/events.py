@@ -6,13 +6,14 @@ Pure: no database, no network. `parse_event` never raises; every surprise is a `
 from __future__ import annotations
 
 import enum
+import hashlib
 import json
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from lotedge.store.classes import LotClass, parse_class
+from lotedge.store.classes import LotClass, gs1_key, normalize_gtin, parse_class
 from lotedge.store.schema import SchemaValidator
 
 EXT = "lotedge:"
@@ -51,12 +52,29 @@ class Flow:
     """One entry of an input or output quantity list."""
 
     direction: str
-    """`in` or `out`."""
+    """`in` or `out` (of a batch), or `received` (a receiving event's quantityList)."""
     position: int
     lot: LotClass
     attrs: LotAttrs
     quantity: float | None
     uom: str | None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a receiving ObjectEvent says besides its lots (those are its `received` flows)."""
+
+    vendor: str | None
+    """The vendor's name (`lotedge:vendor`), else its identifier (the owning-party source)."""
+    vendor_uri: str | None
+    material: str | None
+    vendor_lot: str | None
+    internal_lot: str | None
+    reference: str | None
+    """The purchase order or delivery note number as scanned or typed (`lotedge:receipt`)."""
+    reference_type: str | None
+    """`po` or `desadv` (the business transaction's type)."""
+    reference_uri: str | None
 
 
 @dataclass(frozen=True)
@@ -73,6 +91,11 @@ class ParsedEvent:
     product: str | None
     flows: tuple[Flow, ...]
     body: str
+    local_date: str = ""
+    """The calendar date of eventTime where it happened (`YYYY-MM-DD`, its own offset)."""
+    receipt: Receipt | None = None
+    """Set for a receiving ObjectEvent; its lots are `received`."""
+    received: tuple[Flow, ...] = ()
 
     @property
     def batch(self) -> str | None:
@@ -91,14 +114,10 @@ def parse_event(
     payload: bytes, validator: SchemaValidator | None = None
 ) -> ParsedEvent | Rejection:
     """Decode, check (schema when given, always structure) and reduce one event."""
-    try:
-        text = payload.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return Rejection(RejectCode.NOT_UTF8, f"payload is not UTF-8: {exc.reason} at {exc.start}")
-    try:
-        event = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        return Rejection(RejectCode.NOT_JSON, f"payload is not JSON: {exc}"[:300])
+    decoded = _decode(payload)
+    if isinstance(decoded, Rejection):
+        return decoded
+    text, event = decoded
     if validator is not None:
         error = validator.first_error(event)
         if error is not None:
@@ -107,6 +126,101 @@ def parse_event(
         return _reduce(event, text)
     except _Bad as exc:
         return Rejection(RejectCode.STRUCTURE, str(exc))
+
+
+def _decode(payload: bytes) -> tuple[str, Any] | Rejection:
+    """The payload's text and its JSON value."""
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Rejection(RejectCode.NOT_UTF8, f"payload is not UTF-8: {exc.reason} at {exc.start}")
+    try:
+        return text, json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        return Rejection(RejectCode.NOT_JSON, f"payload is not JSON: {exc}"[:300])
+
+
+def line_of_topic(topic: str) -> tuple[str, str, str] | None:
+    """(prefix, site, line) of an agent's `{prefix}/{site}/{line}/{events|rejections}` topic.
+
+    >>> line_of_topic("lotedge/v1/PLANT1/L1/events")
+    ('lotedge/v1', 'PLANT1', 'L1')
+    >>> line_of_topic("events") is None
+    True
+    """
+    parts = topic.split("/")
+    if len(parts) < 4 or "" in parts[-3:-1]:
+        return None
+    return "/".join(parts[:-3]), parts[-3], parts[-2]
+
+
+@dataclass(frozen=True)
+class RejectedScan:
+    """A scan an agent refused, as published on its `rejections` topic."""
+
+    rejection_id: str
+    """The payload's `eventID`; without one, a hash of topic and payload (a resend is equal)."""
+    stage: str
+    """`line` (a scan at the line) or `receiving` (a delivery refused at goods receipt)."""
+    site: str | None
+    line: str | None
+    rejected_at: str
+    """UTC, sortable text like `ParsedEvent.event_time`."""
+    reason: str
+    message: str | None
+    material: str | None
+    gtin: str | None
+    lot: str | None
+    lot_key: str | None
+    """The key of the lot in `lots` (see `classes`), when the payload identifies one."""
+    vendor: str | None
+    body: str
+
+
+def parse_rejected_scan(payload: bytes, topic: str) -> RejectedScan | Rejection:
+    """Decode and reduce one message of a `rejections` topic; never raises."""
+    decoded = _decode(payload)
+    if isinstance(decoded, Rejection):
+        return decoded
+    text, body = decoded
+    try:
+        if not isinstance(body, dict):
+            raise _Bad(f"a rejection is a JSON object, got {type(body).__name__}")
+        where = line_of_topic(topic)
+        site, line = where[1:] if where else (_text(body, "site"), _text(body, "line"))
+        material, gtin, lot = _text(body, "material"), _text(body, "gtin"), _text(body, "lot")
+        digest = hashlib.sha256(topic.encode() + b"\0" + payload).hexdigest()
+        return RejectedScan(
+            rejection_id=_text(body, "eventID") or f"sha256:{digest}",
+            stage=_text(body, "stage") or "line",
+            site=site,
+            line=line,
+            rejected_at=_utc_text(_moment(_required(body, "time"), "time")),
+            reason=_required(body, "reason"),
+            message=_text(body, "message"),
+            material=material,
+            gtin=gtin,
+            lot=lot,
+            lot_key=_lot_key(site, material, gtin, lot),
+            vendor=_text(body, "vendor"),
+            body=text,
+        )
+    except _Bad as exc:
+        return Rejection(RejectCode.STRUCTURE, str(exc))
+
+
+def _lot_key(
+    site: str | None, material: str | None, gtin: str | None, lot: str | None
+) -> str | None:
+    """The `lots.class_key` the agent's event for this lot would have had."""
+    if lot is None:
+        return None
+    if gtin is not None:
+        normalized = normalize_gtin(gtin)
+        return gs1_key(normalized, lot) if normalized else None
+    if site is not None and material is not None:
+        return f"lotedge:{site}:{material}:{lot}"
+    return None
 
 
 def _reduce(event: Any, text: str) -> ParsedEvent:
@@ -119,25 +233,76 @@ def _reduce(event: Any, text: str) -> ParsedEvent:
         inputs = LotAttrs(
             material=_text(event, EXT + "material"), vendor=_text(event, EXT + "vendor")
         )
-        ilmd = event.get("ilmd")
-        ilmd = ilmd if isinstance(ilmd, dict) else {}
-        outputs = LotAttrs(
-            product=_text(event, EXT + "product"),
-            expiry=_text(ilmd, "cbvmda:itemExpirationDate"),
-        )
+        outputs = LotAttrs(product=_text(event, EXT + "product"), expiry=_expiry(event))
         flows += _flows(event, "inputQuantityList", "in", inputs)
         flows += _flows(event, "outputQuantityList", "out", outputs)
+    receipt, received = None, ()
+    if event_type == "ObjectEvent" and _is_receiving(event):
+        receipt, received = _receipt(event)
+    moment = _moment(_required(event, "eventTime"))
     return ParsedEvent(
         event_id=_required(event, "eventID"),
         event_type=event_type,
-        event_time=_utc(_required(event, "eventTime")),
+        event_time=_utc_text(moment),
         transformation_id=transformation_id,
         site=_text(event, EXT + "site"),
         line=_text(event, EXT + "line"),
         product=_text(event, EXT + "product"),
         flows=tuple(flows),
         body=text,
+        local_date=moment.date().isoformat(),
+        receipt=receipt,
+        received=tuple(received),
     )
+
+
+def _is_receiving(event: dict[str, Any]) -> bool:
+    """bizStep `receiving` (the bare CBV word, or its URN form)."""
+    step = event.get("bizStep")
+    return isinstance(step, str) and step.rsplit(":", 1)[-1] == "receiving"
+
+
+def _receipt(event: dict[str, Any]) -> tuple[Receipt, list[Flow]]:
+    source = _typed_entry(event, "sourceList", "source", "owning_party")
+    reference = _typed_entry(event, "bizTransactionList", "bizTransaction", None)
+    vendor = _text(event, EXT + "vendor")
+    attrs = LotAttrs(
+        material=_text(event, EXT + "material"), vendor=vendor or source[1], expiry=_expiry(event)
+    )
+    receipt = Receipt(
+        vendor=attrs.vendor,
+        vendor_uri=source[1],
+        material=attrs.material,
+        vendor_lot=_text(event, EXT + "vendorLot"),
+        internal_lot=_text(event, EXT + "internalLot"),
+        reference=_text(event, EXT + "receipt"),
+        reference_type=reference[0],
+        reference_uri=reference[1],
+    )
+    return receipt, _flows(event, "quantityList", "received", attrs)
+
+
+def _typed_entry(
+    event: dict[str, Any], key: str, value_key: str, wanted: str | None
+) -> tuple[str | None, str | None]:
+    """(type, value) of the first entry of a source/destination/bizTransaction list whose type
+    is `wanted` (any type when None; the CBV URN form of a type counts); (None, None) if none."""
+    entries = event.get(key, [])
+    if not isinstance(entries, list):
+        raise _Bad(f"{key}: expected a list")
+    for position, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise _Bad(f"{key}/{position}: expected an object")
+        kind = _text(entry, "type", where=f"{key}/{position}")
+        short = kind.rsplit(":", 1)[-1] if kind else None
+        if wanted is None or short == wanted:
+            return short, _text(entry, value_key, where=f"{key}/{position}")
+    return None, None
+
+
+def _expiry(event: dict[str, Any]) -> str | None:
+    ilmd = event.get("ilmd")
+    return _text(ilmd, "cbvmda:itemExpirationDate") if isinstance(ilmd, dict) else None
 
 
 def _flows(event: dict[str, Any], key: str, direction: str, attrs: LotAttrs) -> list[Flow]:
@@ -190,11 +355,16 @@ def _text(obj: dict[str, Any], key: str, *, where: str = "") -> str | None:
     return value
 
 
-def _utc(value: str) -> str:
+def _moment(value: str, name: str = "eventTime") -> datetime:
+    """An ISO 8601 date-time that has a UTC offset."""
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise _Bad(f"eventTime: not an ISO 8601 date-time: {value!r}"[:200]) from None
+        raise _Bad(f"{name}: not an ISO 8601 date-time: {value!r}"[:200]) from None
     if moment.tzinfo is None:
-        raise _Bad(f"eventTime: has no UTC offset: {value!r}"[:200])
+        raise _Bad(f"{name}: has no UTC offset: {value!r}"[:200])
+    return moment
+
+
+def _utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -10,14 +10,22 @@ from __future__ import annotations
 import enum
 import time
 from collections import ChainMap, Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from lotedge.store.classes import LotClass
 from lotedge.store.db import Database
-from lotedge.store.events import LotAttrs, ParsedEvent, Rejection, parse_event
+from lotedge.store.events import (
+    LotAttrs,
+    ParsedEvent,
+    RejectedScan,
+    Rejection,
+    line_of_topic,
+    parse_event,
+    parse_rejected_scan,
+)
 from lotedge.store.schema import SchemaValidator
 
 _DEAD_LETTER = (
@@ -25,7 +33,7 @@ _DEAD_LETTER = (
 )
 _EVENT = (
     "INSERT INTO events (event_id, event_type, event_time, transformation_id, site, line,"
-    " received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    " received_at, body, local_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (event_id) DO NOTHING RETURNING id"
 )
 _TRANSFORMATION = (
@@ -46,6 +54,24 @@ _FLOW = (
     "INSERT INTO lot_flows (event, direction, position, transformation, lot, quantity, uom)"
     " VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
+_RECEIPT = (  # vendor ... reference_uri in the order of `events.Receipt`'s fields
+    "INSERT INTO receipts (event, position, lot, vendor, vendor_uri, material, vendor_lot,"
+    " internal_lot, reference, reference_type, reference_uri, quantity, uom, expiry,"
+    " received_at, received_on, site, line)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_REJECTED_SCAN = (
+    "INSERT INTO rejections (rejection_id, stage, site, line, rejected_at, reason, message,"
+    " material, gtin, lot, lot_key, vendor, received_at, body)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (rejection_id) DO NOTHING RETURNING id"
+)
+_LINE = (
+    "INSERT INTO lines (root, prefix, site, line, first_seen) VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (root) DO NOTHING"
+)
+REJECTIONS_TOPIC = "rejections"
+"""Last level of the agents' rejected-scan topics; every other topic carries events."""
 
 K = TypeVar("K")
 _CACHE_LIMIT = 200_000
@@ -53,6 +79,8 @@ BatchKey = tuple[str, str | None, str | None, str | None]
 """A transformation as one event describes it: URI, site, line, product."""
 LotKey = tuple[LotClass, LotAttrs]
 """A lot as one event describes it."""
+LineRow = tuple[str, str, str, str]
+"""An agent that sent messages: topic root, prefix, site, line."""
 
 
 class Outcome(enum.StrEnum):
@@ -93,6 +121,8 @@ class Ingestor:
         self.counts: Counter[Outcome] = Counter()
         self._batch_ids: dict[BatchKey, int] = {}
         self._lot_ids: dict[LotKey, int] = {}
+        self._lines: set[LineRow] = set()
+        """Agents (lines) already recorded in `lines`."""
 
     def ingest(self, messages: Sequence[Message]) -> list[Outcome]:
         """Store a batch in one transaction; retries the whole batch on transient DB errors.
@@ -100,7 +130,7 @@ class Ingestor:
         Raises only when the database keeps failing; then nothing of the batch is stored and the
         caller must not acknowledge it.
         """
-        parsed = [parse_event(m.payload, self.validator) for m in messages]
+        parsed = [self._parse(m) for m in messages]
         for attempt in range(self.retries + 1):
             batch_ids: dict[BatchKey, int] = {}
             lot_ids: dict[LotKey, int] = {}
@@ -114,9 +144,15 @@ class Ingestor:
                 continue
             self._remember(self._batch_ids, batch_ids)
             self._remember(self._lot_ids, lot_ids)
+            self._lines.update(_line_rows(messages, outcomes))
             self.counts.update(outcomes)
             return outcomes
         raise AssertionError("unreachable")
+
+    def _parse(self, message: Message) -> ParsedEvent | RejectedScan | Rejection:
+        if message.source.rpartition("/")[2] == REJECTIONS_TOPIC:
+            return parse_rejected_scan(message.payload, message.source)
+        return parse_event(message.payload, self.validator)
 
     @staticmethod
     def _remember(cache: dict[K, int], committed: dict[K, int]) -> None:
@@ -128,7 +164,7 @@ class Ingestor:
     def _write(
         self,
         messages: Sequence[Message],
-        parsed: list[ParsedEvent | Rejection],
+        parsed: list[ParsedEvent | RejectedScan | Rejection],
         batch_ids: dict[BatchKey, int],
         lot_ids: dict[LotKey, int],
     ) -> list[Outcome]:
@@ -166,10 +202,75 @@ class Ingestor:
                 for f in e.flows
             ],
         )
+        self.db.executemany(
+            _RECEIPT,
+            [
+                (
+                    row_id,
+                    f.position,
+                    lots[(f.lot, f.attrs)],
+                    *astuple(e.receipt),
+                    f.quantity,
+                    f.uom,
+                    f.attrs.expiry,
+                    e.event_time,
+                    e.local_date,
+                    e.site,
+                    e.line,
+                )
+                for row_id, e in new
+                if e.receipt is not None
+                for f in e.received
+            ],
+        )
+        self._new_rejected_scans(parsed, now, outcomes)
+        self.db.executemany(
+            _LINE,
+            sorted((*row, now) for row in set(_line_rows(messages, outcomes)) - self._lines),
+        )
         return outcomes
 
+    def _new_rejected_scans(
+        self,
+        parsed: list[ParsedEvent | RejectedScan | Rejection],
+        now: str,
+        outcomes: list[Outcome],
+    ) -> None:
+        first: dict[str, tuple[int, RejectedScan]] = {}
+        for i, scan in enumerate(parsed):
+            if isinstance(scan, RejectedScan):
+                first.setdefault(scan.rejection_id, (i, scan))
+        rows = self.db.returning_many(
+            _REJECTED_SCAN,
+            [
+                (
+                    r.rejection_id,
+                    r.stage,
+                    r.site,
+                    r.line,
+                    r.rejected_at,
+                    r.reason,
+                    r.message,
+                    r.material,
+                    r.gtin,
+                    r.lot,
+                    r.lot_key,
+                    r.vendor,
+                    now,
+                    r.body,
+                )
+                for _, r in first.values()
+            ],
+        )
+        for (i, _), row in zip(first.values(), rows, strict=True):
+            if row is not None:
+                outcomes[i] = Outcome.STORED
+
     def _new_events(
-        self, parsed: list[ParsedEvent | Rejection], now: str, outcomes: list[Outcome]
+        self,
+        parsed: list[ParsedEvent | RejectedScan | Rejection],
+        now: str,
+        outcomes: list[Outcome],
     ) -> list[tuple[int, ParsedEvent]]:
         """Insert the events; those not seen before (in this batch or ever) with their row ids."""
         first: dict[str, tuple[int, ParsedEvent]] = {}
@@ -188,6 +289,7 @@ class Ingestor:
                     e.line,
                     now,
                     e.body,
+                    e.local_date,
                 )
                 for _, e in first.values()
             ],
@@ -223,6 +325,7 @@ def _batch_keys(new: list[tuple[int, ParsedEvent]]) -> list[BatchKey]:
 
 def _lot_keys(new: list[tuple[int, ParsedEvent]]) -> list[LotKey]:
     keys = {(f.lot, f.attrs) for _, e in new if e.batch is not None for f in e.flows}
+    keys |= {(f.lot, f.attrs) for _, e in new for f in e.received}
     return sorted(keys, key=lambda k: (k[0].key, *(x or "" for x in vars(k[1]).values())))
 
 
@@ -239,3 +342,11 @@ def _lot_row(key: LotKey) -> tuple[object, ...]:
         attrs.product,
         attrs.expiry,
     )
+
+
+def _line_rows(messages: Sequence[Message], outcomes: list[Outcome]) -> Iterator[LineRow]:
+    """(topic root, prefix, site, line) of the agents whose messages were stored."""
+    for message, outcome in zip(messages, outcomes, strict=True):
+        where = line_of_topic(message.source) if outcome is Outcome.STORED else None
+        if where is not None:
+            yield ("/".join(where), *where)

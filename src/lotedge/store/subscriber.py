@@ -34,11 +34,11 @@ _DRAIN_QUIET_SECONDS = 0.5
 _UNSUPPORTED_PROTOCOL_VERSION = 0x84
 
 
-def subscription(config: StoreMqttConfig, protocol: str) -> str:
-    """The topic filter to subscribe to: shared with MQTT 5 and a group, plain otherwise."""
+def subscriptions(config: StoreMqttConfig, protocol: str) -> list[str]:
+    """The topic filters to subscribe to: shared with MQTT 5 and a group, plain otherwise."""
     if protocol == "5" and config.shared_group:
-        return f"$share/{config.shared_group}/{config.topic_filter}"
-    return config.topic_filter
+        return [f"$share/{config.shared_group}/{f}" for f in config.topic_filters]
+    return config.topic_filters
 
 
 class EventSubscriber:
@@ -61,7 +61,7 @@ class EventSubscriber:
         self.ingestor = ingestor
         self.batch_size = batch_size
         self.protocol = "3.1.1" if config.protocol == "3.1.1" else "5"
-        self.topic = subscription(config, self.protocol)
+        self.topics = subscriptions(config, self.protocol)
         client_id = client_id or config.client_id
         self.persistent = client_id is not None
         self.client_id = client_id or f"lotedge-store-{socket.gethostname()}-{os.getpid()}"
@@ -121,7 +121,7 @@ class EventSubscriber:
                 if self._downgrade.is_set():
                     self._fall_back_to_311()
                 self._store(self._take(timeout=0.2), stop)
-            self._client.unsubscribe(self.topic)
+            self._client.unsubscribe(self.topics)
             while batch := self._take(timeout=_DRAIN_QUIET_SECONDS):
                 self._store(batch, stop)
         finally:
@@ -132,7 +132,7 @@ class EventSubscriber:
         """The broker refused MQTT 5 (protocol "auto"): plain subscription over 3.1.1."""
         self._client.loop_stop()
         self.protocol = "3.1.1"
-        self.topic = subscription(self.config, self.protocol)
+        self.topics = subscriptions(self.config, self.protocol)
         log.warning("broker does not speak MQTT 5: MQTT 3.1.1, no shared subscription")
         self._downgrade.clear()
         self._client = self._start()
@@ -186,7 +186,7 @@ class EventSubscriber:
             self._connection += 1
         self._last_error = ""
         log.info("connected to %s as %s", self.where, self.client_id)
-        client.subscribe(self.topic, qos=1)
+        client.subscribe([(topic, 1) for topic in self.topics])
 
     def _on_connect_fail(self, _client: object, _userdata: object) -> None:
         """No connection (refused, unreachable, TLS failed): paho tries again after its
@@ -207,9 +207,9 @@ class EventSubscriber:
 
     def _on_subscribe(self, _c: object, _u: object, _mid: int, reasons: list, _p: object) -> None:
         if any(getattr(r, "is_failure", False) for r in reasons):
-            log.error("subscription to %s refused: %s", self.topic, reasons)
+            log.error("subscription to %s refused: %s", ", ".join(self.topics), reasons)
             return
-        log.info("subscribed to %s", self.topic)
+        log.info("subscribed to %s", ", ".join(self.topics))
         self.subscribed.set()
 
     def _on_message(self, _c: object, _u: object, message: mqtt.MQTTMessage) -> None:
