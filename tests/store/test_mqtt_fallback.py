@@ -13,7 +13,7 @@ from lotedge.config.mqtt import TlsConfig
 from lotedge.config.store import StoreMqttConfig
 from lotedge.store.db import open_database
 from lotedge.store.ingest import Ingestor
-from lotedge.store.subscriber import EventSubscriber, subscription
+from lotedge.store.subscriber import EventSubscriber, subscriptions
 
 from .genealogy_data import numbered_events
 from .helpers import wait_until
@@ -30,7 +30,10 @@ def test_auto_protocol_falls_back_to_311_plain_subscription(amqtt_port: int, tmp
     worker.start()
     try:
         assert subscriber.subscribed.wait(20)
-        assert (subscriber.protocol, subscriber.topic) == ("3.1.1", "lotedge/v1/+/+/events")
+        assert (subscriber.protocol, subscriber.topics) == (
+            "3.1.1",
+            ["lotedge/v1/+/+/events", "lotedge/v1/+/+/rejections"],
+        )
         publisher = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
         publisher.connect("127.0.0.1", amqtt_port)
         publisher.loop_start()
@@ -50,7 +53,14 @@ def test_auto_protocol_falls_back_to_311_plain_subscription(amqtt_port: int, tmp
 
 
 def test_subscription_is_shared_only_with_mqtt_5_and_a_group():
-    shared = StoreMqttConfig(topic_filter="plant/+/+/events")
-    assert subscription(shared, "5") == "$share/lotedge-store/plant/+/+/events"
-    assert subscription(shared, "3.1.1") == "plant/+/+/events"
-    assert subscription(StoreMqttConfig(shared_group=""), "5") == "lotedge/v1/+/+/events"
+    shared = StoreMqttConfig(topic_filter="plant/+/+/events", rejections_topic_filter="")
+    assert subscriptions(shared, "5") == ["$share/lotedge-store/plant/+/+/events"]
+    assert subscriptions(shared, "3.1.1") == ["plant/+/+/events"]
+    assert subscriptions(StoreMqttConfig(shared_group=""), "5") == [
+        "lotedge/v1/+/+/events",
+        "lotedge/v1/+/+/rejections",
+    ]
+    assert subscriptions(StoreMqttConfig(), "5") == [
+        "$share/lotedge-store/lotedge/v1/+/+/events",
+        "$share/lotedge-store/lotedge/v1/+/+/rejections",
+    ]

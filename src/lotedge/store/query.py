@@ -18,6 +18,11 @@ from lotedge.store.classes import gs1_key, normalize_gtin, parse_class
 from lotedge.store.db import Database
 
 Direction = Literal["forward", "backward"]
+_RECEIPT_FIELDS = ("vendor", "reference", "reference_type", "received_at", "quantity", "uom")
+_RECEIPTS_OF = f"""
+SELECT lot, {", ".join(_RECEIPT_FIELDS)} FROM receipts WHERE lot IN ({{marks}})
+ORDER BY received_at, event, position
+"""
 _LOT_COLUMNS = "id, epc_class, scheme, gtin, lot, material, vendor, product, expiry"
 _CHUNK = 500
 
@@ -101,6 +106,8 @@ class Trace:
     """Steps from the root, for the lots on the trace itself (root is 0)."""
     batches: dict[int, Batch]
     batch_depth: dict[int, int]
+    receipts: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    """Goods receipts of the lots on the trace (vendor, PO or delivery note, when, how much)."""
 
     def to_json(self) -> dict[str, Any]:
         """Plain data, sorted by depth then lot, as the CLI and the API return it."""
@@ -108,7 +115,7 @@ class Trace:
             "direction": self.direction,
             "lot": self.root.to_json(),
             "lots": [
-                {**self.lots[i].to_json(), "depth": d}
+                {**self.lots[i].to_json(), "depth": d, "receipts": self.receipts.get(i, [])}
                 for i, d in sorted(
                     self.depth.items(), key=lambda kv: (kv[1], _sort(self.lots[kv[0]]))
                 )
@@ -208,7 +215,20 @@ class TraceQueries:
         for batch in batches.values():  # rows come in no particular order
             batch.inputs.sort(key=lambda f: _sort(lots[f.lot]))
             batch.outputs.sort(key=lambda f: _sort(lots[f.lot]))
-        return Trace(direction, root, lots, depth, batches, batch_depth)
+        receipts: dict[int, list[dict[str, Any]]] = {}
+        for lot, *row in self._in_chunks(_RECEIPTS_OF, sorted(depth)):
+            receipts.setdefault(lot, []).append(dict(zip(_RECEIPT_FIELDS, row, strict=True)))
+        return Trace(direction, root, lots, depth, batches, batch_depth, receipts)
+
+    def consumers(self, lot: LotInfo) -> tuple[list[Batch], dict[int, LotInfo]]:
+        """The batches that consumed `lot` directly, in time order, and the lots they name."""
+        ids = sorted(row[0] for row in self._in_chunks(_BATCHES_OF, [lot.id], "in"))
+        batches: dict[int, Batch] = {}
+        self._load_batches(ids, batches)
+        lots = self._lots(
+            {lot.id} | {f.lot for b in batches.values() for f in (*b.inputs, *b.outputs)}
+        )
+        return sorted(batches.values(), key=lambda b: (b.first_event, b.uri)), lots
 
     def _load_batches(self, ids: list[int], batches: dict[int, Batch]) -> None:
         """Add batches `ids` with their flows (quantities summed per lot) to `batches`."""

@@ -1,0 +1,175 @@
+"""Sending hold commands to the lines over MQTT and collecting their answers.
+
+One `hold.add` (or `hold.remove`) per (line, lot) on `{root}/cmd/request/<op>`, QoS 1, with the
+agent's command envelope (docs/events.md, "Commands"): the arguments plus a `transaction`,
+which the agent echoes on `{root}/cmd/response/<op>` and uses to apply a retried command at
+most once. The sender subscribes to the answers (and to the lines' retained `status`) before it
+publishes, then waits up to a timeout. A line that is offline gets the commands from its
+persistent MQTT session when it reconnects, within its session expiry; its answer then comes
+too late for this sender, so running the same hold again (same transactions) confirms it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+
+from lotedge.config.store import StoreMqttConfig
+from lotedge.publish import session
+from lotedge.publish.topics import REQUEST, RESPONSE
+from lotedge.store.holds import Line
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command to every line: the lot it is about and its arguments."""
+
+    lot: str
+    args: dict[str, Any]
+    transaction: str
+
+
+@dataclass
+class LineOutcome:
+    """What one line answered."""
+
+    line: Line
+    sent: int = 0
+    confirmed: list[str] = field(default_factory=list)
+    """Lots the line answered `ok` for."""
+    errors: dict[str, str] = field(default_factory=dict)
+    """Lot -> the line's error answer."""
+    status: str | None = None
+    """The line's last retained status (`online`, `stopped`, `offline`), if it has one."""
+
+    @property
+    def answered(self) -> int:
+        return len(self.confirmed) + len(self.errors)
+
+
+def hold_commands(
+    op: str, lots: list[str], *, reason: str, key: str, hold_id: str | None = None
+) -> list[Command]:
+    """The `hold.add` / `hold.remove` commands for `lots`: any material (`*`), the transaction
+    `{key}/{lot}` (the same for every line; a line applies it once)."""
+    commands = []
+    for lot in lots:
+        args: dict[str, Any] = {"material": "*", "lot": lot}
+        if op == "hold.add":
+            args["reason"] = reason
+        if hold_id is not None:
+            args["hold_id"] = hold_id
+        commands.append(Command(lot, args, f"{key}/{lot}"))
+    return commands
+
+
+class CommandSender:
+    """A short-lived MQTT client (clean session) that sends commands and gathers answers."""
+
+    def __init__(self, config: StoreMqttConfig, base_dir: Path) -> None:
+        # no persistent session for this client: it lives for one command run
+        self.config = config.model_copy(update={"session_expiry_seconds": 0})
+        self.base_dir = base_dir
+
+    def send(
+        self, op: str, lines: list[Line], commands: list[Command], timeout: float
+    ) -> list[LineOutcome]:
+        """Publish every command to every line and wait up to `timeout` seconds for the
+        answers. Raises OSError or `session.ConnectFailed` when the broker cannot be reached."""
+        outcomes = {line.root: LineOutcome(line) for line in lines}
+        answers = _Answers(
+            {f"{line.root}/{RESPONSE}/{op}": outcomes[line.root] for line in lines},
+            {f"{line.root}/status": outcomes[line.root] for line in lines},
+            {c.transaction: c for c in commands},
+        )
+        client = self._connect()
+        try:
+            client.on_message = answers.on_message
+            self._subscribe(client, [*answers.responses, *answers.statuses], timeout)
+            pending = []
+            for line in lines:
+                for command in commands:
+                    payload = json.dumps({**command.args, "transaction": command.transaction})
+                    topic = f"{line.root}/{REQUEST}/{op}"
+                    pending.append(client.publish(topic, payload.encode(), qos=1))
+                    outcomes[line.root].sent += 1
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and not (
+                all(info.is_published() for info in pending)
+                and all(o.answered >= o.sent for o in outcomes.values())
+            ):
+                session.pump(client, 0.05)
+            if not all(info.is_published() for info in pending):
+                raise session.ConnectFailed("the broker did not acknowledge every command")
+        finally:
+            client.disconnect()
+        return list(outcomes.values())
+
+    def _connect(self) -> mqtt.Client:
+        versions = ["5", "3.1.1"] if self.config.protocol == "auto" else [self.config.protocol]
+        for version in versions:
+            client = session.make_client(
+                self.config,
+                client_id=f"lotedge-store-hold-{uuid.uuid4().hex[:12]}",
+                protocol=session.PROTOCOLS[version],
+                base_dir=self.base_dir,
+            )
+            try:
+                session.connect(client, self.config)
+                return client
+            except session.ConnectFailed:
+                if version == versions[-1]:
+                    raise
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _subscribe(client: mqtt.Client, topics: list[str], timeout: float) -> None:
+        """Subscribe to `topics` and wait for the broker's SUBACK."""
+        if not topics:
+            return
+        acked: list[int] = []
+        client.on_subscribe = lambda _c, _u, mid, _r, _p: acked.append(mid)
+        _, mid = client.subscribe([(topic, 1) for topic in topics])
+        deadline = time.monotonic() + timeout
+        while mid not in acked:
+            if time.monotonic() > deadline:
+                raise session.ConnectFailed("the broker did not confirm the subscription")
+            session.pump(client, 0.05)
+
+
+@dataclass
+class _Answers:
+    """Where the lines' answers and statuses go, by topic and transaction."""
+
+    responses: dict[str, LineOutcome]
+    statuses: dict[str, LineOutcome]
+    commands: dict[str, Command]
+
+    def on_message(self, _c: object, _u: object, message: mqtt.MQTTMessage) -> None:
+        try:
+            body = json.loads(message.payload)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return
+        if not isinstance(body, dict):
+            return
+        if outcome := self.statuses.get(message.topic):
+            state = body.get("state")
+            outcome.status = state if isinstance(state, str) else None
+            return
+        outcome = self.responses.get(message.topic)
+        transaction = body.get("transaction")
+        command = self.commands.get(transaction) if isinstance(transaction, str) else None
+        if outcome is None or command is None:
+            return  # another caller's answer
+        if command.lot in outcome.confirmed or command.lot in outcome.errors:
+            return
+        if body.get("status") == "ok":
+            outcome.confirmed.append(command.lot)
+        else:
+            outcome.errors[command.lot] = str(body.get("error") or body.get("code") or body)
