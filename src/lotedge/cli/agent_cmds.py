@@ -17,6 +17,9 @@ from lotedge.ops.logs import setup_logging
 from lotedge.printers.service import renderer_for, start_printer
 from lotedge.publish.service import start_publisher
 
+AGENT_HOLD_COMMANDS = ("add", "remove", "-h", "--help")
+"""What follows `lotedge hold` for the agent's own hold list; anything else is the store's."""
+
 
 def register(sub: argparse._SubParsersAction, default_config: str) -> None:
     run = sub.add_parser("run", help="run the agent daemon")
@@ -57,8 +60,14 @@ def register(sub: argparse._SubParsersAction, default_config: str) -> None:
         op="scan", build=lambda a: {"data": unescape_scan(a.data).decode(), "source": a.source}
     )
 
-    hold = sub.add_parser("hold", help="the hold list: lots that must not be used")
-    hold_sub = hold.add_subparsers(dest="hold_command", required=True)
+    hold = sub.add_parser(
+        "hold",
+        help="the line's hold list (add, remove); 'hold LOT --forward' holds at every line",
+        epilog="'lotedge hold LOT [--forward] [--recall] --reason TEXT' (anything but add or "
+        "remove after 'hold') is 'lotedge store hold': the trace store holds LOT and, with "
+        "--forward, every lot made from it, at every line.",
+    )
+    hold_sub = hold.add_subparsers(dest="hold_command", required=True, metavar="{add,remove}")
     add = _client_parser(hold_sub, "add", "put a lot on hold", default_config)
     add.add_argument("material", help="material code, or * for any material")
     add.add_argument("lot")

@@ -1,25 +1,34 @@
-"""Commands of the central trace store: `store`, `trace forward|backward|graph`, `recall`.
+"""Commands of the central trace store: `store` (and its `hold`, `holds`, `vendors`,
+`vendor-lot`), `trace forward|backward|graph`, `recall`.
 
-Exit codes: 0 answered, 1 lot not found, 2 usage or config error, 3 lot ambiguous (the
-candidates are listed; give --gtin or the full class identifier).
+Exit codes: 0 answered, 1 lot (or vendor) not found, 2 usage or config error, 3 lot ambiguous
+(the candidates are listed; give --gtin or the full class identifier), 4 a hold was recorded
+but not every line confirmed it.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
+from lotedge.cli.agent_cmds import AGENT_HOLD_COMMANDS
 from lotedge.config.loader import load_store_config
 from lotedge.config.problems import ConfigError
 from lotedge.config.store import StoreConfig
 from lotedge.store.answers import (
     GRAPH_FORMATS,
     RECALL_FORMATS,
+    REPORT_FORMATS,
     Answer,
+    UnknownVendor,
     graph_answer,
+    holds_answer,
     recall_answer,
     trace_answer,
+    vendor_lot_answer,
+    vendors_answer,
 )
 from lotedge.store.db import Database, open_database, resolve_url
 from lotedge.store.query import AmbiguousLot, Direction, LotInfo, LotNotFound, TraceQueries
@@ -27,20 +36,37 @@ from lotedge.store.query import AmbiguousLot, Direction, LotInfo, LotNotFound, T
 
 def register(sub: argparse._SubParsersAction, default_config: str | None = None) -> None:
     """Add `store`, `trace` and `recall` to the `lotedge` command line."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "-c", "--config", default=default_config, help=f"config file (default {default_config})"
+    common, lot = common_parsers(default_config)
+    store = sub.add_parser(
+        "store",
+        parents=[common],
+        help="run the central trace store (or, with a subcommand, ask it or issue holds)",
     )
-    common.add_argument("--db", help="database URL (sqlite:///path or postgresql://...)")
-    lot = argparse.ArgumentParser(add_help=False)
-    lot.add_argument("lot", help="lot number, or a full class identifier (URN or Digital Link)")
-    lot.add_argument("--gtin", help="GTIN of the lot, when the lot number alone is ambiguous")
-
-    store = sub.add_parser("store", parents=[common], help="run the central trace store")
     store.add_argument("--client-id", help="MQTT client id (overrides store.mqtt.client_id)")
     store.add_argument("--log-level", default="INFO")
     store.add_argument("--log-json", action="store_true", default=None, help="log JSON lines")
     store.set_defaults(func=cmd_store)
+    store_sub = store.add_subparsers(dest="store_command", metavar="SUBCOMMAND")
+    hold_parser(store_sub, "hold", common, lot)
+    holds = store_sub.add_parser("holds", parents=[common], help="holds and recalls issued")
+    holds.add_argument("--active", action="store_true", help="only those not released")
+    holds.set_defaults(func=cmd_holds)
+    vendors = store_sub.add_parser(
+        "vendors", parents=[common], help="vendor quality: received, rejected, held, expiry"
+    )
+    vendors.add_argument("--vendor", help="only this vendor (its name as the events give it)")
+    vendors.add_argument("--since", help="only receipts, rejections, holds, uses from DATE on")
+    vendors.add_argument("--lot", help="a vendor lot: the batches that consumed it instead")
+    vendors.add_argument("--gtin", help="GTIN of --lot, when the lot number alone is ambiguous")
+    _report_options(vendors)
+    vendors.set_defaults(func=cmd_vendors)
+    vendor_lot = store_sub.add_parser(
+        "vendor-lot",
+        parents=[common, lot],
+        help="the batches and quantities that consumed a vendor lot (for a refund claim)",
+    )
+    _report_options(vendor_lot)
+    vendor_lot.set_defaults(func=cmd_vendor_lot)
 
     trace = sub.add_parser("trace", help="follow a lot through the genealogy")
     trace_sub = trace.add_subparsers(dest="trace_command", required=True)
@@ -60,6 +86,57 @@ def register(sub: argparse._SubParsersAction, default_config: str | None = None)
     recall.add_argument("--format", choices=RECALL_FORMATS, default="csv")
     recall.add_argument("-o", "--output", help="write to this file instead of stdout")
     recall.set_defaults(func=cmd_recall)
+
+
+def common_parsers(default_config: str | None) -> tuple[argparse.ArgumentParser, ...]:
+    """The options every store command takes (-c, --db) and the LOT argument (with --gtin)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-c", "--config", default=default_config, help=f"config file (default {default_config})"
+    )
+    common.add_argument("--db", help="database URL (sqlite:///path or postgresql://...)")
+    lot = argparse.ArgumentParser(add_help=False)
+    lot.add_argument("lot", help="lot number, or a full class identifier (URN or Digital Link)")
+    lot.add_argument("--gtin", help="GTIN of the lot, when the lot number alone is ambiguous")
+    return common, lot
+
+
+def hold_parser(
+    sub: argparse._SubParsersAction, name: str, *parents: argparse.ArgumentParser
+) -> argparse.ArgumentParser:
+    """`hold LOT [--forward] [--recall] --reason TEXT | --release`: the store's hold."""
+    hold = sub.add_parser(
+        name,
+        parents=list(parents),
+        help="hold (or recall) a lot and, with --forward, everything made from it, at every line",
+        description="Record a hold of LOT (with --forward: of LOT and every lot made from it, "
+        "through any number of levels) and send hold.add for each lot to every line the store "
+        "has received events from; --release sends hold.remove.",
+    )
+    hold.add_argument("--forward", action="store_true", help="also every downstream lot")
+    hold.add_argument("--recall", action="store_true", help="record it as a recall")
+    hold.add_argument("--reason", help="why (shown to the operator when a scan is refused)")
+    hold.add_argument("--release", action="store_true", help="release the active hold of LOT")
+    hold.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds to wait for the lines' answers"
+    )
+    hold.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    hold.set_defaults(func=cmd_hold)
+    return hold
+
+
+def hold_shorthand(argv: Sequence[str]) -> list[str]:
+    """`lotedge hold LOT ...` means `lotedge store hold LOT ...`; `hold add|remove` (the
+    agent's own hold list) keep their meaning, so a lot named `add` or `remove` needs the
+    long form."""
+    if len(argv) > 1 and argv[0] == "hold" and argv[1] not in AGENT_HOLD_COMMANDS:
+        return ["store", *argv]
+    return list(argv)
+
+
+def _report_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=REPORT_FORMATS, default=REPORT_FORMATS[0])
+    parser.add_argument("-o", "--output", help="write to this file instead of stdout")
 
 
 def cmd_store(args: argparse.Namespace) -> int:
@@ -111,6 +188,46 @@ def cmd_recall(args: argparse.Namespace) -> int:
     with _database(args) as db:
         queries = TraceQueries(db)
         return _emit(recall_answer(queries, _resolve(queries, args), args.format), args.output)
+
+
+def cmd_vendors(args: argparse.Namespace) -> int:
+    if args.lot:
+        return cmd_vendor_lot(args)
+    with _database(args) as db:
+        try:
+            answer = vendors_answer(
+                TraceQueries(db), args.format, since=args.since, vendor=args.vendor
+            )
+        except UnknownVendor as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        except ValueError:
+            print(f"--since must be a date, YYYY-MM-DD; got {args.since!r}", file=sys.stderr)
+            return 2
+        return _emit(answer, args.output)
+
+
+def cmd_vendor_lot(args: argparse.Namespace) -> int:
+    with _database(args) as db:
+        queries = TraceQueries(db)
+        return _emit(vendor_lot_answer(queries, _resolve(queries, args), args.format), args.output)
+
+
+def cmd_holds(args: argparse.Namespace) -> int:
+    with _database(args) as db:
+        return _emit(holds_answer(TraceQueries(db), active_only=args.active), None)
+
+
+def cmd_hold(args: argparse.Namespace) -> int:
+    from lotedge.cli.store_holds import run_hold
+
+    if not args.release and not args.reason:
+        print("give --reason TEXT (or --release)", file=sys.stderr)
+        return 2
+    store, base_dir = _store_config(args)
+    with open_database(_database_url(args, (store, base_dir))) as db:
+        lot = _resolve(TraceQueries(db), args)
+        return run_hold(args, db, lot, store, base_dir)
 
 
 def _config_path(args: argparse.Namespace) -> str:

@@ -1,15 +1,22 @@
-"""Answers shared by the CLI and the HTTP API: a lot's trace, recall report or picture, rendered."""
+"""Answers shared by the CLI and the HTTP API: a lot's trace, recall report or picture, the
+vendor report, rendered."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 
-from lotedge.store import graph, recall
+from lotedge.store import graph, holds, recall, vendors
 from lotedge.store.query import Direction, LotInfo, TraceQueries
 
 RECALL_FORMATS = ("csv", "json")
+REPORT_FORMATS = RECALL_FORMATS
 GRAPH_FORMATS = ("dot", "svg")
+
+
+class UnknownVendor(LookupError):
+    """The vendor report was asked for a vendor the store has nothing about."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,36 @@ def graph_answer(queries: TraceQueries, lot: LotInfo, fmt: str) -> Answer:
     if fmt == "svg":
         return Answer("image/svg+xml", graph.to_svg(picture))
     return Answer("text/vnd.graphviz; charset=utf-8", graph.to_dot(picture))
+
+
+def vendors_answer(
+    queries: TraceQueries, fmt: str, *, since: str | None = None, vendor: str | None = None
+) -> Answer:
+    """The vendor quality report (every vendor, or one) as `csv` or `json`. `since` is a date
+    (`YYYY-MM-DD`; ValueError otherwise); UnknownVendor when `vendor` has no figures."""
+    if since is not None:
+        date.fromisoformat(since)
+    entries = vendors.VendorReport(queries.db).vendors(since=since, vendor=vendor)
+    if vendor is not None and not entries:
+        raise UnknownVendor(f"no receipts, rejections or holds of vendor {vendor!r}")
+    if fmt == "csv":
+        return Answer("text/csv; charset=utf-8", vendors.vendors_csv(entries))
+    return Answer("application/json", _json({"since": since, "vendors": entries}))
+
+
+def vendor_lot_answer(queries: TraceQueries, lot: LotInfo, fmt: str) -> Answer:
+    """A vendor lot's receipts and the batches that consumed it, as `csv` or `json`."""
+    report = vendors.VendorReport(queries.db).vendor_lot(lot)
+    if fmt == "csv":
+        return Answer("text/csv; charset=utf-8", vendors.vendor_lot_csv(report))
+    return Answer("application/json", _json(report))
+
+
+def holds_answer(queries: TraceQueries, *, active_only: bool = False) -> Answer:
+    """The holds and recalls issued from the store, newest first, as JSON."""
+    return Answer(
+        "application/json", _json({"holds": holds.list_holds(queries.db, active_only=active_only)})
+    )
 
 
 def _json(data: object) -> str:

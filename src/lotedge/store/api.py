@@ -5,6 +5,10 @@
     GET /v1/trace/backward?lot=L[&gtin=G]       what went into it
     GET /v1/recall?lot=L[&gtin=G]&format=csv|json
     GET /v1/graph?lot=L[&gtin=G]&format=svg|dot
+    GET /v1/vendors[?since=YYYY-MM-DD&format=csv|json]     the vendor quality report
+    GET /v1/vendors/<vendor>[?since=...&format=...]      one vendor (name URL-encoded)
+    GET /v1/vendor-lot?lot=L[&gtin=G]&format=csv|json    the batches that consumed a lot
+    GET /v1/holds[?active=1]                             holds and recalls issued
 
 Errors are JSON `{"error": code, "message": ..., "candidates"?: [...]}`: 401 without the
 token, 404 for an unknown lot, 409 when a lot number matches several lots.
@@ -20,21 +24,35 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from lotedge.store.answers import (
     GRAPH_FORMATS,
     RECALL_FORMATS,
+    REPORT_FORMATS,
     Answer,
+    UnknownVendor,
     graph_answer,
+    holds_answer,
     recall_answer,
     trace_answer,
+    vendor_lot_answer,
+    vendors_answer,
 )
 from lotedge.store.db import Database
 from lotedge.store.query import AmbiguousLot, LotNotFound, TraceQueries
 
 log = logging.getLogger(__name__)
-_ROUTES = ("/v1/lots", "/v1/trace/forward", "/v1/trace/backward", "/v1/recall", "/v1/graph")
+_ROUTES = (
+    "/v1/lots",
+    "/v1/trace/forward",
+    "/v1/trace/backward",
+    "/v1/recall",
+    "/v1/graph",
+    "/v1/vendor-lot",
+)
+_VENDORS = "/v1/vendors"
+_HOLDS = "/v1/holds"
 
 
 class ApiError(Exception):
@@ -94,8 +112,14 @@ class TraceApi:
             raise ApiError(401, "unauthorized", "send 'Authorization: Bearer <token>'")
 
     def _route(self, path: str, params: dict[str, str]) -> Answer:
+        if path == _VENDORS or path.startswith(_VENDORS + "/"):
+            return self._vendors(unquote(path.removeprefix(_VENDORS).removeprefix("/")), params)
+        if path == _HOLDS:
+            with self._queries() as queries:
+                return holds_answer(queries, active_only=params.get("active") in ("1", "true"))
         if path not in _ROUTES:
-            raise ApiError(404, "no_route", f"no such endpoint: {path}; try {', '.join(_ROUTES)}")
+            routes = ", ".join((*_ROUTES, _VENDORS, _HOLDS))
+            raise ApiError(404, "no_route", f"no such endpoint: {path}; try {routes}")
         lot, gtin = params.get("lot"), params.get("gtin")
         if not lot:
             raise ApiError(400, "bad_request", "give ?lot=LOT (and &gtin=GTIN when ambiguous)")
@@ -116,7 +140,21 @@ class TraceApi:
                 return trace_answer(queries, info, "backward")
             if path == "/v1/recall":
                 return recall_answer(queries, info, _format(params, RECALL_FORMATS))
+            if path == "/v1/vendor-lot":
+                return vendor_lot_answer(queries, info, _format(params, REPORT_FORMATS))
             return graph_answer(queries, info, _format(params, GRAPH_FORMATS))
+
+    def _vendors(self, vendor: str, params: dict[str, str]) -> Answer:
+        fmt = _format(params, REPORT_FORMATS)
+        with self._queries() as queries:
+            try:
+                return vendors_answer(
+                    queries, fmt, since=params.get("since"), vendor=vendor or None
+                )
+            except UnknownVendor as exc:
+                raise ApiError(404, "not_found", str(exc)) from None
+            except ValueError:
+                raise ApiError(400, "bad_request", "since must be a date, YYYY-MM-DD") from None
 
 
 def _error(code: str, message: str, **extra: Any) -> Answer:

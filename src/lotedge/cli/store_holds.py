@@ -1,0 +1,109 @@
+"""`lotedge store hold` (and `lotedge hold LOT`): record a hold, tell the lines, report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from lotedge.config.store import StoreConfig
+from lotedge.publish import session
+from lotedge.store import holds
+from lotedge.store.db import Database
+from lotedge.store.hold_commands import CommandSender, LineOutcome, hold_commands
+from lotedge.store.query import LotInfo
+
+NOT_CONFIRMED = 4
+"""Exit code: the hold is recorded, but not every line confirmed it (yet)."""
+
+
+def run_hold(
+    args: argparse.Namespace, db: Database, lot: LotInfo, store: StoreConfig, base_dir: Path
+) -> int:
+    """Record (or release) the hold, send the commands to every known line, print what they
+    answered. Exit 0 when every line confirmed every lot."""
+    kind: holds.HoldKind = "recall" if args.recall else "hold"
+    name = lot.lot or lot.epc_class
+    if args.release:
+        released, lots = holds.release(db, lot, kind=kind)
+        if not released:
+            print(f"no active {kind} of {name}", file=sys.stderr)
+            return 1
+        op, key = "hold.remove", released[0].hold_id
+        summary: dict[str, Any] = {
+            "released": [h.hold_id for h in released],
+            "lots": lots,
+            "still_held": sorted({x for h in released for x in h.lots} - set(lots)),
+        }
+    else:
+        hold = holds.issue(db, lot, kind=kind, forward=args.forward, reason=args.reason)
+        op, key, lots = "hold.add", hold.hold_id, hold.lots
+        summary = {"hold_id": hold.hold_id, "kind": kind, "reused": hold.reused, "lots": lots}
+        summary |= {"reason": hold.reason, "issued_at": hold.issued_at}
+    lines = holds.known_lines(db)
+    try:
+        session.check(store.mqtt, base_dir)
+        outcomes = CommandSender(store.mqtt, base_dir).send(
+            op, lines, hold_commands(op, lots, reason=args.reason or "", key=key), args.timeout
+        )
+    except (OSError, ValueError, session.ConnectFailed) as exc:
+        summary["error"] = f"commands not sent: {exc}; the {kind} is recorded, run this again"
+        _print(args, summary, [], op)
+        return NOT_CONFIRMED
+    _print(args, summary, outcomes, op)
+    done = all(len(o.confirmed) == o.sent for o in outcomes)
+    return 0 if done else NOT_CONFIRMED
+
+
+def _print(
+    args: argparse.Namespace, summary: dict[str, Any], outcomes: list[LineOutcome], op: str
+) -> None:
+    lines = [_line_json(o) for o in outcomes]
+    if args.json:
+        print(json.dumps({**summary, "op": op, "lines": lines}, indent=2))
+        return
+    lots = summary["lots"]
+    if "hold_id" in summary:
+        again = " (already active: sent again)" if summary["reused"] else ""
+        print(f"{summary['kind']} {summary['hold_id']}{again}: {len(lots)} lots: {' '.join(lots)}")
+    else:
+        print(f"released {' '.join(summary['released'])}: {len(lots)} lots: {' '.join(lots)}")
+        if summary["still_held"]:
+            print(f"  still held by another hold: {' '.join(summary['still_held'])}")
+    if "error" in summary:
+        print(summary["error"], file=sys.stderr)
+        return
+    if not outcomes:
+        print("no line has sent events to this store yet: no command sent")
+        return
+    print(f"{op} sent for each lot to {len(outcomes)} lines:")
+    for line in lines:
+        print(f"  {line['line']:<16} {line['state']}")
+
+
+def _line_json(outcome: LineOutcome) -> dict[str, Any]:
+    """One line's answers, with a sentence saying what they mean."""
+    confirmed, sent = len(outcome.confirmed), outcome.sent
+    if confirmed == sent:
+        state = f"confirmed {confirmed} of {sent}"
+    elif outcome.errors:
+        refused = "; ".join(f"{lot}: {why}" for lot, why in sorted(outcome.errors.items()))
+        state = f"confirmed {confirmed} of {sent}, refused {len(outcome.errors)}: {refused}"
+    else:
+        status = f" (its status: {outcome.status})" if outcome.status else ""
+        state = (
+            f"confirmed {confirmed} of {sent}{status}; not answered in time: an offline line "
+            "gets the commands from its persistent session when it reconnects (within its "
+            "session expiry); run this again to confirm"
+        )
+    return {
+        "line": outcome.line.name,
+        "topic": outcome.line.root,
+        "sent": sent,
+        "confirmed": outcome.confirmed,
+        "errors": outcome.errors,
+        "status": outcome.status,
+        "state": state,
+    }
