@@ -1,0 +1,225 @@
+"""Holds and recalls issued from the store over a real Mosquitto: `lotedge hold LOT --forward`
+sends hold.add for the lot and every lot downstream of it to every line the store has heard
+from (fake lines here, subscribed to the command topics), reports which lines confirmed, and
+releases; then the same with real agents, which refuse the held lots at the scanner."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+
+from lotedge.store import samples
+from lotedge.store.db import Database
+from lotedge.store.ingest import Ingestor, Message, Outcome
+from lotedge.store.schema import SchemaValidator
+
+from .helpers import store_config, wait_until
+from .test_answers import run_cli
+
+T0 = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+PREFIX = "lotedge/v1/PLANT1"
+FLOUR_GTIN = "09501101530003"  # FLOUR in the example config
+SUGAR_GTIN = "09501101530010"  # SUGAR there; here also the GTIN of our intermediate D1
+
+
+def dl(gtin: str, lot: str) -> str:
+    return f"https://id.gs1.org/01/{gtin.zfill(14)}/10/{lot}"
+
+
+# vendor lot V ─ B1@L1 ─▶ D1 ─ B2@L2 ─▶ BR1 ─ B3@L3 ─▶ P1      (three levels below V)
+#            └ B4@L1 ─▶ D2                                    X ─ B5@L1 ─▶ Y (unrelated)
+V, D1, D2 = dl(FLOUR_GTIN, "25ABC"), dl(SUGAR_GTIN, "D1"), dl(SUGAR_GTIN, "D2")
+BR1, P1 = samples.lgtin("0614141", "277777", "BR1"), samples.lgtin("0614141", "377777", "P1")
+X, Y = dl(FLOUR_GTIN, "X9"), samples.lgtin("0614141", "277777", "Y1")
+GENEALOGY = [("B1", "L1", V, D1), ("B2", "L2", D1, BR1), ("B3", "L3", BR1, P1)]
+GENEALOGY += [("B4", "L1", V, D2), ("B5", "L1", X, Y)]
+DOWNSTREAM = {"25ABC", "D1", "D2", "BR1", "P1"}
+
+
+def genealogy() -> list[Message]:
+    """The batches above as the lines publish them, plus a rejected scan from line L4 (so the
+    store knows four lines: three from events, one from rejections)."""
+    messages = []
+    for n, (batch, line, source, made) in enumerate(GENEALOGY):
+        when = T0 + timedelta(minutes=10 * n)
+        common = {"batch": batch, "site": "PLANT1", "line": line, "product": "P"}
+        consume = samples.transformation_event(
+            eid=samples.event_id(batch, "in"), when=when, inputs=[(source, 5.0)], **common
+        )
+        produce = samples.transformation_event(
+            eid=samples.event_id(batch, "out"),
+            when=when + timedelta(minutes=5),
+            outputs=[(made, 5.0)],
+            **common,
+        )
+        for event in (consume, produce):
+            messages.append(Message(samples.payload(event), f"{PREFIX}/{line}/events"))
+    scan = samples.rejected_scan(eid=samples.event_id("r"), when=T0, reason="expired")
+    messages.append(Message(samples.payload(scan), f"{PREFIX}/L4/rejections"))
+    return messages
+
+
+def store_db(db_url: str, validator: SchemaValidator) -> None:
+    with Database(db_url) as db:
+        db.create_schema()
+        assert set(Ingestor(db, validator).ingest(genealogy())) == {Outcome.STORED}
+
+
+class FakeLines:
+    """Subscribes to every line's command requests, as the agents do; answers `ok` for the
+    lines in `answering` and keeps quiet for the others (offline)."""
+
+    def __init__(self, port: int, answering: set[str]) -> None:
+        self.requests: list[tuple[str, str, dict[str, Any]]] = []
+        self.answering = answering
+        self._lock = threading.Lock()
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=f"fake-lines-{uuid.uuid4().hex[:8]}",
+            protocol=MQTTProtocolVersion.MQTTv311,
+        )
+        self.client.on_message = self._on_message
+        subscribed = threading.Event()
+        self.client.on_subscribe = lambda *_: subscribed.set()
+        self.client.connect("127.0.0.1", port, 30)
+        self.client.loop_start()
+        self.client.subscribe(f"{PREFIX}/+/cmd/request/+", qos=1)
+        assert subscribed.wait(10)
+        status = json.dumps({"state": "offline"}).encode()
+        self.client.publish(f"{PREFIX}/L4/status", status, qos=1, retain=True).wait_for_publish(10)
+
+    def _on_message(self, client: mqtt.Client, _u: object, message: mqtt.MQTTMessage) -> None:
+        line, op = message.topic.split("/")[-4], message.topic.split("/")[-1]
+        body = json.loads(message.payload)
+        with self._lock:
+            self.requests.append((line, op, body))
+        if line in self.answering:
+            answer = {"status": "ok", "data": {}, "transaction": body["transaction"]}
+            topic = f"{PREFIX}/{line}/cmd/response/{op}"
+            client.publish(topic, json.dumps(answer).encode(), qos=1)
+
+    def taken(self) -> list[tuple[str, str, dict[str, Any]]]:
+        with self._lock:
+            taken, self.requests = self.requests, []
+        return taken
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def fake_lines(mosquitto: int) -> Iterator[FakeLines]:
+    lines = FakeLines(mosquitto, answering={"L1", "L2", "L3"})
+    yield lines
+    lines.close()
+
+
+def test_forward_hold_reaches_every_downstream_lot_on_every_line(
+    db_url: str, validator: SchemaValidator, mosquitto: int, fake_lines: FakeLines, tmp_path, capsys
+):
+    store_db(db_url, validator)
+    config = store_config(tmp_path, port=mosquitto, database_url=db_url, schema=None)
+    hold = ("hold", "25ABC", "--forward", "--reason", "mould", "-c", str(config))
+    code, out, _ = run_cli(capsys, *hold, "--timeout", "3")  # the issue's own words
+    assert code == 4, out  # recorded and sent, but line L4 did not answer
+    expected = {(line, lot) for line in ("L1", "L2", "L3", "L4") for lot in DOWNSTREAM}
+    first = wait_for(fake_lines, len(expected))
+    assert {(line, body["lot"]) for line, _, body in first} == expected
+    assert len(first) == len(expected)  # once each
+    assert {op for _, op, _ in first} == {"hold.add"}
+    assert all(
+        body.keys() == {"material", "lot", "reason", "transaction"}
+        and (body["material"], body["reason"]) == ("*", "mould")
+        for _, _, body in first
+    )
+    assert "hold urn:uuid:" in out and "5 lots: 25ABC D1 D2 BR1 P1" in out
+    assert ["PLANT1/L1", "confirmed", "5", "of", "5"] in [line.split() for line in out.splitlines()]
+    assert "PLANT1/L4" in out and "(its status: offline)" in out and "persistent session" in out
+
+    # the same hold again: the record is reused, the commands carry the same transactions
+    code, out, _ = run_cli(capsys, *hold, "--timeout", "3", "--json")
+    result = json.loads(out)
+    assert code == 4 and result["reused"] is True
+    again = wait_for(fake_lines, len(expected))
+    assert {(ln, b["lot"], b["transaction"]) for ln, _, b in again} == {
+        (ln, b["lot"], b["transaction"]) for ln, _, b in first
+    }
+    confirmed = {line["line"]: sorted(line["confirmed"]) for line in result["lines"]}
+    assert confirmed == {
+        **{f"PLANT1/L{n}": sorted(DOWNSTREAM) for n in (1, 2, 3)},
+        "PLANT1/L4": [],
+    }
+
+    # a recall of D1 alone (no --forward), then the release of the hold: D1 stays held
+    code, out, _ = run_cli(
+        capsys, "hold", "D1", "--recall", "--reason", "recall", "-c", str(config)
+    )
+    assert {(line, body["lot"]) for line, _, body in wait_for(fake_lines, 4)} == {
+        (line, "D1") for line in ("L1", "L2", "L3", "L4")
+    }
+    code, out, _ = run_cli(
+        capsys, "store", "hold", "25ABC", "--release", "-c", str(config), "--timeout", "1"
+    )
+    assert code == 4 and "still held by another hold: D1" in out
+    released = wait_for(fake_lines, 16)
+    assert {(line, op, body["lot"]) for line, op, body in released} == {
+        (line, "hold.remove", lot)
+        for line in ("L1", "L2", "L3", "L4")
+        for lot in DOWNSTREAM - {"D1"}
+    }
+    assert all(body.keys() == {"material", "lot", "transaction"} for _, _, body in released)
+    code, out, _ = run_cli(capsys, "store", "holds", "--active", "--db", db_url)
+    assert [(h["kind"], h["lot"], h["lots"]) for h in json.loads(out)["holds"]] == [
+        ("recall", "D1", 1)
+    ]
+    code, _, err = run_cli(capsys, "hold", "25ABC", "--release", "-c", str(config))
+    assert code == 1 and "no active hold of 25ABC" in err
+
+
+def test_hold_without_reason_or_broker_says_so(
+    db_url: str, validator: SchemaValidator, tmp_path, capsys
+):
+    store_db(db_url, validator)
+    port = _free_port()
+    config = store_config(tmp_path, port=port, database_url=db_url, schema=None)
+    code, _, err = run_cli(capsys, "hold", "25ABC", "--forward", "-c", str(config))
+    assert code == 2 and "--reason" in err
+    code, out, err = run_cli(capsys, "hold", "25ABC", "--reason", "x", "-c", str(config))
+    assert code == 4 and "commands not sent" in err and "the hold is recorded" in err
+    code, out, _ = run_cli(capsys, "store", "holds", "--db", db_url)
+    assert [h["lot"] for h in json.loads(out)["holds"]] == ["25ABC"]
+
+
+def test_agent_hold_commands_keep_their_meaning(tmp_path, capsys):
+    """`lotedge hold add MATERIAL LOT` is still the agent's: it talks to the control socket."""
+    config = tmp_path / "missing.toml"
+    code, _, err = run_cli(capsys, "hold", "add", "FLOUR", "L1", "--reason", "x", "-c", str(config))
+    assert code == 2 and "run 'lotedge config check FILE'" in err  # the agent's loader said it
+
+
+def wait_for(lines: FakeLines, count: int) -> list[tuple[str, str, dict[str, Any]]]:
+    """The requests the fake lines got, once `count` have come (QoS 1 may repeat one)."""
+    got: list[tuple[str, str, dict[str, Any]]] = []
+
+    def enough() -> bool:
+        got.extend(lines.taken())
+        return len(got) >= count
+
+    assert wait_until(enough, 20), got
+    return got
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
