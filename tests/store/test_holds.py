@@ -11,6 +11,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -21,6 +22,9 @@ from lotedge.store import samples
 from lotedge.store.db import Database
 from lotedge.store.ingest import Ingestor, Message, Outcome
 from lotedge.store.schema import SchemaValidator
+from tests.conftest import write_config
+from tests.core.daemon_helpers import control_client, start_daemon
+from tests.publish.helpers import Subscriber
 
 from .helpers import store_config, wait_until
 from .test_answers import run_cli
@@ -45,11 +49,11 @@ GENEALOGY += [("B4", "L1", V, D2), ("B5", "L1", X, Y)]
 DOWNSTREAM = {"25ABC", "D1", "D2", "BR1", "P1"}
 
 
-def genealogy() -> list[Message]:
+def genealogy(batches: list[tuple[str, str, str, str]] = GENEALOGY) -> list[Message]:
     """The batches above as the lines publish them, plus a rejected scan from line L4 (so the
     store knows four lines: three from events, one from rejections)."""
     messages = []
-    for n, (batch, line, source, made) in enumerate(GENEALOGY):
+    for n, (batch, line, source, made) in enumerate(batches):
         when = T0 + timedelta(minutes=10 * n)
         common = {"batch": batch, "site": "PLANT1", "line": line, "product": "P"}
         consume = samples.transformation_event(
@@ -63,15 +67,19 @@ def genealogy() -> list[Message]:
         )
         for event in (consume, produce):
             messages.append(Message(samples.payload(event), f"{PREFIX}/{line}/events"))
-    scan = samples.rejected_scan(eid=samples.event_id("r"), when=T0, reason="expired")
-    messages.append(Message(samples.payload(scan), f"{PREFIX}/L4/rejections"))
+    if batches is GENEALOGY:
+        scan = samples.rejected_scan(eid=samples.event_id("r"), when=T0, reason="expired")
+        messages.append(Message(samples.payload(scan), f"{PREFIX}/L4/rejections"))
     return messages
 
 
-def store_db(db_url: str, validator: SchemaValidator) -> None:
+def store_db(
+    db_url: str, validator: SchemaValidator, messages: list[Message] | None = None
+) -> None:
     with Database(db_url) as db:
         db.create_schema()
-        assert set(Ingestor(db, validator).ingest(genealogy())) == {Outcome.STORED}
+        stored = Ingestor(db, validator).ingest(messages or genealogy())
+        assert set(stored) == {Outcome.STORED}
 
 
 class FakeLines:
@@ -205,6 +213,74 @@ def test_agent_hold_commands_keep_their_meaning(tmp_path, capsys):
     config = tmp_path / "missing.toml"
     code, _, err = run_cli(capsys, "hold", "add", "FLOUR", "L1", "--reason", "x", "-c", str(config))
     assert code == 2 and "run 'lotedge config check FILE'" in err  # the agent's loader said it
+
+
+@pytest.mark.slow
+def test_real_agents_refuse_the_held_lots(
+    validator: SchemaValidator, mosquitto: int, tmp_path: Path, capsys
+):
+    """Two `lotedge run` agents (lines L1 and L2) on the broker; the store knows both from their
+    topics. `lotedge hold 25ABC --forward` makes L1 refuse the vendor lot and L2 the
+    intermediate D1 made from it; the release makes both acceptable again. (SQLite only: the
+    backends are compared by the other tests.)"""
+    db_url = f"sqlite:///{tmp_path / 'trace.db'}"
+    store_db(db_url, validator, genealogy(GENEALOGY[:2]))  # V ─ B1@L1 ─▶ D1 ─ B2@L2 ─▶ BR1
+    agents, clients = [], {}
+    status = Subscriber(mosquitto, f"{PREFIX}/+/status")
+    try:
+        for line in ("L1", "L2"):
+            path = agent_config(tmp_path / line, line, mosquitto)
+            agents.append(start_daemon(path))
+            clients[line] = control_client(path)
+        assert wait_until(
+            lambda: (
+                {t.split("/")[-2] for t, p, _ in status.messages if b"online" in p} == {"L1", "L2"}
+            ),
+            20,
+        )
+        config = store_config(tmp_path, port=mosquitto, database_url=db_url, schema=None)
+        hold = ("hold", "25ABC", "--forward", "--reason", "mould in silo 3", "-c", str(config))
+        code, out, _ = run_cli(capsys, *hold, "--timeout", "20")
+        assert code == 0, out
+        assert "5 lots" not in out and "3 lots: 25ABC D1 BR1" in out
+        clients["L1"].request("batch.start", product="BREAD")
+        clients["L2"].request("batch.start", product="CAKE")
+        for line, scan in (("L1", FLOUR_25ABC), ("L2", SUGAR_D1)):
+            refused = clients[line].request("scan", data=scan)["data"]
+            assert (refused["reason"], line) == ("on_hold", line)
+            assert "mould in silo 3" in refused["message"]
+        code, out, _ = run_cli(
+            capsys, "hold", "25ABC", "--release", "-c", str(config), "--timeout", "20"
+        )
+        assert code == 0, out
+        for line, scan in (("L1", FLOUR_25ABC), ("L2", SUGAR_D1)):
+            assert clients[line].request("scan", data=scan)["data"]["reason"] == "accepted"
+    finally:
+        status.close()
+        for agent in agents:
+            agent.terminate()
+            agent.wait(20)
+
+
+FLOUR_25ABC = "]C10109501101530003172701311025ABC"
+SUGAR_D1 = "]C101095011015300101727013110D1"
+
+
+def agent_config(directory: Path, line: str, port: int) -> Path:
+    directory.mkdir()
+    extra = f"""
+[mqtt]
+host = "127.0.0.1"
+port = {port}
+reconnect_min_seconds = 0.05
+reconnect_max_seconds = 0.5
+status_seconds = 1.0
+
+[mqtt.tls]
+enabled = false
+"""
+    replace = {'line = "L1"': f'line = "{line}"', 'device_id = "edge-l1"': f'device_id = "{line}"'}
+    return write_config(directory, extra=extra, replace=replace)
 
 
 def wait_for(lines: FakeLines, count: int) -> list[tuple[str, str, dict[str, Any]]]:
