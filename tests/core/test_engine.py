@@ -140,11 +140,12 @@ def test_every_scan_is_audited_and_rejections_published(line: Line):
     assert [r["reason"] for r, _ in rejected] == ["unreadable", "not_in_bom"]
     assert all(r["eventID"] == event_id for r, event_id in rejected)  # the store dedupes by it
     not_in_bom = rejected[1][0]  # what the store's vendor report needs to name the lot
-    assert (not_in_bom["material"], not_in_bom["gtin"], not_in_bom["lot"]) == (
+    assert [not_in_bom[k] for k in ("material", "vendor", "gtin", "lot")] == [
         "SUGAR",
+        "Sweet & Co",
         "09501101530010",
         "25XYZ",
-    )
+    ]
 
 
 def test_dry_run_changes_nothing(line: Line):

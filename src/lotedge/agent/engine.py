@@ -256,13 +256,22 @@ class Engine:
                     "text": scan.text if scan else "",
                     "batch": batch_id,
                     **decision.as_dict(),
-                    **(
-                        {"material": scan.material_code, "gtin": scan.gtin, "lot": scan.lot}
-                        if scan
-                        else {}
-                    ),
+                    **self._lot_named(scan),
                 }
                 self._enqueue("rejections", payload, event_id, now)
+
+    def _lot_named(self, scan: ParsedScan | None) -> dict[str, object]:
+        """Material, vendor, GTIN and lot of a rejected scan, for the store's vendor report."""
+        if scan is None:
+            return {}
+        material = self.config.material(scan.material_code or "")
+        vendor = material.vendor if material else None
+        return {
+            "material": scan.material_code,
+            "vendor": vendor,
+            "gtin": scan.gtin,
+            "lot": scan.lot,
+        }
 
     def _consume(self, open_batch: Batch, scan_id: int, scan: ParsedScan, when: datetime) -> None:
         material = self.config.material(scan.material_code or "")
