@@ -24,7 +24,7 @@ from tests import epcis_schema
 from tests.conftest import write_config
 from tests.core.daemon_helpers import control_client, start_daemon
 from tests.publish.broker import MOSQUITTO, Mosquitto, private_mosquitto
-from tests.publish.helpers import Subscriber, wait_until
+from tests.publish.helpers import Subscriber, agent_mqtt_toml, wait_until
 
 pytestmark = pytest.mark.skipif(
     MOSQUITTO is None, reason="mosquitto binary not installed: the outage tests need it"
@@ -41,19 +41,7 @@ def broker(tmp_path: Path) -> Iterator[Mosquitto]:
 
 @pytest.fixture
 def config_path(tmp_path: Path, broker: Mosquitto) -> Path:
-    extra = f"""
-[mqtt]
-host = "127.0.0.1"
-port = {broker.port}
-reconnect_min_seconds = 0.05
-reconnect_max_seconds = 0.5
-connect_timeout_seconds = 2.0
-status_seconds = 1.0
-
-[mqtt.tls]
-enabled = false
-"""
-    return write_config(tmp_path, extra=extra)
+    return write_config(tmp_path, extra=agent_mqtt_toml(broker.port))
 
 
 @pytest.fixture

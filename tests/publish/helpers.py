@@ -46,6 +46,23 @@ def plain_config(port: int, **overrides: Any) -> MqttConfig:
     return MqttConfig(**{**values, **overrides})
 
 
+def agent_mqtt_toml(port: int) -> str:
+    """The `[mqtt]` section of an agent talking plainly to a test broker on this machine, with
+    quick reconnects and a status every second."""
+    return f"""
+[mqtt]
+host = "127.0.0.1"
+port = {port}
+reconnect_min_seconds = 0.05
+reconnect_max_seconds = 0.5
+connect_timeout_seconds = 2.0
+status_seconds = 1.0
+
+[mqtt.tls]
+enabled = false
+"""
+
+
 def event_id(n: int) -> str:
     return consumption(n=n)["eventID"]
 

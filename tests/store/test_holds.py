@@ -6,7 +6,6 @@ releases; then the same with real agents, which refuse the held lots at the scan
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import uuid
 from collections.abc import Iterator
@@ -18,13 +17,14 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
+from lotedge.ops.broker import free_port
 from lotedge.store import samples
 from lotedge.store.db import Database
 from lotedge.store.ingest import Ingestor, Message, Outcome
 from lotedge.store.schema import SchemaValidator
 from tests.conftest import write_config
 from tests.core.daemon_helpers import control_client, start_daemon
-from tests.publish.helpers import Subscriber
+from tests.publish.helpers import Subscriber, agent_mqtt_toml
 
 from .helpers import store_config, wait_until
 from .test_answers import run_cli
@@ -198,7 +198,7 @@ def test_hold_without_reason_or_broker_says_so(
     db_url: str, validator: SchemaValidator, tmp_path, capsys
 ):
     store_db(db_url, validator)
-    port = _free_port()
+    port = free_port()
     config = store_config(tmp_path, port=port, database_url=db_url, schema=None)
     code, _, err = run_cli(capsys, "hold", "25ABC", "--forward", "-c", str(config))
     assert code == 2 and "--reason" in err
@@ -268,19 +268,8 @@ SUGAR_D1 = "]C101095011015300101727013110D1"
 
 def agent_config(directory: Path, line: str, port: int) -> Path:
     directory.mkdir()
-    extra = f"""
-[mqtt]
-host = "127.0.0.1"
-port = {port}
-reconnect_min_seconds = 0.05
-reconnect_max_seconds = 0.5
-status_seconds = 1.0
-
-[mqtt.tls]
-enabled = false
-"""
     replace = {'line = "L1"': f'line = "{line}"', 'device_id = "edge-l1"': f'device_id = "{line}"'}
-    return write_config(directory, extra=extra, replace=replace)
+    return write_config(directory, extra=agent_mqtt_toml(port), replace=replace)
 
 
 def wait_for(lines: FakeLines, count: int) -> list[tuple[str, str, dict[str, Any]]]:
@@ -293,9 +282,3 @@ def wait_for(lines: FakeLines, count: int) -> list[tuple[str, str, dict[str, Any
 
     assert wait_until(enough, 20), got
     return got
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

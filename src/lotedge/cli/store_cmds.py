@@ -59,14 +59,14 @@ def register(sub: argparse._SubParsersAction, default_config: str | None = None)
     vendors.add_argument("--lot", help="a vendor lot: the batches that consumed it instead")
     vendors.add_argument("--gtin", help="GTIN of --lot, when the lot number alone is ambiguous")
     _report_options(vendors)
-    vendors.set_defaults(func=cmd_vendors)
+    vendors.set_defaults(func=cmd_vendors, answer=vendor_lot_answer)
     vendor_lot = store_sub.add_parser(
         "vendor-lot",
         parents=[common, lot],
         help="the batches and quantities that consumed a vendor lot (for a refund claim)",
     )
     _report_options(vendor_lot)
-    vendor_lot.set_defaults(func=cmd_vendor_lot)
+    vendor_lot.set_defaults(func=cmd_lot_answer, answer=vendor_lot_answer)
 
     trace = sub.add_parser("trace", help="follow a lot through the genealogy")
     trace_sub = trace.add_subparsers(dest="trace_command", required=True)
@@ -80,12 +80,12 @@ def register(sub: argparse._SubParsersAction, default_config: str | None = None)
     graph = trace_sub.add_parser("graph", parents=[common, lot], help="the genealogy as a picture")
     graph.add_argument("--format", choices=GRAPH_FORMATS, default="svg")
     graph.add_argument("-o", "--output", help="write to this file instead of stdout")
-    graph.set_defaults(func=cmd_graph)
+    graph.set_defaults(func=cmd_lot_answer, answer=graph_answer)
 
     recall = sub.add_parser("recall", parents=[common, lot], help="the recall report of a lot")
     recall.add_argument("--format", choices=RECALL_FORMATS, default="csv")
     recall.add_argument("-o", "--output", help="write to this file instead of stdout")
-    recall.set_defaults(func=cmd_recall)
+    recall.set_defaults(func=cmd_lot_answer, answer=recall_answer)
 
 
 def common_parsers(default_config: str | None) -> tuple[argparse.ArgumentParser, ...]:
@@ -178,21 +178,16 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_graph(args: argparse.Namespace) -> int:
+def cmd_lot_answer(args: argparse.Namespace) -> int:
+    """`args.answer` (a picture or report of one lot) in `args.format`, to stdout or -o."""
     with _database(args) as db:
         queries = TraceQueries(db)
-        return _emit(graph_answer(queries, _resolve(queries, args), args.format), args.output)
-
-
-def cmd_recall(args: argparse.Namespace) -> int:
-    with _database(args) as db:
-        queries = TraceQueries(db)
-        return _emit(recall_answer(queries, _resolve(queries, args), args.format), args.output)
+        return _emit(args.answer(queries, _resolve(queries, args), args.format), args.output)
 
 
 def cmd_vendors(args: argparse.Namespace) -> int:
     if args.lot:
-        return cmd_vendor_lot(args)
+        return cmd_lot_answer(args)
     with _database(args) as db:
         try:
             answer = vendors_answer(
@@ -205,12 +200,6 @@ def cmd_vendors(args: argparse.Namespace) -> int:
             print(f"--since must be a date, YYYY-MM-DD; got {args.since!r}", file=sys.stderr)
             return 2
         return _emit(answer, args.output)
-
-
-def cmd_vendor_lot(args: argparse.Namespace) -> int:
-    with _database(args) as db:
-        queries = TraceQueries(db)
-        return _emit(vendor_lot_answer(queries, _resolve(queries, args), args.format), args.output)
 
 
 def cmd_holds(args: argparse.Namespace) -> int:

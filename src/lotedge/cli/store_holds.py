@@ -31,7 +31,7 @@ def run_hold(
         if not released:
             print(f"no active {kind} of {name}", file=sys.stderr)
             return 1
-        op, key = "hold.remove", released[0].hold_id
+        op, key, reason = "hold.remove", released[0].hold_id, ""
         summary: dict[str, Any] = {
             "released": [h.hold_id for h in released],
             "lots": lots,
@@ -39,14 +39,14 @@ def run_hold(
         }
     else:
         hold = holds.issue(db, lot, kind=kind, forward=args.forward, reason=args.reason)
-        op, key, lots = "hold.add", hold.hold_id, hold.lots
+        op, key, lots, reason = "hold.add", hold.hold_id, hold.lots, hold.reason
         summary = {"hold_id": hold.hold_id, "kind": kind, "reused": hold.reused, "lots": lots}
         summary |= {"reason": hold.reason, "issued_at": hold.issued_at}
     lines = holds.known_lines(db)
     try:
         session.check(store.mqtt, base_dir)
         outcomes = CommandSender(store.mqtt, base_dir).send(
-            op, lines, hold_commands(op, lots, reason=args.reason or "", key=key), args.timeout
+            op, lines, hold_commands(op, lots, reason=reason, key=key), args.timeout
         )
     except (OSError, ValueError, session.ConnectFailed) as exc:
         summary["error"] = f"commands not sent: {exc}; the {kind} is recorded, run this again"
@@ -66,7 +66,11 @@ def _print(
         return
     lots = summary["lots"]
     if "hold_id" in summary:
-        again = " (already active: sent again)" if summary["reused"] else ""
+        again = (
+            f" (active since {summary['issued_at']}: sent again, reason {summary['reason']!r})"
+            if summary["reused"]
+            else ""
+        )
         print(f"{summary['kind']} {summary['hold_id']}{again}: {len(lots)} lots: {' '.join(lots)}")
     else:
         print(f"released {' '.join(summary['released'])}: {len(lots)} lots: {' '.join(lots)}")

@@ -53,9 +53,7 @@ class LineOutcome:
         return len(self.confirmed) + len(self.errors)
 
 
-def hold_commands(
-    op: str, lots: list[str], *, reason: str, key: str, hold_id: str | None = None
-) -> list[Command]:
+def hold_commands(op: str, lots: list[str], *, reason: str, key: str) -> list[Command]:
     """The `hold.add` / `hold.remove` commands for `lots`: any material (`*`), the transaction
     `{key}/{lot}` (the same for every line; a line applies it once)."""
     commands = []
@@ -63,8 +61,6 @@ def hold_commands(
         args: dict[str, Any] = {"material": "*", "lot": lot}
         if op == "hold.add":
             args["reason"] = reason
-        if hold_id is not None:
-            args["hold_id"] = hold_id
         commands.append(Command(lot, args, f"{key}/{lot}"))
     return commands
 

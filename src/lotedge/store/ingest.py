@@ -236,13 +236,11 @@ class Ingestor:
         now: str,
         outcomes: list[Outcome],
     ) -> None:
-        first: dict[str, tuple[int, RejectedScan]] = {}
-        for i, scan in enumerate(parsed):
-            if isinstance(scan, RejectedScan):
-                first.setdefault(scan.rejection_id, (i, scan))
-        rows = self.db.returning_many(
-            _REJECTED_SCAN,
-            [
+        """Insert the rejected scans not seen before."""
+        keyed = [
+            (
+                i,
+                r.rejection_id,
                 (
                     r.rejection_id,
                     r.stage,
@@ -258,13 +256,12 @@ class Ingestor:
                     r.vendor,
                     now,
                     r.body,
-                )
-                for _, r in first.values()
-            ],
-        )
-        for (i, _), row in zip(first.values(), rows, strict=True):
-            if row is not None:
-                outcomes[i] = Outcome.STORED
+                ),
+            )
+            for i, r in enumerate(parsed)
+            if isinstance(r, RejectedScan)
+        ]
+        self._insert_once(_REJECTED_SCAN, keyed, outcomes)
 
     def _new_events(
         self,
@@ -273,13 +270,11 @@ class Ingestor:
         outcomes: list[Outcome],
     ) -> list[tuple[int, ParsedEvent]]:
         """Insert the events; those not seen before (in this batch or ever) with their row ids."""
-        first: dict[str, tuple[int, ParsedEvent]] = {}
-        for i, event in enumerate(parsed):
-            if isinstance(event, ParsedEvent):
-                first.setdefault(event.event_id, (i, event))
-        rows = self.db.returning_many(
-            _EVENT,
-            [
+        events = {i: e for i, e in enumerate(parsed) if isinstance(e, ParsedEvent)}
+        keyed = [
+            (
+                i,
+                e.event_id,
                 (
                     e.event_id,
                     e.event_type,
@@ -290,15 +285,26 @@ class Ingestor:
                     now,
                     e.body,
                     e.local_date,
-                )
-                for _, e in first.values()
-            ],
-        )
+                ),
+            )
+            for i, e in events.items()
+        ]
+        return [(row_id, events[i]) for i, row_id in self._insert_once(_EVENT, keyed, outcomes)]
+
+    def _insert_once(
+        self, sql: str, keyed: list[tuple[int, str, tuple[object, ...]]], outcomes: list[Outcome]
+    ) -> list[tuple[int, int]]:
+        """Insert the first row of each unique key (`sql` does nothing on a known one and
+        returns the new row's id); marks the messages stored and returns (index, row id)."""
+        first: dict[str, tuple[int, tuple[object, ...]]] = {}
+        for i, key, row in keyed:
+            first.setdefault(key, (i, row))
+        results = self.db.returning_many(sql, [row for _, row in first.values()])
         new = []
-        for (i, event), row in zip(first.values(), rows, strict=True):
-            if row is not None:
+        for (i, _), result in zip(first.values(), results, strict=True):
+            if result is not None:
                 outcomes[i] = Outcome.STORED
-                new.append((row[0], event))
+                new.append((i, result[0]))
         return new
 
     def _upsert(
