@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from datetime import timedelta
 
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from lotedge.store import samples
 from lotedge.store.db import Database
 from lotedge.store.query import TraceQueries
 from tests.publish.broker import free_port
 
-from .genealogy_data import bakery, numbered_events
+from .genealogy_data import F1, T0, bakery, numbered_events
 from .helpers import TOKEN, StoreProcess, store_config, wait_until
 
 TOPIC = "lotedge/v1/PLANT1/{line}/events"
@@ -37,6 +39,7 @@ def publish(port: int, payloads: list[tuple[str, bytes]]) -> None:
 _COUNT = {
     "events": "SELECT COUNT(*) FROM events",
     "dead_letters": "SELECT COUNT(*) FROM dead_letters",
+    "rejections": "SELECT COUNT(*) FROM rejections",
 }
 
 
@@ -45,6 +48,40 @@ def count(url: str, table: str) -> int:
         row = db.fetchone(_COUNT[table])
     assert row is not None
     return row[0]
+
+
+REJECTIONS = "lotedge/v1/PLANT1/L1/rejections"
+
+
+def received_f1() -> bytes:
+    """The goods receipt of the bakery's flour lot F1."""
+    event = samples.receiving_event(
+        eid=samples.event_id("received", "F1"),
+        when=T0 - timedelta(days=2),
+        site="PLANT1",
+        line="GR",
+        epc_class=F1,
+        quantity=500.0,
+        material="FLOUR",
+        vendor="Mill Co",
+        reference="PO-4711",
+        expiry="2027-01-31",
+        vendor_lot="F1",
+    )
+    return samples.payload(event)
+
+
+def rejected_f1() -> bytes:
+    """A scan of F1 refused at line L1 (the payload names the lot, not the vendor)."""
+    scan = samples.rejected_scan(
+        eid=samples.event_id("rejected", "F1"),
+        when=T0,
+        reason="expired",
+        material="FLOUR",
+        gtin="00614141777778",
+        lot="F1",
+    )
+    return samples.payload(scan)
 
 
 def line_of(payload: bytes) -> str:
@@ -60,7 +97,7 @@ def test_end_to_end_publish_store_trace(mosquitto, db_url, schema_path, tmp_path
     store = StoreProcess(config, "store-e2e")
     try:
         store.wait_for_log("subscribed to $share/lotedge-store/lotedge/v1/+/+/events")
-        messages = [m.payload for m in bakery()]
+        messages = [m.payload for m in bakery()] + [received_f1()]
         bad = b'{"type": "TransformationEvent", "eventID": "urn:uuid:x"}'
         # The duplicate and then the bad event on one topic (ordered): once the bad one is
         # stored, so is the duplicate.
@@ -68,10 +105,11 @@ def test_end_to_end_publish_store_trace(mosquitto, db_url, schema_path, tmp_path
         publish(
             mosquitto,
             [(TOPIC.format(line=line_of(p)), p) for p in messages]
-            + [(last, messages[0]), (last, bad)],
+            + [(last, messages[0]), (last, bad), (REJECTIONS, rejected_f1())],
         )
         assert wait_until(lambda: count(db_url, "events") == len(messages), 30)
         assert wait_until(lambda: count(db_url, "dead_letters") == 1, 30)
+        assert wait_until(lambda: count(db_url, "rejections") == 1, 30)
         request = urllib.request.Request(
             f"http://127.0.0.1:{api_port}/v1/trace/forward?lot=F1",
             headers={"Authorization": f"Bearer {TOKEN}"},
@@ -79,10 +117,17 @@ def test_end_to_end_publish_store_trace(mosquitto, db_url, schema_path, tmp_path
         with urllib.request.urlopen(request, timeout=10) as response:
             lots = {lot["lot"] for lot in json.load(response)["lots"]}
         assert lots == {"F1", "D1", "D2", "BR1", "P1"}
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{api_port}/v1/vendors/Mill%20Co?format=json",
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            (mill,) = json.load(response)["vendors"]
+        assert (mill["receipts"], mill["rejected"]["line"]["by_reason"]) == (1, {"expired": 1})
         counts = store.stop()
     finally:
         store.kill()
-    assert counts == {"stored": len(messages), "duplicate": 1, "dead_lettered": 1}
+    assert counts == {"stored": len(messages) + 1, "duplicate": 1, "dead_lettered": 1}
     with Database(db_url) as db:
         trace = TraceQueries(db)
         assert trace.trace(trace.resolve("P1"), "backward").depth.keys() >= {
