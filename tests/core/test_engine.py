@@ -50,10 +50,14 @@ class Line:
         remote = bool(args.pop("remote", False))
         return self.do(request_from_json(op, args, remote=remote))
 
-    def scan(self, text: str, *, dry_run: bool = False) -> str:
+    def decide(self, text: str, *, dry_run: bool = False) -> dict:
+        """The decision on a scan of `text`: outcome, reason, message, parsed."""
         reply = self.do(ScanRequest(RawScan(text.encode(), "test", received_at=self.now), dry_run))
         assert reply.ok, reply
-        return reply.data["reason"]
+        return reply.data
+
+    def scan(self, text: str, *, dry_run: bool = False) -> str:
+        return self.decide(text, dry_run=dry_run)["reason"]
 
     def tick(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
