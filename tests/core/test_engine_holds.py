@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from lotedge.agent.codec import BadRequest
 from lotedge.agent.requests import StartBatch, Status
 from lotedge.config.loader import load_config
 from lotedge.state.db import connect, migrate
@@ -89,6 +88,7 @@ def test_a_hold_on_a_lot_already_in_the_open_batch_raises_an_alert(line: Line):
     assert alert["details"] == {
         "hold_id": "R-17",
         "material": "FLOUR",
+        "gtin": "09501101530003",
         "lot": "25ABC",
         "batch": batch["id"],
     }
@@ -132,29 +132,50 @@ def test_hold_ids_scopes_and_releases(line: Line):
     assert first.data["hold"]["source"] == "local"
     central = line.command("hold.add", material="FLOUR", lot="L1", reason="R-9", hold_id="R-9")
     assert central.ok  # a second hold on the same scope, from elsewhere
-    taken = line.command("hold.add", lot="L2", reason="x", hold_id="R-9")
-    assert (taken.code, taken.error) == (
-        "hold_id_taken",
-        "hold R-9 already holds FLOUR lot L1; release it first or give another hold_id",
-    )
     listing = line.command("hold.list").data
     assert [(h["hold_id"], h["held"], h["reason"]) for h in listing["holds"]] == [
         (first.data["hold"]["hold_id"], "FLOUR lot L1", "recall, confirmed"),
         ("R-9", "FLOUR lot L1", "R-9"),
     ]
-    assert (
-        listing["message"].splitlines()[1]
-        == "R-9  FLOUR lot L1: R-9 (local, since 2026-11-25 08:00)"
+    assert listing["message"].splitlines()[1] == (
+        "R-9  FLOUR lot L1: R-9 (local, since 2026-11-25 08:00)"
     )
     released = line.command("hold.remove", material="FLOUR", lot="L1")  # by scope: both
     assert len(released.data["released"]) == 2
     assert line.command("hold.list").data["message"] == "Nothing is on hold."
     missing = line.command("hold.remove", hold_id="R-9")
     assert (missing.code, missing.error) == ("not_found", "no hold has id 'R-9'")
-    with pytest.raises(BadRequest, match="give hold_id or the scope, not both"):
-        line.command("hold.remove", hold_id="R-9", lot="L1")
     unknown = line.command("hold.add", vendor="Nothern Mills", lot_prefix="V", reason="x")
     assert unknown.code == "unknown_vendor" and "did you mean 'Northern Mills'" in unknown.error
+
+
+def test_a_store_hold_covers_many_lots_under_one_id(line: Line):
+    """The trace store's forward-trace hold: one hold id, one `hold.add` per lot (any
+    material), released lot by lot (`hold.remove` with the id and the lot) or all at once."""
+    line.do(StartBatch("BREAD"))
+    assert line.scan(FLOUR) == "accepted"
+    assert line.scan("]C10109501101530003172701311025ABD") == "accepted"
+    store = {"hold_id": "urn:uuid:h1", "material": "*", "remote": True}
+    for lot in ("25ABC", "25ABD", "26XYZ"):
+        reply = line.command("hold.add", **store, lot=lot, reason="forward trace of NM26")
+        assert reply.ok and reply.data["hold"]["source"] == "remote"
+    assert [a["details"]["lot"] for a in line.do(Status()).data["alerts"]] == ["25ABC", "25ABD"]
+    partly = line.command("hold.remove", **store, lot="25ABC")
+    assert partly.data["message"] == (
+        "Released from hold: lot 25ABC of any material (hold urn:uuid:h1)."
+    )
+    assert [a["details"]["lot"] for a in line.do(Status()).data["alerts"]] == ["25ABD"]
+    line.tick(10)
+    assert line.scan(FLOUR) == "accepted"
+    assert line.scan("]C10109501101530003172701311026XYZ") == "on_hold"
+    rest = line.command("hold.remove", hold_id="urn:uuid:h1")
+    assert [h["lot"] for h in rest.data["released"]] == ["25ABD", "26XYZ"]
+    assert line.do(Status()).data["alerts"] == []
+    gone = line.command("hold.remove", **store, lot="25ABD")
+    assert (gone.code, gone.error) == (
+        "not_found",
+        "hold 'urn:uuid:h1' does not hold lot 25ABD of any material",
+    )
 
 
 def test_holds_survive_a_restart(config_path: Path):

@@ -93,6 +93,11 @@ def test_topics():
         ),
         ("hold.remove", {"material": "F", "lot": "L"}, HoldRemove(HoldScope("F", lot="L"))),
         ("hold.remove", {"hold_id": "R1"}, HoldRemove(hold_id="R1")),
+        (
+            "hold.remove",
+            {"hold_id": "R1", "material": "*", "lot": "L"},
+            HoldRemove(HoldScope("*", lot="L"), "R1"),
+        ),
         ("hold.list", {}, HoldList()),
         ("label.reprint", {"lot": "L", "copies": 2}, Reprint("L", 2)),
         ("alert.ack", {"id": 3, "operator": "Ann"}, AlertAck(3, "Ann")),

@@ -76,14 +76,9 @@ def _hold_add(args: dict[str, Any]) -> Request:
 
 def _hold_remove(args: dict[str, Any]) -> Request:
     hold_id = _optional_text(args, "hold_id")
-    if hold_id is None:
-        return HoldRemove(_scope(args))
-    named = [name for name in SCOPE_FIELDS if args.get(name) is not None]
-    if named:
-        raise BadRequest(
-            f"give hold_id or the scope, not both (got hold_id and {', '.join(named)})"
-        )
-    return HoldRemove(hold_id=hold_id)
+    if hold_id is not None and not any(args.get(name) is not None for name in SCOPE_FIELDS):
+        return HoldRemove(hold_id=hold_id)
+    return HoldRemove(_scope(args), hold_id)
 
 
 def _scan(args: dict[str, Any]) -> Request:

@@ -38,7 +38,7 @@ from lotedge.core import batch as batches
 from lotedge.core import epcis
 from lotedge.core.batch import Batch, Refusal
 from lotedge.core.decisions import Decision, Outcome, Reason, ScanContext, decide_material
-from lotedge.core.holds import HeldItem, Hold, ScopeError, check_scope
+from lotedge.core.holds import HeldItem, Hold, HoldScope, ScopeError, check_scope
 from lotedge.core.labels import LabelData, LabelError
 from lotedge.core.lots import LotFields, LotSequenceExhausted
 from lotedge.core.scan import Command, ParsedScan, RawScan, ScanKind, parse_scan
@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 #: How long a remote caller's transaction id is remembered for at-most-once commands.
 REMEMBER_COMMANDS = timedelta(days=30)
+#: The alert raised when a hold arrives for a lot the open batch already consumed.
+HELD_LOT_ALERT = "held_lot_in_batch"
 #: Renders a label to printer bytes: (data, template name) -> payload.
 LabelRender = Callable[[LabelData, str], bytes]
 
@@ -492,49 +494,47 @@ class Engine:
         hold_id = request.hold_id or scope.default_id()
         now = self._clock()
         with transaction(self._conn):
-            existing = hold_list.by_id(self._conn, hold_id)
-            if existing is not None and existing.scope != scope:
-                return Reply(
-                    False,
-                    error=f"hold {hold_id} already holds {existing.scope.describe()}; release it "
-                    "first or give another hold_id",
-                    code="hold_id_taken",
-                )
+            existing = hold_list.entry(self._conn, hold_id, scope)
             added_at = existing.added_at if existing else now
             hold = Hold(hold_id, scope, request.reason, request.source, added_at)
             hold_list.save(self._conn, hold)
-            affected = self._loaded_lots(hold)
-            alert_ids = [] if existing else self._alert_loaded(hold, affected, now)
+            loaded = self._loaded(hold)
+            alert_ids = [] if existing else self._alert_loaded(hold, loaded, now)
         words = f"{scope.describe()} ({request.reason}; hold {hold_id})"
         message = f"Still on hold, reason updated: {words}." if existing else f"On hold: {words}."
         data: dict[str, object] = {"hold": hold.as_dict(), "affected_batch": None}
         open_batch = repo.open_batch(self._conn)
-        if affected and open_batch is not None:
-            loaded = ", ".join(f"{material} lot {lot}" for material, lot in affected)
-            message += f" Already loaded into the open batch {open_batch.product}: {loaded}."
+        if loaded and open_batch is not None:
+            lots = ", ".join(f"{item.material} lot {item.lot}" for item in loaded)
+            message += f" Already loaded into the open batch {open_batch.product}: {lots}."
             if alert_ids:
                 message += f" Alert {', '.join(map(str, alert_ids))} raised at the line."
             data["affected_batch"] = {
                 "id": open_batch.id,
                 "product": open_batch.product,
                 "started_at": open_batch.started_at.isoformat(),
-                "loaded": [{"material": m, "lot": lot} for m, lot in affected],
+                "loaded": [{"material": item.material, "lot": item.lot} for item in loaded],
                 "alerts": alert_ids,
             }
         return Reply(True, {"message": message, **data})
 
-    def _loaded_lots(self, hold: Hold) -> list[tuple[str, str]]:
-        """(material, lot) of each distinct container the open batch consumed that `hold`
-        matches."""
-        open_batch = repo.open_batch(self._conn)
-        loaded: dict[tuple[str, str], None] = {}
-        for code, gtin, lot in repo.consumed_lots(self._conn, open_batch.id) if open_batch else []:
-            material = self.config.material(code)
-            if hold.scope.matches(HeldItem(code, material.vendor if material else "", gtin, lot)):
-                loaded[(code, lot)] = None
-        return list(loaded)
+    def _item(self, material: str, gtin: str | None, lot: str) -> HeldItem:
+        """A consumed container as holds see it (its vendor from master data)."""
+        known = self.config.material(material)
+        return HeldItem(material, known.vendor if known else "", gtin, lot)
 
-    def _alert_loaded(self, hold: Hold, loaded: list[tuple[str, str]], now: datetime) -> list[int]:
+    def _loaded(self, hold: Hold) -> list[HeldItem]:
+        """The containers the open batch consumed that `hold` matches, one per material lot."""
+        open_batch = repo.open_batch(self._conn)
+        consumed = repo.consumed_lots(self._conn, open_batch.id) if open_batch else []
+        loaded: dict[tuple[str, str], HeldItem] = {}
+        for material, gtin, lot in consumed:
+            item = self._item(material, gtin, lot)
+            if hold.scope.matches(item):
+                loaded.setdefault((material, lot), item)
+        return list(loaded.values())
+
+    def _alert_loaded(self, hold: Hold, loaded: list[HeldItem], now: datetime) -> list[int]:
         """One alert per held lot the open batch already consumed (inside the hold's
         transaction)."""
         open_batch = repo.open_batch(self._conn)
@@ -546,48 +546,56 @@ class Engine:
         return [
             alerts.raise_alert(
                 self._conn,
-                "held_lot_in_batch",
-                f"Lot {lot} of {material}, now on hold ({hold.reason}; hold {hold.hold_id}), was "
-                f"already loaded into the open batch {open_batch.product} started {when}: set "
-                "the batch aside and call QA.",
+                HELD_LOT_ALERT,
+                f"Lot {item.lot} of {item.material}, now on hold ({hold.reason}; hold "
+                f"{hold.hold_id}), was already loaded into the open batch {open_batch.product} "
+                f"started {when}: set the batch aside and call QA.",
                 now,
                 hold_id=hold.hold_id,
-                material=material,
-                lot=lot,
+                material=item.material,
+                gtin=item.gtin,
+                lot=item.lot,
                 batch=open_batch.id,
             )
-            for material, lot in loaded
+            for item in loaded
         ]
 
     def _hold_remove(self, request: HoldRemove) -> Reply:
-        now = self._clock()
+        scope = request.scope
+        if scope is not None:
+            try:
+                scope = check_scope(scope, self.config.materials)
+            except ScopeError as exc:
+                return Reply(False, error=str(exc), code=exc.code)
         with transaction(self._conn):
-            if request.hold_id is not None:
-                hold = hold_list.by_id(self._conn, request.hold_id)
-                released = [hold] if hold else []
-                missing = f"no hold has id {request.hold_id!r}"
-            else:
-                assert request.scope is not None
-                try:
-                    scope = check_scope(request.scope, self.config.materials)
-                except ScopeError as exc:
-                    return Reply(False, error=str(exc), code=exc.code)
-                held = hold_list.active(self._conn)
-                released = [hold for hold in held if hold.scope == scope]
-                missing = f"{scope.describe()} is not on hold"
+            released = [
+                hold
+                for hold in hold_list.active(self._conn)
+                if request.hold_id in (None, hold.hold_id) and scope in (None, hold.scope)
+            ]
             if not released:
-                return Reply(False, error=missing, code="not_found")
+                return Reply(False, error=_not_held(request.hold_id, scope), code="not_found")
             hold_list.remove(self._conn, released)
-            for hold in released:
-                by = f"release of hold {hold.hold_id}"
-                closed = alerts.resolve(
-                    self._conn, "held_lot_in_batch", by, now, hold_id=hold.hold_id
-                )
-                self._queued_work = self._queued_work or closed > 0
+            self._close_released_alerts({hold.hold_id for hold in released})
         words = "; ".join(f"{h.scope.describe()} (hold {h.hold_id})" for h in released)
         return Reply(
             True, {"message": f"Released from hold: {words}.", "released": _holds(released)}
         )
+
+    def _close_released_alerts(self, hold_ids: set[str]) -> None:
+        """Close the held-lot alerts of these holds whose lot no hold of the same id still
+        matches (the cause went away)."""
+        remaining = hold_list.active(self._conn)
+        now = self._clock()
+        for alert in alerts.open_alerts(self._conn):
+            details = alert["details"]
+            hold_id = details.get("hold_id")
+            if alert["kind"] != HELD_LOT_ALERT or hold_id not in hold_ids:
+                continue
+            item = self._item(details["material"], details.get("gtin"), details["lot"])
+            if not any(h.hold_id == hold_id and h.scope.matches(item) for h in remaining):
+                alerts.acknowledge(self._conn, alert["id"], f"release of hold {hold_id}", now)
+                self._queued_work = True
 
     # -- alerts --------------------------------------------------------------------------------
     def _acknowledge(self, alert_id: int, operator: str) -> Reply:
@@ -620,6 +628,14 @@ class _Rollback(Exception):
     def __init__(self, refusal: Refusal) -> None:
         super().__init__(refusal.message)
         self.refusal = refusal
+
+
+def _not_held(hold_id: str | None, scope: HoldScope | None) -> str:
+    if scope is None:
+        return f"no hold has id {hold_id!r}"
+    if hold_id is None:
+        return f"{scope.describe()} is not on hold"
+    return f"hold {hold_id!r} does not hold {scope.describe()}"
 
 
 def _holds(holds: tuple[Hold, ...] | list[Hold]) -> list[dict[str, object]]:

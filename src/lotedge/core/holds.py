@@ -15,6 +15,7 @@ Lots are compared exactly (case-sensitive); vendor names ignore case.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import astuple, dataclass, fields
 from datetime import datetime
@@ -90,11 +91,14 @@ class HoldScope:
             return f"lot {self.lot} of any material"
         return f"{self.material} lot {self.lot}"
 
+    def key(self) -> str:
+        """The scope as one string: equal scopes, equal keys."""
+        return json.dumps(astuple(self))
+
     def default_id(self) -> str:
         """The id of a hold given none: derived from the scope, so adding the same scope again
         updates that hold instead of adding a second one."""
-        digest = hashlib.sha256(repr(astuple(self)).encode()).hexdigest()
-        return f"H-{digest[:8]}"
+        return f"H-{hashlib.sha256(self.key().encode()).hexdigest()[:8]}"
 
     def matches(self, item: HeldItem) -> bool:
         if self.lot_from is not None or self.lot_prefix is not None:
