@@ -101,13 +101,11 @@ class HoldScope:
         return f"H-{hashlib.sha256(self.key().encode()).hexdigest()[:8]}"
 
     def matches(self, item: HeldItem) -> bool:
-        if self.lot_from is not None or self.lot_prefix is not None:
-            if not self._owns(item):
-                return False
-            if self.lot_prefix is not None:
-                return item.lot.startswith(self.lot_prefix)
-            assert self.lot_to is not None
-            return lot_key(self.lot_from or "") <= lot_key(item.lot) <= lot_key(self.lot_to)
+        if self.lot_prefix is not None:
+            return self._owns(item) and item.lot.startswith(self.lot_prefix)
+        if self.lot_from is not None and self.lot_to is not None:
+            within = lot_key(self.lot_from) <= lot_key(item.lot) <= lot_key(self.lot_to)
+            return within and self._owns(item)
         if item.lot != self.lot:
             return False
         if self.gtin is not None:
@@ -186,7 +184,8 @@ def parse_scope(**given: str | None) -> HoldScope:
         if given.get("material") == ANY_MATERIAL:
             raise ScopeError("a lot range needs a vendor or a material, not '*'")
         scope = HoldScope(**{name: given[name] for name in present})
-        if scope.lot_to is not None and lot_key(scope.lot_from or "") > lot_key(scope.lot_to):
+        low, high = scope.lot_from, scope.lot_to
+        if low is not None and high is not None and lot_key(low) > lot_key(high):
             raise ScopeError(
                 f"lot_from {scope.lot_from!r} comes after lot_to {scope.lot_to!r}; "
                 "give the lower lot first"
