@@ -64,13 +64,17 @@ def register(sub: argparse._SubParsersAction, default_config: str) -> None:
     )
     _add_scope_args(add)
     add.add_argument("--reason", required=True, help="why, in words the operator will see")
-    add.add_argument("--id", dest="hold_id", help="the hold's id (default: made from the scope)")
+    add.add_argument(
+        "--id", dest="hold_id", metavar="ID", help="the hold's id (default: made from the scope)"
+    )
     add.set_defaults(op="hold.add", build=lambda a: {**_scope(a), "reason": a.reason})
     remove = _client_parser(
         hold_sub, "remove", "release the hold with --id, or every hold on a scope", default_config
     )
     _add_scope_args(remove)
-    remove.add_argument("--id", dest="hold_id", help="the hold's id (see 'lotedge hold list')")
+    remove.add_argument(
+        "--id", dest="hold_id", metavar="ID", help="the hold's id (see 'lotedge hold list')"
+    )
     remove.set_defaults(op="hold.remove", build=_scope)
     listing = _client_parser(hold_sub, "list", "show every hold and its scope", default_config)
     listing.set_defaults(op="hold.list", build=lambda a: {})
@@ -96,12 +100,18 @@ def _add_scope_args(parser: argparse.ArgumentParser) -> None:
     or --prefix (docs/scan-decisions.md#holds)."""
     parser.add_argument("material", nargs="?", help="material code, or * for any material")
     parser.add_argument("lot", nargs="?", help="the lot")
-    parser.add_argument("--lot", dest="lot_option", help="the lot (with --gtin)")
+    parser.add_argument("--lot", dest="lot_option", metavar="LOT", help="the lot (with --gtin)")
     parser.add_argument("--gtin", help="hold this lot of the GTIN, whatever material it is")
     parser.add_argument("--vendor", help="a vendor's lot range (--from/--to or --prefix)")
-    parser.add_argument("--from", dest="lot_from", help="first lot of the range (inclusive)")
-    parser.add_argument("--to", dest="lot_to", help="last lot of the range (inclusive)")
-    parser.add_argument("--prefix", dest="lot_prefix", help="every lot starting with this")
+    parser.add_argument(
+        "--from", dest="lot_from", metavar="LOT", help="first lot of the range (inclusive)"
+    )
+    parser.add_argument(
+        "--to", dest="lot_to", metavar="LOT", help="last lot of the range (inclusive)"
+    )
+    parser.add_argument(
+        "--prefix", dest="lot_prefix", metavar="TEXT", help="every lot starting with this"
+    )
 
 
 def _scope(a: argparse.Namespace) -> dict[str, str | None]:
