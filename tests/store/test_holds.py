@@ -145,12 +145,15 @@ def test_forward_hold_reaches_every_downstream_lot_on_every_line(
     assert {(line, body["lot"]) for line, _, body in first} == expected
     assert len(first) == len(expected)  # once each
     assert {op for _, op, _ in first} == {"hold.add"}
+    hold_id = result_id(out)
     assert all(
-        body.keys() == {"material", "lot", "reason", "transaction"}
-        and (body["material"], body["reason"]) == ("*", "mould")
+        body.keys() == {"hold_id", "material", "lot", "reason", "source", "transaction"}
+        and (body["hold_id"], body["material"], body["reason"], body["source"])
+        == (hold_id, "*", "mould", "store")
+        and body["transaction"] == f"{hold_id}/{body['lot']}"
         for _, _, body in first
     )
-    assert "hold urn:uuid:" in out and "5 lots: 25ABC D1 D2 BR1 P1" in out
+    assert "5 lots: 25ABC D1 D2 BR1 P1" in out
     assert ["PLANT1/L1", "confirmed", "5", "of", "5"] in [line.split() for line in out.splitlines()]
     assert "PLANT1/L4" in out and "(its status: offline)" in out and "persistent session" in out
 
@@ -178,14 +181,15 @@ def test_forward_hold_reaches_every_downstream_lot_on_every_line(
     code, out, _ = run_cli(
         capsys, "store", "hold", "25ABC", "--release", "-c", str(config), "--timeout", "1"
     )
-    assert code == 4 and "still held by another hold: D1" in out
-    released = wait_for(fake_lines, 16)
+    assert code == 4 and "still refused at the lines, under another active hold: D1" in out
+    released = wait_for(fake_lines, 20)  # every lot of the hold: the recall has its own id
     assert {(line, op, body["lot"]) for line, op, body in released} == {
-        (line, "hold.remove", lot)
-        for line in ("L1", "L2", "L3", "L4")
-        for lot in DOWNSTREAM - {"D1"}
+        (line, "hold.remove", lot) for line in ("L1", "L2", "L3", "L4") for lot in DOWNSTREAM
     }
-    assert all(body.keys() == {"material", "lot", "transaction"} for _, _, body in released)
+    assert all(
+        body.keys() == {"hold_id", "material", "lot", "transaction"} and body["hold_id"] == hold_id
+        for _, _, body in released
+    )
     code, out, _ = run_cli(capsys, "store", "holds", "--active", "--db", db_url)
     assert [(h["kind"], h["lot"], h["lots"]) for h in json.loads(out)["holds"]] == [
         ("recall", "D1", 1)
@@ -221,8 +225,9 @@ def test_real_agents_refuse_the_held_lots(
 ):
     """Two `lotedge run` agents (lines L1 and L2) on the broker; the store knows both from their
     topics. `lotedge hold 25ABC --forward` makes L1 refuse the vendor lot and L2 the
-    intermediate D1 made from it; the release makes both acceptable again. (SQLite only: the
-    backends are compared by the other tests.)"""
+    intermediate D1 made from it; a recall of D1 keeps D1 refused after the hold's release, and
+    its own release makes it acceptable again. (SQLite only: the backends are compared by the
+    other tests.)"""
     db_url = f"sqlite:///{tmp_path / 'trace.db'}"
     store_db(db_url, validator, genealogy(GENEALOGY[:2]))  # V ─ B1@L1 ─▶ D1 ─ B2@L2 ─▶ BR1
     agents, clients = [], {}
@@ -249,12 +254,16 @@ def test_real_agents_refuse_the_held_lots(
             refused = clients[line].request("scan", data=scan)["data"]
             assert (refused["reason"], line) == ("on_hold", line)
             assert "mould in silo 3" in refused["message"]
-        code, out, _ = run_cli(
-            capsys, "hold", "25ABC", "--release", "-c", str(config), "--timeout", "20"
-        )
+        recall = ("hold", "D1", "--recall", "--reason", "recall 7", "-c", str(config))
+        assert run_cli(capsys, *recall, "--timeout", "20")[0] == 0
+        release = ("--release", "-c", str(config), "--timeout", "20")
+        code, out, _ = run_cli(capsys, "hold", "25ABC", *release)
         assert code == 0, out
-        for line, scan in (("L1", FLOUR_25ABC), ("L2", SUGAR_D1)):
-            assert clients[line].request("scan", data=scan)["data"]["reason"] == "accepted"
+        assert clients["L1"].request("scan", data=FLOUR_25ABC)["data"]["reason"] == "accepted"
+        refused = clients["L2"].request("scan", data=SUGAR_D1)["data"]  # the recall holds it
+        assert refused["reason"] == "on_hold" and "recall 7" in refused["message"]
+        assert run_cli(capsys, "hold", "D1", "--recall", *release)[0] == 0
+        assert clients["L2"].request("scan", data=SUGAR_D1)["data"]["reason"] == "accepted"
     finally:
         status.close()
         for agent in agents:
@@ -270,6 +279,13 @@ def agent_config(directory: Path, line: str, port: int) -> Path:
     directory.mkdir()
     replace = {'line = "L1"': f'line = "{line}"', 'device_id = "edge-l1"': f'device_id = "{line}"'}
     return write_config(directory, extra=agent_mqtt_toml(port), replace=replace)
+
+
+def result_id(out: str) -> str:
+    """The hold id `lotedge hold` printed first: `hold S-... : n lots: ...`."""
+    kind, hold_id = out.split(":")[0].split()[:2]
+    assert kind in ("hold", "recall") and hold_id.startswith("S-"), out
+    return hold_id
 
 
 def wait_for(lines: FakeLines, count: int) -> list[tuple[str, str, dict[str, Any]]]:

@@ -126,9 +126,8 @@ def hold_parser(
 
 
 def hold_shorthand(argv: Sequence[str]) -> list[str]:
-    """`lotedge hold LOT ...` means `lotedge store hold LOT ...`; `hold add|remove` (the
-    agent's own hold list) keep their meaning, so a lot named `add` or `remove` needs the
-    long form."""
+    """`lotedge hold LOT ...` means `lotedge store hold LOT ...`; `hold add|remove|list` (the
+    agent's own hold list) keep their meaning, so a lot named like them needs the long form."""
     if len(argv) > 1 and argv[0] == "hold" and argv[1] not in AGENT_HOLD_COMMANDS:
         return ["store", *argv]
     return list(argv)

@@ -27,27 +27,27 @@ def run_hold(
     kind: holds.HoldKind = "recall" if args.recall else "hold"
     name = lot.lot or lot.epc_class
     if args.release:
-        released, lots = holds.release(db, lot, kind=kind)
+        released, still_held = holds.release(db, lot, kind=kind)
         if not released:
             print(f"no active {kind} of {name}", file=sys.stderr)
             return 1
-        op, key, reason = "hold.remove", released[0].hold_id, ""
+        op = "hold.remove"
+        commands = [c for h in released for c in hold_commands(op, h.hold_id, h.lots, "")]
         summary: dict[str, Any] = {
             "released": [h.hold_id for h in released],
-            "lots": lots,
-            "still_held": sorted({x for h in released for x in h.lots} - set(lots)),
+            "lots": [c.lot for c in commands],
+            "still_held": still_held,
         }
     else:
         hold = holds.issue(db, lot, kind=kind, forward=args.forward, reason=args.reason)
-        op, key, lots, reason = "hold.add", hold.hold_id, hold.lots, hold.reason
-        summary = {"hold_id": hold.hold_id, "kind": kind, "reused": hold.reused, "lots": lots}
+        op = "hold.add"
+        commands = hold_commands(op, hold.hold_id, hold.lots, hold.reason)
+        summary = {"hold_id": hold.hold_id, "kind": kind, "reused": hold.reused, "lots": hold.lots}
         summary |= {"reason": hold.reason, "issued_at": hold.issued_at}
     lines = holds.known_lines(db)
     try:
         session.check(store.mqtt, base_dir)
-        outcomes = CommandSender(store.mqtt, base_dir).send(
-            op, lines, hold_commands(op, lots, reason=reason, key=key), args.timeout
-        )
+        outcomes = CommandSender(store.mqtt, base_dir).send(op, lines, commands, args.timeout)
     except (OSError, ValueError, session.ConnectFailed) as exc:
         summary["error"] = f"commands not sent: {exc}; the {kind} is recorded, run this again"
         _print(args, summary, [], op)
@@ -75,7 +75,8 @@ def _print(
     else:
         print(f"released {' '.join(summary['released'])}: {len(lots)} lots: {' '.join(lots)}")
         if summary["still_held"]:
-            print(f"  still held by another hold: {' '.join(summary['still_held'])}")
+            held = " ".join(summary["still_held"])
+            print(f"  still refused at the lines, under another active hold: {held}")
     if "error" in summary:
         print(summary["error"], file=sys.stderr)
         return

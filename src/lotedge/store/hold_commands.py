@@ -53,15 +53,16 @@ class LineOutcome:
         return len(self.confirmed) + len(self.errors)
 
 
-def hold_commands(op: str, lots: list[str], *, reason: str, key: str) -> list[Command]:
-    """The `hold.add` / `hold.remove` commands for `lots`: any material (`*`), the transaction
-    `{key}/{lot}` (the same for every line; a line applies it once)."""
+def hold_commands(op: str, hold_id: str, lots: list[str], reason: str) -> list[Command]:
+    """The `hold.add` / `hold.remove` commands of hold `hold_id` for `lots`: any material
+    (`*`), the hold's id (an agent keeps each id's lots apart, so releasing one hold leaves
+    another on the same lot in force), and the transaction `{hold_id}/{lot}`."""
     commands = []
     for lot in lots:
-        args: dict[str, Any] = {"material": "*", "lot": lot}
+        args: dict[str, Any] = {"hold_id": hold_id, "material": "*", "lot": lot}
         if op == "hold.add":
-            args["reason"] = reason
-        commands.append(Command(lot, args, f"{key}/{lot}"))
+            args |= {"reason": reason, "source": "store"}
+        commands.append(Command(lot, args, f"{hold_id}/{lot}"))
     return commands
 
 
@@ -80,6 +81,7 @@ class CommandSender:
         answers. Raises OSError or `session.ConnectFailed` when the broker cannot be reached."""
         outcomes = {line.root: LineOutcome(line) for line in lines}
         answers = _Answers(
+            op,
             {f"{line.root}/{RESPONSE}/{op}": outcomes[line.root] for line in lines},
             {f"{line.root}/status": outcomes[line.root] for line in lines},
             {c.transaction: c for c in commands},
@@ -143,6 +145,7 @@ class CommandSender:
 class _Answers:
     """Where the lines' answers and statuses go, by topic and transaction."""
 
+    op: str
     responses: dict[str, LineOutcome]
     statuses: dict[str, LineOutcome]
     commands: dict[str, Command]
@@ -165,7 +168,8 @@ class _Answers:
             return  # another caller's answer
         if command.lot in outcome.confirmed or command.lot in outcome.errors:
             return
-        if body.get("status") == "ok":
+        not_held = self.op == "hold.remove" and body.get("code") == "not_found"
+        if body.get("status") == "ok" or not_held:  # released, or it never had it
             outcome.confirmed.append(command.lot)
         else:
             outcome.errors[command.lot] = str(body.get("error") or body.get("code") or body)

@@ -76,7 +76,7 @@ def issue(db: Database, root: LotInfo, *, kind: HoldKind, forward: bool, reason:
     with db.transaction():
         active = db.fetchone(_ACTIVE, (root.id, kind))
         if active is None:
-            hold_id, issued_at = f"urn:uuid:{uuid.uuid4()}", utc_now()
+            hold_id, issued_at = f"S-{uuid.uuid4().hex[:10]}", utc_now()
             row = db.fetchone(
                 "INSERT INTO holds (hold_id, kind, root_lot, forward, reason, issued_at)"
                 " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
@@ -96,16 +96,15 @@ def issue(db: Database, root: LotInfo, *, kind: HoldKind, forward: bool, reason:
 
 
 def release(db: Database, root: LotInfo, *, kind: HoldKind) -> tuple[list[Hold], list[str]]:
-    """Release the active holds (or recalls) of `root`. Returns them, and the lot numbers the
-    lines may release: those no other active hold still covers."""
+    """Release the active holds (or recalls) of `root`. Returns them, and the lot numbers of
+    theirs that another active hold still covers (the lines keep refusing those)."""
     with db.transaction():
         released = []
         for hold_row, hold_id, issued_at, reason in db.fetchall(_ACTIVE, (root.id, kind)):
             db.execute("UPDATE holds SET released_at = ? WHERE id = ?", (utc_now(), hold_row))
             released.append(Hold(hold_id, kind, reason, issued_at, _covered(db, hold_row)))
         still_held = {lot for (lot,) in db.fetchall(_STILL_HELD)}
-    free = sorted({lot for hold in released for lot in hold.lots} - still_held)
-    return released, free
+    return released, sorted({lot for hold in released for lot in hold.lots} & still_held)
 
 
 def _covered(db: Database, hold_row: int) -> list[str]:
