@@ -86,6 +86,8 @@ def issue(db: Database, root: LotInfo, *, kind: HoldKind, forward: bool, reason:
             hold_row = row[0]
         else:
             hold_row, hold_id, issued_at, reason = active
+            if forward:
+                db.execute("UPDATE holds SET forward = 1 WHERE id = ?", (hold_row,))
         db.executemany(
             "INSERT INTO hold_lots (hold, lot, depth) VALUES (?, ?, ?)"
             " ON CONFLICT (hold, lot) DO NOTHING",
