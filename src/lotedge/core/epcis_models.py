@@ -71,6 +71,54 @@ class TransformationEvent(_Strict):
         return self
 
 
+class BizTransaction(_Strict):
+    type: Literal["po", "desadv"]
+    bizTransaction: Uri
+
+
+class Source(_Strict):
+    type: Literal["owning_party"]
+    source: Uri
+
+
+class ReceivingIlmd(_Strict):
+    expiry: IsoDate = Field(alias="cbvmda:itemExpirationDate")
+
+
+class ObjectEvent(_Strict):
+    """A receipt: one lot (vendor's or ours) and its quantity added at this site."""
+
+    context: list[Any] = Field(alias="@context", min_length=2, max_length=2)
+    type: Literal["ObjectEvent"]
+    eventID: EventId
+    eventTime: AwareDatetime
+    eventTimeZoneOffset: Offset
+    action: Literal["ADD"]
+    bizStep: Literal["receiving"]
+    disposition: Literal["active"]
+    readPoint: Location
+    bizLocation: Location
+    quantityList: list[QuantityElement] = Field(min_length=1, max_length=1)
+    bizTransactionList: list[BizTransaction] = Field(min_length=1, max_length=1)
+    sourceList: list[Source] = Field(default_factory=list, max_length=1)
+    ilmd: ReceivingIlmd | None = None
+    site: str = Field(alias="lotedge:site")
+    line: str = Field(alias="lotedge:line")
+    material: str = Field(alias="lotedge:material", min_length=1)
+    vendor: str | None = Field(default=None, alias="lotedge:vendor", min_length=1)
+    receipt: str = Field(alias="lotedge:receipt", min_length=1)
+    vendor_lot: str | None = Field(default=None, alias="lotedge:vendorLot", min_length=1)
+    internal_lot: str | None = Field(default=None, alias="lotedge:internalLot", min_length=1)
+
+    @model_validator(mode="after")
+    def _one_lot(self) -> ObjectEvent:
+        if (self.vendor_lot is None) == (self.internal_lot is None):
+            raise ValueError("a receipt carries either lotedge:vendorLot or lotedge:internalLot")
+        if self.quantityList[0].quantity is None:
+            raise ValueError("a receipt carries its quantity")
+        return self
+
+
 class OpsMessage(_Strict):
     """Batch started / cancelled / label printed, on the `ops` topic."""
 
