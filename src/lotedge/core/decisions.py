@@ -17,6 +17,7 @@ class Outcome(StrEnum):
     REJECTED = "rejected"  # not consumed; the operator must act
     IGNORED = "ignored"  # a double read; nothing to do
     COMMAND = "command"  # a command barcode was carried out
+    RECEIVED = "received"  # recorded as a goods receipt (receiving mode)
 
 
 class Reason(StrEnum):
@@ -43,6 +44,42 @@ class Reason(StrEnum):
     LOT_SEQUENCE_EXHAUSTED = "lot_sequence_exhausted"
     LABEL_ERROR = "label_error"
     NOT_RECORDED = "not_recorded"
+    FEFO = "fefo"
+    RECEIVED = "received"
+    NO_REFERENCE = "no_reference"
+    NO_QUANTITY = "no_quantity"
+    REFERENCE_SET = "reference_set"
+    MODE_SET = "mode_set"
+    WRONG_MODE = "wrong_mode"
+
+
+class FefoPolicy(StrEnum):
+    """What a scan of a lot that should wait for an older one gets (`[scan] fefo`)."""
+
+    OFF = "off"
+    WARN = "warn"  # accepted, with a warning naming the lot to use first
+    REJECT = "reject"
+
+
+@dataclass(frozen=True)
+class ScanWarning:
+    """Something the operator should know about an accepted scan."""
+
+    code: str
+    message: str
+    use_instead: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"code": self.code, "message": self.message, "use_instead": self.use_instead}
+
+
+@dataclass(frozen=True)
+class OpenLot:
+    """A lot of a material known to be open on site, for FEFO."""
+
+    lot: str
+    expiry: date | None
+    on_hold: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,13 +90,21 @@ class Decision:
     reason: Reason
     message: str
     scan: ParsedScan | None = None
+    warning: ScanWarning | None = None
 
     @property
     def ok(self) -> bool:
-        return self.outcome in (Outcome.ACCEPTED, Outcome.COMMAND, Outcome.IGNORED)
+        return self.outcome is not Outcome.REJECTED
 
     def as_dict(self) -> dict[str, object]:
-        return {"outcome": self.outcome.value, "reason": self.reason.value, "message": self.message}
+        out: dict[str, object] = {
+            "outcome": self.outcome.value,
+            "reason": self.reason.value,
+            "message": self.message,
+        }
+        if self.warning is not None:
+            out["warning"] = self.warning.as_dict()
+        return out
 
 
 @dataclass(frozen=True)
@@ -81,6 +126,9 @@ class ScanContext:
     last_seen: datetime | None = None
     repeat_armed: bool = False
     hold: HoldEntry | None = None
+    fefo: FefoPolicy = FefoPolicy.OFF
+    #: The other open lots of the scanned material (the scanned lot itself may be among them).
+    open_lots: tuple[OpenLot, ...] = ()
 
 
 def reject(reason: Reason, message: str, scan: ParsedScan | None = None) -> Decision:
@@ -98,24 +146,57 @@ def effective_expiry(scan: ParsedScan, material: Material | None) -> date | None
     return None
 
 
+def unreadable(scan: ParsedScan) -> Decision:
+    """The rejection of a scan the parser could not read."""
+    looks_gs1 = (scan.error or "").startswith(("invalid GS1", "GS1 code"))
+    reason = Reason.INVALID_GS1 if looks_gs1 else Reason.UNREADABLE
+    return reject(reason, f"Cannot read this label: {scan.error}. Scan it again or key it in.")
+
+
+def double_read(
+    scan: ParsedScan,
+    now: datetime,
+    last_seen: datetime | None,
+    debounce: timedelta,
+    repeat_armed: bool,
+) -> Decision | None:
+    """The same code again within the debounce window (and no AGAIN before it): ignored."""
+    if last_seen is None or now - last_seen >= debounce or repeat_armed:
+        return None
+    return Decision(
+        Outcome.IGNORED,
+        Reason.DOUBLE_READ,
+        "Same label read twice; counted once. For a second container of this lot, "
+        "scan the AGAIN command first.",
+        scan,
+    )
+
+
+def fefo_first(
+    lot: str, expiry: date | None, open_lots: tuple[OpenLot, ...], today: date
+) -> OpenLot | None:
+    """The open lot to use before `lot` (first expiry, first out), if any.
+
+    That is the earliest-expiring other lot that expires before `lot`, is not on hold and has
+    not expired (expired or held lots are not to be used at all, so they never come first).
+    """
+    if expiry is None:
+        return None
+    usable = [
+        o
+        for o in open_lots
+        if o.lot != lot and o.expiry is not None and today <= o.expiry < expiry and not o.on_hold
+    ]
+    return min(usable, key=lambda o: (o.expiry, o.lot), default=None)
+
+
 def decide_material(scan: ParsedScan, ctx: ScanContext) -> Decision:
     """Judge a GS1 or vendor scan against the open batch. Commands are handled by the batch flow."""
     if scan.kind is ScanKind.UNREADABLE:
-        looks_gs1 = (scan.error or "").startswith(("invalid GS1", "GS1 code"))
-        reason = Reason.INVALID_GS1 if looks_gs1 else Reason.UNREADABLE
-        return reject(reason, f"Cannot read this label: {scan.error}. Scan it again or key it in.")
-    if (
-        ctx.last_seen is not None
-        and ctx.now - ctx.last_seen < ctx.debounce
-        and not ctx.repeat_armed
-    ):
-        return Decision(
-            Outcome.IGNORED,
-            Reason.DOUBLE_READ,
-            "Same label read twice; counted once. For a second container of this lot, "
-            "scan the AGAIN command first.",
-            scan,
-        )
+        return unreadable(scan)
+    repeat = double_read(scan, ctx.now, ctx.last_seen, ctx.debounce, ctx.repeat_armed)
+    if repeat is not None:
+        return repeat
     material = next((m for m in ctx.materials if m.code == scan.material_code), None)
     if material is None:
         return reject(
@@ -159,9 +240,22 @@ def decide_material(scan: ParsedScan, ctx: ScanContext) -> Decision:
             "call quality.",
             scan,
         )
-    return Decision(
-        Outcome.ACCEPTED,
-        Reason.ACCEPTED,
-        f"{material.name} lot {scan.lot} accepted into {ctx.product.name}.",
-        scan,
+    accepted = f"{material.name} lot {scan.lot} accepted into {ctx.product.name}."
+    if expiry is None:  # the lot list may know it (received here, or pushed by the store)
+        expiry = next((o.expiry for o in ctx.open_lots if o.lot == scan.lot), None)
+    first = (
+        fefo_first(scan.lot, expiry, ctx.open_lots, ctx.now.date())
+        if ctx.fefo is not FefoPolicy.OFF
+        else None
     )
+    if first is None:
+        return Decision(Outcome.ACCEPTED, Reason.ACCEPTED, accepted, scan)
+    assert first.expiry is not None and expiry is not None
+    advice = (
+        f"Use lot {first.lot} first (expires {first.expiry.isoformat()}); this lot expires "
+        f"{expiry.isoformat()}."
+    )
+    if ctx.fefo is FefoPolicy.REJECT:
+        return reject(Reason.FEFO, f"{material.name} lot {scan.lot} not loaded. {advice}", scan)
+    warning = ScanWarning("fefo", advice, first.lot)
+    return Decision(Outcome.ACCEPTED, Reason.ACCEPTED, accepted, scan, warning)

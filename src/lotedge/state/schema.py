@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lotedge.state import outbox, print_jobs
+from lotedge.state import outbox, print_jobs, receiving
 
 CORE = """
 CREATE TABLE batches (
@@ -82,4 +82,5 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (2, "outbox", outbox.DDL),
     (3, "print jobs", print_jobs.DDL),
     (4, "remote command replies, for at-most-once", COMMAND_LOG),
+    (6, "receipts, open lots, scan warnings", receiving.DDL),
 ]
