@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -14,10 +15,16 @@ from lotedge.agent.requests import (
     EndBatch,
     HoldAdd,
     HoldRemove,
+    LotsClose,
+    LotsList,
+    LotsOpen,
     Once,
+    ReceiveUnlabelled,
     Reply,
     Reprint,
     ScanRequest,
+    SetMode,
+    SetReference,
     StartBatch,
     Status,
 )
@@ -81,6 +88,15 @@ def test_topics():
         ("hold.add", {"material": "F", "lot": "L", "reason": "r"}, HoldAdd("F", "L", "r")),
         ("hold.remove", {"material": "F", "lot": "L"}, HoldRemove("F", "L")),
         ("label.reprint", {"lot": "L", "copies": 2}, Reprint("L", 2)),
+        ("mode.set", {"mode": "receiving"}, SetMode("receiving")),
+        ("receive.ref", {"ref": "DN-1", "type": "desadv"}, SetReference("DN-1", "desadv")),
+        (
+            "lots.open",
+            {"material": "F", "lots": [{"lot": "A", "expiry": "2027-01-31"}, {"lot": "B"}]},
+            LotsOpen("F", (("A", date(2027, 1, 31)), ("B", None))),
+        ),
+        ("lots.close", {"material": "F", "lot": "A"}, LotsClose("F", "A")),
+        ("lots.list", {}, LotsList()),
     ],
 )
 def test_command_table(name, body, expected):
@@ -93,8 +109,11 @@ def test_command_table(name, body, expected):
 
 def test_one_command_table():
     remote = ("batch.start", "batch.end", "batch.cancel", "status", "hold.add", "hold.remove")
-    assert (*remote, "label.reprint") == codec.REMOTE_COMMANDS
-    assert set(codec.COMMANDS) - set(codec.REMOTE_COMMANDS) == {"scan"}
+    receiving = ("mode.set", "receive.ref", "lots.open", "lots.close", "lots.list")
+    assert (*remote, "label.reprint", *receiving) == codec.REMOTE_COMMANDS
+    assert set(codec.COMMANDS) - set(codec.REMOTE_COMMANDS) == {"scan", "receive.unlabelled"}
+    unlabelled = codec.request_from_json("receive.unlabelled", {"material": "F", "quantity": 2})
+    assert unlabelled == ReceiveUnlabelled("F", Decimal(2))
     local = codec.request_from_json("scan", {"data": "X"})
     assert isinstance(local, ScanRequest)
 
@@ -115,6 +134,15 @@ def test_one_command_table():
         ),
         ("batch.end", b"{}", "bad_request", "batch.end: 'qty' is required"),
         ("label.reprint", b'{"lot": "L", "copies": 0}', "bad_request", "label.reprint: 'copies'"),
+        ("mode.set", b'{"mode": "dance"}', "bad_request", "mode.set: 'mode' must be one of"),
+        (
+            "lots.open",
+            b'{"material": "F", "lots": [{"lot": "A", "expiry": "31.01.2027"}]}',
+            "bad_request",
+            "lots.open: 'expiry' must be a date YYYY-MM-DD",
+        ),
+        ("lots.open", b'{"material": "F", "lots": "A"}', "bad_request", "lots.open: 'lots' must"),
+        ("receive.unlabelled", b"{}", "unknown_command", "unknown operation 'receive.unlabelled'"),
     ],
 )
 def test_bad_requests_get_an_error_answer(name, payload, code, message):

@@ -150,7 +150,8 @@ COMMANDS: dict[str, Command] = {
         ("ref", "type"),
         lambda a: SetReference(_text(a, "ref"), _choice(a, "type", ("po", "desadv"), "po")),
     ),
-    "receive.unlabelled": Command(("material", "quantity", "expiry"), _unlabelled),
+    # Material in hand at this device: the label prints here, so not from the network.
+    "receive.unlabelled": Command(("material", "quantity", "expiry"), _unlabelled, remote=False),
     "lots.open": Command(("material", "lots", "replace"), _open_lots),
     "lots.close": Command(
         ("material", "lot"), lambda a: LotsClose(_text(a, "material"), _text(a, "lot"))

@@ -71,6 +71,8 @@ def register(sub: argparse._SubParsersAction, default_config: str) -> None:
     remove.add_argument("lot")
     remove.set_defaults(op="hold.remove", build=lambda a: {"material": a.material, "lot": a.lot})
 
+    _register_receiving(sub, default_config)
+
     label = sub.add_parser("label", help="labels")
     label_sub = label.add_subparsers(dest="label_command", required=True)
     label_cmds.add_render_parser(label_sub)
@@ -78,6 +80,48 @@ def register(sub: argparse._SubParsersAction, default_config: str) -> None:
     reprint.add_argument("lot")
     reprint.add_argument("--copies", type=int, default=1)
     reprint.set_defaults(op="label.reprint", build=lambda a: {"lot": a.lot, "copies": a.copies})
+
+
+def _register_receiving(sub: argparse._SubParsersAction, default_config: str) -> None:
+    """`mode`, `receive ref|unlabelled` and `lots list|close` (see docs/receiving.md)."""
+    mode = _client_parser(sub, "mode", "switch the line to receiving or production", default_config)
+    mode.add_argument("mode", choices=("receiving", "production"))
+    mode.set_defaults(op="mode.set", build=lambda a: {"mode": a.mode})
+
+    receive = sub.add_parser("receive", help="goods receipt: the reference, unlabelled material")
+    receive_sub = receive.add_subparsers(dest="receive_command", required=True)
+    ref = _client_parser(
+        receive_sub, "ref", "the purchase order the next receipts belong to", default_config
+    )
+    ref.add_argument("ref", help="purchase order (or, with --delivery-note, delivery note) number")
+    ref.add_argument("--delivery-note", action="store_true", help="a vendor's delivery note")
+    ref.set_defaults(
+        op="receive.ref",
+        build=lambda a: {"ref": a.ref, "type": "desadv" if a.delivery_note else "po"},
+    )
+    unlabelled = _client_parser(
+        receive_sub,
+        "unlabelled",
+        "receive material without a lot number: an internal lot and its label",
+        default_config,
+    )
+    unlabelled.add_argument("material")
+    unlabelled.add_argument("quantity")
+    unlabelled.add_argument("--expiry", help="YYYY-MM-DD; default: today + shelf_life_days")
+    unlabelled.set_defaults(
+        op="receive.unlabelled",
+        build=lambda a: {"material": a.material, "quantity": a.quantity, "expiry": a.expiry},
+    )
+
+    lots = sub.add_parser("lots", help="the open lots per material (FEFO)")
+    lots_sub = lots.add_subparsers(dest="lots_command", required=True)
+    listing = _client_parser(lots_sub, "list", "open lots, first to expire first", default_config)
+    listing.add_argument("material", nargs="?")
+    listing.set_defaults(op="lots.list", build=lambda a: {"material": a.material})
+    close = _client_parser(lots_sub, "close", "close an open lot (used up)", default_config)
+    close.add_argument("material")
+    close.add_argument("lot")
+    close.set_defaults(op="lots.close", build=lambda a: {"material": a.material, "lot": a.lot})
 
 
 def _client_parser(
