@@ -11,6 +11,7 @@ import pytest
 
 from lotedge.agent.engine import Engine
 from lotedge.agent.requests import (
+    AlertAck,
     CancelBatch,
     EndBatch,
     HoldAdd,
@@ -24,8 +25,8 @@ from lotedge.agent.requests import (
 from lotedge.config.loader import load_config
 from lotedge.core.decisions import Reason
 from lotedge.core.scan import RawScan
-from lotedge.state import repo
-from lotedge.state.db import open_state
+from lotedge.state import alerts, repo
+from lotedge.state.db import open_state, transaction
 
 GS = "\x1d"
 FLOUR = "]C10109501101530003172701311025ABC"
@@ -186,6 +187,26 @@ def test_hold_list(line: Line):
     typo = line.do(HoldAdd("FLOR", "25ABC", "recall R-18"))
     assert (typo.ok, typo.code) == (False, "unknown_material")
     assert "did you mean 'FLOUR'?" in typo.error
+
+
+def test_alert_stays_open_until_acknowledged_once(line: Line):
+    with transaction(line.conn):
+        alert_id = alerts.raise_alert(line.conn, "printer_fault", "Paper out.", line.now)
+    assert [a["id"] for a in line.do(Status()).data["alerts"]] == [alert_id]
+    acked = line.do(AlertAck(alert_id, "Ann"))
+    assert acked.ok and acked.data["message"] == f"Alert {alert_id} acknowledged."
+    assert line.do(Status()).data["alerts"] == []
+    again = line.do(AlertAck(alert_id, "Ann"))
+    assert (again.ok, again.code) == (False, "not_found")
+    published = [
+        json.loads(p)
+        for (p,) in line.conn.execute("SELECT payload FROM outbox WHERE topic = 'alerts'")
+    ]
+    assert [(m["type"], m["id"]) for m in published] == [
+        ("printer_fault", alert_id),
+        ("alert_acknowledged", alert_id),
+    ]
+    assert published[1]["by"] == "Ann"
 
 
 def test_lot_sequence_exhausted_keeps_batch_open(config_path: Path):

@@ -10,6 +10,7 @@ from lotedge.config.printing import PrinterConfig
 from lotedge.core.labels import gs1_elements
 from lotedge.printers.worker import PrintWorker
 from lotedge.simulators.printer import PrinterSimulator
+from lotedge.state import alerts as state_alerts
 from lotedge.state import print_jobs
 from lotedge.state.db import STATE_FILE, open_state, transaction
 from tests.labels.label_checks import TEMPLATE, eventually, field_texts, gs1_read
@@ -129,6 +130,8 @@ def test_paper_out_holds_the_job_alerts_and_prints_once_when_cleared(
     assert sim.jobs == [] and sim.held == []
     assert [a["type"] for a in alerts(conn)] == ["printer_fault"]
     assert alerts(conn)[0]["faults"] == ["paper_out"]
+    (fault,) = state_alerts.open_alerts(conn)
+    assert fault["kind"] == "printer_fault" and fault["id"] == alerts(conn)[0]["id"]
     assert worker.state["faults"] == ["paper_out"] and worker.state["ready"] is False
 
     sim.clear_faults()
@@ -136,7 +139,14 @@ def test_paper_out_holds_the_job_alerts_and_prints_once_when_cleared(
     eventually(lambda: job(conn, job_id)["status"] == "printed")
     worker.stop()
     assert len(sim.jobs) == 1 and sim.held == []
-    assert [a["type"] for a in alerts(conn)] == ["printer_fault", "printer_recovered"]
+    # recovery closes the fault alert (the operator has nothing left to do) and says so
+    assert [a["type"] for a in alerts(conn)] == [
+        "printer_fault",
+        "alert_acknowledged",
+        "printer_recovered",
+    ]
+    assert alerts(conn)[1]["by"] == "printer recovered"
+    assert state_alerts.open_alerts(conn) == []
 
 
 def test_unreachable_printer_across_a_worker_restart_prints_after_it_returns(

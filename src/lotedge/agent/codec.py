@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from lotedge.agent.requests import (
+    AlertAck,
     CancelBatch,
     EndBatch,
     HoldAdd,
@@ -106,11 +107,12 @@ def _scan(args: dict[str, Any]) -> Request:
     return ScanRequest(RawScan(data.encode(), source), dry_run=bool(args.get("dry_run", False)))
 
 
-def _copies(args: dict[str, Any]) -> int:
-    copies = args.get("copies", 1)
-    if not isinstance(copies, int) or isinstance(copies, bool) or copies < 1:
-        raise BadRequest(f"'copies' must be a whole number of at least 1, got {copies!r}")
-    return copies
+def _whole(args: dict[str, Any], key: str, default: int | None = None) -> int:
+    """A whole number of at least 1 (`default` when absent; required when there is none)."""
+    value = args.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise BadRequest(f"'{key}' must be a whole number of at least 1, got {value!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,12 @@ COMMANDS: dict[str, Command] = {
     "hold.remove": Command(
         ("material", "lot"), lambda a: HoldRemove(_text(a, "material"), _text(a, "lot"))
     ),
-    "label.reprint": Command(("lot", "copies"), lambda a: Reprint(_text(a, "lot"), _copies(a))),
+    "label.reprint": Command(
+        ("lot", "copies"), lambda a: Reprint(_text(a, "lot"), _whole(a, "copies", 1))
+    ),
+    "alert.ack": Command(
+        ("id", "operator"), lambda a: AlertAck(_whole(a, "id"), _text(a, "operator", ""))
+    ),
     "mode.set": Command(
         ("mode",), lambda a: SetMode(_choice(a, "mode", ("production", "receiving"), ""))
     ),

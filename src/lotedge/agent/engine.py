@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from lotedge.agent.requests import (
+    AlertAck,
     CancelBatch,
     EndBatch,
     HoldAdd,
@@ -57,7 +58,7 @@ from lotedge.core.receiving import (
 )
 from lotedge.core.scan import Command, ParsedScan, RawScan, ScanKind, parse_scan
 from lotedge.ops import metrics
-from lotedge.state import lots, outbox, print_jobs, receiving, repo
+from lotedge.state import alerts, lots, outbox, print_jobs, receiving, repo
 from lotedge.state.db import transaction
 
 log = logging.getLogger(__name__)
@@ -188,6 +189,8 @@ class Engine:
                 return Reply(True, {"message": message, "holds": repo.holds(self._conn)})
             case Reprint(lot=lot, copies=copies):
                 return self._reprint(lot, copies)
+            case AlertAck(alert_id=alert_id, operator=operator):
+                return self._acknowledge(alert_id, operator)
             case SetMode(mode=mode):
                 return self._set_mode(mode)
             case SetReference(number=number, kind=kind):
@@ -557,6 +560,15 @@ class Engine:
         message = f"Reprint of lot {lot} queued ({copies} {'copy' if copies == 1 else 'copies'})."
         return Reply(True, {"message": message, "lot": lot, "print_job": job, "copies": copies})
 
+    # -- alerts --------------------------------------------------------------------------------
+    def _acknowledge(self, alert_id: int, operator: str) -> Reply:
+        with transaction(self._conn):
+            closed = alerts.acknowledge(self._conn, alert_id, operator or "operator", self._clock())
+        if not closed:
+            return Reply(False, error=f"alert {alert_id} is not open", code="not_found")
+        self._queued_work = True
+        return Reply(True, {"message": f"Alert {alert_id} acknowledged.", "id": alert_id})
+
     # -- receiving -----------------------------------------------------------------------------
     def _mode(self) -> str:
         """`receiving` on a receiving station, else the mode the operator set."""
@@ -715,6 +727,7 @@ class Engine:
             "outbox_depth": repo.count(self._conn, "outbox"),
             "print_queue": repo.count(self._conn, "print_jobs", "status = 'queued'"),
             "holds": repo.holds(self._conn),
+            "alerts": alerts.open_alerts(self._conn),
             "mode": self._mode(),
             "role": self.config.receiving.role,
             "receipt_reference": _reference_dict(receiving.reference(self._conn)),

@@ -61,6 +61,14 @@ class Reprint:
 
 
 @dataclass(frozen=True)
+class AlertAck:
+    """The operator saw an alert and dealt with it."""
+
+    alert_id: int
+    operator: str = ""
+
+
+@dataclass(frozen=True)
 class SetMode:
     """Switch a line between `production` and `receiving` (persisted)."""
 
@@ -122,6 +130,7 @@ Request = (
     | HoldAdd
     | HoldRemove
     | Reprint
+    | AlertAck
     | SetMode
     | SetReference
     | ReceiveUnlabelled

@@ -73,6 +73,13 @@ def register(sub: argparse._SubParsersAction, default_config: str) -> None:
 
     _register_receiving(sub, default_config)
 
+    alert = sub.add_parser("alert", help="alerts the operator must acknowledge")
+    alert_sub = alert.add_subparsers(dest="alert_command", required=True)
+    ack = _client_parser(alert_sub, "ack", "acknowledge an open alert", default_config)
+    ack.add_argument("id", type=int, help="the alert's id (see 'lotedge batch status')")
+    ack.add_argument("--operator", default="")
+    ack.set_defaults(op="alert.ack", build=lambda a: {"id": a.id, "operator": a.operator})
+
     label = sub.add_parser("label", help="labels")
     label_sub = label.add_subparsers(dest="label_command", required=True)
     label_cmds.add_render_parser(label_sub)

@@ -11,7 +11,6 @@ alert asks the operator to check (it is never resent automatically, so never pri
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import threading
@@ -26,7 +25,7 @@ from lotedge.config.identity import Identity
 from lotedge.config.printing import PrinterConfig
 from lotedge.core import epcis
 from lotedge.printers.transport import Health, PrinterError, PrinterTransport, open_printer
-from lotedge.state import outbox, print_jobs, repo
+from lotedge.state import alerts, outbox, print_jobs, repo
 from lotedge.state.db import connect, transaction
 
 log = logging.getLogger(__name__)
@@ -251,7 +250,16 @@ class PrintWorker:
                 self._alert(conn, "printer_fault", message, faults=list(health.faults))
             elif previous:
                 print_jobs.retry_now(conn, name, self._clock())
-                self._alert(conn, "printer_recovered", f"Printer {name} is ready again.")
+                self._recovered(conn, name)
+
+    def _recovered(self, conn: sqlite3.Connection, name: str) -> None:
+        """Close the fault alerts the operator no longer needs to act on; say it is ready."""
+        message = f"Printer {name} is ready again."
+        log.info("%s", message)
+        now = self._now()
+        alerts.resolve(conn, "printer_fault", "printer recovered", now, printer=name)
+        payload = {"type": "printer_recovered", "printer": name, "message": message}
+        alerts.publish(conn, {**payload, "at": now.isoformat()}, now)
 
     def _uncertain_alert(self, conn: sqlite3.Connection, lot: str, job_id: int, error: str) -> None:
         message = (
@@ -286,19 +294,8 @@ class PrintWorker:
         )
 
     def _alert(self, conn: sqlite3.Connection, kind: str, message: str, **details: Any) -> None:
-        now = self._clock()
         log.warning("%s", message)
-        payload = {
-            "type": kind,
-            "printer": self.printer.name,
-            "message": message,
-            "at": datetime.fromtimestamp(now, UTC).isoformat(),
-            **details,
-        }
-        outbox.enqueue(
-            conn,
-            topic="alerts",
-            payload=json.dumps(payload).encode(),
-            event_id=str(uuid.uuid4()),
-            created_at=now,
-        )
+        alerts.raise_alert(conn, kind, message, self._now(), printer=self.printer.name, **details)
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lotedge.state import outbox, print_jobs, receiving
+from lotedge.state import alerts, outbox, print_jobs, receiving
 
 CORE = """
 CREATE TABLE batches (
@@ -82,5 +82,6 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (2, "outbox", outbox.DDL),
     (3, "print jobs", print_jobs.DDL),
     (4, "remote command replies, for at-most-once", COMMAND_LOG),
+    (5, "alerts the operator must acknowledge", alerts.DDL),
     (6, "receipts, open lots, scan warnings", receiving.DDL),
 ]
