@@ -5,9 +5,6 @@ TCP and is scanned back at the line, FEFO, and receipts surviving kill -9."""
 from __future__ import annotations
 
 import json
-import signal
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +15,7 @@ from lotedge.simulators.printer import PrinterSimulator
 from lotedge.state.db import connect
 from tests import epcis_schema
 from tests.conftest import write_config
-from tests.core.daemon_helpers import control_client, lotedge, start_daemon
+from tests.core.daemon_helpers import control_client, kill_while_scanning, lotedge, start_daemon
 from tests.labels.label_checks import decode
 
 GS = "\x1d"
@@ -117,43 +114,15 @@ def test_receiving_label_round_trip_is_accepted_at_the_line(tmp_path: Path):
     assert consumption["inputQuantityList"][0]["epcClass"] == event["quantityList"][0]["epcClass"]
 
 
-def _receive_until_dead(path: Path, first: int, acked: list[str], wrong: list[dict]) -> None:
-    client = control_client(path)
-    i = first
-    while True:
-        lot = f"K{i}"
-        try:
-            reply = client.request("scan", data="]C1010950110153000317270131" + f"10{lot}")
-        except (ConnectionError, OSError):
-            return
-        if reply["data"].get("reason") != "received":
-            wrong.append(reply)  # asserted by the test thread: a failed assert here would vanish
-            return
-        acked.append(lot)
-        i += 1
-
-
 def test_sigkill_while_receiving_loses_no_acknowledged_receipt(tmp_path: Path):
     path = write_config(tmp_path, extra='[receiving]\nrole = "receiving"\n')
-    acked: list[str] = []
-    wrong: list[dict] = []
-    for round_ in range(2):
-        daemon = start_daemon(path)
-        if round_ == 0:
-            assert control_client(path).request("receive.ref", ref="PO-9")["status"] == "ok"
-        before = len(acked)
-        sender = threading.Thread(
-            target=_receive_until_dead, args=(path, 1000 * round_, acked, wrong)
-        )
-        sender.start()
-        deadline = time.monotonic() + 10
-        while len(acked) < before + 30 and time.monotonic() < deadline:
-            time.sleep(0.001)
-        daemon.send_signal(signal.SIGKILL)
-        daemon.wait(10)
-        sender.join(10)
-        assert not wrong, wrong
-        assert len(acked) > before, "no receipt was acknowledged before the kill"
+    acked = kill_while_scanning(
+        path,
+        rounds=2,
+        reason="received",
+        prepare=lambda client: client.request("receive.ref", ref="PO-9"),
+        wanted=lambda: 30,
+    )
     conn = connect(load_config(path).state_dir / "state.db")
     stored = {lot for (lot,) in conn.execute("SELECT lot FROM receipts")}
     assert set(acked) <= stored

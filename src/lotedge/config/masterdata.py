@@ -19,6 +19,16 @@ def _check_gtin(value: str) -> str:
         raise ValueError(str(exc)) from None
 
 
+def check_gln(value: str | None) -> str | None:
+    """A GLN's 13 digits, or ValueError with biip's reason (wrong length, check digit ...)."""
+    if value is None:
+        return None
+    try:
+        return Gln.parse(value).value
+    except Exception as exc:  # biip's ParseError names the value and the problem
+        raise ValueError(str(exc)) from None
+
+
 class Material(Section):
     """An ingredient or packaging material that may be consumed into a batch."""
 
@@ -56,15 +66,7 @@ class Material(Section):
         description="strptime format of the 'expiry' and 'received' groups in vendor_pattern.",
     )
 
-    @field_validator("vendor_gln")
-    @classmethod
-    def _vendor_gln_valid(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            return Gln.parse(value).value
-        except Exception as exc:  # biip's ParseError names the value and the problem
-            raise ValueError(str(exc)) from None
+    _vendor_gln_valid = field_validator("vendor_gln")(check_gln)
 
     @field_validator("gtins")
     @classmethod
