@@ -19,6 +19,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from lotedge.agent.receiving import LabelRender, ReceivingFlow
 from lotedge.agent.requests import (
     AlertAck,
     CancelBatch,
@@ -45,16 +46,11 @@ from lotedge.core import batch as batches
 from lotedge.core import epcis
 from lotedge.core.batch import Batch, Refusal
 from lotedge.core.decisions import Decision, Outcome, Reason, ScanContext, decide_material
-from lotedge.core.labels import LabelData, LabelError, ReceivingLabelData
+from lotedge.core.labels import LabelData, LabelError
 from lotedge.core.lots import LotFields, LotSequenceExhausted
 from lotedge.core.receiving import (
-    Receipt,
-    ReceiptContext,
     ReceiptReference,
     ReferenceKind,
-    decide_receipt,
-    decide_unlabelled,
-    receipt_decision,
 )
 from lotedge.core.scan import Command, ParsedScan, RawScan, ScanKind, parse_scan
 from lotedge.ops import metrics
@@ -66,8 +62,6 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 #: How long a remote caller's transaction id is remembered for at-most-once commands.
 REMEMBER_COMMANDS = timedelta(days=30)
-#: Renders a label (a lot's, or a receiving label) to printer bytes: (data, template) -> payload.
-LabelRender = Callable[[LabelData | ReceivingLabelData, str], bytes]
 
 
 def local_now() -> datetime:
@@ -75,7 +69,7 @@ def local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-class Engine:
+class Engine(ReceivingFlow):
     """Owns the state connection; every state change goes through `_handle` on one thread."""
 
     def __init__(
@@ -200,11 +194,7 @@ class Engine:
             case LotsOpen(material=material, lots=open_lots, replace=replace_all):
                 return self._lots_open(material, open_lots, replace_all)
             case LotsClose(material=material, lot=lot):
-                with transaction(self._conn):
-                    closed = receiving.close(self._conn, material, lot, self._clock())
-                if not closed:
-                    return Reply(False, error=f"{material} lot {lot} is not open", code="not_found")
-                return Reply(True, {"message": f"{material} lot {lot} closed."})
+                return self._lots_close(material, lot)
             case LotsList(material=material):
                 return Reply(True, {"lots": receiving.lot_list(self._conn, material)})
             case Once(request=inner, key=key):
@@ -249,7 +239,7 @@ class Engine:
             metrics.SCANS.labels(decision.outcome.value, decision.reason.value).inc()
             return describe_decision(decision)
         if self._mode() == "receiving":
-            return self._receive_scan(raw, parsed, dry_run)
+            return describe_decision(self._receive_scan(raw, parsed, dry_run))
         decision = decide_material(parsed, self._context(parsed, raw.received_at))
         if dry_run:
             return describe_decision(decision)
@@ -569,153 +559,6 @@ class Engine:
         self._queued_work = True
         return Reply(True, {"message": f"Alert {alert_id} acknowledged.", "id": alert_id})
 
-    # -- receiving -----------------------------------------------------------------------------
-    def _mode(self) -> str:
-        """`receiving` on a receiving station, else the mode the operator set."""
-        if self.config.receiving.role == "receiving":
-            return "receiving"
-        return receiving.mode(self._conn)
-
-    def _set_mode(self, mode: str) -> Reply:
-        if self.config.receiving.role == "receiving" and mode != "receiving":
-            return Reply(
-                False,
-                error="This device is a receiving station ([receiving] role); it only receives.",
-                code=Reason.WRONG_MODE.value,
-            )
-        with transaction(self._conn):
-            receiving.set_mode(self._conn, mode)
-        words = {
-            "receiving": "Receiving: scan the purchase order or delivery note, then each label.",
-            "production": "Production: scans are consumed into the open batch.",
-        }
-        return Reply(True, {"reason": Reason.MODE_SET.value, "mode": mode, "message": words[mode]})
-
-    def _set_reference(self, reference: ReceiptReference) -> Reply:
-        if not reference.number.strip():
-            return Reply(False, error="the reference is empty", code=Reason.NO_REFERENCE.value)
-        with transaction(self._conn):
-            receiving.set_reference(self._conn, reference)
-        what = "Purchase order" if reference.kind is ReferenceKind.PO else "Delivery note"
-        return Reply(
-            True,
-            {
-                "reason": Reason.REFERENCE_SET.value,
-                "receipt_reference": _reference_dict(reference),
-                "message": f"{what} {reference.number}: the next receipts belong to it.",
-            },
-        )
-
-    def _receipt_context(self, now: datetime, key: str | None = None) -> ReceiptContext:
-        """What a receipt is judged against; `key` (a scan's) looks for a double read."""
-        window = timedelta(seconds=self.config.scan.debounce_seconds)
-        last = repo.last_accepted(self._conn, key, None, now - window) if key else None
-        return ReceiptContext(
-            now=now,
-            materials=self.config.materials,
-            reference=receiving.reference(self._conn),
-            debounce=window,
-            last_seen=last,
-            repeat_armed=self._repeat_armed,
-        )
-
-    def _receive_scan(self, raw: RawScan, parsed: ParsedScan, dry_run: bool) -> Reply:
-        """A material scan in receiving mode: a receipt (with its event), or a rejection."""
-        now = raw.received_at.astimezone()
-        with transaction(self._conn):
-            if parsed.purchase_order and not dry_run:  # the label names the PO: it applies
-                ref = ReceiptReference(ReferenceKind.PO, parsed.purchase_order)
-                receiving.set_reference(self._conn, ref)
-            result = decide_receipt(parsed, self._receipt_context(now, parsed.dedupe_key))
-            decision = result if isinstance(result, Decision) else receipt_decision(result, parsed)
-            if dry_run:
-                return describe_decision(decision)
-            scan_id = repo.record_scan(self._conn, raw, decision, parsed.dedupe_key, None)
-            if isinstance(result, Receipt):
-                self._record_receipt(result, scan_id)
-            else:
-                self._rejection(raw, decision, scan_id, None, "receiving", self._clock())
-        metrics.SCANS.labels(decision.outcome.value, decision.reason.value).inc()
-        if decision.outcome is Outcome.RECEIVED:
-            self._repeat_armed = False
-        return describe_decision(decision)
-
-    def _record_receipt(self, receipt: Receipt, scan_id: int | None) -> str:
-        """The receipt row, its open lot and its ObjectEvent; returns the event id."""
-        event_id = f"urn:uuid:{uuid.uuid4()}"
-        receiving.record_receipt(self._conn, receipt, scan_id=scan_id, event_id=event_id)
-        event = epcis.receiving_event(
-            self.config.identity, receipt, event_id=event_id, when=receipt.received_at
-        )
-        self._enqueue("events", event, event_id, receipt.received_at)
-        return event_id
-
-    def _receive_unlabelled(self, request: ReceiveUnlabelled) -> Reply:
-        material = self.config.material(request.material)
-        if material is None:
-            return self._unknown_material(request.material, "nothing was received")
-        now = self._clock()
-        result = decide_unlabelled(
-            material, request.quantity, request.expiry, self._receipt_context(now)
-        )
-        if isinstance(result, Decision):
-            return Reply(False, error=result.message, code=result.reason.value)
-        identity = self.config.identity
-        fields = LotFields(now.date(), identity.site, identity.line, material.code)
-        try:
-            with transaction(self._conn):
-                event_id = str(uuid.uuid4())
-                lot = lots.allocate(
-                    self._conn, self.config.receiving, fields, issued_for=event_id, now=now
-                )
-                receipt = replace(result, lot=lot)
-                self._record_receipt(receipt, None)
-                job = self._queue_receiving_label(receipt, now)
-        except LotSequenceExhausted as exc:
-            return Reply(False, error=str(exc), code=Reason.LOT_SEQUENCE_EXHAUSTED.value)
-        except LabelError as exc:
-            return Reply(
-                False,
-                error=f"The receiving label cannot be made: {exc}. Nothing was received.",
-                code=Reason.LABEL_ERROR.value,
-            )
-        decision = receipt_decision(receipt, None)
-        data = {**decision.as_dict(), "lot": lot, "print_job": job}
-        return Reply(True, data)
-
-    def _queue_receiving_label(self, receipt: Receipt, now: datetime) -> int | None:
-        printer = self.config.printer
-        if printer is None or self._render_label is None:
-            return None
-        label = ReceivingLabelData.for_receipt(receipt, self.config.identity)
-        payload = self._render_label(label, self.config.receiving.label_template)
-        self._queued_work = True
-        return print_jobs.enqueue(
-            self._conn,
-            lot=receipt.lot,
-            batch_id=None,
-            printer=printer.name,
-            payload=payload,
-            copies=1,
-            reprint=False,
-            now=now.timestamp(),
-        )
-
-    def _lots_open(
-        self, material: str, open_lots: tuple[tuple[str, object], ...], replace_all: bool
-    ) -> Reply:
-        with transaction(self._conn):
-            receiving.open_from_store(
-                self._conn, material, list(open_lots), replace=replace_all, now=self._clock()
-            )
-        return Reply(
-            True,
-            {
-                "message": f"{len(open_lots)} open lot(s) of {material} recorded.",
-                "lots": receiving.lot_list(self._conn, material),
-            },
-        )
-
     # -- status --------------------------------------------------------------------------------
     def status(self) -> dict[str, object]:
         open_batch = repo.open_batch(self._conn)
@@ -728,9 +571,7 @@ class Engine:
             "print_queue": repo.count(self._conn, "print_jobs", "status = 'queued'"),
             "holds": repo.holds(self._conn),
             "alerts": alerts.open_alerts(self._conn),
-            "mode": self._mode(),
-            "role": self.config.receiving.role,
-            "receipt_reference": _reference_dict(receiving.reference(self._conn)),
+            **self._receiving_status(),
             **{name: provide() for name, provide in self.status_providers.items()},
         }
 
@@ -755,12 +596,6 @@ def _batch_dict(batch: Batch) -> dict[str, object]:
         "ended_at": batch.ended_at.isoformat() if batch.ended_at else None,
         "lot": batch.lot,
     }
-
-
-def _reference_dict(reference: ReceiptReference | None) -> dict[str, str] | None:
-    if reference is None:
-        return None
-    return {"type": reference.kind.value, "number": reference.number}
 
 
 def _batch_reply(batch: Batch, reason: Reason, message: str) -> dict[str, object]:
