@@ -17,6 +17,7 @@ from lotedge.agent.requests import (
     LotsList,
     LotsOpen,
     ReceiveUnlabelled,
+    Reprint,
     SetMode,
     SetReference,
     StartBatch,
@@ -194,6 +195,14 @@ def test_unlabelled_material_gets_an_internal_lot_and_a_label(tmp_path: Path):
     assert issued == [("R263290001", "RECEIVING"), ("R263290002", "RECEIVING")]
     unknown = line.do(ReceiveUnlabelled("SLAT", Decimal(1)))
     assert unknown.code == "unknown_material" and "SALT" in unknown.error
+    again = line.do(Reprint("R263290001", 2))  # e.g. after a print_uncertain alert
+    assert again.ok, again
+    reprint = line.conn.execute(
+        "SELECT lot, copies, reprint, payload FROM print_jobs WHERE id = ?",
+        (again.data["print_job"],),
+    ).fetchone()
+    assert reprint == ("R263290001", 2, 1, payload)
+    assert line.do(Reprint("R26329XXXX")).code == "not_found"
 
 
 def test_unlabelled_expired_or_without_quantity_is_refused(line: Line):

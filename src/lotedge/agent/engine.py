@@ -535,16 +535,22 @@ class Engine(ReceivingFlow):
         if copies < 1:
             return Reply(False, error="copies must be at least 1", code="invalid_quantity")
         batch = repo.batch_by_lot(self._conn, lot)
-        if batch is None:
-            return Reply(False, error=f"no batch produced lot {lot!r}", code="not_found")
-        with transaction(self._conn):
-            job = self._queue_label(
-                self._label(batch),
-                batch,
-                reprint=True,
-                copies=copies,
-                now=self._clock(),
+        receipt = self._internal_receipt(lot) if batch is None else None
+        if batch is None and receipt is None:
+            return Reply(
+                False,
+                error=f"no batch produced lot {lot!r} and no receipt created it",
+                code="not_found",
             )
+        now = self._clock()
+        with transaction(self._conn):
+            if batch is not None:
+                job = self._queue_label(
+                    self._label(batch), batch, reprint=True, copies=copies, now=now
+                )
+            else:
+                assert receipt is not None
+                job = self._queue_receiving_label(receipt, now, copies=copies, reprint=True)
         if job is None:
             return Reply(False, error="no printer is configured", code="no_printer")
         message = f"Reprint of lot {lot} queued ({copies} {'copy' if copies == 1 else 'copies'})."

@@ -163,7 +163,9 @@ class ReceivingFlow:
         data = {**decision.as_dict(), "lot": lot, "print_job": job}
         return Reply(True, data)
 
-    def _queue_receiving_label(self, receipt: Receipt, now: datetime) -> int | None:
+    def _queue_receiving_label(
+        self, receipt: Receipt, now: datetime, *, copies: int = 1, reprint: bool = False
+    ) -> int | None:
         printer = self.config.printer
         if printer is None or self._render_label is None:
             return None
@@ -176,10 +178,19 @@ class ReceivingFlow:
             batch_id=None,
             printer=printer.name,
             payload=payload,
-            copies=1,
-            reprint=False,
+            copies=copies,
+            reprint=reprint,
             now=now.timestamp(),
         )
+
+    def _internal_receipt(self, lot: str) -> Receipt | None:
+        """The receipt that created internal lot `lot` (to reprint its label), if any."""
+        found = receiving.internal_receipt(self._conn, lot)
+        material = self.config.material(found[0]) if found else None
+        if found is None or material is None:
+            return None
+        _, gtin, quantity, uom, expiry, reference, received_at = found
+        return Receipt(material, lot, True, gtin, quantity, uom, expiry, reference, received_at)
 
     def _lots_open(
         self, material: str, open_lots: tuple[tuple[str, date | None], ...], replace_all: bool

@@ -215,3 +215,27 @@ def lot_list(conn: sqlite3.Connection, material: str | None) -> list[dict[str, o
     )
     keys = ("material", "lot", "expiry", "source", "received_qty", "consumed_qty")
     return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def internal_receipt(
+    conn: sqlite3.Connection, lot: str
+) -> tuple[str, str | None, Decimal, str | None, date | None, ReceiptReference, datetime] | None:
+    """(material, gtin, quantity, uom, expiry, reference, received at) of the receipt that
+    created internal lot `lot`, for a reprint of its label; None when no receipt did."""
+    row = conn.execute(
+        "SELECT material, gtin, quantity, uom, expiry, reference_kind, reference, received_at"
+        " FROM receipts WHERE lot = ? AND internal ORDER BY id LIMIT 1",
+        (lot,),
+    ).fetchone()
+    if row is None:
+        return None
+    material, gtin, quantity, uom, expiry, kind, number, received_at = row
+    return (
+        material,
+        gtin,
+        Decimal(quantity),
+        uom,
+        date.fromisoformat(expiry) if expiry else None,
+        ReceiptReference(ReferenceKind(kind), number),
+        datetime.fromisoformat(received_at),
+    )
