@@ -266,3 +266,16 @@ def test_lots_pushed_by_the_store_drive_fefo(line: Line):
     listed = [lot["lot"] for lot in line.do(LotsList("FLOUR")).data["lots"]]
     assert listed == ["S2"]  # S1 closed by the replace
     assert "warning" not in line.do_scan("]C1010950110153000317261231" + "10OLD2")
+
+
+def test_parse_in_receiving_mode_judges_without_writing(line: Line):
+    line.scan("#LE:RECEIVE")
+    label = "]C10109501101530003" + "3020" + "\x1d400PO-7\x1d" + "10L7"  # the PO on the label
+    dry = line.do_scan(label, dry_run=True)
+    assert (dry["outcome"], dry["reason"]) == ("received", "received")
+    assert dry["message"] == (
+        "Received Wheat flour T55 lot L7: 20 H87, expires 2027-08-22 (purchase order PO-7)."
+    )
+    assert line.rows("receipts") == 0 and line.do(Status()).data["receipt_reference"] is None
+    assert line.scan(label) == "received"
+    assert line.do(Status()).data["receipt_reference"] == {"type": "po", "number": "PO-7"}

@@ -100,16 +100,19 @@ class ReceivingFlow:
         )
 
     def _receive_scan(self, raw: RawScan, parsed: ParsedScan, dry_run: bool) -> Decision:
-        """A material scan in receiving mode: a receipt (with its event), or a rejection."""
+        """A material scan in receiving mode: a receipt (with its event), or a rejection.
+
+        A purchase order on the label (AI 400) becomes the reference for this receipt and the
+        following ones. `dry_run` judges without writing (`lotedge parse` on a read-only state).
+        """
         now = raw.received_at.astimezone()
+        if dry_run:
+            return self._judge_receipt(parsed, now)[1]
         with transaction(self._conn):
-            if parsed.purchase_order and not dry_run:  # the label names the PO: it applies
+            if parsed.purchase_order:
                 ref = ReceiptReference(ReferenceKind.PO, parsed.purchase_order)
                 receiving.set_reference(self._conn, ref)
-            result = decide_receipt(parsed, self._receipt_context(now, parsed.dedupe_key))
-            decision = result if isinstance(result, Decision) else receipt_decision(result, parsed)
-            if dry_run:
-                return decision
+            result, decision = self._judge_receipt(parsed, now)
             scan_id = repo.record_scan(self._conn, raw, decision, parsed.dedupe_key, None)
             if isinstance(result, Receipt):
                 self._record_receipt(result, scan_id)
@@ -119,6 +122,18 @@ class ReceivingFlow:
         if decision.outcome is Outcome.RECEIVED:
             self._repeat_armed = False
         return decision
+
+    def _judge_receipt(
+        self, parsed: ParsedScan, now: datetime
+    ) -> tuple[Receipt | Decision, Decision]:
+        """The receipt (or the rejection) and the decision the operator is told."""
+        ctx = self._receipt_context(now, parsed.dedupe_key)
+        if parsed.purchase_order:
+            ctx = replace(ctx, reference=ReceiptReference(ReferenceKind.PO, parsed.purchase_order))
+        result = decide_receipt(parsed, ctx)
+        if isinstance(result, Decision):
+            return result, result
+        return result, receipt_decision(result, parsed)
 
     def _record_receipt(self, receipt: Receipt, scan_id: int | None) -> str:
         """The receipt row, its open lot and its ObjectEvent; returns the event id."""

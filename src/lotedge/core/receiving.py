@@ -184,14 +184,16 @@ def decide_unlabelled(
 
 def receipt_decision(receipt: Receipt, scan: ParsedScan | None) -> Decision:
     """The answer the operator gets for a recorded receipt."""
-    material = receipt.material
+    quantity = format(receipt.quantity.normalize(), "f")
+    unit = f" {receipt.uom}" if receipt.uom else ""
     expiry = f", expires {receipt.expiry.isoformat()}" if receipt.expiry else ""
     kind = "internal lot" if receipt.internal else "lot"
+    reference = receipt.reference
+    what = "purchase order" if reference.kind is ReferenceKind.PO else "delivery note"
     return Decision(
         Outcome.RECEIVED,
         Reason.RECEIVED,
-        f"Received {material.name} {kind} {receipt.lot}: {receipt.quantity} "
-        f"{receipt.uom or ''}".rstrip()
-        + f"{expiry} ({receipt.reference.kind.value} {receipt.reference.number}).",
+        f"Received {receipt.material.name} {kind} {receipt.lot}: {quantity}{unit}{expiry} "
+        f"({what} {reference.number}).",
         scan,
     )
