@@ -26,6 +26,7 @@ from lotedge.core.receiving import (
     ReferenceKind,
     decide_receipt,
     decide_unlabelled,
+    label_reference,
     receipt_decision,
 )
 from lotedge.core.scan import ParsedScan, RawScan
@@ -109,9 +110,9 @@ class ReceivingFlow:
         if dry_run:
             return self._judge_receipt(parsed, now)[1]
         with transaction(self._conn):
-            if parsed.purchase_order:
-                ref = ReceiptReference(ReferenceKind.PO, parsed.purchase_order)
-                receiving.set_reference(self._conn, ref)
+            on_label = label_reference(parsed)
+            if on_label is not None:
+                receiving.set_reference(self._conn, on_label)
             result, decision = self._judge_receipt(parsed, now)
             scan_id = repo.record_scan(self._conn, raw, decision, parsed.dedupe_key, None)
             if isinstance(result, Receipt):
@@ -128,22 +129,22 @@ class ReceivingFlow:
     ) -> tuple[Receipt | Decision, Decision]:
         """The receipt (or the rejection) and the decision the operator is told."""
         ctx = self._receipt_context(now, parsed.dedupe_key)
-        if parsed.purchase_order:
-            ctx = replace(ctx, reference=ReceiptReference(ReferenceKind.PO, parsed.purchase_order))
+        on_label = label_reference(parsed)
+        if on_label is not None:
+            ctx = replace(ctx, reference=on_label)
         result = decide_receipt(parsed, ctx)
         if isinstance(result, Decision):
             return result, result
         return result, receipt_decision(result, parsed)
 
-    def _record_receipt(self, receipt: Receipt, scan_id: int | None) -> str:
-        """The receipt row, its open lot and its ObjectEvent; returns the event id."""
+    def _record_receipt(self, receipt: Receipt, scan_id: int | None) -> None:
+        """The receipt row, its open lot and its ObjectEvent."""
         event_id = f"urn:uuid:{uuid.uuid4()}"
         receiving.record_receipt(self._conn, receipt, scan_id=scan_id, event_id=event_id)
         event = epcis.receiving_event(
             self.config.identity, receipt, event_id=event_id, when=receipt.received_at
         )
         self._enqueue("events", event, event_id, receipt.received_at)
-        return event_id
 
     def _receive_unlabelled(self, request: ReceiveUnlabelled) -> Reply:
         material = self.config.material(request.material)

@@ -62,6 +62,13 @@ class Receipt:
         return None if self.internal else self.lot
 
 
+def label_reference(scan: ParsedScan) -> ReceiptReference | None:
+    """The purchase order a label carries (GS1 AI 400), which applies from this receipt on."""
+    if scan.purchase_order is None:
+        return None
+    return ReceiptReference(ReferenceKind.PO, scan.purchase_order)
+
+
 @dataclass(frozen=True)
 class ReceiptContext:
     """What judging a receipt depends on besides the scan; gathered by the state owner."""
