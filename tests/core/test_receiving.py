@@ -12,7 +12,6 @@ import pytest
 
 from lotedge.agent.engine import Engine
 from lotedge.agent.requests import (
-    HoldAdd,
     LotsClose,
     LotsList,
     LotsOpen,
@@ -112,7 +111,7 @@ def test_labelled_receipt_records_lot_event_and_open_lot(line: Line):
 
 def test_receipt_needs_a_reference_and_rejections_say_receiving(line: Line):
     assert line.scan("#LE:RECEIVE") == "mode_set"
-    reply = line.do_scan(OLD)
+    reply = line.decide(OLD)
     assert reply["outcome"] == "rejected" and reply["reason"] == "no_reference"
     assert "scan the purchase order or delivery note first" in reply["message"]
     assert line.scan("]C1010400638133393110L1") == "unknown_material"
@@ -218,7 +217,7 @@ def test_fefo_warns_and_names_the_lot_to_use_first(line: Line):
     receive(line, OLD, NEW)
     line.scan("#LE:PRODUCE")
     assert line.do(StartBatch("BREAD")).ok
-    reply = line.do_scan(NEW)
+    reply = line.decide(NEW)
     assert reply["outcome"] == "accepted" and reply["reason"] == "accepted"
     assert reply["warning"] == {
         "code": "fefo",
@@ -228,7 +227,7 @@ def test_fefo_warns_and_names_the_lot_to_use_first(line: Line):
     stored = line.conn.execute("SELECT warning FROM scans ORDER BY id DESC").fetchone()[0]
     assert json.loads(stored)["use_instead"] == "OLD"
     line.tick(10)
-    assert "warning" not in line.do_scan(OLD)  # the first to expire: no finding
+    assert "warning" not in line.decide(OLD)  # the first to expire: no finding
 
 
 def test_fefo_reject_and_holds_and_closing(tmp_path: Path):
@@ -236,11 +235,11 @@ def test_fefo_reject_and_holds_and_closing(tmp_path: Path):
     receive(line, OLD, NEW)
     line.scan("#LE:PRODUCE")
     line.do(StartBatch("BREAD"))
-    reply = line.do_scan(NEW)
+    reply = line.decide(NEW)
     assert (reply["outcome"], reply["reason"]) == ("rejected", "fefo")
     assert "Use lot OLD first" in reply["message"]
     assert outbox(line, "rejections")[-1]["stage"] == "line"
-    line.do(HoldAdd("FLOUR", "OLD", "mould"))  # a held lot is not one to use first
+    line.command("hold.add", material="FLOUR", lot="OLD", reason="mould")  # not one to use first
     line.tick(10)
     assert line.scan(NEW) == "accepted"
     line.tick(10)
@@ -260,18 +259,18 @@ def test_lots_pushed_by_the_store_drive_fefo(line: Line):
     lots = (("S1", date(2026, 12, 1)), ("S2", date(2027, 1, 1)))
     assert line.do(LotsOpen("FLOUR", lots)).ok
     line.do(StartBatch("BREAD"))
-    assert line.do_scan(OLD)["warning"]["use_instead"] == "S1"
+    assert line.decide(OLD)["warning"]["use_instead"] == "S1"
     line.tick(10)
     assert line.do(LotsOpen("FLOUR", (("S2", date(2027, 1, 1)),), replace=True)).ok
     listed = [lot["lot"] for lot in line.do(LotsList("FLOUR")).data["lots"]]
     assert listed == ["S2"]  # S1 closed by the replace
-    assert "warning" not in line.do_scan("]C1010950110153000317261231" + "10OLD2")
+    assert "warning" not in line.decide("]C1010950110153000317261231" + "10OLD2")
 
 
 def test_parse_in_receiving_mode_judges_without_writing(line: Line):
     line.scan("#LE:RECEIVE")
     label = "]C10109501101530003" + "3020" + "\x1d400PO-7\x1d" + "10L7"  # the PO on the label
-    dry = line.do_scan(label, dry_run=True)
+    dry = line.decide(label, dry_run=True)
     assert (dry["outcome"], dry["reason"]) == ("received", "received")
     assert dry["message"] == (
         "Received Wheat flour T55 lot L7: 20 H87, expires 2027-08-22 (purchase order PO-7)."

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 from lotedge.agent.requests import ReceiveUnlabelled, Reply
 from lotedge.config.model import Config
+from lotedge.config.problems import suggest
 from lotedge.core import epcis
 from lotedge.core.decisions import Decision, Outcome, Reason
 from lotedge.core.labels import LabelData, LabelError, ReceivingLabelData
@@ -49,7 +50,6 @@ class ReceivingFlow:
     _repeat_armed: bool
     _enqueue: Callable[[str, dict[str, object], str, datetime], None]
     _rejection: Callable[[RawScan, Decision, int, str | None, str, datetime], None]
-    _unknown_material: Callable[[str, str], Reply]
 
     def _mode(self) -> str:
         """`receiving` on a receiving station, else the mode the operator set."""
@@ -149,7 +149,13 @@ class ReceivingFlow:
     def _receive_unlabelled(self, request: ReceiveUnlabelled) -> Reply:
         material = self.config.material(request.material)
         if material is None:
-            return self._unknown_material(request.material, "nothing was received")
+            known = [m.code for m in self.config.materials]
+            hint = suggest(request.material, known, f"known: {', '.join(known)}")
+            return Reply(
+                False,
+                error=f"unknown material {request.material!r}; nothing was received ({hint})",
+                code=Reason.UNKNOWN_MATERIAL.value,
+            )
         now = self._clock()
         result = decide_unlabelled(
             material, request.quantity, request.expiry, self._receipt_context(now)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from lotedge.config.masterdata import Material, Product
+from lotedge.core.holds import HeldItem, Hold, first_match
 from lotedge.core.scan import ParsedScan, ScanKind
 
 
@@ -75,7 +76,8 @@ class ScanWarning:
 
 @dataclass(frozen=True)
 class OpenLot:
-    """A lot of a material known to be open on site, for FEFO."""
+    """A lot of a material known to be open on site, for FEFO. `decide_material` marks the
+    lots the hold list matches `on_hold`."""
 
     lot: str
     expiry: date | None
@@ -108,14 +110,6 @@ class Decision:
 
 
 @dataclass(frozen=True)
-class HoldEntry:
-    """A lot that must not be used, and why."""
-
-    lot: str
-    reason: str
-
-
-@dataclass(frozen=True)
 class ScanContext:
     """What the decision depends on besides the scan; gathered by the state owner."""
 
@@ -125,7 +119,8 @@ class ScanContext:
     debounce: timedelta
     last_seen: datetime | None = None
     repeat_armed: bool = False
-    hold: HoldEntry | None = None
+    #: The hold list, oldest first; the first hold that matches the scan is reported.
+    holds: tuple[Hold, ...] = ()
     fefo: FefoPolicy = FefoPolicy.OFF
     #: The other open lots of the scanned material (the scanned lot itself may be among them).
     open_lots: tuple[OpenLot, ...] = ()
@@ -233,21 +228,26 @@ def decide_material(scan: ParsedScan, ctx: ScanContext) -> Decision:
             "put it aside for disposal.",
             scan,
         )
-    if ctx.hold is not None:
+    hold = first_match(ctx.holds, HeldItem.of(material, scan.gtin, scan.lot))
+    if hold is not None:
         return reject(
             Reason.ON_HOLD,
-            f"{material.name} lot {scan.lot} is on hold ({ctx.hold.reason}). Do not load it; "
-            "call quality.",
+            f"{material.name} lot {scan.lot} is on hold: {hold.reason} (hold {hold.hold_id}). "
+            "Do not load it; put it aside and call quality.",
             scan,
         )
     accepted = f"{material.name} lot {scan.lot} accepted into {ctx.product.name}."
     if expiry is None:  # the lot list may know it (received here, or pushed by the store)
         expiry = next((o.expiry for o in ctx.open_lots if o.lot == scan.lot), None)
-    first = (
-        fefo_first(scan.lot, expiry, ctx.open_lots, ctx.now.date())
-        if ctx.fefo is not FefoPolicy.OFF
-        else None
-    )
+    first = None
+    if ctx.fefo is not FefoPolicy.OFF:
+        marked = tuple(
+            replace(o, on_hold=True)
+            if first_match(ctx.holds, HeldItem.of(material, scan.gtin, o.lot))
+            else o
+            for o in ctx.open_lots
+        )
+        first = fefo_first(scan.lot, expiry, marked, ctx.now.date())
     if first is None:
         return Decision(Outcome.ACCEPTED, Reason.ACCEPTED, accepted, scan)
     assert first.expiry is not None and expiry is not None

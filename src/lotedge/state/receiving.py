@@ -135,15 +135,12 @@ def record_receipt(
 
 
 def open_lots(conn: sqlite3.Connection, material: str) -> tuple[OpenLot, ...]:
-    """The material's open lots, each marked when it is on hold."""
+    """The material's open lots (holds are matched by the decision, against the hold list)."""
     rows = conn.execute(
-        "SELECT o.lot, o.expiry, EXISTS (SELECT 1 FROM holds h WHERE h.material IN (o.material,"
-        " '*') AND h.lot = o.lot) FROM open_lots o WHERE o.material = ? AND NOT o.closed",
-        (material,),
+        "SELECT lot, expiry FROM open_lots WHERE material = ? AND NOT closed", (material,)
     )
     return tuple(
-        OpenLot(lot, date.fromisoformat(expiry) if expiry else None, bool(held))
-        for lot, expiry, held in rows
+        OpenLot(lot, date.fromisoformat(expiry) if expiry else None) for lot, expiry in rows
     )
 
 
