@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from lotedge.config.masterdata import Material, Product
 from lotedge.core.holds import HeldItem, Hold, first_match
@@ -148,23 +149,41 @@ def unreadable(scan: ParsedScan) -> Decision:
     return reject(reason, f"Cannot read this label: {scan.error}. Scan it again or key it in.")
 
 
-def double_read(
-    scan: ParsedScan,
-    now: datetime,
-    last_seen: datetime | None,
-    debounce: timedelta,
-    repeat_armed: bool,
-) -> Decision | None:
-    """The same code again within the debounce window (and no AGAIN before it): ignored."""
-    if last_seen is None or now - last_seen >= debounce or repeat_armed:
-        return None
-    return Decision(
-        Outcome.IGNORED,
-        Reason.DOUBLE_READ,
-        "Same label read twice; counted once. For a second container of this lot, "
-        "scan the AGAIN command first.",
-        scan,
-    )
+class ScanHistory(Protocol):
+    """What `screen` needs of a scan's context (the line's or receiving's)."""
+
+    @property
+    def now(self) -> datetime: ...
+
+    @property
+    def materials(self) -> list[Material]: ...
+
+    @property
+    def debounce(self) -> timedelta: ...
+
+    @property
+    def last_seen(self) -> datetime | None: ...
+
+    @property
+    def repeat_armed(self) -> bool: ...
+
+
+def screen(scan: ParsedScan, ctx: ScanHistory) -> Decision | Material | None:
+    """The first checks of every material scan, at the line or at receiving: the rejection of
+    an unreadable scan, or a double read (the same code again within the debounce window, no
+    AGAIN before it); else the scan's material (None when it is not a known one)."""
+    if scan.kind is ScanKind.UNREADABLE:
+        return unreadable(scan)
+    last = ctx.last_seen
+    if last is not None and ctx.now - last < ctx.debounce and not ctx.repeat_armed:
+        return Decision(
+            Outcome.IGNORED,
+            Reason.DOUBLE_READ,
+            "Same label read twice; counted once. For a second container of this lot, "
+            "scan the AGAIN command first.",
+            scan,
+        )
+    return next((m for m in ctx.materials if m.code == scan.material_code), None)
 
 
 def fefo_first(
@@ -187,12 +206,9 @@ def fefo_first(
 
 def decide_material(scan: ParsedScan, ctx: ScanContext) -> Decision:
     """Judge a GS1 or vendor scan against the open batch. Commands are handled by the batch flow."""
-    if scan.kind is ScanKind.UNREADABLE:
-        return unreadable(scan)
-    repeat = double_read(scan, ctx.now, ctx.last_seen, ctx.debounce, ctx.repeat_armed)
-    if repeat is not None:
-        return repeat
-    material = next((m for m in ctx.materials if m.code == scan.material_code), None)
+    material = screen(scan, ctx)
+    if isinstance(material, Decision):
+        return material
     if material is None:
         return reject(
             Reason.UNKNOWN_MATERIAL,

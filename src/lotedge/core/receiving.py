@@ -16,12 +16,11 @@ from lotedge.core.decisions import (
     Decision,
     Outcome,
     Reason,
-    double_read,
     effective_expiry,
     reject,
-    unreadable,
+    screen,
 )
-from lotedge.core.scan import ParsedScan, ScanKind
+from lotedge.core.scan import ParsedScan
 
 
 class ReferenceKind(StrEnum):
@@ -127,12 +126,9 @@ def decide_receipt(scan: ParsedScan, ctx: ReceiptContext) -> Receipt | Decision:
     Quantity from the label, else the material's `default_quantity`; expiry from the label, else
     the receipt date plus the material's shelf life (`effective_expiry`).
     """
-    if scan.kind is ScanKind.UNREADABLE:
-        return unreadable(scan)
-    repeat = double_read(scan, ctx.now, ctx.last_seen, ctx.debounce, ctx.repeat_armed)
-    if repeat is not None:
-        return repeat
-    material = next((m for m in ctx.materials if m.code == scan.material_code), None)
+    material = screen(scan, ctx)
+    if isinstance(material, Decision):
+        return material
     if material is None:
         return _refused(
             Reason.UNKNOWN_MATERIAL,
