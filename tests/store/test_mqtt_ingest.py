@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from datetime import timedelta
+from datetime import date, timedelta
 
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from lotedge.config.masterdata import Material
 from lotedge.store import samples
 from lotedge.store.db import Database
 from lotedge.store.query import TraceQueries
 from tests.publish.broker import free_port
 
-from .genealogy_data import F1, T0, bakery, numbered_events
+from .genealogy_data import T0, bakery, numbered_events
 from .helpers import TOKEN, StoreProcess, store_config, wait_until
+from .vendor_data import receiving_event
 
 TOPIC = "lotedge/v1/PLANT1/{line}/events"
 
@@ -55,18 +57,15 @@ REJECTIONS = "lotedge/v1/PLANT1/L1/rejections"
 
 def received_f1() -> bytes:
     """The goods receipt of the bakery's flour lot F1."""
-    event = samples.receiving_event(
+    flour = Material(code="FLOUR", name="Flour", gtins=["00614141777778"], vendor="Mill Co")
+    event = receiving_event(
+        flour,
+        "F1",
         eid=samples.event_id("received", "F1"),
         when=T0 - timedelta(days=2),
-        site="PLANT1",
-        line="GR",
-        epc_class=F1,
-        quantity=500.0,
-        material="FLOUR",
-        vendor="Mill Co",
         reference="PO-4711",
-        expiry="2027-01-31",
-        vendor_lot="F1",
+        quantity=500.0,
+        expiry=date(2027, 1, 31),
     )
     return samples.payload(event)
 

@@ -4,8 +4,10 @@ learned from the topics, and a store made before migrations gaining the new tabl
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
+from lotedge.config.masterdata import Material
+from lotedge.core.receiving import ReferenceKind
 from lotedge.store import samples
 from lotedge.store.db import _DIALECT, MIGRATIONS, Database
 from lotedge.store.events import ParsedEvent, RejectCode, Rejection, parse_event
@@ -13,27 +15,25 @@ from lotedge.store.holds import Line, known_lines
 from lotedge.store.ingest import Ingestor, Message, Outcome
 from lotedge.store.schema import SchemaValidator
 
+from .vendor_data import receiving_event
+
 CET = timezone(timedelta(hours=1))
 WHEN = datetime(2026, 11, 25, 0, 30, tzinfo=CET)  # 2026-11-24 in UTC
-SALT = samples.lotedge_class("PLANT1", "SALT", "R2632900001")
+SALT = Material(code="SALT", name="Salt", vendor="Salt AG")
 
 
-def receipt(**overrides: object) -> dict:
-    fields = {
-        "eid": samples.event_id("receipt"),
-        "when": WHEN,
-        "site": "PLANT1",
-        "line": "GR",
-        "epc_class": SALT,
-        "quantity": 25.0,
-        "material": "SALT",
-        "vendor": "Salt AG",
-        "reference": "DN 77/1",
-        "reference_type": "desadv",
-        "expiry": "2027-01-31",
-        "internal_lot": "R2632900001",
-    }
-    return samples.receiving_event(**{**fields, **overrides})  # type: ignore[arg-type]
+def receipt() -> dict:
+    """25 kg of salt that came unlabelled, numbered by us, on a delivery note."""
+    return receiving_event(
+        SALT,
+        "R2632900001",
+        eid=samples.event_id("receipt"),
+        when=WHEN,
+        reference="DN 77/1",
+        kind=ReferenceKind.DESADV,
+        expiry=date(2027, 1, 31),
+        internal=True,
+    )
 
 
 def test_a_receiving_event_is_reduced_to_a_receipt():
@@ -47,11 +47,12 @@ def test_a_receiving_event_is_reduced_to_a_receipt():
         "DN 77/1",
         "desadv",
     )
+    assert parsed.receipt.reference_uri == "urn:lotedge:bt:PLANT1:desadv:DN%2077%2F1"
     assert (parsed.receipt.internal_lot, parsed.receipt.vendor_lot) == ("R2632900001", None)
     (lot,) = parsed.received
     assert (lot.lot.key, lot.quantity, lot.uom, lot.attrs.expiry) == (
         "lotedge:PLANT1:SALT:R2632900001",
-        25.0,
+        25,
         "KGM",
         "2027-01-31",
     )

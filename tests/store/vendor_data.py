@@ -14,14 +14,22 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
+from lotedge.config.identity import Identity
+from lotedge.config.masterdata import Material
+from lotedge.core import epcis
+from lotedge.core.receiving import Receipt, ReceiptReference, ReferenceKind
 from lotedge.store import samples
 from lotedge.store.ingest import Message
 
 SITE = "PLANT1"
 CET = timezone(timedelta(hours=1))
 PREFIX = "lotedge/v1"
+
+
+STATION = Identity(site=SITE, line="GR", device_id="goods-receipt")
 
 
 @dataclass(frozen=True)
@@ -31,14 +39,43 @@ class Supply:
     vendor: str
     material: str
     gtin: str | None
-    """GTIN-14 of a GS1 material (written as an LGTIN URN or a Digital Link)."""
+    """GTIN-14 of a GS1 material."""
+
+    @property
+    def master_data(self) -> Material:
+        gtins = [self.gtin] if self.gtin else []
+        return Material(code=self.material, name=self.material, gtins=gtins, vendor=self.vendor)
 
     def epc_class(self, lot: str) -> str:
-        if self.gtin == "00614141777778":
-            return samples.lgtin("0614141", "077777", lot)
-        if self.gtin is not None:
-            return f"https://id.gs1.org/01/{self.gtin}/10/{lot}"
-        return samples.lotedge_class(SITE, self.material, lot)
+        """The class the agents write (an LGTIN URN, a Digital Link or a lotedge URN)."""
+        return epcis.lot_class(STATION, gtin=self.gtin, material_code=self.material, lot=lot)
+
+
+def receiving_event(
+    material: Material,
+    lot: str,
+    *,
+    eid: str,
+    when: datetime,
+    reference: str,
+    kind: ReferenceKind = ReferenceKind.PO,
+    quantity: float = 25.0,
+    expiry: date | None = None,
+    internal: bool = False,
+) -> dict[str, Any]:
+    """A goods receipt as the receiving station publishes it (the agent's own builder)."""
+    receipt = Receipt(
+        material=material,
+        lot=lot,
+        internal=internal,
+        gtin=material.gtins[0] if material.gtins else None,
+        quantity=Decimal(str(quantity)),
+        uom="KGM",
+        expiry=expiry,
+        reference=ReceiptReference(kind, reference),
+        received_at=when,
+    )
+    return epcis.receiving_event(STATION, receipt, event_id=eid, when=when)
 
 
 SUPPLIES = (
@@ -89,19 +126,16 @@ def generate(seed: int = 7) -> tuple[list[Message], Truth]:
             deliveries = 2 if rng.random() < 0.25 else 1  # the same lot in two deliveries
             for _ in range(deliveries):
                 clock = rng.choice((time(0, 30), time(9, 15), time(23, 45)))
-                event = samples.receiving_event(
+                event = receiving_event(
+                    supply.master_data,
+                    lot,
                     eid=samples.event_id("receipt", next(counter)),
                     when=datetime.combine(received_on, clock, CET),
-                    site=SITE,
-                    line="GR",
-                    epc_class=supply.epc_class(lot),
-                    quantity=float(rng.randint(5, 40)),
-                    material=supply.material,
-                    vendor=supply.vendor,
                     reference=f"PO-{rng.randint(1000, 9999)}",
-                    reference_type=rng.choice(("po", "desadv")),
-                    expiry=expiry.isoformat(),
-                    **({"internal_lot": lot} if unlabelled else {"vendor_lot": lot}),
+                    kind=rng.choice(tuple(ReferenceKind)),
+                    quantity=float(rng.randint(5, 40)),
+                    expiry=expiry,
+                    internal=unlabelled,
                 )
                 messages.append(Message(samples.payload(event), topic("GR", "events")))
                 truth.receipts[supply.vendor].append((lot, received_on, expiry))

@@ -85,62 +85,6 @@ def payload(event: dict[str, Any]) -> bytes:
     return json.dumps(event, separators=(",", ":")).encode()
 
 
-def receiving_event(
-    *,
-    eid: str,
-    when: datetime,
-    site: str,
-    line: str,
-    epc_class: str,
-    quantity: float,
-    material: str,
-    vendor: str,
-    reference: str,
-    reference_type: str = "po",
-    expiry: str | None = None,
-    vendor_lot: str | None = None,
-    internal_lot: str | None = None,
-    uom: str = "KGM",
-) -> dict[str, Any]:
-    """A goods receipt as the agent's receiving station publishes it (docs/events.md): an
-    ObjectEvent ADD with the vendor as owning party; `when` keeps its own UTC offset."""
-    offset = when.isoformat()[-6:]
-    event: dict[str, Any] = {
-        "@context": CONTEXT,
-        "type": "ObjectEvent",
-        "eventID": eid,
-        "eventTime": when.isoformat(timespec="milliseconds"),
-        "eventTimeZoneOffset": offset,
-        "action": "ADD",
-        "bizStep": "receiving",
-        "disposition": "active",
-        "readPoint": {"id": f"urn:lotedge:loc:{site}:{line}"},
-        "bizLocation": {"id": f"urn:lotedge:loc:{site}"},
-        "quantityList": [{"epcClass": epc_class, "quantity": quantity, "uom": uom}],
-        "bizTransactionList": [
-            {
-                "type": reference_type,
-                "bizTransaction": f"urn:lotedge:bt:{site}:{reference_type}:{quote(reference)}",
-            }
-        ],
-        "sourceList": [
-            {"type": "owning_party", "source": f"urn:lotedge:vendor:{quote(vendor, safe='')}"}
-        ],
-        "lotedge:site": site,
-        "lotedge:line": line,
-        "lotedge:material": material,
-        "lotedge:vendor": vendor,
-        "lotedge:receipt": reference,
-    }
-    if expiry is not None:
-        event["ilmd"] = {"cbvmda:itemExpirationDate": expiry}
-    if vendor_lot is not None:
-        event["lotedge:vendorLot"] = vendor_lot
-    if internal_lot is not None:
-        event["lotedge:internalLot"] = internal_lot
-    return event
-
-
 def rejected_scan(
     *,
     eid: str,
