@@ -22,11 +22,12 @@ from lotedge.store import samples
 from lotedge.store.db import Database
 from lotedge.store.ingest import Ingestor, Message, Outcome
 from lotedge.store.schema import SchemaValidator
+from lotedge.store.vendors import VendorReport
 from tests.conftest import write_config
 from tests.core.daemon_helpers import control_client, start_daemon
 from tests.publish.helpers import Subscriber, agent_mqtt_toml
 
-from .helpers import store_config, wait_until
+from .helpers import StoreProcess, store_config, wait_until
 from .test_answers import run_cli
 
 T0 = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
@@ -221,17 +222,19 @@ def test_agent_hold_commands_keep_their_meaning(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_real_agents_refuse_the_held_lots(
-    validator: SchemaValidator, mosquitto: int, tmp_path: Path, capsys
+    validator: SchemaValidator, schema_path: Path, mosquitto: int, tmp_path: Path, capsys
 ):
     """Two `lotedge run` agents (lines L1 and L2) on the broker; the store knows both from their
     topics. `lotedge hold 25ABC --forward` makes L1 refuse the vendor lot and L2 the
     intermediate D1 made from it; a recall of D1 keeps D1 refused after the hold's release, and
-    its own release makes it acceptable again. (SQLite only: the backends are compared by the
-    other tests.)"""
+    its own release makes it acceptable again. A `lotedge store` process takes the agents'
+    refusals and consumptions meanwhile: the vendor report counts them with the holds. (SQLite
+    only: the backends are compared by the other tests.)"""
     db_url = f"sqlite:///{tmp_path / 'trace.db'}"
     store_db(db_url, validator, genealogy(GENEALOGY[:2]))  # V ─ B1@L1 ─▶ D1 ─ B2@L2 ─▶ BR1
     agents, clients = [], {}
     status = Subscriber(mosquitto, f"{PREFIX}/+/status")
+    store: StoreProcess | None = None
     try:
         for line in ("L1", "L2"):
             path = agent_config(tmp_path / line, line, mosquitto)
@@ -243,7 +246,9 @@ def test_real_agents_refuse_the_held_lots(
             ),
             20,
         )
-        config = store_config(tmp_path, port=mosquitto, database_url=db_url, schema=None)
+        config = store_config(tmp_path, port=mosquitto, database_url=db_url, schema=schema_path)
+        store = StoreProcess(config, "store-e2e")
+        store.wait_for_log("subscribed to")
         hold = ("hold", "25ABC", "--forward", "--reason", "mould in silo 3", "-c", str(config))
         code, out, _ = run_cli(capsys, *hold, "--timeout", "20")
         assert code == 0, out
@@ -264,7 +269,19 @@ def test_real_agents_refuse_the_held_lots(
         assert refused["reason"] == "on_hold" and "recall 7" in refused["message"]
         assert run_cli(capsys, "hold", "D1", "--recall", *release)[0] == 0
         assert clients["L2"].request("scan", data=SUGAR_D1)["data"]["reason"] == "accepted"
+        with Database(db_url) as db:  # 3 refusals, 2 consumptions (GS1's schema passed)
+            assert wait_until(lambda: count(db, "rejections") == 3, 20)
+            assert wait_until(lambda: count(db, "events") == 4 + 2, 20)
+            report = {e["vendor"]: e for e in VendorReport(db).vendors()}
+        assert store.stop()["dead_lettered"] == 0
+        mills, sweet = report["Northern Mills"], report["Sweet & Co"]  # the example's vendors
+        assert mills["rejected"]["line"]["by_reason"] == {"on_hold": 1}
+        assert sweet["rejected"]["line"]["by_reason"] == {"on_hold": 2}
+        assert (mills["held_lots"], mills["recalled_lots"]) == (1, 0)
+        assert (sweet["held_lots"], sweet["recalled_lots"]) == (1, 1)
     finally:
+        if store is not None:
+            store.kill()
         status.close()
         for agent in agents:
             agent.terminate()
@@ -279,6 +296,12 @@ def agent_config(directory: Path, line: str, port: int) -> Path:
     directory.mkdir()
     replace = {'line = "L1"': f'line = "{line}"', 'device_id = "edge-l1"': f'device_id = "{line}"'}
     return write_config(directory, extra=agent_mqtt_toml(port), replace=replace)
+
+
+def count(db: Database, table: str) -> int:
+    row = db.fetchone(f"SELECT COUNT(*) FROM {table}")
+    assert row is not None
+    return row[0]
 
 
 def result_id(out: str) -> str:
