@@ -170,3 +170,13 @@ def test_backward_trace_names_the_receipts_of_input_lots(vendor_url: str):
         supply.vendor
     }
     assert all(r["reference"].startswith("PO-") for r in vendor_lot["receipts"])
+
+
+def test_backward_trace_text_names_the_receipt_references(vendor_url: str, capsys):
+    _, truth = vendor_data.generate()
+    lot = max(truth.consumers, key=lambda k: len(truth.consumers[k]))
+    output = truth.consumers[lot][0]["output"]
+    code, out, _ = run_cli(capsys, "trace", "backward", output, "--db", vendor_url)
+    (row,) = [line for line in out.splitlines() if line.split()[:2] == ["1", lot]]
+    supply, _ = truth.lots[lot]
+    assert code == 0 and supply.vendor in row and "(received: PO-" in row

@@ -274,12 +274,16 @@ def _trace_text(queries: TraceQueries, lot: LotInfo, direction: Direction) -> st
         f"{direction} trace of {lot.epc_class}: {len(data['lots'])} lots, "
         f"{len(data['batches'])} batches"
     ]
-    lines.append(f"{'depth':>5}  {'lot':<16} {'GTIN':<14}  {'product/material':<16} vendor")
+    lines.append(
+        f"{'depth':>5}  {'lot':<16} {'GTIN':<14}  {'product/material':<16} vendor (receipts)"
+    )
     for item in data["lots"]:
         what = item["product"] or item["material"] or ""
+        refs = ", ".join(r["reference"] for r in item["receipts"] if r["reference"])
+        received = f" (received: {refs})" if refs else ""
         lines.append(
             f"{item['depth']:>5}  {item['lot'] or item['epc_class']:<16} {item['gtin'] or '-':<14}"
-            f"  {what:<16} {item['vendor'] or ''}".rstrip()
+            f"  {what:<16} {item['vendor'] or ''}{received}".rstrip()
         )
     lines.append("batches:")
     for batch in data["batches"]:
