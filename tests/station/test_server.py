@@ -1,8 +1,11 @@
-"""The page and its assets: only files of the static directory, never anything beside it."""
+"""The server in this process: the page and its assets (only files of the static directory,
+never anything beside it), and the stream's keepalives."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -19,28 +22,42 @@ from tests.station.helpers import Station
 INDEX = b"<!doctype html><title>station</title><script type=module src=/static/app.js></script>"
 
 
-@pytest.fixture(scope="module")
-def station(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Station]:
+@contextmanager
+def serving(directory: Path, keepalive_seconds: float = 15.0) -> Iterator[Station]:
     """A station in this process over a real state, serving a static dir of our own."""
-    tmp_path = tmp_path_factory.mktemp("station")
-    static = tmp_path / "static"
+    static = directory / "static"
     static.mkdir()
     (static / "index.html").write_bytes(INDEX)
     (static / "app.js").write_text("export const ok = true;\n")
     (static / "nested").mkdir()
     (static / "nested" / "deep.css").write_text("body {}\n")
-    (tmp_path / "secret.txt").write_text("not for the web\n")
-    config = load_config(write_config(tmp_path))
+    (directory / "secret.txt").write_text("not for the web\n")
+    config = load_config(write_config(directory))
     conn = open_state(config.state_dir)
     engine = Engine(config, conn)
     engine.start()
     hub = Hub(SnapshotReader(config, config.state_dir / STATE_FILE, {})).start()
-    server = StationServer("127.0.0.1", 0, Access(None), hub, engine.call, static_dir=static)
-    server.start()
-    yield Station(server.url)
-    server.stop()
-    engine.stop()
-    conn.close()
+    server = StationServer(
+        "127.0.0.1",
+        0,
+        Access(None),
+        hub,
+        engine.call,
+        static_dir=static,
+        keepalive_seconds=keepalive_seconds,
+    ).start()
+    try:
+        yield Station(server.url)
+    finally:
+        server.stop()
+        engine.stop()
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def station(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Station]:
+    with serving(tmp_path_factory.mktemp("station")) as station:
+        yield station
 
 
 def test_the_page_and_its_assets(station: Station):
@@ -78,3 +95,13 @@ def test_nothing_outside_the_static_files_is_served(station: Station, path: str)
     assert response.status == 404, path
     assert b"not for the web" not in response.body  # type: ignore[attr-defined]
     assert b"root:" not in response.body  # type: ignore[attr-defined]
+
+
+def test_an_idle_stream_gets_keepalive_comments(tmp_path: Path):
+    with serving(tmp_path, keepalive_seconds=0.05) as station:
+        events = station.events()
+        first = events.next()
+        lines = [events.response.fp.readline() for _ in range(4)]
+        assert lines.count(b": keepalive\n") == 2 and lines.count(b"\n") == 2
+        assert station.state()["seq"] == first["seq"]  # nothing changed: no new state
+        events.close()
