@@ -16,6 +16,7 @@ from lotedge.ops.lock import AlreadyRunning
 from lotedge.ops.logs import setup_logging
 from lotedge.printers.service import renderer_for, start_printer
 from lotedge.publish.service import start_publisher
+from lotedge.station.service import station_adapter
 
 
 def register(sub: argparse._SubParsersAction, default_config: str) -> None:
@@ -116,9 +117,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     setup_logging(args.log_level, args.log_json)
     config = config_or_exit(args.config)
     try:
+        station = station_adapter(config)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
         return Daemon(
             config,
-            [start_publisher, start_printer, start_devices],
+            # The station last: it shows the printer's and the publisher's status.
+            [start_publisher, start_printer, start_devices, station],
             render_label=renderer_for(config).render,
         ).run()
     except AlreadyRunning as exc:

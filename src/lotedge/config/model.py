@@ -14,6 +14,7 @@ from lotedge.config.masterdata import Material, Product
 from lotedge.config.mqtt import MqttConfig
 from lotedge.config.printing import LabelConfig, PrinterConfig, check_label_templates
 from lotedge.config.problems import Problem, suggest
+from lotedge.config.station import StationConfig
 from lotedge.config.store import StoreConfig
 from lotedge.core.lots import LotFields, LotTemplate, LotTemplateError
 
@@ -70,6 +71,9 @@ class Config(Section):
     mqtt: MqttConfig | None = Field(default=None, description="Broker for publishing events.")
     store: StoreConfig = Field(default_factory=StoreConfig)
     metrics: MetricsConfig | None = Field(default=None, description="Prometheus endpoint.")
+    station: StationConfig | None = Field(
+        default=None, description="The operator station web page; off when absent."
+    )
 
     #: Directory the config file was read from; relative paths resolve against it.
     base_dir: Path = Field(default=Path("."), exclude=True)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import ClassVar, Literal, Self
 
 from pydantic import Field, model_validator
 
-from lotedge.config.base import SecretRef, Section
+from lotedge.config.base import SecretRef, Section, is_loopback
 
 
 class TlsConfig(Section):
@@ -63,15 +62,6 @@ class OutboxConfig(Section):
     )
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 class MqttConnection(Section):
     """How to reach a broker: TLS, credentials, timeouts. Shared by the agent's publisher
     ([mqtt], `MqttConfig`) and the trace store's subscriber ([store.mqtt], `StoreMqttConfig`)."""
@@ -106,7 +96,7 @@ class MqttConnection(Section):
 
     @model_validator(mode="after")
     def _plain_tcp(self) -> Self:
-        if not self.tls.enabled and not self.allow_plain_tcp and not _is_loopback(self.host):
+        if not self.tls.enabled and not self.allow_plain_tcp and not is_loopback(self.host):
             raise ValueError(
                 f"plain TCP to {self.host} would send events and passwords unencrypted; "
                 f"enable [{self.table}.tls] or set allow_plain_tcp = true"

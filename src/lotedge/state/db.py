@@ -80,12 +80,21 @@ def migrate(conn: sqlite3.Connection) -> int:
     return latest
 
 
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """A connection that can only read the state file (it must exist)."""
+    conn = sqlite3.connect(
+        f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+    )
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
 def open_state_readonly(state_dir: Path) -> sqlite3.Connection:
     """The state for looking only (`lotedge parse`, `lot preview`): read-only when it exists and
     is current, else an empty in-memory state. Never creates or migrates anything on disk."""
     path = state_dir / STATE_FILE
     if path.exists():
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        conn = connect_readonly(path)
         if conn.execute("PRAGMA user_version").fetchone()[0] == MIGRATIONS[-1][0]:
             return conn
         conn.close()

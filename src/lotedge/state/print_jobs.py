@@ -172,3 +172,11 @@ def records(
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def latest_status(conn: sqlite3.Connection, lot: str) -> str | None:
+    """Status of the most recent label job (print or reprint) of `lot`; None when none."""
+    row = conn.execute(
+        "SELECT status FROM print_jobs WHERE lot = ? ORDER BY id DESC LIMIT 1", (lot,)
+    ).fetchone()
+    return row[0] if row else None

@@ -44,6 +44,14 @@ def open_batch(conn: sqlite3.Connection) -> Batch | None:
     return _batch(row) if row else None
 
 
+def last_ended_batch(conn: sqlite3.Connection) -> Batch | None:
+    """The batch that ended most recently (one batch is open at a time, so the latest row)."""
+    row = conn.execute(
+        f"SELECT {_BATCH_COLUMNS} FROM batches WHERE status = 'ended' ORDER BY rowid DESC LIMIT 1"
+    ).fetchone()
+    return _batch(row) if row else None
+
+
 def batch_by_lot(conn: sqlite3.Connection, lot: str) -> Batch | None:
     row = conn.execute(f"SELECT {_BATCH_COLUMNS} FROM batches WHERE lot = ?", (lot,)).fetchone()
     return _batch(row) if row else None
@@ -133,6 +141,18 @@ def record_consumption(
             event_id,
         ),
     )
+
+
+def recent_scans(conn: sqlite3.Connection, limit: int) -> list[dict[str, Any]]:
+    """The latest scans, newest first, with the material and lot consumed when accepted."""
+    cursor = conn.execute(
+        "SELECT s.id, s.received_at, s.source, s.raw, s.symbology, s.outcome, s.reason,"
+        " s.message, c.material, c.lot FROM scans s LEFT JOIN consumptions c ON c.scan_id = s.id"
+        " ORDER BY s.id DESC LIMIT ?",
+        (limit,),
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
 
 
 def consumptions(conn: sqlite3.Connection, batch_id: str) -> list[dict[str, object]]:

@@ -12,8 +12,6 @@ token, 404 for an unknown lot, 409 when a lot number matches several lots.
 
 from __future__ import annotations
 
-import hmac
-import json
 import logging
 import queue
 from collections.abc import Callable, Iterator
@@ -22,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from lotedge.ops.web import JSON, bearer_matches, json_text, send
 from lotedge.store.answers import (
     GRAPH_FORMATS,
     RECALL_FORMATS,
@@ -87,10 +86,7 @@ class TraceApi:
             return 500, _error("internal", "the store could not answer; see its log")
 
     def _check_token(self, authorization: str | None) -> None:
-        scheme, _, given = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            given.strip().encode(), self._token
-        ):
+        if not bearer_matches(authorization, self._token):
             raise ApiError(401, "unauthorized", "send 'Authorization: Bearer <token>'")
 
     def _route(self, path: str, params: dict[str, str]) -> Answer:
@@ -102,7 +98,7 @@ class TraceApi:
         with self._queries() as queries:
             if path == "/v1/lots":
                 found = [c.to_json() for c in _lookup(queries.find_lots, lot, gtin)]
-                return Answer("application/json", json.dumps({"lots": found}, indent=2) + "\n")
+                return Answer(JSON, json_text({"lots": found}))
             try:
                 info = queries.resolve(lot, gtin)
             except AmbiguousLot as exc:
@@ -120,8 +116,7 @@ class TraceApi:
 
 
 def _error(code: str, message: str, **extra: Any) -> Answer:
-    body = {"error": code, "message": message, **extra}
-    return Answer("application/json", json.dumps(body, indent=2) + "\n")
+    return Answer(JSON, json_text({"error": code, "message": message, **extra}))
 
 
 def _lookup(find: Callable[..., list], lot: str, gtin: str | None) -> list:
@@ -147,14 +142,8 @@ def make_server(bind: str, api: TraceApi) -> ThreadingHTTPServer:
 
         def do_GET(self) -> None:
             status, answer = api.handle(self.path, self.headers.get("Authorization"))
-            body = answer.text.encode()
-            self.send_response(status)
-            self.send_header("Content-Type", answer.content_type)
-            self.send_header("Content-Length", str(len(body)))
-            if status == 401:
-                self.send_header("WWW-Authenticate", 'Bearer realm="lotedge"')
-            self.end_headers()
-            self.wfile.write(body)
+            challenge = {"WWW-Authenticate": 'Bearer realm="lotedge"'} if status == 401 else {}
+            send(self, status, answer.content_type, answer.text.encode(), challenge)
 
         def log_message(self, format: str, *args: Any) -> None:
             log.info("%s %s", self.address_string(), format % args)
