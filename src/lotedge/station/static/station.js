@@ -119,6 +119,7 @@ function renderVerdict(scan) {
   setText("verdict-message", scan ? scan.message : "No scan yet.");
   setText("verdict-material", scan ? named(scan.material, scan.material_name) : "");
   setText("verdict-lot", scan ? scan.lot : "");
+  for (const item of verdict.querySelectorAll(".verdict-item")) item.hidden = !scan;
   const at = scan ? [when(scan.time), scan.source, scan.reason].filter(Boolean) : [];
   setText("verdict-when", at.join(" · "));
 
