@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -24,15 +25,15 @@ from lotedge.simulators.scanner import PtyScanner
 from tests.conftest import REPO, write_config
 from tests.core.daemon_helpers import control_client, start_daemon
 
-playwright_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
-)
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 TOUCHSCREEN = {"width": 1024, "height": 600}
 DESKTOP = {"width": 1600, "height": 900}
 SCREENSHOTS = REPO / "docs" / "station"
 #: Autoplay allowed, as on a kiosk, so the rejection beep can be observed.
 BROWSER_ARGS = ["--autoplay-policy=no-user-gesture-required"]
+NO_PLAYWRIGHT = "playwright is not installed (pip install -e '.[test]')"
 
 
 def find_chromium() -> str | None:
@@ -52,7 +53,8 @@ def browser() -> Iterator[object]:
     executable = find_chromium()
     if executable is None:
         pytest.skip("no Chromium found (apt install chromium, or set LOTEDGE_CHROMIUM)")
-    with playwright_api.sync_playwright() as playwright:
+    sync_api = pytest.importorskip("playwright.sync_api", reason=NO_PLAYWRIGHT)
+    with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=executable, args=BROWSER_ARGS)
         yield chromium
         chromium.close()
@@ -67,7 +69,7 @@ def shots_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def screenshot(shots_dir: Path):
     """screenshot(page, "accepted") saves accepted.png (and to docs/station/ when asked)."""
 
-    def save(page: playwright_api.Page, name: str) -> Path:
+    def save(page: Page, name: str) -> Path:
         path = shots_dir / f"{name}.png"
         page.screenshot(path=str(path), animations="disabled")
         if os.environ.get("LOTEDGE_UPDATE_SCREENSHOTS") == "1":
@@ -142,17 +144,19 @@ def line(tmp_path: Path, browser: object) -> Iterator[Line]:
 @pytest.fixture
 def open_station(browser: object, line: Line):
     """open_station(viewport) -> a page showing the live station; checked for script errors."""
+    from playwright.sync_api import expect
+
     contexts = []
     errors: list[str] = []
 
-    def open_page(viewport: dict[str, int] = TOUCHSCREEN) -> playwright_api.Page:
+    def open_page(viewport: dict[str, int] = TOUCHSCREEN) -> Page:
         context = browser.new_context(viewport=viewport)  # type: ignore[attr-defined]
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
         page.goto(line.url)
-        playwright_api.expect(page.locator("#live")).to_have_attribute("data-state", "open")
+        expect(page.locator("#live")).to_have_attribute("data-state", "open")
         return page
 
     yield open_page
@@ -160,6 +164,3 @@ def open_station(browser: object, line: Line):
         context.close()
     # A refused command is an answer (409), which Chromium logs as a failed load.
     assert [e for e in errors if "status of 409" not in e] == []
-
-
-playwright_api.expect.set_options(timeout=15_000)

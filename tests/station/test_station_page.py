@@ -6,10 +6,15 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from playwright.sync_api import Page, expect
+import pytest
 
 from tests.labels.label_checks import gs1_read
-from tests.station.conftest import DESKTOP, TOUCHSCREEN, Line
+from tests.station.conftest import DESKTOP, NO_PLAYWRIGHT, TOUCHSCREEN, Line
+
+pytest.importorskip("playwright.sync_api", reason=NO_PLAYWRIGHT)
+from playwright.sync_api import Page, expect
+
+expect.set_options(timeout=15_000)
 
 GREEN = "rgb(11, 122, 46)"
 RED = "rgb(179, 0, 30)"
