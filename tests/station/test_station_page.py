@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 
+from tests.core.daemon_helpers import start_daemon
 from tests.labels.label_checks import gs1_read
 from tests.station.conftest import DESKTOP, NO_PLAYWRIGHT, TOUCHSCREEN, Line
 
@@ -200,3 +202,25 @@ def test_touchscreen_shows_verdict_and_actions_without_scrolling(line, open_stat
     for selector in verdict + ending + ["#bom", "#recent"]:
         assert in_view(desktop, selector, DESKTOP), selector
     screenshot(desktop, "desktop")
+
+
+def test_a_lost_connection_shows_and_the_page_catches_up_after_a_restart(line, open_station):
+    start_bread(line)
+    page = open_station()
+    expect(page.locator("#batch-product")).to_contain_text("BREAD")
+    line.daemon.terminate()
+    line.daemon.wait(10)
+    expect(page.locator("#live")).to_have_attribute("data-state", "closed")
+    expect(page.locator("body")).to_have_attribute("data-live", "closed")
+
+    # The agent comes back on the same address, and the batch was ended meanwhile.
+    port = urlsplit(line.url).port
+    config = line.config_path.read_text().replace(
+        "[station]\nport = 0", f"[station]\nport = {port}"
+    )
+    line.config_path.write_text(config)  # the same address: the open page reconnects by itself
+    line.daemon = start_daemon(line.config_path)
+    lot = line.control.request("batch.end", qty=10)["data"]["batch"]["lot"]
+    expect(page.locator("#live")).to_have_attribute("data-state", "open")
+    expect(page.locator("#batch-lot")).to_have_text(lot)
+    expect(page.locator("#batch-product")).to_have_text("No open batch")
