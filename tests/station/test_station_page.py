@@ -4,6 +4,7 @@ is a pty simulator and whose printer is the ZPL printer simulator on TCP."""
 from __future__ import annotations
 
 import re
+import socket
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
@@ -11,13 +12,26 @@ import pytest
 
 from tests.core.daemon_helpers import start_daemon
 from tests.labels.label_checks import gs1_read
-from tests.station.conftest import DESKTOP, NO_PLAYWRIGHT, TOUCHSCREEN, Line
+from tests.station.conftest import DESKTOP, NO_PLAYWRIGHT, TOKEN, TOUCHSCREEN, Line
 
 pytest.importorskip("playwright.sync_api", reason=NO_PLAYWRIGHT)
 from playwright.sync_api import Page, expect
 
 expect.set_options(timeout=15_000)
 
+
+def lan_address() -> str | None:
+    """This machine's address on its default route, if it has one (no packet is sent)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))
+        except OSError:
+            return None
+        address = probe.getsockname()[0]
+    return None if address.startswith("127.") else address
+
+
+LAN = lan_address()
 GREEN = "rgb(11, 122, 46)"
 RED = "rgb(179, 0, 30)"
 #: Barcode text is untrusted: a lot number carrying markup must show as text.
@@ -204,23 +218,52 @@ def test_touchscreen_shows_verdict_and_actions_without_scrolling(line, open_stat
     screenshot(desktop, "desktop")
 
 
+def restart_on_the_same_port(line: Line) -> None:
+    """Stop the agent and start it again where the open page will look for it."""
+    line.daemon.terminate()
+    line.daemon.wait(10)
+    port = urlsplit(line.url).port
+    config = line.config_path.read_text()
+    line.config_path.write_text(config.replace("port = 0", f"port = {port}"))
+    line.daemon = start_daemon(line.config_path, env={"LOTEDGE_STATION_TOKEN": TOKEN})
+
+
 def test_a_lost_connection_shows_and_the_page_catches_up_after_a_restart(line, open_station):
     start_bread(line)
     page = open_station()
     expect(page.locator("#batch-product")).to_contain_text("BREAD")
     line.daemon.terminate()
-    line.daemon.wait(10)
     expect(page.locator("#live")).to_have_attribute("data-state", "closed")
     expect(page.locator("body")).to_have_attribute("data-live", "closed")
 
     # The agent comes back on the same address, and the batch was ended meanwhile.
-    port = urlsplit(line.url).port
-    config = line.config_path.read_text().replace(
-        "[station]\nport = 0", f"[station]\nport = {port}"
-    )
-    line.config_path.write_text(config)  # the same address: the open page reconnects by itself
-    line.daemon = start_daemon(line.config_path)
+    restart_on_the_same_port(line)
     lot = line.control.request("batch.end", qty=10)["data"]["batch"]["lot"]
     expect(page.locator("#live")).to_have_attribute("data-state", "open")
     expect(page.locator("#batch-lot")).to_have_text(lot)
     expect(page.locator("#batch-product")).to_have_text("No open batch")
+
+
+@pytest.mark.skipif(LAN is None, reason="no non-loopback address to reach the station from")
+@pytest.mark.parametrize(
+    "station_section",
+    [f'bind = "{LAN}"\nport = 0\ntoken = {{ env = "LOTEDGE_STATION_TOKEN" }}\n'],
+)
+def test_from_another_address_the_page_needs_its_token_once(line, browser, open_station):
+    assert urlsplit(line.url).hostname == LAN  # not loopback: the token is required
+    stranger = browser.new_context()
+    response = stranger.new_page().goto(line.url)
+    assert response is not None and response.status == 401
+    stranger.close()
+
+    page = open_station(path=f"?token={TOKEN}")  # sets the cookie, then the page runs on it
+    assert "token" not in page.url
+    page.fill("#start-operator", "Ann")
+    page.click("#start-form button[type=submit]")
+    expect(page.locator("#action-result")).to_have_text("Batch BREAD started.")
+
+    # A browser that lost its cookie is told why the page no longer updates.
+    page.context.clear_cookies()
+    restart_on_the_same_port(line)
+    expect(page.locator("#live")).to_have_text("Not signed in")
+    expect(page.locator("#action-result")).to_contain_text("needs its token")

@@ -308,9 +308,23 @@ function connect(attempt = 0) {
     if (source.readyState === EventSource.CLOSED) {
       // The browser retries by itself unless the answer was not an event stream (e.g. 401).
       source.close();
+      explainRefusal();
       setTimeout(() => connect(attempt + 1), RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]);
     }
   });
+}
+
+/** When the agent refuses the stream (this browser lost its token), say so and how to fix it. */
+async function explainRefusal() {
+  try {
+    const response = await fetch("api/state", { cache: "no-store" });
+    if (response.status !== 401 && response.status !== 403) return;
+    const reply = await response.json();
+    $("live").textContent = response.status === 401 ? "Not signed in" : "Not allowed";
+    showResult(false, reply.error || `The agent answered ${response.status}.`);
+  } catch {
+    // The agent is down: "Reconnecting…" already says so.
+  }
 }
 
 // -- actions ----------------------------------------------------------------------------------
