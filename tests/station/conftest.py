@@ -139,12 +139,13 @@ def line(tmp_path: Path, browser: object, station_section: str) -> Iterator[Line
         ),
     )
     daemon = start_daemon(config_path, env={"LOTEDGE_STATION_TOKEN": TOKEN})
-    control = control_client(config_path)
+    line = Line("", control_client(config_path), scanner, printer, daemon, config_path)
     try:
-        yield Line(station_url(control), control, scanner, printer, daemon, config_path)
+        line.url = station_url(line.control)
+        yield line
     finally:
-        daemon.terminate()
-        daemon.wait(10)
+        line.daemon.terminate()  # the one running now: a test may have restarted it
+        line.daemon.wait(10)
         scanner.close()
         printer.stop()
 
