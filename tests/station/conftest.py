@@ -138,7 +138,12 @@ def line(tmp_path: Path, browser: object, station_section: str) -> Iterator[Line
             f"[station]\n{station_section}"
         ),
     )
-    daemon = start_daemon(config_path, env={"LOTEDGE_STATION_TOKEN": TOKEN})
+    try:
+        daemon = start_daemon(config_path, env={"LOTEDGE_STATION_TOKEN": TOKEN})
+    except BaseException:
+        scanner.close()
+        printer.stop()
+        raise
     line = Line("", control_client(config_path), scanner, printer, daemon, config_path)
     try:
         line.url = station_url(line.control)
