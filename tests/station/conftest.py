@@ -8,6 +8,7 @@ Screenshots go to a temporary directory, and also to ``docs/station/`` when
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -93,6 +94,11 @@ class Line:
     daemon: subprocess.Popen[bytes]
     config_path: Path
 
+    def stop_agent(self) -> None:
+        """Stop the agent running now (a test may have restarted it)."""
+        self.daemon.terminate()
+        self.daemon.wait(10)
+
     def scan(self, text: str) -> None:
         """A barcode read by the line's scanner (CR-terminated, as the scanner sends it)."""
         self.scanner.write(text.encode() + b"\r")
@@ -126,33 +132,26 @@ def station_section() -> str:
 @pytest.fixture
 def line(tmp_path: Path, browser: object, station_section: str) -> Iterator[Line]:
     # Depends on `browser` so that a machine without Chromium skips before starting an agent.
-    printer = PrinterSimulator(port=0).start()
-    scanner = PtyScanner(tmp_path / "ttyScanner")
-    config_path = write_config(
-        tmp_path,
-        replace=ANY_YEAST_LOT,
-        extra=(
-            f'[[scanners]]\nname = "hopper"\nurl = "serial://{scanner.device}?suffix=CR"\n\n'
-            f'[printer]\nname = "zebra1"\nurl = "tcp://127.0.0.1:{printer.port}"\n'
-            "status_interval_seconds = 0.5\n\n"
-            f"[station]\n{station_section}"
-        ),
-    )
-    try:
+    with contextlib.ExitStack() as cleanup:
+        printer = PrinterSimulator(port=0).start()
+        cleanup.callback(printer.stop)
+        scanner = PtyScanner(tmp_path / "ttyScanner")
+        cleanup.callback(scanner.close)
+        config_path = write_config(
+            tmp_path,
+            replace=ANY_YEAST_LOT,
+            extra=(
+                f'[[scanners]]\nname = "hopper"\nurl = "serial://{scanner.device}?suffix=CR"\n\n'
+                f'[printer]\nname = "zebra1"\nurl = "tcp://127.0.0.1:{printer.port}"\n'
+                "status_interval_seconds = 0.5\n\n"
+                f"[station]\n{station_section}"
+            ),
+        )
         daemon = start_daemon(config_path, env={"LOTEDGE_STATION_TOKEN": TOKEN})
-    except BaseException:
-        scanner.close()
-        printer.stop()
-        raise
-    line = Line("", control_client(config_path), scanner, printer, daemon, config_path)
-    try:
+        line = Line("", control_client(config_path), scanner, printer, daemon, config_path)
+        cleanup.callback(line.stop_agent)
         line.url = station_url(line.control)
         yield line
-    finally:
-        line.daemon.terminate()  # the one running now: a test may have restarted it
-        line.daemon.wait(10)
-        scanner.close()
-        printer.stop()
 
 
 @pytest.fixture

@@ -220,8 +220,7 @@ def test_touchscreen_shows_verdict_and_actions_without_scrolling(line, open_stat
 
 def restart_on_the_same_port(line: Line) -> None:
     """Stop the agent and start it again where the open page will look for it."""
-    line.daemon.terminate()
-    line.daemon.wait(10)
+    line.stop_agent()
     port = urlsplit(line.url).port
     config = line.config_path.read_text()
     line.config_path.write_text(config.replace("port = 0", f"port = {port}"))
