@@ -23,7 +23,28 @@ def test_cli_drives_a_batch(config_path: Path):
         refused = lotedge("scan", "]C10109501101530010172701311025XYZ", *c)
         assert refused.returncode == 1 and "not an ingredient" in refused.stdout
         held = lotedge("hold", "add", "FLOUR", "OLD1", "--reason", "recall R-9", *c)
-        assert held.stdout.strip() == "FLOUR lot OLD1 is on hold: recall R-9."
+        assert held.stdout.startswith("On hold: FLOUR lot OLD1 (recall R-9; hold H-")
+        ranged = ("--vendor", "Northern Mills", "--from", "V0090", "--to", "V0110")
+        held = lotedge("hold", "add", *ranged, "--reason", "mould", "--id", "R-2", *c)
+        assert held.stdout.strip() == (
+            "On hold: Northern Mills lots V0090 to V0110 (mould; hold R-2)."
+        )
+        gtin = ("--gtin", "09501101530003", "--lot", "G1", "--reason", "x")
+        assert lotedge("hold", "add", *gtin, *c).returncode == 0
+        listed = lotedge("hold", "list", *c).stdout.splitlines()
+        assert [row.split("  ", 1)[1].split(":")[0] for row in listed] == [
+            "FLOUR lot OLD1",
+            "Northern Mills lots V0090 to V0110",
+            "GTIN 09501101530003 lot G1",
+        ]
+        refused = lotedge("scan", "]C1010950110153000317270131" + "10V0100", *c)
+        assert refused.returncode == 1 and "is on hold: mould (hold R-2)" in refused.stdout
+        released = lotedge("hold", "remove", "--id", "R-2", *c)
+        assert released.stdout.strip() == (
+            "Released from hold: Northern Mills lots V0090 to V0110 (hold R-2)."
+        )
+        both = lotedge("hold", "add", "FLOUR", "L1", "--prefix", "L", "--reason", "x", *c)
+        assert both.returncode == 1 and "a hold names one of:" in both.stderr
         again = lotedge("batch", "start", "CAKE", *c)
         assert again.returncode == 1
         assert "batch_already_open" in again.stderr

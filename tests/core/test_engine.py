@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from lotedge.agent.codec import request_from_json
 from lotedge.agent.engine import Engine
 from lotedge.agent.requests import (
     AlertAck,
     CancelBatch,
     EndBatch,
-    HoldAdd,
-    HoldRemove,
     Reply,
     Reprint,
     ScanRequest,
@@ -46,10 +45,19 @@ class Line:
     def do(self, request: object) -> Reply:
         return self.engine.handle(request)  # type: ignore[arg-type]
 
-    def scan(self, text: str, *, dry_run: bool = False) -> str:
+    def command(self, op: str, **args: object) -> Reply:
+        """An operation as the control socket (or, `remote`, MQTT) sends it."""
+        remote = bool(args.pop("remote", False))
+        return self.do(request_from_json(op, args, remote=remote))
+
+    def decide(self, text: str, *, dry_run: bool = False) -> dict:
+        """The decision on a scan of `text`: outcome, reason, message, parsed."""
         reply = self.do(ScanRequest(RawScan(text.encode(), "test", received_at=self.now), dry_run))
         assert reply.ok, reply
-        return reply.data["reason"]
+        return reply.data
+
+    def scan(self, text: str, *, dry_run: bool = False) -> str:
+        return self.decide(text, dry_run=dry_run)["reason"]
 
     def tick(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
@@ -95,7 +103,7 @@ def test_every_reason_code_is_reachable(line: Line):
     seen.add(line.scan("]C1010400638133393110L1"))  # unknown material
     seen.add(line.scan(SUGAR))  # not in BOM
     seen.add(line.scan("YST-OLD-20200101"))  # expired
-    line.do(HoldAdd("YEAST", "BAD1", "salmonella suspicion"))
+    line.command("hold.add", material="YEAST", lot="BAD1", reason="salmonella suspicion")
     seen.add(line.scan("YST-BAD1-20290101"))  # on hold
     seen.add(line.scan(FLOUR))  # accepted
     line.tick(1)
@@ -167,12 +175,12 @@ def test_expiry_from_production_date_and_shelf_life(line: Line):
 
 def test_hold_list(line: Line):
     line.do(StartBatch("BREAD"))
-    line.do(HoldAdd("*", "25ABC", "recall R-17"))
+    line.command("hold.add", material="*", lot="25ABC", reason="recall R-17")
     assert line.scan(FLOUR) == "on_hold"
-    assert line.do(HoldRemove("*", "25ABC")).ok
+    assert line.command("hold.remove", material="*", lot="25ABC").ok
     assert line.scan(FLOUR) == "accepted"
-    assert line.do(HoldRemove("*", "25ABC")).code == "not_found"
-    typo = line.do(HoldAdd("FLOR", "25ABC", "recall R-18"))
+    assert line.command("hold.remove", material="*", lot="25ABC").code == "not_found"
+    typo = line.command("hold.add", material="FLOR", lot="25ABC", reason="recall R-18")
     assert (typo.ok, typo.code) == (False, "unknown_material")
     assert "did you mean 'FLOUR'?" in typo.error
 

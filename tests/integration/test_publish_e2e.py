@@ -9,7 +9,6 @@ dedupe; every event the engine emitted validates against GS1's EPCIS 2.0 schema.
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,9 +20,8 @@ from lotedge.config.loader import load_config
 from lotedge.state import outbox
 from lotedge.state.db import STATE_FILE, connect
 from tests import epcis_schema
-from tests.conftest import write_config
 from tests.core.daemon_helpers import control_client, start_daemon
-from tests.publish.broker import MOSQUITTO, Mosquitto, private_mosquitto
+from tests.publish.broker import MOSQUITTO, Mosquitto
 from tests.publish.helpers import Subscriber, wait_until
 
 pytestmark = pytest.mark.skipif(
@@ -31,29 +29,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 GTIN = "09501101530003"  # FLOUR in the example config
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Mosquitto]:
-    with private_mosquitto(tmp_path / "mosquitto") as server:
-        yield server
-
-
-@pytest.fixture
-def config_path(tmp_path: Path, broker: Mosquitto) -> Path:
-    extra = f"""
-[mqtt]
-host = "127.0.0.1"
-port = {broker.port}
-reconnect_min_seconds = 0.05
-reconnect_max_seconds = 0.5
-connect_timeout_seconds = 2.0
-status_seconds = 1.0
-
-[mqtt.tls]
-enabled = false
-"""
-    return write_config(tmp_path, extra=extra)
 
 
 @pytest.fixture
@@ -67,17 +42,6 @@ def subscriber(broker: Mosquitto, config_path: Path) -> Iterator[Subscriber]:
     yield sub
     sub.client.loop_stop()
     sub.client.disconnect()
-
-
-@pytest.fixture
-def daemons() -> Iterator[list[subprocess.Popen[bytes]]]:
-    """Daemons started by the test; any still running at the end are killed."""
-    started: list[subprocess.Popen[bytes]] = []
-    yield started
-    for daemon in started:
-        if daemon.poll() is None:
-            daemon.kill()
-            daemon.wait(10)
 
 
 def scan(config_path: Path, lots: list[str]) -> None:

@@ -14,6 +14,7 @@ from lotedge.agent.requests import (
     CancelBatch,
     EndBatch,
     HoldAdd,
+    HoldList,
     HoldRemove,
     Once,
     Reply,
@@ -24,6 +25,7 @@ from lotedge.agent.requests import (
 )
 from lotedge.config.base import SecretRef
 from lotedge.config.mqtt import MqttConfig, TlsConfig
+from lotedge.core.holds import HoldScope
 from lotedge.publish import commands
 from lotedge.publish.topics import TopicError, Topics
 
@@ -79,8 +81,24 @@ def test_topics():
         ("batch.end", {"qty": "480.5"}, EndBatch(Decimal("480.5"))),
         ("batch.cancel", {}, CancelBatch()),
         ("status", {}, Status()),
-        ("hold.add", {"material": "F", "lot": "L", "reason": "r"}, HoldAdd("F", "L", "r")),
-        ("hold.remove", {"material": "F", "lot": "L"}, HoldRemove("F", "L")),
+        (
+            "hold.add",
+            {"material": "F", "lot": "L", "reason": "r"},
+            HoldAdd(HoldScope(material="F", lot="L"), "r", source="remote"),
+        ),
+        (
+            "hold.add",
+            {"vendor": "V", "lot_from": "A9", "lot_to": "A10", "reason": "r", "hold_id": "R1"},
+            HoldAdd(HoldScope(vendor="V", lot_from="A9", lot_to="A10"), "r", "R1", "remote"),
+        ),
+        ("hold.remove", {"material": "F", "lot": "L"}, HoldRemove(HoldScope("F", lot="L"))),
+        ("hold.remove", {"hold_id": "R1"}, HoldRemove(hold_id="R1")),
+        (
+            "hold.remove",
+            {"hold_id": "R1", "material": "*", "lot": "L"},
+            HoldRemove(HoldScope("*", lot="L"), "R1"),
+        ),
+        ("hold.list", {}, HoldList()),
         ("label.reprint", {"lot": "L", "copies": 2}, Reprint("L", 2)),
         ("alert.ack", {"id": 3, "operator": "Ann"}, AlertAck(3, "Ann")),
     ],
@@ -90,7 +108,7 @@ def test_command_table(name, body, expected):
     once = Once(expected, f"mqtt:{name}:7")  # a retry with transaction 7 is not applied twice
     assert commands.parse(name, json.dumps({**body, "transaction": 7}).encode()) == (once, 7)
     assert commands.parse(name, json.dumps(body).encode()) == (expected, None)
-    assert codec.request_from_json(name, body) == expected
+    assert codec.request_from_json(name, body, remote=True) == expected
 
 
 def test_one_command_table():

@@ -9,6 +9,7 @@ import time
 from lotedge.agent.requests import HoldAdd, Once, Reply, Request, Status
 from lotedge.config.base import SecretRef
 from lotedge.config.mqtt import OutboxConfig
+from lotedge.core.holds import HoldScope
 from lotedge.publish.publisher import Publisher
 
 from .helpers import depth, event_id, plain_config, wait_until, write_events
@@ -105,7 +106,9 @@ def test_commands_are_answered_with_the_transaction(broker, state_db, subscribe)
     finally:
         publisher.stop()
     assert seen == [
-        Once(HoldAdd(material="FLOUR", lot="L1", reason="recall"), 'mqtt:hold.add:"t-1"')
+        Once(
+            HoldAdd(HoldScope("FLOUR", lot="L1"), "recall", source="remote"), 'mqtt:hold.add:"t-1"'
+        )
     ]
     assert sub.on("/cmd/response/hold.add") == [
         {"status": "ok", "data": {"held": 1}, "transaction": "t-1"}
@@ -270,7 +273,10 @@ def test_command_sent_while_the_agent_is_offline_is_answered_after_reconnect(
     finally:
         publisher.stop()
     assert seen == [
-        Once(HoldAdd(material="FLOUR", lot="L7", reason="recall"), 'mqtt:hold.add:"t-off"')
+        Once(
+            HoldAdd(HoldScope("FLOUR", lot="L7"), "recall", source="remote"),
+            'mqtt:hold.add:"t-off"',
+        )
     ]
     assert sub.on("/cmd/response/hold.add") == [
         {"status": "ok", "data": {"held": 1}, "transaction": "t-off"}

@@ -13,6 +13,7 @@ from lotedge.agent.requests import (
     CancelBatch,
     EndBatch,
     HoldAdd,
+    HoldList,
     HoldRemove,
     Reprint,
     Request,
@@ -20,6 +21,7 @@ from lotedge.agent.requests import (
     StartBatch,
     Status,
 )
+from lotedge.core.holds import SCOPE_FIELDS, SOURCES, HoldScope, ScopeError, parse_scope
 from lotedge.core.scan import RawScan
 
 
@@ -52,6 +54,31 @@ def _decimal(args: dict[str, Any], key: str, required: bool) -> Decimal | None:
         return Decimal(str(value))
     except InvalidOperation:
         raise BadRequest(f"'{key}' must be a number, got {value!r}") from None
+
+
+def _optional_text(args: dict[str, Any], key: str) -> str | None:
+    return None if args.get(key) is None else _text(args, key)
+
+
+def _scope(args: dict[str, Any]) -> HoldScope:
+    try:
+        return parse_scope(**{name: _optional_text(args, name) for name in SCOPE_FIELDS})
+    except ScopeError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+def _hold_add(args: dict[str, Any]) -> Request:
+    source = _text(args, "source")
+    if source not in SOURCES:
+        raise BadRequest(f"'source' must be one of {', '.join(SOURCES)}, got {source!r}")
+    return HoldAdd(_scope(args), _text(args, "reason"), _optional_text(args, "hold_id"), source)
+
+
+def _hold_remove(args: dict[str, Any]) -> Request:
+    hold_id = _optional_text(args, "hold_id")
+    if hold_id is not None and not any(args.get(name) is not None for name in SCOPE_FIELDS):
+        return HoldRemove(hold_id=hold_id)
+    return HoldRemove(_scope(args), hold_id)
 
 
 def _scan(args: dict[str, Any]) -> Request:
@@ -90,13 +117,9 @@ COMMANDS: dict[str, Command] = {
     "batch.end": Command(("qty",), lambda a: EndBatch(_decimal(a, "qty", True) or Decimal(0))),
     "batch.cancel": Command(("reason",), lambda a: CancelBatch(_text(a, "reason", ""))),
     "status": Command((), lambda a: Status()),
-    "hold.add": Command(
-        ("material", "lot", "reason"),
-        lambda a: HoldAdd(_text(a, "material"), _text(a, "lot"), _text(a, "reason")),
-    ),
-    "hold.remove": Command(
-        ("material", "lot"), lambda a: HoldRemove(_text(a, "material"), _text(a, "lot"))
-    ),
+    "hold.add": Command(("hold_id", *SCOPE_FIELDS, "reason", "source"), _hold_add),
+    "hold.remove": Command(("hold_id", *SCOPE_FIELDS), _hold_remove),
+    "hold.list": Command((), lambda a: HoldList()),
     "label.reprint": Command(
         ("lot", "copies"), lambda a: Reprint(_text(a, "lot"), _whole(a, "copies", 1))
     ),
@@ -123,6 +146,8 @@ def request_from_json(op: str, args: dict[str, Any], *, remote: bool = False) ->
     if unknown:
         expected = ", ".join(command.fields) or "none"
         raise BadRequest(f"{op}: unknown argument(s) {', '.join(unknown)}; expected: {expected}")
+    if "source" in command.fields:  # where the request came from, unless the caller says
+        args = {"source": "remote" if remote else "local", **args}
     try:
         return command.build(args)
     except BadRequest as exc:

@@ -23,6 +23,7 @@ from lotedge.agent.requests import (
     CancelBatch,
     EndBatch,
     HoldAdd,
+    HoldList,
     HoldRemove,
     Once,
     Reply,
@@ -33,16 +34,17 @@ from lotedge.agent.requests import (
     Status,
 )
 from lotedge.config.model import Config
-from lotedge.config.problems import suggest
 from lotedge.core import batch as batches
 from lotedge.core import epcis
 from lotedge.core.batch import Batch, Refusal
 from lotedge.core.decisions import Decision, Outcome, Reason, ScanContext, decide_material
+from lotedge.core.holds import HeldItem, Hold, HoldScope, ScopeError, check_scope
 from lotedge.core.labels import LabelData, LabelError
 from lotedge.core.lots import LotFields, LotSequenceExhausted
 from lotedge.core.scan import Command, ParsedScan, RawScan, ScanKind, parse_scan
 from lotedge.ops import metrics
 from lotedge.state import alerts, lots, outbox, print_jobs, repo
+from lotedge.state import holds as hold_list
 from lotedge.state.db import transaction
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,8 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 #: How long a remote caller's transaction id is remembered for at-most-once commands.
 REMEMBER_COMMANDS = timedelta(days=30)
+#: The alert raised when a hold arrives for a lot the open batch already consumed.
+HELD_LOT_ALERT = "held_lot_in_batch"
 #: Renders a label to printer bytes: (data, template name) -> payload.
 LabelRender = Callable[[LabelData, str], bytes]
 
@@ -153,29 +157,14 @@ class Engine:
                 return self._cancel(reason)
             case Status():
                 return Reply(True, self.status())
-            case HoldAdd(material=material, lot=lot, reason=reason):
-                if material != "*" and self.config.material(material) is None:
-                    known = [m.code for m in self.config.materials]
-                    hint = suggest(material, known, f"known: {', '.join(known)}, or * for any")
-                    return Reply(
-                        False,
-                        error=f"unknown material {material!r}; a hold on it would match nothing "
-                        f"({hint})",
-                        code=Reason.UNKNOWN_MATERIAL.value,
-                    )
-                with transaction(self._conn):
-                    repo.add_hold(self._conn, material, lot, reason, self._clock())
-                message = f"{material} lot {lot} is on hold: {reason}."
-                return Reply(True, {"message": message, "holds": repo.holds(self._conn)})
-            case HoldRemove(material=material, lot=lot):
-                with transaction(self._conn):
-                    removed = repo.remove_hold(self._conn, material, lot)
-                if not removed:
-                    return Reply(
-                        False, error=f"{material} lot {lot} is not on hold", code="not_found"
-                    )
-                message = f"{material} lot {lot} is released from hold."
-                return Reply(True, {"message": message, "holds": repo.holds(self._conn)})
+            case HoldAdd():
+                return self._hold_add(request)
+            case HoldRemove():
+                return self._hold_remove(request)
+            case HoldList():
+                holds = hold_list.active(self._conn)
+                lines = [_hold_line(hold) for hold in holds] or ["Nothing is on hold."]
+                return Reply(True, {"message": "\n".join(lines), "holds": _holds(holds)})
             case Reprint(lot=lot, copies=copies):
                 return self._reprint(lot, copies)
             case AlertAck(alert_id=alert_id, operator=operator):
@@ -230,9 +219,7 @@ class Engine:
                 self._conn, parsed.dedupe_key, open_batch and open_batch.id, received_at - window
             ),
             repeat_armed=self._repeat_armed,
-            hold=repo.hold_for(self._conn, parsed.material_code or "", parsed.lot or "")
-            if parsed.lot
-            else None,
+            holds=hold_list.active(self._conn),
         )
 
     def _record(self, raw: RawScan, decision: Decision) -> None:
@@ -498,6 +485,118 @@ class Engine:
         message = f"Reprint of lot {lot} queued ({copies} {'copy' if copies == 1 else 'copies'})."
         return Reply(True, {"message": message, "lot": lot, "print_job": job, "copies": copies})
 
+    # -- holds ---------------------------------------------------------------------------------
+    def _hold_add(self, request: HoldAdd) -> Reply:
+        try:
+            scope = check_scope(request.scope, self.config.materials)
+        except ScopeError as exc:
+            return Reply(False, error=str(exc), code=exc.code)
+        hold_id = request.hold_id or scope.default_id()
+        now = self._clock()
+        with transaction(self._conn):
+            existing = hold_list.entry(self._conn, hold_id, scope)
+            added_at = existing.added_at if existing else now
+            hold = Hold(hold_id, scope, request.reason, request.source, added_at)
+            hold_list.save(self._conn, hold)
+            loaded = self._loaded(hold)
+            alert_ids = [] if existing else self._alert_loaded(hold, loaded, now)
+        words = f"{scope.describe()} ({request.reason}; hold {hold_id})"
+        message = f"Still on hold, reason updated: {words}." if existing else f"On hold: {words}."
+        data: dict[str, object] = {"hold": hold.as_dict(), "affected_batch": None}
+        open_batch = repo.open_batch(self._conn)
+        if loaded and open_batch is not None:
+            lots = ", ".join(f"{item.material} lot {item.lot}" for item in loaded)
+            message += f" Already loaded into the open batch {open_batch.product}: {lots}."
+            if alert_ids:
+                message += f" Alert {', '.join(map(str, alert_ids))} raised at the line."
+            data["affected_batch"] = {
+                "id": open_batch.id,
+                "product": open_batch.product,
+                "started_at": open_batch.started_at.isoformat(),
+                "loaded": [{"material": item.material, "lot": item.lot} for item in loaded],
+                "alerts": alert_ids,
+            }
+        return Reply(True, {"message": message, **data})
+
+    def _item(self, material: str, gtin: str | None, lot: str) -> HeldItem:
+        """A consumed container as holds see it (its vendor from master data)."""
+        known = self.config.material(material)
+        return HeldItem(material, known.vendor if known else "", gtin, lot)
+
+    def _loaded(self, hold: Hold) -> list[HeldItem]:
+        """The containers the open batch consumed that `hold` matches, one per material lot."""
+        open_batch = repo.open_batch(self._conn)
+        consumed = repo.consumed_lots(self._conn, open_batch.id) if open_batch else []
+        loaded: dict[tuple[str, str], HeldItem] = {}
+        for material, gtin, lot in consumed:
+            item = self._item(material, gtin, lot)
+            if hold.scope.matches(item):
+                loaded.setdefault((material, lot), item)
+        return list(loaded.values())
+
+    def _alert_loaded(self, hold: Hold, loaded: list[HeldItem], now: datetime) -> list[int]:
+        """One alert per held lot the open batch already consumed (inside the hold's
+        transaction)."""
+        open_batch = repo.open_batch(self._conn)
+        if open_batch is None or not loaded:
+            return []
+        self._queued_work = True
+        started = open_batch.started_at.astimezone(now.tzinfo)
+        when = started.strftime("%H:%M" if started.date() == now.date() else "%Y-%m-%d %H:%M")
+        return [
+            alerts.raise_alert(
+                self._conn,
+                HELD_LOT_ALERT,
+                f"Lot {item.lot} of {item.material}, now on hold ({hold.reason}; hold "
+                f"{hold.hold_id}), was already loaded into the open batch {open_batch.product} "
+                f"started {when}: set the batch aside and call QA.",
+                now,
+                hold_id=hold.hold_id,
+                material=item.material,
+                gtin=item.gtin,
+                lot=item.lot,
+                batch=open_batch.id,
+            )
+            for item in loaded
+        ]
+
+    def _hold_remove(self, request: HoldRemove) -> Reply:
+        scope = request.scope
+        if scope is not None:
+            try:
+                scope = check_scope(scope, self.config.materials)
+            except ScopeError as exc:
+                return Reply(False, error=str(exc), code=exc.code)
+        with transaction(self._conn):
+            released = [
+                hold
+                for hold in hold_list.active(self._conn)
+                if request.hold_id in (None, hold.hold_id) and scope in (None, hold.scope)
+            ]
+            if not released:
+                return Reply(False, error=_not_held(request.hold_id, scope), code="not_found")
+            hold_list.remove(self._conn, released)
+            self._close_released_alerts({hold.hold_id for hold in released})
+        words = "; ".join(f"{h.scope.describe()} (hold {h.hold_id})" for h in released)
+        return Reply(
+            True, {"message": f"Released from hold: {words}.", "released": _holds(released)}
+        )
+
+    def _close_released_alerts(self, hold_ids: set[str]) -> None:
+        """Close the held-lot alerts of these holds whose lot no hold of the same id still
+        matches (the cause went away)."""
+        remaining = hold_list.active(self._conn)
+        now = self._clock()
+        for alert in alerts.open_alerts(self._conn):
+            details = alert["details"]
+            hold_id = details.get("hold_id")
+            if alert["kind"] != HELD_LOT_ALERT or hold_id not in hold_ids:
+                continue
+            item = self._item(details["material"], details.get("gtin"), details["lot"])
+            if not any(h.hold_id == hold_id and h.scope.matches(item) for h in remaining):
+                alerts.acknowledge(self._conn, alert["id"], f"release of hold {hold_id}", now)
+                self._queued_work = True
+
     # -- alerts --------------------------------------------------------------------------------
     def _acknowledge(self, alert_id: int, operator: str) -> Reply:
         with transaction(self._conn):
@@ -517,7 +616,7 @@ class Engine:
             "consumptions": repo.consumptions(self._conn, open_batch.id) if open_batch else [],
             "outbox_depth": repo.count(self._conn, "outbox"),
             "print_queue": repo.count(self._conn, "print_jobs", "status = 'queued'"),
-            "holds": repo.holds(self._conn),
+            "holds": _holds(hold_list.active(self._conn)),
             "alerts": alerts.open_alerts(self._conn),
             **{name: provide() for name, provide in self.status_providers.items()},
         }
@@ -529,6 +628,23 @@ class _Rollback(Exception):
     def __init__(self, refusal: Refusal) -> None:
         super().__init__(refusal.message)
         self.refusal = refusal
+
+
+def _not_held(hold_id: str | None, scope: HoldScope | None) -> str:
+    if scope is None:
+        return f"no hold has id {hold_id!r}"
+    if hold_id is None:
+        return f"{scope.describe()} is not on hold"
+    return f"hold {hold_id!r} does not hold {scope.describe()}"
+
+
+def _holds(holds: tuple[Hold, ...] | list[Hold]) -> list[dict[str, object]]:
+    return [hold.as_dict() for hold in holds]
+
+
+def _hold_line(hold: Hold) -> str:
+    since = hold.added_at.strftime("%Y-%m-%d %H:%M")
+    return f"{hold.hold_id}  {hold.scope.describe()}: {hold.reason} ({hold.source}, since {since})"
 
 
 def _batch_dict(batch: Batch) -> dict[str, object]:

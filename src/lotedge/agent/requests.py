@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from lotedge.core.holds import HoldScope
 from lotedge.core.scan import RawScan
 
 
@@ -42,15 +43,26 @@ class Status:
 
 @dataclass(frozen=True)
 class HoldAdd:
-    material: str
-    lot: str
+    """Put a scope on hold; `hold_id` None means the id derived from the scope."""
+
+    scope: HoldScope
     reason: str
+    hold_id: str | None = None
+    #: local (control socket), remote (MQTT) or store (the trace store's forward-trace hold).
+    source: str = "local"
 
 
 @dataclass(frozen=True)
 class HoldRemove:
-    material: str
-    lot: str
+    """Release the hold with this id, or every hold on exactly this scope."""
+
+    scope: HoldScope | None = None
+    hold_id: str | None = None
+
+
+@dataclass(frozen=True)
+class HoldList:
+    pass
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,7 @@ Request = (
     | Status
     | HoldAdd
     | HoldRemove
+    | HoldList
     | Reprint
     | AlertAck
     | Once

@@ -60,17 +60,25 @@ def register(sub: argparse._SubParsersAction, default_config: str) -> None:
 
     hold = sub.add_parser("hold", help="the hold list: lots that must not be used")
     hold_sub = hold.add_subparsers(dest="hold_command", required=True)
-    add = _client_parser(hold_sub, "add", "put a lot on hold", default_config)
-    add.add_argument("material", help="material code, or * for any material")
-    add.add_argument("lot")
-    add.add_argument("--reason", required=True)
-    add.set_defaults(
-        op="hold.add", build=lambda a: {"material": a.material, "lot": a.lot, "reason": a.reason}
+    add = _client_parser(
+        hold_sub, "add", "put a lot, a GTIN's lot or a lot range on hold", default_config
     )
-    remove = _client_parser(hold_sub, "remove", "release a lot from hold", default_config)
-    remove.add_argument("material")
-    remove.add_argument("lot")
-    remove.set_defaults(op="hold.remove", build=lambda a: {"material": a.material, "lot": a.lot})
+    _add_scope_args(add)
+    add.add_argument("--reason", required=True, help="why, in words the operator will see")
+    add.add_argument(
+        "--id", dest="hold_id", metavar="ID", help="the hold's id (default: made from the scope)"
+    )
+    add.set_defaults(op="hold.add", build=lambda a: {**_scope(a), "reason": a.reason})
+    remove = _client_parser(
+        hold_sub, "remove", "release the hold with --id, or every hold on a scope", default_config
+    )
+    _add_scope_args(remove)
+    remove.add_argument(
+        "--id", dest="hold_id", metavar="ID", help="the hold's id (see 'lotedge hold list')"
+    )
+    remove.set_defaults(op="hold.remove", build=_scope)
+    listing = _client_parser(hold_sub, "list", "show every hold and its scope", default_config)
+    listing.set_defaults(op="hold.list", build=lambda a: {})
 
     alert = sub.add_parser("alert", help="alerts the operator must acknowledge")
     alert_sub = alert.add_subparsers(dest="alert_command", required=True)
@@ -86,6 +94,38 @@ def register(sub: argparse._SubParsersAction, default_config: str) -> None:
     reprint.add_argument("lot")
     reprint.add_argument("--copies", type=int, default=1)
     reprint.set_defaults(op="label.reprint", build=lambda a: {"lot": a.lot, "copies": a.copies})
+
+
+def _add_scope_args(parser: argparse.ArgumentParser) -> None:
+    """What a hold names: MATERIAL LOT (as before), or --gtin/--vendor with --lot, --from/--to
+    or --prefix (docs/scan-decisions.md#holds)."""
+    parser.add_argument("material", nargs="?", help="material code, or * for any material")
+    parser.add_argument("lot", nargs="?", help="the lot")
+    parser.add_argument("--lot", dest="lot_option", metavar="LOT", help="the lot (with --gtin)")
+    parser.add_argument("--gtin", help="hold this lot of the GTIN, whatever material it is")
+    parser.add_argument("--vendor", help="a vendor's lot range (--from/--to or --prefix)")
+    parser.add_argument(
+        "--from", dest="lot_from", metavar="LOT", help="first lot of the range (inclusive)"
+    )
+    parser.add_argument(
+        "--to", dest="lot_to", metavar="LOT", help="last lot of the range (inclusive)"
+    )
+    parser.add_argument(
+        "--prefix", dest="lot_prefix", metavar="TEXT", help="every lot starting with this"
+    )
+
+
+def _scope(a: argparse.Namespace) -> dict[str, str | None]:
+    return {
+        "hold_id": a.hold_id,
+        "material": a.material,
+        "lot": a.lot or a.lot_option,
+        "gtin": a.gtin,
+        "vendor": a.vendor,
+        "lot_from": a.lot_from,
+        "lot_to": a.lot_to,
+        "lot_prefix": a.lot_prefix,
+    }
 
 
 def _client_parser(

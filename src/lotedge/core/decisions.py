@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from lotedge.config.masterdata import Material, Product
+from lotedge.core.holds import HeldItem, Hold, first_match
 from lotedge.core.scan import ParsedScan, ScanKind
 
 
@@ -63,14 +64,6 @@ class Decision:
 
 
 @dataclass(frozen=True)
-class HoldEntry:
-    """A lot that must not be used, and why."""
-
-    lot: str
-    reason: str
-
-
-@dataclass(frozen=True)
 class ScanContext:
     """What the decision depends on besides the scan; gathered by the state owner."""
 
@@ -80,7 +73,8 @@ class ScanContext:
     debounce: timedelta
     last_seen: datetime | None = None
     repeat_armed: bool = False
-    hold: HoldEntry | None = None
+    #: The hold list, oldest first; the first hold that matches the scan is reported.
+    holds: tuple[Hold, ...] = ()
 
 
 def reject(reason: Reason, message: str, scan: ParsedScan | None = None) -> Decision:
@@ -152,11 +146,12 @@ def decide_material(scan: ParsedScan, ctx: ScanContext) -> Decision:
             "put it aside for disposal.",
             scan,
         )
-    if ctx.hold is not None:
+    hold = first_match(ctx.holds, HeldItem.of(material, scan.gtin, scan.lot))
+    if hold is not None:
         return reject(
             Reason.ON_HOLD,
-            f"{material.name} lot {scan.lot} is on hold ({ctx.hold.reason}). Do not load it; "
-            "call quality.",
+            f"{material.name} lot {scan.lot} is on hold: {hold.reason} (hold {hold.hold_id}). "
+            "Do not load it; put it aside and call quality.",
             scan,
         )
     return Decision(

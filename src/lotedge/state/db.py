@@ -60,22 +60,26 @@ def open_state(state_dir: Path) -> sqlite3.Connection:
     return conn
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Apply missing migrations, each in its own transaction; returns the schema version."""
+def migrate(conn: sqlite3.Connection, upto: int | None = None) -> int:
+    """Apply missing migrations (up to version `upto`, default all), each in its own
+    transaction; returns the schema version."""
     current = conn.execute("PRAGMA user_version").fetchone()[0]
-    latest = MIGRATIONS[-1][0]
+    latest = MIGRATIONS[-1][0] if upto is None else upto
     if current > latest:
         raise StateDBError(
             f"state database has schema version {current}, newer than this lotedge ({latest}); "
             "upgrade lotedge or point it at another state directory"
         )
-    for version, _name, sql in MIGRATIONS:
-        if version <= current:
+    for version, _name, step in MIGRATIONS:
+        if version <= current or version > latest:
             continue
         with transaction(conn):
-            for statement in sql.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            if callable(step):
+                step(conn)
+            else:
+                for statement in step.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {version:d}")
     return latest
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from lotedge.core.batch import Batch
-from lotedge.core.decisions import Decision, HoldEntry
+from lotedge.core.decisions import Decision
 from lotedge.core.scan import ParsedScan, RawScan
 
 _BATCH_COLUMNS = (
@@ -165,31 +165,12 @@ def consumptions(conn: sqlite3.Connection, batch_id: str) -> list[dict[str, obje
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
-def hold_for(conn: sqlite3.Connection, material: str, lot: str) -> HoldEntry | None:
-    row = conn.execute(
-        "SELECT lot, reason FROM holds WHERE material IN (?, '*') AND lot = ?", (material, lot)
-    ).fetchone()
-    return HoldEntry(row[0], row[1]) if row else None
-
-
-def add_hold(conn: sqlite3.Connection, material: str, lot: str, reason: str, now: datetime) -> None:
-    conn.execute(
-        "INSERT INTO holds (material, lot, reason, added_at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (material, lot) DO UPDATE SET reason = excluded.reason",
-        (material, lot, reason, now.isoformat()),
-    )
-
-
-def remove_hold(conn: sqlite3.Connection, material: str, lot: str) -> bool:
-    return (
-        conn.execute("DELETE FROM holds WHERE material = ? AND lot = ?", (material, lot)).rowcount
-        > 0
-    )
-
-
-def holds(conn: sqlite3.Connection) -> list[dict[str, str]]:
-    rows = conn.execute("SELECT material, lot, reason, added_at FROM holds ORDER BY added_at")
-    return [dict(zip(("material", "lot", "reason", "added_at"), r, strict=True)) for r in rows]
+def consumed_lots(conn: sqlite3.Connection, batch_id: str) -> list[tuple[str, str | None, str]]:
+    """(material, GTIN, lot) of each distinct container consumed into a batch."""
+    return conn.execute(
+        "SELECT DISTINCT material, gtin, lot FROM consumptions WHERE batch_id = ? ORDER BY lot",
+        (batch_id,),
+    ).fetchall()
 
 
 def count(conn: sqlite3.Connection, table: str, where: str = "1") -> int:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from lotedge.state import alerts, outbox, print_jobs
+from collections.abc import Callable
+from sqlite3 import Connection
+
+from lotedge.state import alerts, holds, outbox, print_jobs
 
 CORE = """
 CREATE TABLE batches (
@@ -76,11 +79,15 @@ CREATE TABLE command_log (
 CREATE INDEX command_log_at ON command_log (at);
 """
 
-#: (version, description, SQL). Append only; never edit a migration that has shipped.
-MIGRATIONS: list[tuple[int, str, str]] = [
+#: A migration step: SQL statements, or a function for what SQL alone cannot do.
+Step = str | Callable[[Connection], None]
+
+#: (version, description, step). Append only; never edit a migration that has shipped.
+MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "core state", CORE),
     (2, "outbox", outbox.DDL),
     (3, "print jobs", print_jobs.DDL),
     (4, "remote command replies, for at-most-once", COMMAND_LOG),
     (5, "alerts the operator must acknowledge", alerts.DDL),
+    (7, "scoped holds (lot, GTIN + lot, lot ranges) with ids and sources", holds.upgrade),
 ]
