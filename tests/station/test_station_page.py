@@ -38,10 +38,10 @@ RED = "rgb(179, 0, 30)"
 MARKUP = "<img src=x onerror=\"document.title='pwned'\">"
 
 
-def flour(lot: str) -> str:
+def flour(lot: str, sack: int = 1) -> str:
     """A GS1 DataMatrix on a flour sack (AIM ]d2), good for another 200 days."""
     expiry = date.today() + timedelta(days=200)
-    return f"]d20109501101530003\x1d10{lot}\x1d17{expiry:%y%m%d}"
+    return f"]d2010950110153000321{sack}\x1d10{lot}\x1d17{expiry:%y%m%d}"
 
 
 def yeast(lot: str, expiry: date | None = None) -> str:
@@ -179,6 +179,22 @@ def test_printer_fault_alert_is_shown_and_acknowledged(line, open_station):
     alert.locator("button.ack").click()
     expect(page.locator(f"#alerts li[data-alert-id='{alert_id}']")).to_have_count(0)
     expect(page.locator("#alerts-box")).to_be_hidden()
+
+
+def test_a_hold_on_a_loaded_lot_shows_and_raises_an_alert(line, open_station):
+    start_bread(line)
+    page = open_station()
+    line.scan(flour("FL2611A"))
+    expect(page.locator("#verdict")).to_have_attribute("data-outcome", "accepted")
+    expect(page.locator("#holds-box")).to_be_hidden()
+    held = line.control.request("hold.add", material="FLOUR", lot="FL2611A", reason="mould")
+    assert held["status"] == "ok"
+    expect(page.locator("#holds li")).to_have_text(["FLOUR lot FL2611Amould"])
+    expect(page.locator("#alerts li")).to_contain_text(["Lot FL2611A of FLOUR, now on hold"])
+
+    line.scan(flour("FL2611A", sack=2))  # the next sack of that lot is stopped
+    expect(page.locator("#verdict")).to_have_attribute("data-outcome", "rejected")
+    expect(page.locator("#verdict-message")).to_contain_text("mould")
 
 
 def in_view(page: Page, selector: str, viewport: dict[str, int]) -> bool:

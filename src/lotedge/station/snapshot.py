@@ -18,6 +18,7 @@ from lotedge.config.model import Config
 from lotedge.core.batch import Batch
 from lotedge.core.scan import RawScan, parse_scan
 from lotedge.state import alerts, print_jobs, repo
+from lotedge.state import holds as hold_list
 from lotedge.state.db import connect_readonly
 
 #: How many scans `recent_scans` holds.
@@ -57,7 +58,7 @@ class SnapshotReader:
             label = print_jobs.latest_status(conn, ended.lot) if ended and ended.lot else None
             depth = repo.count(conn, "outbox")
             open_alerts = alerts.open_alerts(conn)
-            holds = repo.holds(conn)
+            held = hold_list.active(conn)
         return {
             "site": config.identity.site,
             "line": config.identity.line,
@@ -73,7 +74,15 @@ class SnapshotReader:
                 {k: alert[k] for k in ("id", "kind", "message", "raised_at")}
                 for alert in open_alerts
             ],
-            "holds": [{k: hold[k] for k in ("material", "lot", "reason")} for hold in holds],
+            "holds": [
+                {
+                    "held": hold.scope.describe(),
+                    "material": hold.scope.material,
+                    "lot": hold.scope.lot,
+                    "reason": hold.reason,
+                }
+                for hold in held
+            ],
         }
 
     # -- parts -------------------------------------------------------------------------------

@@ -215,8 +215,7 @@ function renderAlerts(alerts) {
 
 function renderHolds(holds) {
   const items = (holds || []).map((hold) => {
-    const what = hold.material === "*" ? `lot ${hold.lot}` : `${hold.material} lot ${hold.lot}`;
-    return el("li", null, el("span", "what", what), el("span", "why", hold.reason));
+    return el("li", null, el("span", "what", hold.held), el("span", "why", hold.reason));
   });
   $("holds").replaceChildren(...items);
   $("holds-box").hidden = !items.length;
