@@ -24,6 +24,7 @@ def test_demo_runs_the_whole_system(tmp_path: Path):
     assert "Demo complete: everything happened as expected." in out
     for reason in ("expired", "not_in_bom", "double_read", "batch_ended"):
         assert reason in out
+    assert "Operator station at http://127.0.0.1:" in out
     assert "printer: paper out" in out and "label job stays queued" in out
     assert "Forward trace of flour lot NM2611A" in out and "Northern Mills" in out
     labels = sorted((keep / "labels").glob("*.png"))

@@ -7,12 +7,14 @@ demo checks what it expects along the way and exits non-zero if anything did not
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,6 +197,9 @@ port = {broker_port}
 [mqtt.tls]
 enabled = false
 
+[station]
+port = 0
+
 [store]
 database_url = "sqlite:///trace.db"
 [store.mqtt]
@@ -250,8 +255,9 @@ enabled = false
             if not outcome.expect(wait_until(lambda: _answers(control)), "the agent started"):
                 return outcome
             console.print(
-                f"[bold]Agent[/] running (pid {agent.pid}), state in {self.dir / 'state'}\n"
+                f"[bold]Agent[/] running (pid {agent.pid}), state in {self.dir / 'state'}"
             )
+            self.station(control)
             self.shift(scanner, printer, control)
             self.wait_for_delivery(control)
             self.traces(config)
@@ -266,6 +272,14 @@ enabled = false
         made = [lot for _, lot, _ in outcome.lots]
         outcome.expect(scanned == made, f"the labels scan back to the new lots ({scanned})")
         return outcome
+
+    def station(self, control: ControlClient) -> None:
+        """Say where the operator station is, and check that it answers."""
+        url = control.request("status")["data"]["station"]["url"]
+        with urllib.request.urlopen(f"{url}api/state", timeout=WAIT) as response:
+            site = json.load(response)["site"]
+        self.outcome.expect(site == "DEMO", "the operator station answers")
+        self.console.print(f"[bold]Operator station[/] at {url} (open it while the demo runs)\n")
 
     def shift(self, scanner: PtyScanner, printer: PrinterSimulator, control: ControlClient) -> None:
         state = connect(self.dir / "state" / STATE_FILE)

@@ -66,7 +66,8 @@ class Hub:
     def stop(self) -> None:
         """Stop watching and end every stream."""
         self._stop.set()
-        self._thread.join(5)
+        if self._thread.ident is not None:
+            self._thread.join(5)
         with self._lock:
             streams, self._streams = self._streams, set()
             self._reader.close()

@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 ALLOWED_OPS = ("batch.start", "batch.end", "label.reprint", "alert.ack")
 #: Largest command body accepted (the arguments of one command are a few dozen bytes).
 MAX_BODY = 16 * 1024
+#: A body up to this size is read and dropped before refusing it; a larger one is cut off.
+DRAIN_BODY = 1024 * 1024
 STATIC_DIR = Path(__file__).parent / "static"
 #: On every response: no sniffing, no framing, no script or style but our own files.
 SECURITY_HEADERS = {
@@ -294,6 +296,8 @@ def _handler(
                 self._error(411, "bad_request", "a Content-Length header is needed")
                 return None
             if not 0 <= length <= MAX_BODY:
+                if MAX_BODY < length <= DRAIN_BODY:
+                    self.rfile.read(length)  # so the client sees the answer, not a reset
                 self.close_connection = True
                 self._error(413, "bad_request", f"the body may be at most {MAX_BODY} bytes")
                 return None

@@ -1,0 +1,117 @@
+"""Who may use the station: the config rule for exposed binds, and the per-request decision."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+import pytest
+
+from lotedge.config.loader import load_config
+from lotedge.station.access import COOKIE, Access
+from tests.conftest import write_config
+from tests.core.daemon_helpers import lotedge
+from tests.core.test_config import problems_of
+
+TOKEN = "s3cret-station-token"
+
+
+def test_an_exposed_station_needs_a_token_or_an_allow_list(tmp_path: Path):
+    path = write_config(tmp_path, extra='[station]\nbind = "0.0.0.0"\n')
+    [problem] = problems_of(path)
+    assert problem.startswith("station: bind = '0.0.0.0' makes the station reachable")
+    assert "set token = {env = NAME} or allow = [client networks]" in problem
+    result = lotedge("config", "check", str(path))
+    assert result.returncode == 1 and "station: bind = '0.0.0.0'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "words"),
+    [
+        ('bind = "lotedge.local"', "station.bind", "must be an IP address"),
+        ('allow = ["10.0.0.1/8"]', "station.allow", "has host bits set"),
+        ('allow = ["ten"]', "station.allow", "10.1.2.0/24"),
+        ('token = { env = "A", file = "b" }', "station.token", "exactly one of"),
+        ("port = 70000", "station.port", "less than or equal to 65535"),
+    ],
+)
+def test_station_keys_are_checked(tmp_path: Path, section: str, key: str, words: str):
+    [problem] = problems_of(write_config(tmp_path, extra=f"[station]\n{section}\n"))
+    assert problem.startswith(key) and words in problem, problem
+
+
+def test_loopback_or_protected_binds_are_fine(tmp_path: Path):
+    for station in (
+        "",
+        'bind = "::1"',
+        'bind = "0.0.0.0"\ntoken = { env = "LOTEDGE_STATION_TOKEN" }',
+        'bind = "0.0.0.0"\nallow = ["10.1.2.0/24", "fd00::/8"]',
+    ):
+        path = write_config(tmp_path, extra=f"[station]\nport = 0\n{station}\n")
+        assert load_config(path).station is not None, station
+
+
+def test_config_check_reads_the_station_token(tmp_path: Path):
+    path = write_config(
+        tmp_path, extra='[station]\nbind = "0.0.0.0"\ntoken = { env = "LOTEDGE_NO_SUCH_TOKEN" }\n'
+    )
+    result = lotedge("config", "check", str(path))
+    assert result.returncode == 1
+    assert "station.token: environment variable LOTEDGE_NO_SUCH_TOKEN is not set" in result.stderr
+
+
+def test_run_refuses_a_missing_token_before_starting(tmp_path: Path):
+    path = write_config(
+        tmp_path, extra='[station]\nbind = "0.0.0.0"\ntoken = { env = "LOTEDGE_NO_SUCH_TOKEN" }\n'
+    )
+    result = lotedge("run", "-c", str(path))
+    assert result.returncode == 2
+    assert "environment variable LOTEDGE_NO_SUCH_TOKEN is not set" in result.stderr
+    assert not (tmp_path / "state").exists()  # nothing started
+
+
+OFFICE = Access(TOKEN, (ipaddress.ip_network("10.1.2.0/24"),))
+
+
+@pytest.mark.parametrize(
+    ("client", "trusted"),
+    [
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("::1", True),
+        ("10.1.2.77", True),
+        ("::ffff:10.1.2.77", True),  # an IPv4 client on a dual-stack socket
+        ("::ffff:127.0.0.1", True),
+        ("10.1.3.1", False),
+        ("192.0.2.9", False),
+        ("fd00::1", False),
+        ("not an address", False),
+    ],
+)
+def test_loopback_and_allowed_networks_need_no_token(client: str, trusted: bool):
+    assert OFFICE.trusted(client) is trusted
+    assert OFFICE.allows(client, None, None) is trusted
+
+
+def test_others_need_the_token_as_bearer_or_cookie():
+    outsider = "192.0.2.9"
+    assert OFFICE.allows(outsider, f"Bearer {TOKEN}", None)
+    assert OFFICE.allows(outsider, f"bearer  {TOKEN} ", None)
+    assert not OFFICE.allows(outsider, "Bearer wrong", None)
+    assert not OFFICE.allows(outsider, TOKEN, None)  # no scheme
+    assert not OFFICE.allows(outsider, f"Basic {TOKEN}", None)
+    cookie = OFFICE.cookie_header().split(";")[0]
+    assert cookie.startswith(f"{COOKIE}=") and TOKEN not in cookie  # derived, not the token
+    assert OFFICE.allows(outsider, None, f"theme=dark; {cookie}")
+    assert not OFFICE.allows(outsider, None, f"{COOKIE}={TOKEN}")
+    assert not OFFICE.allows(outsider, None, f"{COOKIE}=")
+    assert not OFFICE.allows(outsider, None, 'bad"cookie')
+    assert "HttpOnly" in OFFICE.cookie_header() and "SameSite=Strict" in OFFICE.cookie_header()
+    assert OFFICE.login(TOKEN) and not OFFICE.login("wrong") and not OFFICE.login("")
+
+
+def test_without_a_token_only_the_allow_list_gets_in():
+    closed = Access(None, (ipaddress.ip_network("10.1.2.0/24"),))
+    assert closed.allows("10.1.2.3", None, None)
+    assert not closed.allows("192.0.2.9", "Bearer anything", None)
+    assert not closed.login("anything")
