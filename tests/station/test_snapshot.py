@@ -10,6 +10,7 @@ import pytest
 
 from lotedge.agent.engine import Engine
 from lotedge.agent.requests import EndBatch, HoldAdd, StartBatch
+from lotedge.core.holds import HoldScope
 from lotedge.printers.service import renderer_for
 from lotedge.state import alerts
 from lotedge.state.db import STATE_FILE, transaction
@@ -115,7 +116,7 @@ def test_last_batch_with_its_label_alerts_and_holds(line: Line):
     line.do(StartBatch("BREAD"))
     line.scan(FLOUR)
     assert line.do(EndBatch(Decimal(96))).ok
-    line.do(HoldAdd("YEAST", "BAD1", "supplier recall"))
+    line.do(HoldAdd(HoldScope(material="YEAST", lot="BAD1"), "supplier recall"))
     with transaction(line.conn):
         alert = alerts.raise_alert(line.conn, "printer_fault", "Printer line: paper out.", line.now)
 
@@ -138,7 +139,9 @@ def test_last_batch_with_its_label_alerts_and_holds(line: Line):
             "raised_at": "2026-11-25T08:00:00+01:00",
         }
     ]
-    assert snapshot["holds"] == [{"material": "YEAST", "lot": "BAD1", "reason": "supplier recall"}]
+    assert snapshot["holds"] == [
+        {"held": "YEAST lot BAD1", "material": "YEAST", "lot": "BAD1", "reason": "supplier recall"}
+    ]
 
 
 def test_printer_and_link_come_from_the_status_providers(line: Line):
