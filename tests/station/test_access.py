@@ -51,22 +51,16 @@ def test_loopback_or_protected_binds_are_fine(tmp_path: Path):
         assert load_config(path).station is not None, station
 
 
-def test_config_check_reads_the_station_token(tmp_path: Path):
+def test_a_missing_token_is_reported_and_stops_the_agent_before_it_starts(tmp_path: Path):
     path = write_config(
         tmp_path, extra='[station]\nbind = "0.0.0.0"\ntoken = { env = "LOTEDGE_NO_SUCH_TOKEN" }\n'
     )
-    result = lotedge("config", "check", str(path))
-    assert result.returncode == 1
-    assert "station.token: environment variable LOTEDGE_NO_SUCH_TOKEN is not set" in result.stderr
-
-
-def test_run_refuses_a_missing_token_before_starting(tmp_path: Path):
-    path = write_config(
-        tmp_path, extra='[station]\nbind = "0.0.0.0"\ntoken = { env = "LOTEDGE_NO_SUCH_TOKEN" }\n'
-    )
-    result = lotedge("run", "-c", str(path))
-    assert result.returncode == 2
-    assert "environment variable LOTEDGE_NO_SUCH_TOKEN is not set" in result.stderr
+    check = lotedge("config", "check", str(path))
+    assert check.returncode == 1
+    assert "station.token: environment variable LOTEDGE_NO_SUCH_TOKEN is not set" in check.stderr
+    run = lotedge("run", "-c", str(path))
+    assert run.returncode == 2
+    assert "environment variable LOTEDGE_NO_SUCH_TOKEN is not set" in run.stderr
     assert not (tmp_path / "state").exists()  # nothing started
 
 

@@ -79,10 +79,6 @@ class StationServer:
             target=self._server.serve_forever, name="station-http", daemon=True
         )
 
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
-
     def start(self) -> StationServer:
         self._thread.start()
         return self

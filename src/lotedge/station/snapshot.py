@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -95,25 +96,25 @@ class SnapshotReader:
         return material.name if material else None
 
     def _open_batch(self, batch: Batch) -> dict[str, Any]:
-        return {
-            "id": batch.id,
-            "product": batch.product,
-            "product_name": self._product_name(batch.product),
-            "operator": batch.operator,
-            "planned_qty": str(batch.planned_qty) if batch.planned_qty is not None else None,
-            "started_at": batch.started_at.isoformat(),
-        }
+        return self._batch(
+            batch,
+            operator=batch.operator,
+            planned_qty=_text(batch.planned_qty),
+            started_at=batch.started_at.isoformat(),
+        )
 
     def _ended_batch(self, batch: Batch, label: str | None) -> dict[str, Any]:
-        return {
-            "id": batch.id,
-            "product": batch.product,
-            "product_name": self._product_name(batch.product),
-            "lot": batch.lot,
-            "produced_qty": str(batch.produced_qty) if batch.produced_qty is not None else None,
-            "ended_at": batch.ended_at.isoformat() if batch.ended_at else None,
-            "label": label,
-        }
+        return self._batch(
+            batch,
+            lot=batch.lot,
+            produced_qty=_text(batch.produced_qty),
+            ended_at=batch.ended_at.isoformat() if batch.ended_at else None,
+            label=label,
+        )
+
+    def _batch(self, batch: Batch, **more: Any) -> dict[str, Any]:
+        product_name = self._product_name(batch.product)
+        return {"id": batch.id, "product": batch.product, "product_name": product_name, **more}
 
     def _scan(self, row: dict[str, Any]) -> dict[str, Any]:
         material, lot = row["material"], row["lot"]
@@ -168,6 +169,11 @@ class SnapshotReader:
             return None  # no [mqtt]: events stay in the outbox by design
         status: Any = provide()
         return bool(status["connected"])
+
+
+def _text(quantity: Decimal | None) -> str | None:
+    """Quantities travel as strings (exact decimals), as everywhere in lotedge."""
+    return str(quantity) if quantity is not None else None
 
 
 def printer_message(state: Mapping[str, Any]) -> str:
