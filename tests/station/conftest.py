@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,17 +111,6 @@ ANY_YEAST_LOT = {
 }
 
 
-def station_url(control: ControlClient) -> str:
-    """The page's address from the agent's status (the station may start after the socket)."""
-    deadline = time.monotonic() + 20
-    while True:
-        station = control.request("status")["data"].get("station")
-        if station is not None:
-            return station["url"]
-        assert time.monotonic() < deadline, "the station did not start"
-        time.sleep(0.05)
-
-
 @pytest.fixture
 def station_section() -> str:
     """The keys of [station]; a test may parametrize this fixture with others."""
@@ -150,7 +138,7 @@ def line(tmp_path: Path, browser: object, station_section: str) -> Iterator[Line
         daemon = start_daemon(config_path, env={"LOTEDGE_STATION_TOKEN": TOKEN})
         line = Line("", control_client(config_path), scanner, printer, daemon, config_path)
         cleanup.callback(line.stop_agent)
-        line.url = station_url(line.control)
+        line.url = line.control.request("status")["data"]["station"]["url"]
         yield line
 
 
