@@ -34,6 +34,8 @@ def agent(
     proc = start_daemon(path, env)
     control = control_client(path)
     try:
+        # the control socket answers before the adapters have started
+        eventually(lambda: "station" in control.request("status")["data"])
         url = control.request("status")["data"]["station"]["url"]
         yield Station(url), control, proc
     finally:

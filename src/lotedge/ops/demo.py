@@ -275,6 +275,9 @@ enabled = false
 
     def station(self, control: ControlClient) -> None:
         """Say where the operator station is, and check that it answers."""
+        started = wait_until(lambda: "station" in control.request("status")["data"])
+        if not self.outcome.expect(started, "the operator station started"):
+            return
         url = control.request("status")["data"]["station"]["url"]
         with urllib.request.urlopen(f"{url}api/state", timeout=WAIT) as response:
             site = json.load(response)["site"]

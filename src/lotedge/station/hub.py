@@ -2,8 +2,10 @@
 
 The watcher polls cheaply (the state's `PRAGMA data_version` plus the printer and publisher
 status) and builds a snapshot only when one of them moved; a snapshot that differs from the last
-gets the next `seq`. Each stream has a small bounded queue: a client too slow to keep up is
-dropped (its connection cut) instead of ever blocking the watcher, the others or the engine.
+gets the next `seq`. `wake()` (the engine calls it after a commit that queued work) makes it look
+at once instead of at the next poll. Each stream has a small bounded queue: a client too slow to
+keep up is dropped (its connection cut) instead of ever blocking the watcher, the others or the
+engine.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class Hub:
         self._snapshot: Snapshot = {}
         self._seq = 0
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="station-watch", daemon=True)
 
     def start(self) -> Hub:
@@ -63,9 +66,14 @@ class Hub:
         self._thread.start()
         return self
 
+    def wake(self) -> None:
+        """Look now (something was committed); never blocks the caller."""
+        self._wake.set()
+
     def stop(self) -> None:
         """Stop watching and end every stream."""
         self._stop.set()
+        self._wake.set()
         if self._thread.ident is not None:
             self._thread.join(5)
         with self._lock:
@@ -96,7 +104,11 @@ class Hub:
             return len(self._streams)
 
     def _watch(self) -> None:
-        while not self._stop.wait(self._interval):
+        while True:
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
             try:
                 self.current()
             except Exception:  # keep watching; the next round may succeed

@@ -34,6 +34,7 @@ def station_adapter(config: Config) -> Adapter:
             engine.config, engine.config.state_dir / STATE_FILE, engine.status_providers
         )
         hub = Hub(reader).start()
+        engine.after_commit.append(hub.wake)
         server = StationServer(station.bind, station.port, access, hub, engine.call).start()
         engine.status_providers["station"] = lambda: {"url": server.url}
         log.info("station: operator page at %s", server.url)
