@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from lotedge.agent.control import ControlClient
@@ -47,3 +50,56 @@ def lotedge(*args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         check=False,
     )
+
+
+def _scan_until_dead(
+    config_path: Path, first: int, reason: str, acked: list[str], wrong: list[dict]
+) -> None:
+    client = control_client(config_path)
+    i = first
+    while True:
+        lot = f"K{i}"
+        try:
+            reply = client.request("scan", data="]C1010950110153000317270131" + f"10{lot}")
+        except (ConnectionError, OSError):
+            return
+        if reply["data"].get("reason") != reason:
+            wrong.append(reply)  # asserted by the test thread: a failed assert here would vanish
+            return
+        acked.append(lot)
+        i += 1
+
+
+def kill_while_scanning(
+    config_path: Path,
+    *,
+    rounds: int,
+    reason: str,
+    prepare: Callable[[ControlClient], dict],
+    wanted: Callable[[], int],
+) -> list[str]:
+    """Scan FLOUR lots K<n> through the control socket and SIGKILL the daemon mid-stream, `rounds`
+    times; returns the lots acknowledged (every answer must have `reason`). `prepare` runs on the
+    first daemon and must answer ok; each round waits for `wanted()` more acknowledgements
+    before the kill."""
+    acked: list[str] = []
+    wrong: list[dict] = []
+    for round_ in range(rounds):
+        daemon = start_daemon(config_path)
+        if round_ == 0:
+            ready = prepare(control_client(config_path))
+            assert ready["status"] == "ok", ready
+        before = len(acked)
+        scanner = threading.Thread(
+            target=_scan_until_dead, args=(config_path, 1000 * round_, reason, acked, wrong)
+        )
+        scanner.start()
+        deadline = time.monotonic() + 10
+        while len(acked) < before + wanted() and time.monotonic() < deadline:
+            time.sleep(0.001)
+        daemon.send_signal(signal.SIGKILL)
+        daemon.wait(10)
+        scanner.join(10)
+        assert not wrong, wrong
+        assert len(acked) > before, "no scan was acknowledged before the kill"
+    return acked

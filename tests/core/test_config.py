@@ -149,3 +149,20 @@ def test_config_check_reports_a_missing_secret(tmp_path: Path):
     assert (
         "mqtt.password: environment variable LOTEDGE_TEST_NO_SUCH_VAR is not set" in result.stderr
     )
+
+
+def test_internal_lot_template_is_checked_like_product_ones(tmp_path: Path):
+    """{product} in an internal lot is the material code: checked with the longest one."""
+    extra = (
+        '[receiving]\nlot_template = "R{product}{yy}{julian}{seq:6}"\n'
+        '[[materials]]\ncode = "PASTRY-FLOUR-T45"\nname = "Pastry flour"\n'
+    )
+    found = problems_of(write_config(tmp_path, extra=extra))
+    assert any(p.startswith("receiving.lot_template:") and "at most 20" in p for p in found), found
+    monthly = '[receiving]\nlot_template = "R{yy}{seq:4}"\nseq_reset = "monthly"\n'
+    found = problems_of(write_config(tmp_path, extra=monthly))
+    assert any(
+        p.startswith("receiving.lot_template:") and "does not tell periods apart" in p
+        for p in found
+    ), found
+    assert problems_of(write_config(tmp_path, extra='[receiving]\nrole = "gate"\n'))

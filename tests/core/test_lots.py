@@ -102,7 +102,7 @@ def test_preview_does_not_consume(tmp_path: Path):
     product = _product("{yy}{julian}{seq:3}", SeqReset.DAILY)
     assert lots.preview(conn, product, FIELDS, 3) == ["26032001", "26032002", "26032003"]
     with transaction(conn):
-        first = lots.allocate(conn, product, FIELDS, batch_id="b1", now=datetime(2026, 2, 1))
+        first = lots.allocate(conn, product, FIELDS, issued_for="b1", now=datetime(2026, 2, 1))
     assert first == "26032001"
     assert lots.preview(conn, product, FIELDS, 1) == ["26032002"]
 
@@ -132,7 +132,7 @@ def test_100k_lots_unique_across_restarts_and_clock_rollback(
                     day += timedelta(days=rng.choice([-40, -3, -1, 1, 2, 33]))
                 fields = LotFields(day, "PLANT1", "L1", "BREAD")
                 lot = lots.allocate(
-                    conn, product, fields, batch_id=f"{restart}-{i}", now=datetime.now()
+                    conn, product, fields, issued_for=f"{restart}-{i}", now=datetime.now()
                 )
                 assert lot not in issued, f"{lot} issued twice"
                 issued.add(lot)

@@ -122,7 +122,7 @@ def test_built_in_templates_and_site_overrides(tmp_path, sample):
     (tmp_path / "lot_label.zpl.j2").write_text("^XA^FH^FD{{ label.lot }}^FS^XZ")
     (tmp_path / "pallet.zpl.j2").write_text("^XA^FH^FDP {{ label.lot }}^FS^XZ")
     site = LabelRenderer(LabelConfig(), tmp_path)
-    assert site.templates == ["lot_label.zpl.j2", "pallet.zpl.j2"]
+    assert site.templates == ["lot_label.zpl.j2", "pallet.zpl.j2", "receiving_label.zpl.j2"]
     assert site.render(sample, "lot_label.zpl.j2").endswith(
         b"^FD" + sample.lot.encode() + b"^FS^XZ"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -16,10 +17,16 @@ from lotedge.agent.requests import (
     HoldAdd,
     HoldList,
     HoldRemove,
+    LotsClose,
+    LotsList,
+    LotsOpen,
     Once,
+    ReceiveUnlabelled,
     Reply,
     Reprint,
     ScanRequest,
+    SetMode,
+    SetReference,
     StartBatch,
     Status,
 )
@@ -101,6 +108,15 @@ def test_topics():
         ("hold.list", {}, HoldList()),
         ("label.reprint", {"lot": "L", "copies": 2}, Reprint("L", 2)),
         ("alert.ack", {"id": 3, "operator": "Ann"}, AlertAck(3, "Ann")),
+        ("mode.set", {"mode": "receiving"}, SetMode("receiving")),
+        ("receive.ref", {"ref": "DN-1", "type": "desadv"}, SetReference("DN-1", "desadv")),
+        (
+            "lots.open",
+            {"material": "F", "lots": [{"lot": "A", "expiry": "2027-01-31"}, {"lot": "B"}]},
+            LotsOpen("F", (("A", date(2027, 1, 31)), ("B", None))),
+        ),
+        ("lots.close", {"material": "F", "lot": "A"}, LotsClose("F", "A")),
+        ("lots.list", {}, LotsList()),
     ],
 )
 def test_command_table(name, body, expected):
@@ -112,8 +128,12 @@ def test_command_table(name, body, expected):
 
 
 def test_one_command_table():
-    assert list(codec.REMOTE_COMMANDS) == [op for op in codec.COMMANDS if op != "scan"]
-    assert set(codec.COMMANDS) - set(codec.REMOTE_COMMANDS) == {"scan"}
+    assert list(codec.REMOTE_COMMANDS) == [
+        op for op in codec.COMMANDS if op not in ("scan", "receive.unlabelled")
+    ]
+    assert set(codec.COMMANDS) - set(codec.REMOTE_COMMANDS) == {"scan", "receive.unlabelled"}
+    unlabelled = codec.request_from_json("receive.unlabelled", {"material": "F", "quantity": 2})
+    assert unlabelled == ReceiveUnlabelled("F", Decimal(2))
     local = codec.request_from_json("scan", {"data": "X"})
     assert isinstance(local, ScanRequest)
 
@@ -134,6 +154,15 @@ def test_one_command_table():
         ),
         ("batch.end", b"{}", "bad_request", "batch.end: 'qty' is required"),
         ("label.reprint", b'{"lot": "L", "copies": 0}', "bad_request", "label.reprint: 'copies'"),
+        ("mode.set", b'{"mode": "dance"}', "bad_request", "mode.set: 'mode' must be one of"),
+        (
+            "lots.open",
+            b'{"material": "F", "lots": [{"lot": "A", "expiry": "31.01.2027"}]}',
+            "bad_request",
+            "lots.open: 'expiry' must be a date YYYY-MM-DD",
+        ),
+        ("lots.open", b'{"material": "F", "lots": "A"}', "bad_request", "lots.open: 'lots' must"),
+        ("receive.unlabelled", b"{}", "unknown_command", "unknown operation 'receive.unlabelled'"),
     ],
 )
 def test_bad_requests_get_an_error_answer(name, payload, code, message):

@@ -12,9 +12,11 @@ from jsonschema import Draft7Validator
 from pydantic import ValidationError
 
 from lotedge.core import epcis
+from lotedge.core.epcis_models import ObjectEvent
+from lotedge.core.receiving import ReceiptReference, ReferenceKind
 from tests import epcis_schema
 
-from .samples import BREAD, NO_GLN, SALT, SITE, WHEN, consumption, output
+from .samples import BREAD, FLOUR, NO_GLN, SALT, SITE, WHEN, consumption, output, receiving
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +44,15 @@ def test_format_checks_are_on(validator):
         consumption(gtin="12345670", quantity=Decimal("2.5")),
         output(),
         output(NO_GLN),
+        receiving(),
+        receiving(NO_GLN, material=SALT, gtin=None, lot="R26329 0001", internal=True),
+        receiving(reference=ReceiptReference(ReferenceKind.DESADV, "DN 77/1"), expiry=None),
+        receiving(material=FLOUR.model_copy(update={"vendor_gln": "7038010000010"})),
     ],
-    ids=["gs1", "no-gln", "odd-lot", "non-gs1", "gtin8-digital-link", "output", "output-no-gln"],
+    ids=[
+        *("gs1", "no-gln", "odd-lot", "non-gs1", "gtin8-digital-link", "output", "output-no-gln"),
+        *("receiving", "receiving-internal", "receiving-desadv", "receiving-vendor-gln"),
+    ],
 )
 def test_every_event_validates_against_the_epcis_schema(validator, event):
     assert_valid(validator, event)
@@ -146,4 +155,75 @@ def test_unknown_kind_fails_our_model():
             product="P",
             event_id=consumption()["eventID"],
             when=WHEN,
+        )
+
+
+RECEIVING_EXAMPLE = {
+    "@context": [
+        "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+        {"lotedge": "urn:lotedge:ns:"},
+    ],
+    "type": "ObjectEvent",
+    "eventID": "urn:uuid:00000000-0000-0000-0000-000000000020",
+    "eventTime": "2026-11-25T13:05:07.123+01:00",
+    "eventTimeZoneOffset": "+01:00",
+    "action": "ADD",
+    "bizStep": "receiving",
+    "disposition": "active",
+    "readPoint": {"id": "urn:epc:id:sgln:703801.000000.L1"},
+    "bizLocation": {"id": "urn:epc:id:sgln:703801.000000.0"},
+    "quantityList": [
+        {"epcClass": "urn:epc:class:lgtin:703801.0000006.L0042", "quantity": 25, "uom": "KGM"}
+    ],
+    "bizTransactionList": [
+        {"type": "po", "bizTransaction": "urn:epcglobal:cbv:bt:7038010000003:PO-4711"}
+    ],
+    "sourceList": [{"type": "owning_party", "source": "urn:lotedge:vendor:Mill%20AS"}],
+    "ilmd": {"cbvmda:itemExpirationDate": "2027-05-31"},
+    "lotedge:site": "PLANT1",
+    "lotedge:line": "L1",
+    "lotedge:material": "FLOUR",
+    "lotedge:vendor": "Mill AS",
+    "lotedge:receipt": "PO-4711",
+    "lotedge:vendorLot": "L0042",
+}
+
+
+def test_receiving_event_fields():
+    """The example in docs/events.md, field for field."""
+    assert receiving() == RECEIVING_EXAMPLE
+
+
+def test_receiving_internal_lot_without_gln_and_vendor():
+    event = receiving(NO_GLN, material=SALT, gtin=None, lot="R26329 0001", internal=True)
+    assert (
+        event["quantityList"][0]["epcClass"]
+        == "urn:lotedge:class:PLANT2:SALT%201%2F2:R26329%200001"
+    )
+    assert event["bizTransactionList"] == [
+        {"type": "po", "bizTransaction": "urn:lotedge:bt:PLANT2:po:PO-4711"}
+    ]
+    assert event["lotedge:internalLot"] == "R26329 0001"
+    assert "lotedge:vendorLot" not in event
+    assert "sourceList" not in event and "lotedge:vendor" not in event
+
+
+def test_delivery_note_is_issued_by_the_vendor():
+    material = FLOUR.model_copy(update={"vendor_gln": "7038010000010"})
+    event = receiving(material=material, reference=ReceiptReference(ReferenceKind.DESADV, "DN 7/1"))
+    assert event["bizTransactionList"] == [
+        {"type": "desadv", "bizTransaction": "urn:epcglobal:cbv:bt:7038010000010:DN%207%2F1"}
+    ]
+    assert event["sourceList"] == [
+        {"type": "owning_party", "source": "urn:epc:id:pgln:703801.000001"}
+    ]
+
+
+def test_receipt_without_quantity_fails_our_model():
+    with pytest.raises(ValidationError, match="receipt carries its quantity"):
+        ObjectEvent.model_validate(
+            {
+                **RECEIVING_EXAMPLE,
+                "quantityList": [{"epcClass": "urn:epc:class:lgtin:703801.0000006.L0042"}],
+            }
         )

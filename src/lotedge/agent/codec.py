@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -15,9 +16,15 @@ from lotedge.agent.requests import (
     HoldAdd,
     HoldList,
     HoldRemove,
+    LotsClose,
+    LotsList,
+    LotsOpen,
+    ReceiveUnlabelled,
     Reprint,
     Request,
     ScanRequest,
+    SetMode,
+    SetReference,
     StartBatch,
     Status,
 )
@@ -81,6 +88,46 @@ def _hold_remove(args: dict[str, Any]) -> Request:
     return HoldRemove(_scope(args), hold_id)
 
 
+def _date(value: Any, key: str) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise BadRequest(f"'{key}' must be a date YYYY-MM-DD, got {value!r}")
+
+
+def _choice(args: dict[str, Any], key: str, choices: tuple[str, ...], default: str) -> str:
+    value = args.get(key, default)
+    if value not in choices:
+        raise BadRequest(f"'{key}' must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _open_lots(args: dict[str, Any]) -> Request:
+    lots = args.get("lots")
+    if not isinstance(lots, list) or not all(isinstance(lot, dict) for lot in lots):
+        raise BadRequest("'lots' must be a list of {lot, expiry} objects")
+    parsed = []
+    for item in lots:
+        unknown = sorted(set(item) - {"lot", "expiry"})
+        if unknown:
+            raise BadRequest(f"lots: unknown key(s) {', '.join(unknown)}; expected: lot, expiry")
+        parsed.append((_text(item, "lot"), _date(item.get("expiry"), "expiry")))
+    replace = args.get("replace", False)
+    if not isinstance(replace, bool):
+        raise BadRequest(f"'replace' must be true or false, got {replace!r}")
+    return LotsOpen(_text(args, "material"), tuple(parsed), replace)
+
+
+def _unlabelled(args: dict[str, Any]) -> Request:
+    quantity = _decimal(args, "quantity", True)
+    assert quantity is not None
+    return ReceiveUnlabelled(_text(args, "material"), quantity, _date(args.get("expiry"), "expiry"))
+
+
 def _scan(args: dict[str, Any]) -> Request:
     data = _text(args, "data")
     source = _text(args, "source", "cli")
@@ -126,6 +173,20 @@ COMMANDS: dict[str, Command] = {
     "alert.ack": Command(
         ("id", "operator"), lambda a: AlertAck(_whole(a, "id"), _text(a, "operator", ""))
     ),
+    "mode.set": Command(
+        ("mode",), lambda a: SetMode(_choice(a, "mode", ("production", "receiving"), ""))
+    ),
+    "receive.ref": Command(
+        ("ref", "type"),
+        lambda a: SetReference(_text(a, "ref"), _choice(a, "type", ("po", "desadv"), "po")),
+    ),
+    # Material in hand at this device: the label prints here, so not from the network.
+    "receive.unlabelled": Command(("material", "quantity", "expiry"), _unlabelled, remote=False),
+    "lots.open": Command(("material", "lots", "replace"), _open_lots),
+    "lots.close": Command(
+        ("material", "lot"), lambda a: LotsClose(_text(a, "material"), _text(a, "lot"))
+    ),
+    "lots.list": Command(("material",), lambda a: LotsList(_text(a, "material", "") or None)),
 }
 
 #: The operations MQTT commands accept (`cmd/request/<op>`).

@@ -15,9 +15,11 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from lotedge.agent.receiving import LabelRender, ReceivingFlow
 from lotedge.agent.requests import (
     AlertAck,
     CancelBatch,
@@ -25,11 +27,17 @@ from lotedge.agent.requests import (
     HoldAdd,
     HoldList,
     HoldRemove,
+    LotsClose,
+    LotsList,
+    LotsOpen,
     Once,
+    ReceiveUnlabelled,
     Reply,
     Reprint,
     Request,
     ScanRequest,
+    SetMode,
+    SetReference,
     StartBatch,
     Status,
 )
@@ -41,9 +49,13 @@ from lotedge.core.decisions import Decision, Outcome, Reason, ScanContext, decid
 from lotedge.core.holds import HeldItem, Hold, HoldScope, ScopeError, check_scope
 from lotedge.core.labels import LabelData, LabelError
 from lotedge.core.lots import LotFields, LotSequenceExhausted
+from lotedge.core.receiving import (
+    ReceiptReference,
+    ReferenceKind,
+)
 from lotedge.core.scan import Command, ParsedScan, RawScan, ScanKind, parse_scan
 from lotedge.ops import metrics
-from lotedge.state import alerts, lots, outbox, print_jobs, repo
+from lotedge.state import alerts, lots, outbox, print_jobs, receiving, repo
 from lotedge.state import holds as hold_list
 from lotedge.state.db import transaction
 
@@ -54,8 +66,6 @@ Clock = Callable[[], datetime]
 REMEMBER_COMMANDS = timedelta(days=30)
 #: The alert raised when a hold arrives for a lot the open batch already consumed.
 HELD_LOT_ALERT = "held_lot_in_batch"
-#: Renders a label to printer bytes: (data, template name) -> payload.
-LabelRender = Callable[[LabelData, str], bytes]
 
 
 def local_now() -> datetime:
@@ -63,7 +73,7 @@ def local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-class Engine:
+class Engine(ReceivingFlow):
     """Owns the state connection; every state change goes through `_handle` on one thread."""
 
     def __init__(
@@ -169,6 +179,18 @@ class Engine:
                 return self._reprint(lot, copies)
             case AlertAck(alert_id=alert_id, operator=operator):
                 return self._acknowledge(alert_id, operator)
+            case SetMode(mode=mode):
+                return self._set_mode(mode)
+            case SetReference(number=number, kind=kind):
+                return self._set_reference(ReceiptReference(ReferenceKind(kind), number))
+            case ReceiveUnlabelled():
+                return self._receive_unlabelled(request)
+            case LotsOpen(material=material, lots=open_lots, replace=replace_all):
+                return self._lots_open(material, open_lots, replace_all)
+            case LotsClose(material=material, lot=lot):
+                return self._lots_close(material, lot)
+            case LotsList(material=material):
+                return Reply(True, {"lots": receiving.lot_list(self._conn, material)})
             case Once(request=inner, key=key):
                 return self._once(inner, key)
         raise TypeError(f"unknown request {request!r}")
@@ -187,7 +209,10 @@ class Engine:
     # -- scans -------------------------------------------------------------------------------
     def _scan(self, raw: RawScan, dry_run: bool) -> Reply:
         parsed = parse_scan(raw, self.config.materials, self.config.scan.command_prefix)
-        if parsed.kind is ScanKind.COMMAND and parsed.command is not None:
+        if parsed.kind is ScanKind.REFERENCE and parsed.purchase_order is not None:
+            # A purchase order barcode (AI 400) works like #LE:REF:<number>.
+            parsed = replace(parsed, command=Command("REF", (parsed.purchase_order,)))
+        if parsed.command is not None:
             if dry_run:
                 return describe_decision(self._command_decision(parsed, parsed.command, dry_run))
             with transaction(self._conn):  # the command and its audit row commit together
@@ -198,6 +223,8 @@ class Engine:
                 repo.record_scan(self._conn, raw, decision, parsed.dedupe_key, batch and batch.id)
             metrics.SCANS.labels(decision.outcome.value, decision.reason.value).inc()
             return describe_decision(decision)
+        if self._mode() == "receiving":
+            return describe_decision(self._receive_scan(raw, parsed, dry_run))
         decision = decide_material(parsed, self._context(parsed, raw.received_at))
         if dry_run:
             return describe_decision(decision)
@@ -220,6 +247,8 @@ class Engine:
             ),
             repeat_armed=self._repeat_armed,
             holds=hold_list.active(self._conn),
+            fefo=self.config.scan.fefo,
+            open_lots=receiving.open_lots(self._conn, parsed.material_code or ""),
         )
 
     def _record(self, raw: RawScan, decision: Decision) -> None:
@@ -234,15 +263,28 @@ class Engine:
                 assert scan is not None and open_batch is not None and scan.lot
                 self._consume(open_batch, scan_id, scan, raw.received_at.astimezone())
             elif decision.outcome is Outcome.REJECTED:
-                payload = {
-                    "scan": scan_id,
-                    "source": raw.source,
-                    "time": raw.received_at.isoformat(),
-                    "text": scan.text if scan else "",
-                    "batch": batch_id,
-                    **decision.as_dict(),
-                }
-                self._enqueue("rejections", payload, str(uuid.uuid4()), now)
+                self._rejection(raw, decision, scan_id, batch_id, "line", now)
+
+    def _rejection(
+        self,
+        raw: RawScan,
+        decision: Decision,
+        scan_id: int,
+        batch_id: str | None,
+        stage: str,
+        now: datetime,
+    ) -> None:
+        """Publish a rejected scan on `rejections`; `stage` is `line` or `receiving`."""
+        payload = {
+            "scan": scan_id,
+            "source": raw.source,
+            "time": raw.received_at.isoformat(),
+            "text": decision.scan.text if decision.scan else "",
+            "batch": batch_id,
+            "stage": stage,
+            **decision.as_dict(),
+        }
+        self._enqueue("rejections", payload, str(uuid.uuid4()), now)
 
     def _consume(self, open_batch: Batch, scan_id: int, scan: ParsedScan, when: datetime) -> None:
         material = self.config.material(scan.material_code or "")
@@ -275,6 +317,7 @@ class Engine:
             when=when,
         )
         self._enqueue("events", event, event_id, when)
+        receiving.consume(self._conn, material.code, scan.lot, quantity, when)
 
     def _enqueue(
         self, topic: str, payload: dict[str, object], event_id: str, when: datetime
@@ -314,12 +357,17 @@ class Engine:
             request = EndBatch(qty)
         elif command.verb == "CANCEL":
             request = CancelBatch("cancelled by command barcode")
+        elif command.verb in ("RECEIVE", "PRODUCE"):
+            request = SetMode("receiving" if command.verb == "RECEIVE" else "production")
+        elif command.verb in ("REF", "DN") and command.args:
+            kind = ReferenceKind.PO if command.verb == "REF" else ReferenceKind.DESADV
+            request = SetReference(":".join(command.args), kind.value)
         else:
             return Decision(
                 Outcome.REJECTED,
                 Reason.UNKNOWN_COMMAND,
                 f"Unknown command {parsed.text!r}; known: START:<product>[:<qty>], END:<qty>, "
-                "CANCEL, AGAIN.",
+                "CANCEL, AGAIN, RECEIVE, PRODUCE, REF:<purchase order>, DN:<delivery note>.",
                 parsed,
             )
         if dry_run:
@@ -382,7 +430,7 @@ class Engine:
         identity = self.config.identity
         fields = LotFields(now.date(), identity.site, identity.line, product.code)
         try:
-            lot = lots.allocate(self._conn, product, fields, batch_id=open_batch.id, now=now)
+            lot = lots.allocate(self._conn, product, fields, issued_for=open_batch.id, now=now)
         except LotSequenceExhausted as exc:
             raise _Rollback(Refusal(Reason.LOT_SEQUENCE_EXHAUSTED, str(exc))) from None
         ended = batches.end(open_batch, qty, lot, now)
@@ -470,16 +518,22 @@ class Engine:
         if copies < 1:
             return Reply(False, error="copies must be at least 1", code="invalid_quantity")
         batch = repo.batch_by_lot(self._conn, lot)
-        if batch is None:
-            return Reply(False, error=f"no batch produced lot {lot!r}", code="not_found")
-        with transaction(self._conn):
-            job = self._queue_label(
-                self._label(batch),
-                batch,
-                reprint=True,
-                copies=copies,
-                now=self._clock(),
+        receipt = self._internal_receipt(lot) if batch is None else None
+        if batch is None and receipt is None:
+            return Reply(
+                False,
+                error=f"no batch produced lot {lot!r} and no receipt created it",
+                code="not_found",
             )
+        now = self._clock()
+        with transaction(self._conn):
+            if batch is not None:
+                job = self._queue_label(
+                    self._label(batch), batch, reprint=True, copies=copies, now=now
+                )
+            else:
+                assert receipt is not None
+                job = self._queue_receiving_label(receipt, now, copies=copies, reprint=True)
         if job is None:
             return Reply(False, error="no printer is configured", code="no_printer")
         message = f"Reprint of lot {lot} queued ({copies} {'copy' if copies == 1 else 'copies'})."
@@ -618,6 +672,7 @@ class Engine:
             "print_queue": repo.count(self._conn, "print_jobs", "status = 'queued'"),
             "holds": _holds(hold_list.active(self._conn)),
             "alerts": alerts.open_alerts(self._conn),
+            **self._receiving_status(),
             **{name: provide() for name, provide in self.status_providers.items()},
         }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -80,6 +81,50 @@ class AlertAck:
 
 
 @dataclass(frozen=True)
+class SetMode:
+    """Switch a line between `production` and `receiving` (persisted)."""
+
+    mode: str
+
+
+@dataclass(frozen=True)
+class SetReference:
+    """The purchase order (`po`) or delivery note (`desadv`) the next receipts belong to."""
+
+    number: str
+    kind: str = "po"
+
+
+@dataclass(frozen=True)
+class ReceiveUnlabelled:
+    """Receive material without a lot number: an internal lot and a receiving label."""
+
+    material: str
+    quantity: Decimal
+    expiry: date | None = None
+
+
+@dataclass(frozen=True)
+class LotsOpen:
+    """Open lots of a material, pushed by the central side (for FEFO)."""
+
+    material: str
+    lots: tuple[tuple[str, date | None], ...]
+    replace: bool = False
+
+
+@dataclass(frozen=True)
+class LotsClose:
+    material: str
+    lot: str
+
+
+@dataclass(frozen=True)
+class LotsList:
+    material: str | None = None
+
+
+@dataclass(frozen=True)
 class Once:
     """Apply `request` at most once per `key` (a remote caller's transaction id): a retry of a
     request already applied gets the stored reply instead of running again."""
@@ -99,6 +144,12 @@ Request = (
     | HoldList
     | Reprint
     | AlertAck
+    | SetMode
+    | SetReference
+    | ReceiveUnlabelled
+    | LotsOpen
+    | LotsClose
+    | LotsList
     | Once
 )
 

@@ -80,6 +80,8 @@ def register(sub: argparse._SubParsersAction, default_config: str) -> None:
     listing = _client_parser(hold_sub, "list", "show every hold and its scope", default_config)
     listing.set_defaults(op="hold.list", build=lambda a: {})
 
+    _register_receiving(sub, default_config)
+
     alert = sub.add_parser("alert", help="alerts the operator must acknowledge")
     alert_sub = alert.add_subparsers(dest="alert_command", required=True)
     ack = _client_parser(alert_sub, "ack", "acknowledge an open alert", default_config)
@@ -126,6 +128,48 @@ def _scope(a: argparse.Namespace) -> dict[str, str | None]:
         "lot_to": a.lot_to,
         "lot_prefix": a.lot_prefix,
     }
+
+
+def _register_receiving(sub: argparse._SubParsersAction, default_config: str) -> None:
+    """`mode`, `receive ref|unlabelled` and `lots list|close` (see docs/receiving.md)."""
+    mode = _client_parser(sub, "mode", "switch the line to receiving or production", default_config)
+    mode.add_argument("mode", choices=("receiving", "production"))
+    mode.set_defaults(op="mode.set", build=lambda a: {"mode": a.mode})
+
+    receive = sub.add_parser("receive", help="goods receipt: the reference, unlabelled material")
+    receive_sub = receive.add_subparsers(dest="receive_command", required=True)
+    ref = _client_parser(
+        receive_sub, "ref", "the purchase order the next receipts belong to", default_config
+    )
+    ref.add_argument("ref", help="purchase order (or, with --delivery-note, delivery note) number")
+    ref.add_argument("--delivery-note", action="store_true", help="a vendor's delivery note")
+    ref.set_defaults(
+        op="receive.ref",
+        build=lambda a: {"ref": a.ref, "type": "desadv" if a.delivery_note else "po"},
+    )
+    unlabelled = _client_parser(
+        receive_sub,
+        "unlabelled",
+        "receive material without a lot number: an internal lot and its label",
+        default_config,
+    )
+    unlabelled.add_argument("material")
+    unlabelled.add_argument("quantity")
+    unlabelled.add_argument("--expiry", help="YYYY-MM-DD; default: today + shelf_life_days")
+    unlabelled.set_defaults(
+        op="receive.unlabelled",
+        build=lambda a: {"material": a.material, "quantity": a.quantity, "expiry": a.expiry},
+    )
+
+    lots = sub.add_parser("lots", help="the open lots per material (FEFO)")
+    lots_sub = lots.add_subparsers(dest="lots_command", required=True)
+    listing = _client_parser(lots_sub, "list", "open lots, first to expire first", default_config)
+    listing.add_argument("material", nargs="?")
+    listing.set_defaults(op="lots.list", build=lambda a: {"material": a.material})
+    close = _client_parser(lots_sub, "close", "close an open lot (used up)", default_config)
+    close.add_argument("material")
+    close.add_argument("lot")
+    close.set_defaults(op="lots.close", build=lambda a: {"material": a.material, "lot": a.lot})
 
 
 def _client_parser(

@@ -40,6 +40,8 @@ def print_reply(reply: dict[str, Any], as_json: bool) -> int:
     elif reply.get("status") == "ok":
         data = reply.get("data", {})
         print(data.get("message") or json.dumps(data, indent=2, default=str))
+        if data.get("warning"):  # e.g. FEFO: accepted, but another lot should have gone first
+            print(f"warning ({data['warning']['code']}): {data['warning']['message']}")
     else:
         print(f"error ({reply.get('code')}): {reply.get('error')}", file=sys.stderr)
     return 0 if reply.get("status") == "ok" else 1

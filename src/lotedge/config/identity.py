@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from lotedge.config.base import Section
+from lotedge.config.masterdata import check_gln
 
 _CODE = r"^[A-Za-z0-9_-]{1,20}$"
 
@@ -19,14 +20,4 @@ class Identity(Section):
     line: str = Field(pattern=_CODE, description="Line code, e.g. L1.")
     device_id: str = Field(pattern=_CODE, description="This device's id, unique per site.")
 
-    @field_validator("site_gln")
-    @classmethod
-    def _gln_valid(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        from biip.gln import Gln
-
-        try:
-            return Gln.parse(value).value
-        except Exception as exc:
-            raise ValueError(str(exc)) from None
+    _gln_valid = field_validator("site_gln")(check_gln)

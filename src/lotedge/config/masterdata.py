@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from biip.gln import Gln
 from biip.gtin import Gtin
 from pydantic import Field, field_validator
 
@@ -18,6 +19,16 @@ def _check_gtin(value: str) -> str:
         raise ValueError(str(exc)) from None
 
 
+def check_gln(value: str | None) -> str | None:
+    """A GLN's 13 digits, or ValueError with biip's reason (wrong length, check digit ...)."""
+    if value is None:
+        return None
+    try:
+        return Gln.parse(value).value
+    except Exception as exc:  # biip's ParseError names the value and the problem
+        raise ValueError(str(exc)) from None
+
+
 class Material(Section):
     """An ingredient or packaging material that may be consumed into a batch."""
 
@@ -25,6 +36,11 @@ class Material(Section):
     name: str = Field(min_length=1, description="Name shown to operators.")
     gtins: list[str] = Field(default_factory=list, description="GTINs that identify this material.")
     vendor: str = Field(default="", description="Vendor (supplier) name, for backward traces.")
+    vendor_gln: str | None = Field(
+        default=None,
+        description="The vendor's GLN (13 digits): identifies the vendor in receiving events "
+        "(urn:epc:id:pgln:...) and delivery-note references.",
+    )
     shelf_life_days: int | None = Field(
         default=None,
         ge=1,
@@ -49,6 +65,8 @@ class Material(Section):
         default="%Y-%m-%d",
         description="strptime format of the 'expiry' and 'received' groups in vendor_pattern.",
     )
+
+    _vendor_gln_valid = field_validator("vendor_gln")(check_gln)
 
     @field_validator("gtins")
     @classmethod

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 
 from lotedge.config.base import Section
 from lotedge.config.devices import CameraConfig, ScannerConfig
 from lotedge.config.identity import Identity
-from lotedge.config.masterdata import Material, Product
+from lotedge.config.masterdata import Material, Product, SeqReset
 from lotedge.config.mqtt import MqttConfig
 from lotedge.config.printing import LabelConfig, PrinterConfig, check_label_templates
 from lotedge.config.problems import Problem, suggest
 from lotedge.config.station import StationConfig
 from lotedge.config.store import StoreConfig
-from lotedge.core.lots import LotFields, LotTemplate, LotTemplateError
+from lotedge.core.decisions import FefoPolicy
+from lotedge.core.lots import LotFields, LotScheme, LotTemplate, LotTemplateError
 
 
 class StateConfig(Section):
@@ -34,6 +36,36 @@ class ScanConfig(Section):
     command_prefix: str = Field(
         default="#LE:", min_length=1, description="Barcodes starting with this are commands."
     )
+    fefo: FefoPolicy = Field(
+        default=FefoPolicy.WARN,
+        description="A lot that expires later than another open lot of the same material: "
+        "off, warn (accepted with a warning naming the lot to use first) or reject.",
+    )
+
+
+class ReceivingConfig(Section):
+    """Goods receipt: a receiving station, or a line that switches to receiving mode."""
+
+    role: Literal["line", "receiving"] = Field(
+        default="line",
+        description="line: production, switched to receiving by #LE:RECEIVE or mode.set; "
+        "receiving: a receiving station, every material scan is a receipt.",
+    )
+    lot_template: str = Field(
+        default="R{yy}{julian}{seq:4}",
+        description="Template of internal lots for material that arrives without a lot number "
+        "(same tokens as products' lot_template; {product} is the material code).",
+    )
+    seq_reset: SeqReset = Field(default=SeqReset.DAILY, description="When {seq} restarts at 1.")
+    label_template: str = Field(
+        default="receiving_label.zpl.j2",
+        description="ZPL template of the receiving label, in the labels directory.",
+    )
+
+    @property
+    def code(self) -> str:
+        """The counter scope of internal lots (products use their own code)."""
+        return "RECEIVING"
 
 
 class ControlConfig(Section):
@@ -57,6 +89,7 @@ class Config(Section):
     identity: Identity
     state: StateConfig = Field(default_factory=StateConfig)
     scan: ScanConfig = Field(default_factory=ScanConfig)
+    receiving: ReceivingConfig = Field(default_factory=ReceivingConfig)
     control: ControlConfig = Field(default_factory=ControlConfig)
     master_data_file: str | None = Field(
         default=None,
@@ -138,18 +171,25 @@ def check_boms(config: Config) -> list[Problem]:
 
 
 def check_lot_templates(config: Config) -> list[Problem]:
-    """Each product's lot template parses, fits GS1 AI (10) and cannot repeat within a period."""
+    """Each product's lot template, and the internal lots' at receiving, parses, fits GS1 AI (10)
+    and cannot repeat within a period."""
+    schemes: list[tuple[str, LotScheme]] = [
+        (f"products[{i}].lot_template", product) for i, product in enumerate(config.products)
+    ]
+    schemes.append(("receiving.lot_template", config.receiving))
+    # {product} in an internal lot is the material code: check with the longest one.
+    longest_material = max((m.code for m in config.materials), key=len, default="")
     problems = []
-    for i, product in enumerate(config.products):
-        key = f"products[{i}].lot_template"
+    for key, scheme in schemes:
         try:
-            template = LotTemplate.parse(product.lot_template)
+            template = LotTemplate.parse(scheme.lot_template)
         except LotTemplateError as exc:
             problems.append(Problem(key, str(exc), "see docs/configuration.md#lot-numbers"))
             continue
-        fields = LotFields(date.today(), config.identity.site, config.identity.line, product.code)
+        code = longest_material if scheme is config.receiving else scheme.code
+        fields = LotFields(date.today(), config.identity.site, config.identity.line, code)
         problems.extend(
             Problem(key, message, "lots go into a GS1 barcode (AI 10)")
-            for message in template.problems(fields, product.seq_reset)
+            for message in template.problems(fields, scheme.seq_reset)
         )
     return problems

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from lotedge.config.masterdata import Material, Product
 from lotedge.core.holds import HeldItem, Hold, first_match
@@ -18,6 +19,7 @@ class Outcome(StrEnum):
     REJECTED = "rejected"  # not consumed; the operator must act
     IGNORED = "ignored"  # a double read; nothing to do
     COMMAND = "command"  # a command barcode was carried out
+    RECEIVED = "received"  # recorded as a goods receipt (receiving mode)
 
 
 class Reason(StrEnum):
@@ -44,6 +46,43 @@ class Reason(StrEnum):
     LOT_SEQUENCE_EXHAUSTED = "lot_sequence_exhausted"
     LABEL_ERROR = "label_error"
     NOT_RECORDED = "not_recorded"
+    FEFO = "fefo"
+    RECEIVED = "received"
+    NO_REFERENCE = "no_reference"
+    NO_QUANTITY = "no_quantity"
+    REFERENCE_SET = "reference_set"
+    MODE_SET = "mode_set"
+    WRONG_MODE = "wrong_mode"
+
+
+class FefoPolicy(StrEnum):
+    """What a scan of a lot that should wait for an older one gets (`[scan] fefo`)."""
+
+    OFF = "off"
+    WARN = "warn"  # accepted, with a warning naming the lot to use first
+    REJECT = "reject"
+
+
+@dataclass(frozen=True)
+class ScanWarning:
+    """Something the operator should know about an accepted scan."""
+
+    code: str
+    message: str
+    use_instead: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"code": self.code, "message": self.message, "use_instead": self.use_instead}
+
+
+@dataclass(frozen=True)
+class OpenLot:
+    """A lot of a material known to be open on site, for FEFO. `decide_material` marks the
+    lots the hold list matches `on_hold`."""
+
+    lot: str
+    expiry: date | None
+    on_hold: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,13 +93,21 @@ class Decision:
     reason: Reason
     message: str
     scan: ParsedScan | None = None
+    warning: ScanWarning | None = None
 
     @property
     def ok(self) -> bool:
-        return self.outcome in (Outcome.ACCEPTED, Outcome.COMMAND, Outcome.IGNORED)
+        return self.outcome is not Outcome.REJECTED
 
     def as_dict(self) -> dict[str, object]:
-        return {"outcome": self.outcome.value, "reason": self.reason.value, "message": self.message}
+        out: dict[str, object] = {
+            "outcome": self.outcome.value,
+            "reason": self.reason.value,
+            "message": self.message,
+        }
+        if self.warning is not None:
+            out["warning"] = self.warning.as_dict()
+        return out
 
 
 @dataclass(frozen=True)
@@ -75,6 +122,9 @@ class ScanContext:
     repeat_armed: bool = False
     #: The hold list, oldest first; the first hold that matches the scan is reported.
     holds: tuple[Hold, ...] = ()
+    fefo: FefoPolicy = FefoPolicy.OFF
+    #: The other open lots of the scanned material (the scanned lot itself may be among them).
+    open_lots: tuple[OpenLot, ...] = ()
 
 
 def reject(reason: Reason, message: str, scan: ParsedScan | None = None) -> Decision:
@@ -92,17 +142,40 @@ def effective_expiry(scan: ParsedScan, material: Material | None) -> date | None
     return None
 
 
-def decide_material(scan: ParsedScan, ctx: ScanContext) -> Decision:
-    """Judge a GS1 or vendor scan against the open batch. Commands are handled by the batch flow."""
+def unreadable(scan: ParsedScan) -> Decision:
+    """The rejection of a scan the parser could not read."""
+    looks_gs1 = (scan.error or "").startswith(("invalid GS1", "GS1 code"))
+    reason = Reason.INVALID_GS1 if looks_gs1 else Reason.UNREADABLE
+    return reject(reason, f"Cannot read this label: {scan.error}. Scan it again or key it in.")
+
+
+class ScanHistory(Protocol):
+    """What `screen` needs of a scan's context (the line's or receiving's)."""
+
+    @property
+    def now(self) -> datetime: ...
+
+    @property
+    def materials(self) -> list[Material]: ...
+
+    @property
+    def debounce(self) -> timedelta: ...
+
+    @property
+    def last_seen(self) -> datetime | None: ...
+
+    @property
+    def repeat_armed(self) -> bool: ...
+
+
+def screen(scan: ParsedScan, ctx: ScanHistory) -> Decision | Material | None:
+    """The first checks of every material scan, at the line or at receiving: the rejection of
+    an unreadable scan, or a double read (the same code again within the debounce window, no
+    AGAIN before it); else the scan's material (None when it is not a known one)."""
     if scan.kind is ScanKind.UNREADABLE:
-        looks_gs1 = (scan.error or "").startswith(("invalid GS1", "GS1 code"))
-        reason = Reason.INVALID_GS1 if looks_gs1 else Reason.UNREADABLE
-        return reject(reason, f"Cannot read this label: {scan.error}. Scan it again or key it in.")
-    if (
-        ctx.last_seen is not None
-        and ctx.now - ctx.last_seen < ctx.debounce
-        and not ctx.repeat_armed
-    ):
+        return unreadable(scan)
+    last = ctx.last_seen
+    if last is not None and ctx.now - last < ctx.debounce and not ctx.repeat_armed:
         return Decision(
             Outcome.IGNORED,
             Reason.DOUBLE_READ,
@@ -110,7 +183,32 @@ def decide_material(scan: ParsedScan, ctx: ScanContext) -> Decision:
             "scan the AGAIN command first.",
             scan,
         )
-    material = next((m for m in ctx.materials if m.code == scan.material_code), None)
+    return next((m for m in ctx.materials if m.code == scan.material_code), None)
+
+
+def fefo_first(
+    lot: str, expiry: date | None, open_lots: tuple[OpenLot, ...], today: date
+) -> OpenLot | None:
+    """The open lot to use before `lot` (first expiry, first out), if any.
+
+    That is the earliest-expiring other lot that expires before `lot`, is not on hold and has
+    not expired (expired or held lots are not to be used at all, so they never come first).
+    """
+    if expiry is None:
+        return None
+    usable = [
+        o
+        for o in open_lots
+        if o.lot != lot and o.expiry is not None and today <= o.expiry < expiry and not o.on_hold
+    ]
+    return min(usable, key=lambda o: (o.expiry, o.lot), default=None)
+
+
+def decide_material(scan: ParsedScan, ctx: ScanContext) -> Decision:
+    """Judge a GS1 or vendor scan against the open batch. Commands are handled by the batch flow."""
+    material = screen(scan, ctx)
+    if isinstance(material, Decision):
+        return material
     if material is None:
         return reject(
             Reason.UNKNOWN_MATERIAL,
@@ -154,9 +252,26 @@ def decide_material(scan: ParsedScan, ctx: ScanContext) -> Decision:
             "Do not load it; put it aside and call quality.",
             scan,
         )
-    return Decision(
-        Outcome.ACCEPTED,
-        Reason.ACCEPTED,
-        f"{material.name} lot {scan.lot} accepted into {ctx.product.name}.",
-        scan,
+    accepted = f"{material.name} lot {scan.lot} accepted into {ctx.product.name}."
+    if expiry is None:  # the lot list may know it (received here, or pushed by the store)
+        expiry = next((o.expiry for o in ctx.open_lots if o.lot == scan.lot), None)
+    first = None
+    if ctx.fefo is not FefoPolicy.OFF:
+        marked = tuple(
+            replace(o, on_hold=True)
+            if first_match(ctx.holds, HeldItem.of(material, scan.gtin, o.lot))
+            else o
+            for o in ctx.open_lots
+        )
+        first = fefo_first(scan.lot, expiry, marked, ctx.now.date())
+    if first is None:
+        return Decision(Outcome.ACCEPTED, Reason.ACCEPTED, accepted, scan)
+    assert first.expiry is not None and expiry is not None
+    advice = (
+        f"Use lot {first.lot} first (expires {first.expiry.isoformat()}); this lot expires "
+        f"{expiry.isoformat()}."
     )
+    if ctx.fefo is FefoPolicy.REJECT:
+        return reject(Reason.FEFO, f"{material.name} lot {scan.lot} not loaded. {advice}", scan)
+    warning = ScanWarning("fefo", advice, first.lot)
+    return Decision(Outcome.ACCEPTED, Reason.ACCEPTED, accepted, scan, warning)

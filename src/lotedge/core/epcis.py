@@ -18,7 +18,8 @@ from biip.gtin import Gtin
 
 from lotedge.config.identity import Identity
 from lotedge.config.masterdata import Material, Product
-from lotedge.core.epcis_models import OpsMessage, TransformationEvent
+from lotedge.core.epcis_models import ObjectEvent, OpsMessage, TransformationEvent
+from lotedge.core.receiving import Receipt, ReceiptReference, ReferenceKind
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 CONTEXT: list[Any] = [EPCIS_CONTEXT, {"lotedge": "urn:lotedge:ns:"}]
@@ -82,6 +83,40 @@ def location(identity: Identity, extension: str | None) -> str:
         return f"https://id.gs1.org/414/{gln.value}{suffix}"
     prefix = gln.company_prefix.value
     return f"urn:epc:id:sgln:{prefix}.{gln.value[len(prefix) : 12]}.{epc_escape(extension or '0')}"
+
+
+def vendor_uri(material: Material) -> str | None:
+    """The vendor as an EPCIS source: its PGLN when `vendor_gln` is set, else
+    `urn:lotedge:vendor:{name}`; None when the material names no vendor.
+
+    >>> vendor_uri(Material(code="F", name="Flour", vendor="Mill AS"))
+    'urn:lotedge:vendor:Mill%20AS'
+    >>> vendor_uri(Material(code="F", name="Flour", vendor="Mill AS", vendor_gln="7038010000010"))
+    'urn:epc:id:pgln:703801.000001'
+    """
+    if material.vendor_gln is not None:
+        gln = Gln.parse(material.vendor_gln)
+        if gln.company_prefix is None:
+            return f"https://id.gs1.org/417/{gln.value}"
+        prefix = gln.company_prefix.value
+        return f"urn:epc:id:pgln:{prefix}.{gln.value[len(prefix) : 12]}"
+    if material.vendor:
+        return f"urn:lotedge:vendor:{epc_escape(material.vendor)}"
+    return None
+
+
+def biz_transaction_uri(identity: Identity, material: Material, reference: ReceiptReference) -> str:
+    """A purchase order or delivery note as a CBV business transaction identifier.
+
+    `urn:epcglobal:cbv:bt:{GLN of the issuer}:{number}` when the issuer has a GLN (a PO is ours:
+    the site GLN; a delivery note is the vendor's: `vendor_gln`); else
+    `urn:lotedge:bt:{site}:{po|desadv}:{number}`.
+    """
+    issuer = identity.site_gln if reference.kind is ReferenceKind.PO else material.vendor_gln
+    number = epc_escape(reference.number)
+    if issuer is not None:
+        return f"urn:epcglobal:cbv:bt:{issuer}:{number}"
+    return f"urn:lotedge:bt:{identity.site}:{reference.kind.value}:{number}"
 
 
 def _time_fields(when: datetime) -> dict[str, str]:
@@ -187,6 +222,55 @@ def output_event(
         },
         **{"lotedge:product": product.code},
     )
+
+
+def receiving_event(
+    identity: Identity, receipt: Receipt, *, event_id: str, when: datetime
+) -> dict[str, Any]:
+    """A receipt: ObjectEvent ADD, bizStep receiving, the lot's class and quantity, the vendor
+    as owning-party source, the PO or delivery note, and the expiry in ilmd."""
+    material = receipt.material
+    item: dict[str, Any] = {
+        "epcClass": lot_class(
+            identity, gtin=receipt.gtin, material_code=material.code, lot=receipt.lot
+        ),
+        "quantity": _number(receipt.quantity),
+    }
+    if receipt.uom is not None:
+        item["uom"] = receipt.uom
+    event: dict[str, Any] = {
+        "@context": CONTEXT,
+        "type": "ObjectEvent",
+        "eventID": event_id,
+        **_time_fields(when),
+        "action": "ADD",
+        "bizStep": "receiving",
+        "disposition": "active",
+        "readPoint": {"id": location(identity, identity.line)},
+        "bizLocation": {"id": location(identity, None)},
+        "quantityList": [item],
+        "bizTransactionList": [
+            {
+                "type": receipt.reference.kind.value,
+                "bizTransaction": biz_transaction_uri(identity, material, receipt.reference),
+            }
+        ],
+    }
+    source = vendor_uri(material)
+    if source is not None:
+        event["sourceList"] = [{"type": "owning_party", "source": source}]
+    if receipt.expiry is not None:
+        event["ilmd"] = {"cbvmda:itemExpirationDate": receipt.expiry.isoformat()}
+    event |= {
+        "lotedge:site": identity.site,
+        "lotedge:line": identity.line,
+        "lotedge:material": material.code,
+        **({"lotedge:vendor": material.vendor} if material.vendor else {}),
+        "lotedge:receipt": receipt.reference.number,
+        ("lotedge:internalLot" if receipt.internal else "lotedge:vendorLot"): receipt.lot,
+    }
+    ObjectEvent.model_validate(event)
+    return event
 
 
 def batch_message(

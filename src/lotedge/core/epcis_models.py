@@ -39,23 +39,28 @@ class Ilmd(_Strict):
     produced: IsoDate = Field(alias="lotedge:productionDate")
 
 
-class TransformationEvent(_Strict):
-    """A consumption (one input) or a batch end (one output), tied by transformationID."""
+class _Event(_Strict):
+    """What every EPCIS event of ours has: context, identity, time, where, and our site/line."""
 
     context: list[Any] = Field(alias="@context", min_length=2, max_length=2)
-    type: Literal["TransformationEvent"]
     eventID: EventId
     eventTime: AwareDatetime
     eventTimeZoneOffset: Offset
-    transformationID: Annotated[str, Field(pattern=r"^urn:lotedge:batch:\S+$")]
-    bizStep: Literal["commissioning"]
     readPoint: Location
     bizLocation: Location
+    site: str = Field(alias="lotedge:site")
+    line: str = Field(alias="lotedge:line")
+
+
+class TransformationEvent(_Event):
+    """A consumption (one input) or a batch end (one output), tied by transformationID."""
+
+    type: Literal["TransformationEvent"]
+    transformationID: Annotated[str, Field(pattern=r"^urn:lotedge:batch:\S+$")]
+    bizStep: Literal["commissioning"]
     inputQuantityList: list[QuantityElement] = Field(default_factory=list, max_length=1)
     outputQuantityList: list[QuantityElement] = Field(default_factory=list, max_length=1)
     ilmd: Ilmd | None = None
-    site: str = Field(alias="lotedge:site")
-    line: str = Field(alias="lotedge:line")
     material: str | None = Field(default=None, alias="lotedge:material")
     vendor: str | None = Field(default=None, alias="lotedge:vendor", min_length=1)
     product: str | None = Field(default=None, alias="lotedge:product")
@@ -68,6 +73,46 @@ class TransformationEvent(_Strict):
             raise ValueError("an output event needs ilmd and lotedge:product")
         if self.inputQuantityList and self.material is None:
             raise ValueError("a consumption event needs lotedge:material")
+        return self
+
+
+class BizTransaction(_Strict):
+    type: Literal["po", "desadv"]
+    bizTransaction: Uri
+
+
+class Source(_Strict):
+    type: Literal["owning_party"]
+    source: Uri
+
+
+class ReceivingIlmd(_Strict):
+    expiry: IsoDate = Field(alias="cbvmda:itemExpirationDate")
+
+
+class ObjectEvent(_Event):
+    """A receipt: one lot (vendor's or ours) and its quantity added at this site."""
+
+    type: Literal["ObjectEvent"]
+    action: Literal["ADD"]
+    bizStep: Literal["receiving"]
+    disposition: Literal["active"]
+    quantityList: list[QuantityElement] = Field(min_length=1, max_length=1)
+    bizTransactionList: list[BizTransaction] = Field(min_length=1, max_length=1)
+    sourceList: list[Source] = Field(default_factory=list, max_length=1)
+    ilmd: ReceivingIlmd | None = None
+    material: str = Field(alias="lotedge:material", min_length=1)
+    vendor: str | None = Field(default=None, alias="lotedge:vendor", min_length=1)
+    receipt: str = Field(alias="lotedge:receipt", min_length=1)
+    vendor_lot: str | None = Field(default=None, alias="lotedge:vendorLot", min_length=1)
+    internal_lot: str | None = Field(default=None, alias="lotedge:internalLot", min_length=1)
+
+    @model_validator(mode="after")
+    def _one_lot(self) -> ObjectEvent:
+        if (self.vendor_lot is None) == (self.internal_lot is None):
+            raise ValueError("a receipt carries either lotedge:vendorLot or lotedge:internalLot")
+        if self.quantityList[0].quantity is None:
+            raise ValueError("a receipt carries its quantity")
         return self
 
 

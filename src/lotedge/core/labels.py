@@ -9,6 +9,9 @@ from urllib.parse import quote
 
 from lotedge.config.identity import Identity
 from lotedge.config.masterdata import Product
+from lotedge.core.lots import GS1_CSET82
+from lotedge.core.receiving import Receipt
+from lotedge.core.scan import INTERNAL_MATERIAL_AI
 
 #: Common UN/CEFACT Rec. 20 unit codes in the words a label shows.
 UNIT_TEXT = {
@@ -80,6 +83,47 @@ class LabelData:
         )
 
 
+@dataclass(frozen=True)
+class ReceivingLabelData:
+    """The label put on received material that came without a lot number (an internal lot)."""
+
+    material_code: str
+    material_name: str
+    #: The material's GTIN; without one the label names the material in AI (91).
+    gtin: str | None
+    lot: str
+    quantity: Decimal
+    unit: str
+    expiry: date | None
+    received: date
+    vendor: str
+    reference: str
+    site: str
+    line: str
+
+    @property
+    def unit_text(self) -> str:
+        return UNIT_TEXT.get(self.unit, self.unit)
+
+    @classmethod
+    def for_receipt(cls, receipt: Receipt, identity: Identity) -> ReceivingLabelData:
+        material = receipt.material
+        return cls(
+            material_code=material.code,
+            material_name=material.name,
+            gtin=receipt.gtin,
+            lot=receipt.lot,
+            quantity=receipt.quantity,
+            unit=receipt.uom or "H87",
+            expiry=receipt.expiry,
+            received=receipt.received_at.date(),
+            vendor=material.vendor,
+            reference=f"{receipt.reference.kind.value.upper()} {receipt.reference.number}",
+            site=identity.site,
+            line=identity.line,
+        )
+
+
 #: UN/CEFACT unit -> GS1 measure AI prefix (the last digit is the decimal point position).
 _MEASURE_AIS = {"KGM": "310", "MTR": "311", "MTK": "314", "LTR": "315", "MTQ": "316"}
 
@@ -121,6 +165,27 @@ def gs1_elements(data: LabelData) -> list[tuple[str, str]]:
         quantity_element(data.quantity, data.unit),
         ("10", data.lot),
     ]
+
+
+def receiving_elements(data: ReceivingLabelData) -> list[tuple[str, str]]:
+    """(01) GTIN, else (91) material code; (17) expiry when known; quantity AI; (10) lot.
+
+    What the line's scan parser reads back: AI (01) finds the material by GTIN, AI (91) by code.
+    """
+    if data.gtin is not None:
+        identity = ("01", data.gtin)
+    elif 1 <= len(data.material_code) <= 90 and set(data.material_code) <= GS1_CSET82:
+        identity = (INTERNAL_MATERIAL_AI, data.material_code)
+    else:
+        raise LabelError(
+            f"material code {data.material_code!r} cannot go into GS1 AI (91): up to 90 "
+            "characters of GS1's character set 82 (no spaces); give the material a GTIN or a "
+            "code without spaces"
+        )
+    if not 1 <= len(data.lot) <= 20:
+        raise LabelError(f"lot {data.lot!r} must be 1 to 20 characters for AI (10)")
+    expiry = [("17", data.expiry.strftime("%y%m%d"))] if data.expiry else []
+    return [identity, *expiry, quantity_element(data.quantity, data.unit), ("10", data.lot)]
 
 
 def hri(elements: list[tuple[str, str]]) -> str:

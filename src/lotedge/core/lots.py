@@ -20,6 +20,7 @@ import re
 import string
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from lotedge.config.masterdata import SeqReset
 
@@ -52,6 +53,19 @@ class LotTemplateError(ValueError):
 
 class LotSequenceExhausted(RuntimeError):
     """The sequence for this period has no free number left at the template's width."""
+
+
+class LotScheme(Protocol):
+    """Whose lots a counter issues (a product, or internal lots at receiving) and how."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def lot_template(self) -> str: ...
+
+    @property
+    def seq_reset(self) -> SeqReset: ...
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,9 @@ GS1_SYMBOLOGIES = frozenset({"]C1", "]d2", "]Q3", "]e0", "]J1"})
 GS = "\x1d"
 _AIM = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 _MAX_SCAN_BYTES = 4096
+#: GS1 AI (91), "company internal information": the material code on our receiving label of a
+#: material that has no GTIN (the label then carries no AI 01).
+INTERNAL_MATERIAL_AI = "91"
 
 
 class ScanKind(StrEnum):
@@ -30,6 +33,7 @@ class ScanKind(StrEnum):
     GS1 = "gs1"
     VENDOR = "vendor"
     COMMAND = "command"
+    REFERENCE = "reference"  # a purchase order (GS1 AI 400) with no GTIN: a receipt reference
     UNREADABLE = "unreadable"
 
 
@@ -68,6 +72,8 @@ class ParsedScan:
     quantity: Decimal | None = None
     uom: str | None = None
     serial: str | None = None
+    #: The customer's purchase order (GS1 AI 400), the receipt reference at receiving.
+    purchase_order: str | None = None
     material_code: str | None = None
     command: Command | None = None
     elements: dict[str, str] = field(default_factory=dict)
@@ -208,6 +214,8 @@ def _parse_gs1(body: str, symbology: str | None, materials: list[Material]) -> P
             fields["lot"] = es.value
         elif ai == "21":
             fields["serial"] = es.value
+        elif ai == "400":
+            fields["purchase_order"] = es.value
         elif ai == "17" or (ai == "15" and "expiry" not in fields):
             fields["expiry"] = es.date
         elif ai in ("11", "13") and "produced" not in fields:
@@ -217,15 +225,21 @@ def _parse_gs1(body: str, symbology: str | None, materials: list[Material]) -> P
         elif ai in ("30", "37") and "quantity" not in fields and es.value.isdigit():
             fields["quantity"], fields["uom"] = Decimal(es.value), "H87"
     gtin = fields.get("gtin")
-    if gtin is None:
-        return ParsedScan(
-            ScanKind.UNREADABLE,
-            body,
-            symbology,
-            elements=elements,
-            error="GS1 code without a GTIN (AI 01)",
-        )
-    material = next((m for m in materials if gtin in m.gtins), None)
+    if gtin is not None:
+        material = next((m for m in materials if gtin in m.gtins), None)
+    else:  # our receiving label of a material without GTIN names it in AI (91)
+        code = elements.get(INTERNAL_MATERIAL_AI)
+        material = next((m for m in materials if not m.gtins and m.code == code), None)
+        if material is None and "purchase_order" in fields:
+            return ParsedScan(ScanKind.REFERENCE, body, symbology, **fields)  # type: ignore[arg-type]
+        if material is None:
+            return ParsedScan(
+                ScanKind.UNREADABLE,
+                body,
+                symbology,
+                elements=elements,
+                error="GS1 code without a GTIN (AI 01)",
+            )
     return ParsedScan(
         ScanKind.GS1,
         body,

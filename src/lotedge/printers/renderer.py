@@ -16,7 +16,15 @@ import jinja2
 
 from lotedge.config.printing import ESCPOS_TEMPLATE_SUFFIX, LabelConfig
 from lotedge.core import zpl
-from lotedge.core.labels import LabelData, LabelError, digital_link, gs1_elements, hri
+from lotedge.core.labels import (
+    LabelData,
+    LabelError,
+    ReceivingLabelData,
+    digital_link,
+    gs1_elements,
+    hri,
+    receiving_elements,
+)
 from lotedge.printers.escpos_label import render_escpos
 
 #: The default templates, shipped with lotedge (config/labels/ in the source tree).
@@ -51,10 +59,14 @@ class LabelRenderer:
         """A length in millimetres as printer dots at the configured resolution."""
         return round(mm * self._labels.dpi / 25.4)
 
-    def render(self, data: LabelData, template: str) -> bytes:
+    def render(self, data: LabelData | ReceivingLabelData, template: str) -> bytes:
         """The label as one ZPL format (UTF-8 bytes), or ESC/POS for the built-in ``*.escpos``
-        layout (`lotedge.printers.escpos_label`); raises LabelError for unusable data."""
+        layout (`lotedge.printers.escpos_label`); raises LabelError for unusable data.
+
+        A lot label (`LabelData`) or a receiving label (`ReceivingLabelData`, ZPL only)."""
         if template.endswith(ESCPOS_TEMPLATE_SUFFIX):
+            if not isinstance(data, LabelData):
+                raise LabelError("the receiving label is ZPL only; it needs a Zebra printer")
             labels = self._labels
             return render_escpos(data, labels.escpos_profile, labels.digital_link_base)
         try:
@@ -63,28 +75,36 @@ class LabelRenderer:
             raise LabelError(
                 f"label template {template!r} not found; known: {', '.join(self.templates)}"
             ) from None
-        text = tmpl.render(self.context(data))
+        if isinstance(data, LabelData):
+            context = self.context(data)
+        else:
+            context = self.receiving_context(data)
+        text = tmpl.render(context)
         zpl.check_fields(text)
         return text.encode("utf-8")
 
     def context(self, data: LabelData) -> dict[str, Any]:
         """What a template sees: `label` (the data), `gs1` (barcode data), `size` and `dpi`."""
-        elements = gs1_elements(data)
-        try:
-            # Two GS1-128 symbols (identity and dates; quantity and lot) fit a 100 mm label.
-            code128 = [zpl.gs1_128(elements[:3]), zpl.gs1_128(elements[3:])]
-        except ValueError as exc:
-            raise LabelError(str(exc)) from None
         base = self._labels.digital_link_base
+        gs1 = _gs1(gs1_elements(data), split=3)
         return {
             "label": {**asdict(data), "unit_text": data.unit_text},
-            "gs1": {
-                "code128": code128,
-                "datamatrix": zpl.gs1_datamatrix(elements),
-                "datamatrix_escape": zpl.DATAMATRIX_ESCAPE,
-                "hri": [hri(elements[:3]), hri(elements[3:])],
-                "digital_link": digital_link(base, data) if base else "",
-            },
+            "gs1": {**gs1, "digital_link": digital_link(base, data) if base else ""},
+            **self._page(),
+        }
+
+    def receiving_context(self, data: ReceivingLabelData) -> dict[str, Any]:
+        """What the receiving label sees: `label`, `gs1` (no Digital Link), `size` and `dpi`."""
+        elements = receiving_elements(data)
+        # Identity (and expiry) in the first GS1-128 symbol, quantity and lot in the second.
+        return {
+            "label": {**asdict(data), "unit_text": data.unit_text},
+            "gs1": _gs1(elements, split=len(elements) - 2),
+            **self._page(),
+        }
+
+    def _page(self) -> dict[str, Any]:
+        return {
             "size": {
                 "width": self.dots(self._labels.width_mm),
                 "height": self.dots(self._labels.height_mm),
@@ -92,3 +112,18 @@ class LabelRenderer:
             "dpi": self._labels.dpi,
             "module": max(1, self.dots(self._labels.barcode_module_mm)),
         }
+
+
+def _gs1(elements: list[tuple[str, str]], *, split: int) -> dict[str, Any]:
+    """Barcode data of a label: two GS1-128 symbols (elements before and after `split`; two fit
+    a 100 mm label), their HRI, and one GS1 DataMatrix with everything."""
+    try:
+        code128 = [zpl.gs1_128(elements[:split]), zpl.gs1_128(elements[split:])]
+    except ValueError as exc:
+        raise LabelError(str(exc)) from None
+    return {
+        "code128": code128,
+        "datamatrix": zpl.gs1_datamatrix(elements),
+        "datamatrix_escape": zpl.DATAMATRIX_ESCAPE,
+        "hri": [hri(elements[:split]), hri(elements[split:])],
+    }

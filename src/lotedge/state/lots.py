@@ -11,12 +11,11 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from lotedge.config.masterdata import Product
-from lotedge.core.lots import LotFields, LotTemplate, period_key
+from lotedge.core.lots import LotFields, LotScheme, LotTemplate, period_key
 
 
-def _scope(product: Product, fields: LotFields) -> str:
-    return f"{product.code}|{product.lot_template}|{period_key(product.seq_reset, fields.day)}"
+def _scope(scheme: LotScheme, fields: LotFields) -> str:
+    return f"{scheme.code}|{scheme.lot_template}|{period_key(scheme.seq_reset, fields.day)}"
 
 
 def _issued(conn: sqlite3.Connection, lot: str) -> bool:
@@ -35,11 +34,17 @@ def _next_free(
 
 
 def allocate(
-    conn: sqlite3.Connection, product: Product, fields: LotFields, *, batch_id: str, now: datetime
+    conn: sqlite3.Connection,
+    scheme: LotScheme,
+    fields: LotFields,
+    *,
+    issued_for: str,
+    now: datetime,
 ) -> str:
-    """Issue the next lot number for `product`; call inside a transaction."""
-    template = LotTemplate.parse(product.lot_template)
-    scope = _scope(product, fields)
+    """Issue the next lot number of `scheme` (a product, or internal lots at receiving) for a
+    batch or receipt (`issued_for`); call inside a transaction."""
+    template = LotTemplate.parse(scheme.lot_template)
+    scope = _scope(scheme, fields)
     row = conn.execute("SELECT value FROM lot_sequences WHERE scope = ?", (scope,)).fetchone()
     value, lot = _next_free(conn, template, fields, row[0] if row else 0)
     conn.execute(
@@ -49,16 +54,16 @@ def allocate(
     )
     conn.execute(
         "INSERT INTO issued_lots (lot, product, batch_id, issued_at) VALUES (?, ?, ?, ?)",
-        (lot, product.code, batch_id, now.isoformat()),
+        (lot, scheme.code, issued_for, now.isoformat()),
     )
     return lot
 
 
-def preview(conn: sqlite3.Connection, product: Product, fields: LotFields, n: int) -> list[str]:
+def preview(conn: sqlite3.Connection, scheme: LotScheme, fields: LotFields, n: int) -> list[str]:
     """The next `n` lots `allocate` would issue, without consuming any."""
-    template = LotTemplate.parse(product.lot_template)
+    template = LotTemplate.parse(scheme.lot_template)
     row = conn.execute(
-        "SELECT value FROM lot_sequences WHERE scope = ?", (_scope(product, fields),)
+        "SELECT value FROM lot_sequences WHERE scope = ?", (_scope(scheme, fields),)
     ).fetchone()
     value, lots = row[0] if row else 0, []
     for _ in range(n):

@@ -80,9 +80,11 @@ def save_batch(conn: sqlite3.Connection, batch: Batch) -> None:
 def last_accepted(
     conn: sqlite3.Connection, dedupe_key: str, batch_id: str | None, since: datetime
 ) -> datetime | None:
-    """When this code was last accepted into this batch, if after `since` (double reads)."""
+    """When this code was last accepted into this batch (batch None: last received), if after
+    `since` (double reads). Each outcome has its partial index, hence the literal."""
+    outcome = "'accepted'" if batch_id is not None else "'received'"
     row = conn.execute(
-        "SELECT max(received_at) FROM scans WHERE dedupe_key = ? AND outcome = 'accepted'"
+        f"SELECT max(received_at) FROM scans WHERE dedupe_key = ? AND outcome = {outcome}"
         " AND batch_id IS ? AND received_at >= ?",
         (dedupe_key, batch_id, since.isoformat()),
     ).fetchone()
@@ -96,7 +98,7 @@ def record_scan(
     scan = decision.scan
     cursor = conn.execute(
         "INSERT INTO scans (received_at, source, raw, symbology, dedupe_key, outcome, reason,"
-        " message, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " message, batch_id, warning) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             raw.received_at.isoformat(),
             raw.source,
@@ -107,6 +109,7 @@ def record_scan(
             decision.reason.value,
             decision.message,
             batch_id,
+            json.dumps(decision.warning.as_dict()) if decision.warning else None,
         ),
     )
     assert cursor.lastrowid is not None

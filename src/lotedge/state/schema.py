@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from sqlite3 import Connection
 
-from lotedge.state import alerts, holds, outbox, print_jobs
+from lotedge.state import alerts, holds, outbox, print_jobs, receiving
 
 CORE = """
 CREATE TABLE batches (
@@ -89,5 +89,6 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
     (3, "print jobs", print_jobs.DDL),
     (4, "remote command replies, for at-most-once", COMMAND_LOG),
     (5, "alerts the operator must acknowledge", alerts.DDL),
+    (6, "receipts, open lots, scan warnings", receiving.DDL),
     (7, "scoped holds (lot, GTIN + lot, lot ranges) with ids and sources", holds.upgrade),
 ]

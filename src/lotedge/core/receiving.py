@@ -1,0 +1,202 @@
+"""Receiving: what a receipt is, the receipt reference, and judging a scan at goods receipt.
+
+Pure. The engine gathers the context (the current reference, the material), calls
+`decide_receipt`, and records what it returns in one transaction with its ObjectEvent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from lotedge.config.masterdata import Material
+from lotedge.core.decisions import (
+    Decision,
+    Outcome,
+    Reason,
+    effective_expiry,
+    reject,
+    screen,
+)
+from lotedge.core.scan import ParsedScan
+
+
+class ReferenceKind(StrEnum):
+    """What the receipt reference is, as a CBV business transaction type."""
+
+    PO = "po"  # a purchase order (ours: GS1 AI 400 or #LE:REF:<number>)
+    DESADV = "desadv"  # the vendor's delivery note / despatch advice (#LE:DN:<number>)
+
+
+@dataclass(frozen=True)
+class ReceiptReference:
+    """The purchase order or delivery note the following receipts belong to."""
+
+    kind: ReferenceKind
+    number: str
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """One container (or lot) received: everything the receipt row and its event carry.
+
+    `lot` is the lot the line will scan: the vendor's, or ours (`internal`) when the material
+    came without one.
+    """
+
+    material: Material
+    lot: str
+    internal: bool
+    gtin: str | None
+    quantity: Decimal
+    uom: str | None
+    expiry: date | None
+    reference: ReceiptReference
+    received_at: datetime
+
+    @property
+    def vendor_lot(self) -> str | None:
+        return None if self.internal else self.lot
+
+
+def label_reference(scan: ParsedScan) -> ReceiptReference | None:
+    """The purchase order a label carries (GS1 AI 400), which applies from this receipt on."""
+    if scan.purchase_order is None:
+        return None
+    return ReceiptReference(ReferenceKind.PO, scan.purchase_order)
+
+
+@dataclass(frozen=True)
+class ReceiptContext:
+    """What judging a receipt depends on besides the scan; gathered by the state owner."""
+
+    now: datetime
+    materials: list[Material]
+    reference: ReceiptReference | None
+    debounce: timedelta = timedelta(0)
+    #: When this code was last received, if within the debounce window (double reads).
+    last_seen: datetime | None = None
+    repeat_armed: bool = False
+
+
+def _refused(reason: Reason, message: str, scan: ParsedScan | None) -> Decision:
+    return reject(reason, f"Not received: {message}", scan)
+
+
+def _checked(
+    material: Material,
+    quantity: Decimal | None,
+    expiry: date | None,
+    ctx: ReceiptContext,
+    scan: ParsedScan | None,
+) -> tuple[Decimal, date | None] | Decision:
+    """The receipt's quantity and expiry, or why it cannot be received."""
+    if ctx.reference is None:
+        return _refused(
+            Reason.NO_REFERENCE,
+            "scan the purchase order or delivery note first (its barcode, or #LE:REF:<number>), "
+            "then this label again.",
+            scan,
+        )
+    if quantity is None and material.default_quantity is not None:
+        quantity = Decimal(str(material.default_quantity))
+    if quantity is None or quantity <= 0:
+        return _refused(
+            Reason.NO_QUANTITY,
+            f"the label of {material.name} carries no quantity and the material has no "
+            "default_quantity; receive it with its quantity typed in "
+            f"(lotedge receive unlabelled {material.code} QTY).",
+            scan,
+        )
+    if expiry is not None and expiry < ctx.now.date():
+        return _refused(
+            Reason.EXPIRED,
+            f"{material.name} expired on {expiry.isoformat()}, before it arrived. Refuse the "
+            "delivery or put it aside for return.",
+            scan,
+        )
+    return quantity, expiry
+
+
+def decide_receipt(scan: ParsedScan, ctx: ReceiptContext) -> Receipt | Decision:
+    """A vendor label scanned at receiving: the receipt, or a rejection with its reason.
+
+    Quantity from the label, else the material's `default_quantity`; expiry from the label, else
+    the receipt date plus the material's shelf life (`effective_expiry`).
+    """
+    material = screen(scan, ctx)
+    if isinstance(material, Decision):
+        return material
+    if material is None:
+        return _refused(
+            Reason.UNKNOWN_MATERIAL,
+            f"GTIN {scan.gtin} is not a known material. Ask for master data to be updated.",
+            scan,
+        )
+    if not scan.lot:
+        return _refused(
+            Reason.NO_LOT,
+            f"the label of {material.name} carries no lot number. Receive it as unlabelled "
+            f"material (lotedge receive unlabelled {material.code} QTY) and put our label on it.",
+            scan,
+        )
+    received = replace(scan, received=scan.received or ctx.now.date())
+    checked = _checked(material, scan.quantity, effective_expiry(received, material), ctx, scan)
+    if isinstance(checked, Decision):
+        return checked
+    quantity, expiry = checked
+    assert ctx.reference is not None
+    return Receipt(
+        material=material,
+        lot=scan.lot,
+        internal=False,
+        gtin=scan.gtin,
+        quantity=quantity,
+        uom=scan.uom or material.uom,
+        expiry=expiry,
+        reference=ctx.reference,
+        received_at=ctx.now,
+    )
+
+
+def decide_unlabelled(
+    material: Material, quantity: Decimal, expiry: date | None, ctx: ReceiptContext
+) -> Receipt | Decision:
+    """Material that came without a lot number: the receipt of a new internal lot, whose number
+    (`lot`, empty here) the engine allocates once the receipt is known to be acceptable."""
+    if expiry is None and material.shelf_life_days:
+        expiry = ctx.now.date() + timedelta(days=material.shelf_life_days)
+    checked = _checked(material, quantity, expiry, ctx, None)
+    if isinstance(checked, Decision):
+        return checked
+    assert ctx.reference is not None
+    return Receipt(
+        material=material,
+        lot="",
+        internal=True,
+        gtin=material.gtins[0] if material.gtins else None,
+        quantity=checked[0],
+        uom=material.uom,
+        expiry=checked[1],
+        reference=ctx.reference,
+        received_at=ctx.now,
+    )
+
+
+def receipt_decision(receipt: Receipt, scan: ParsedScan | None) -> Decision:
+    """The answer the operator gets for a recorded receipt."""
+    quantity = format(receipt.quantity.normalize(), "f")
+    unit = f" {receipt.uom}" if receipt.uom else ""
+    expiry = f", expires {receipt.expiry.isoformat()}" if receipt.expiry else ""
+    kind = "internal lot" if receipt.internal else "lot"
+    reference = receipt.reference
+    what = "purchase order" if reference.kind is ReferenceKind.PO else "delivery note"
+    return Decision(
+        Outcome.RECEIVED,
+        Reason.RECEIVED,
+        f"Received {receipt.material.name} {kind} {receipt.lot}: {quantity}{unit}{expiry} "
+        f"({what} {reference.number}).",
+        scan,
+    )

@@ -1,0 +1,238 @@
+"""Receipts, the open-lot list (FEFO) and the receiving settings that survive a restart.
+
+Only the engine thread calls the writers. The mode and the current receipt reference live in the
+`flags` table, so a restart keeps both.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime
+from decimal import Decimal
+
+from lotedge.core.decisions import OpenLot
+from lotedge.core.receiving import Receipt, ReceiptReference, ReferenceKind
+
+DDL = """
+CREATE TABLE receipts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    scan_id INTEGER REFERENCES scans (id),
+    received_at TEXT NOT NULL,
+    material TEXT NOT NULL,
+    vendor TEXT NOT NULL,
+    gtin TEXT,
+    lot TEXT NOT NULL,
+    internal INTEGER NOT NULL,
+    quantity TEXT NOT NULL,
+    uom TEXT,
+    expiry TEXT,
+    reference_kind TEXT NOT NULL CHECK (reference_kind IN ('po', 'desadv')),
+    reference TEXT NOT NULL,
+    event_id TEXT NOT NULL UNIQUE
+);
+CREATE TABLE open_lots (
+    material TEXT NOT NULL,
+    lot TEXT NOT NULL,
+    expiry TEXT,
+    source TEXT NOT NULL CHECK (source IN ('received', 'store')),
+    received_qty TEXT,
+    consumed_qty TEXT NOT NULL DEFAULT '0',
+    closed INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (material, lot)
+);
+ALTER TABLE scans ADD COLUMN warning TEXT;
+CREATE INDEX scans_received ON scans (dedupe_key, received_at) WHERE outcome = 'received'
+"""
+
+MODES = ("production", "receiving")
+_MODE = "mode"
+_REFERENCE = "receipt_reference"
+
+
+def _flag(conn: sqlite3.Connection, name: str) -> str | None:
+    row = conn.execute("SELECT value FROM flags WHERE name = ?", (name,)).fetchone()
+    return row[0] if row else None
+
+
+def _set_flag(conn: sqlite3.Connection, name: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO flags (name, value) VALUES (?, ?)"
+        " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        (name, value),
+    )
+
+
+def mode(conn: sqlite3.Connection) -> str:
+    """`production` or `receiving`, as the operator last set it (production at first)."""
+    return _flag(conn, _MODE) or "production"
+
+
+def set_mode(conn: sqlite3.Connection, value: str) -> None:
+    assert value in MODES
+    _set_flag(conn, _MODE, value)
+
+
+def reference(conn: sqlite3.Connection) -> ReceiptReference | None:
+    """The PO or delivery note the next receipts belong to."""
+    value = _flag(conn, _REFERENCE)
+    if value is None:
+        return None
+    kind, _, number = value.partition(":")
+    return ReceiptReference(ReferenceKind(kind), number)
+
+
+def set_reference(conn: sqlite3.Connection, ref: ReceiptReference) -> None:
+    _set_flag(conn, _REFERENCE, f"{ref.kind.value}:{ref.number}")
+
+
+def record_receipt(
+    conn: sqlite3.Connection, receipt: Receipt, *, scan_id: int | None, event_id: str
+) -> int:
+    """The receipt row, and its lot opened (or topped up) in the open-lot list."""
+    cursor = conn.execute(
+        "INSERT INTO receipts (scan_id, received_at, material, vendor, gtin, lot, internal,"
+        " quantity, uom, expiry, reference_kind, reference, event_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            scan_id,
+            receipt.received_at.isoformat(),
+            receipt.material.code,
+            receipt.material.vendor,
+            receipt.gtin,
+            receipt.lot,
+            int(receipt.internal),
+            str(receipt.quantity),
+            receipt.uom,
+            receipt.expiry.isoformat() if receipt.expiry else None,
+            receipt.reference.kind.value,
+            receipt.reference.number,
+            event_id,
+        ),
+    )
+    row = conn.execute(
+        "SELECT received_qty, closed FROM open_lots WHERE material = ? AND lot = ?",
+        (receipt.material.code, receipt.lot),
+    ).fetchone()
+    before = Decimal(row[0]) if row and row[0] is not None and not row[1] else Decimal(0)
+    conn.execute(
+        "INSERT INTO open_lots (material, lot, expiry, source, received_qty, updated_at)"
+        " VALUES (?, ?, ?, 'received', ?, ?) ON CONFLICT (material, lot) DO UPDATE SET"
+        " expiry = coalesce(excluded.expiry, expiry), source = 'received',"
+        " received_qty = excluded.received_qty,"
+        " consumed_qty = CASE WHEN closed THEN '0' ELSE consumed_qty END, closed = 0,"
+        " updated_at = excluded.updated_at",
+        (
+            receipt.material.code,
+            receipt.lot,
+            receipt.expiry.isoformat() if receipt.expiry else None,
+            str(before + receipt.quantity),
+            receipt.received_at.isoformat(),
+        ),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def open_lots(conn: sqlite3.Connection, material: str) -> tuple[OpenLot, ...]:
+    """The material's open lots (holds are matched by the decision, against the hold list)."""
+    rows = conn.execute(
+        "SELECT lot, expiry FROM open_lots WHERE material = ? AND NOT closed", (material,)
+    )
+    return tuple(
+        OpenLot(lot, date.fromisoformat(expiry) if expiry else None) for lot, expiry in rows
+    )
+
+
+def consume(
+    conn: sqlite3.Connection, material: str, lot: str, quantity: Decimal | None, now: datetime
+) -> None:
+    """Count a consumption against an open lot; it closes once its received quantity is used."""
+    row = conn.execute(
+        "SELECT received_qty, consumed_qty FROM open_lots"
+        " WHERE material = ? AND lot = ? AND NOT closed",
+        (material, lot),
+    ).fetchone()
+    if row is None or quantity is None:
+        return
+    consumed = Decimal(row[1]) + quantity
+    closed = row[0] is not None and consumed >= Decimal(row[0])
+    conn.execute(
+        "UPDATE open_lots SET consumed_qty = ?, closed = ?, updated_at = ?"
+        " WHERE material = ? AND lot = ?",
+        (str(consumed), int(closed), now.isoformat(), material, lot),
+    )
+
+
+def open_from_store(
+    conn: sqlite3.Connection,
+    material: str,
+    lots: list[tuple[str, date | None]],
+    *,
+    replace: bool,
+    now: datetime,
+) -> None:
+    """Lots the central side says are open; `replace` first closes its earlier ones of this
+    material (lots received here are left alone)."""
+    if replace:
+        conn.execute(
+            "UPDATE open_lots SET closed = 1, updated_at = ?"
+            " WHERE material = ? AND source = 'store' AND NOT closed",
+            (now.isoformat(), material),
+        )
+    conn.executemany(
+        "INSERT INTO open_lots (material, lot, expiry, source, updated_at)"
+        " VALUES (?, ?, ?, 'store', ?) ON CONFLICT (material, lot) DO UPDATE SET"
+        " expiry = coalesce(excluded.expiry, expiry), closed = 0,"
+        " updated_at = excluded.updated_at",
+        [
+            (material, lot, expiry.isoformat() if expiry else None, now.isoformat())
+            for lot, expiry in lots
+        ],
+    )
+
+
+def close(conn: sqlite3.Connection, material: str, lot: str, now: datetime) -> bool:
+    """Close an open lot by hand (used up, thrown away); False when it was not open."""
+    cursor = conn.execute(
+        "UPDATE open_lots SET closed = 1, updated_at = ?"
+        " WHERE material = ? AND lot = ? AND NOT closed",
+        (now.isoformat(), material, lot),
+    )
+    return cursor.rowcount > 0
+
+
+def lot_list(conn: sqlite3.Connection, material: str | None) -> list[dict[str, object]]:
+    """Open lots (of one material, or all), first to expire first."""
+    rows = conn.execute(
+        "SELECT material, lot, expiry, source, received_qty, consumed_qty FROM open_lots"
+        " WHERE NOT closed AND (? IS NULL OR material = ?)"
+        " ORDER BY material, expiry IS NULL, expiry, lot",
+        (material, material),
+    )
+    keys = ("material", "lot", "expiry", "source", "received_qty", "consumed_qty")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def internal_receipt(
+    conn: sqlite3.Connection, lot: str
+) -> tuple[str, str | None, Decimal, str | None, date | None, ReceiptReference, datetime] | None:
+    """(material, gtin, quantity, uom, expiry, reference, received at) of the receipt that
+    created internal lot `lot`, for a reprint of its label; None when no receipt did."""
+    row = conn.execute(
+        "SELECT material, gtin, quantity, uom, expiry, reference_kind, reference, received_at"
+        " FROM receipts WHERE lot = ? AND internal ORDER BY id LIMIT 1",
+        (lot,),
+    ).fetchone()
+    if row is None:
+        return None
+    material, gtin, quantity, uom, expiry, kind, number, received_at = row
+    return (
+        material,
+        gtin,
+        Decimal(quantity),
+        uom,
+        date.fromisoformat(expiry) if expiry else None,
+        ReceiptReference(ReferenceKind(kind), number),
+        datetime.fromisoformat(received_at),
+    )
