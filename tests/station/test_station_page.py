@@ -34,13 +34,14 @@ def lan_address() -> str | None:
 LAN = lan_address()
 GREEN = "rgb(11, 122, 46)"
 RED = "rgb(179, 0, 30)"
+AMBER = "rgb(242, 169, 0)"
 #: Barcode text is untrusted: a lot number carrying markup must show as text.
 MARKUP = "<img src=x onerror=\"document.title='pwned'\">"
 
 
-def flour(lot: str, sack: int = 1) -> str:
-    """A GS1 DataMatrix on a flour sack (AIM ]d2), good for another 200 days."""
-    expiry = date.today() + timedelta(days=200)
+def flour(lot: str, sack: int = 1, expires_in: int = 200) -> str:
+    """A GS1 DataMatrix on a flour sack (AIM ]d2)."""
+    expiry = date.today() + timedelta(days=expires_in)
     return f"]d2010950110153000321{sack}\x1d10{lot}\x1d17{expiry:%y%m%d}"
 
 
@@ -195,6 +196,30 @@ def test_a_hold_on_a_loaded_lot_shows_and_raises_an_alert(line, open_station):
     line.scan(flour("FL2611A", sack=2))  # the next sack of that lot is stopped
     expect(page.locator("#verdict")).to_have_attribute("data-outcome", "rejected")
     expect(page.locator("#verdict-message")).to_contain_text("mould")
+
+
+def test_receiving_mode_and_a_fefo_warning_show(line, open_station, screenshot):
+    page = open_station()
+    expect(page.locator("#mode")).to_have_text("production")
+    line.scan("#LE:RECEIVE")
+    expect(page.locator("#mode")).to_have_text("receiving")
+    line.scan("#LE:REF:PO4711")
+    line.scan(flour("FLOLD", expires_in=100))
+    line.scan(flour("FLNEW", expires_in=200))
+    expect(page.locator("#verdict")).to_have_attribute("data-outcome", "received")
+    expect(page.locator("#verdict-lot")).to_have_text("FLNEW")
+    assert background(page, "#verdict") == GREEN
+
+    line.scan("#LE:PRODUCE")
+    expect(page.locator("#mode")).to_have_text("production")
+    start_bread(line)
+    line.scan(flour("FLNEW", sack=2))  # the newer lot, while an older one is open: FEFO
+    expect(page.locator("#verdict")).to_have_attribute("data-warning", "true")
+    expect(page.locator("#verdict-title")).to_have_text("ACCEPTED")
+    expect(page.locator("#verdict-warning")).to_contain_text("Use lot FLOLD first")
+    expect(page.locator("#recent li").first).to_have_attribute("data-warning", "true")
+    assert background(page, "#verdict") == AMBER
+    screenshot(page, "fefo-warning")
 
 
 def in_view(page: Page, selector: str, viewport: dict[str, int]) -> bool:

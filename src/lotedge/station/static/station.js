@@ -11,6 +11,7 @@ const TITLES = {
   rejected: "REJECTED",
   ignored: "IGNORED",
   command: "COMMAND",
+  received: "RECEIVED",
   none: "WAITING",
 };
 const DONE = {
@@ -126,10 +127,7 @@ function renderVerdict(scan) {
   const warning = scan && scan.warning;
   verdict.dataset.warning = warning ? "true" : "false";
   $("verdict-warning").hidden = !warning;
-  if (warning) {
-    const instead = warning.use_instead ? ` Use lot ${warning.use_instead} instead.` : "";
-    setText("verdict-warning", `${warning.message}${instead}`);
-  }
+  if (warning) setText("verdict-warning", warning.message); // names the lot to use instead
 }
 
 function noticeNewScan(scan) {
@@ -192,6 +190,7 @@ function renderRecent(scans) {
       el("span", "why", scan.message),
     );
     li.dataset.outcome = scan.outcome;
+    li.dataset.warning = scan.warning ? "true" : "false";
     li.dataset.scanId = String(scan.id);
     return li;
   });
