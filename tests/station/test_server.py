@@ -22,8 +22,14 @@ from tests.station.helpers import Station
 INDEX = b"<!doctype html><title>station</title><script type=module src=/static/app.js></script>"
 
 
+#: No token, no allow-list: loopback clients only (these tests are on loopback).
+OPEN = Access(None)
+
+
 @contextmanager
-def serving(directory: Path, keepalive_seconds: float = 15.0) -> Iterator[Station]:
+def serving(
+    directory: Path, keepalive_seconds: float = 15.0, access: Access = OPEN
+) -> Iterator[Station]:
     """A station in this process over a real state, serving a static dir of our own."""
     static = directory / "static"
     static.mkdir()
@@ -40,7 +46,7 @@ def serving(directory: Path, keepalive_seconds: float = 15.0) -> Iterator[Statio
     server = StationServer(
         "127.0.0.1",
         0,
-        Access(None),
+        access,
         hub,
         engine.call,
         static_dir=static,
@@ -105,3 +111,14 @@ def test_an_idle_stream_gets_keepalive_comments(tmp_path: Path):
         assert lines.count(b": keepalive\n") == 2 and lines.count(b"\n") == 2
         assert station.state()["seq"] == first["seq"]  # nothing changed: no new state
         events.close()
+
+
+def test_only_the_right_token_earns_the_cookie(tmp_path: Path):
+    """A trusted client (here loopback) is let through without the token, but gets no cookie
+    it could carry to an address where the token is needed."""
+    with serving(tmp_path, access=Access("the-token")) as station:
+        wrong = station.request("GET", "/?token=guess")
+        assert wrong.status == 303 and wrong.getheader("Set-Cookie") is None
+        right = station.request("GET", "/?token=the-token")
+        assert right.status == 303 and right.getheader("Location") == "/"
+        assert right.getheader("Set-Cookie") == Access("the-token").cookie_header()

@@ -197,13 +197,14 @@ def _handler(
                 send(self, status, "text/plain; charset=utf-8", body, {**API_HEADERS, **headers})
 
         def _login(self, token: str) -> None:
-            if not (access.trusted(self.client_address[0]) or access.login(token)):
-                self._refuse("/", 401, "unauthorized", "wrong token")
-                return
+            """`/?token=T`: the right token gets the cookie; a trusted client is let through
+            without one (being on an allowed network is no reason to carry access elsewhere)."""
             headers = {**API_HEADERS, "Location": "/"}
-            if access.token is not None:
+            if access.login(token):
                 headers["Set-Cookie"] = access.cookie_header()
-            send(self, 303, "text/plain; charset=utf-8", b"logged in\n", headers)
+            elif not self._admitted("/"):
+                return
+            send(self, 303, "text/plain; charset=utf-8", b"go to /\n", headers)
 
         # -- replies ---------------------------------------------------------------------
         def _json(self, status: int, body: object, **headers: str) -> None:
