@@ -87,6 +87,7 @@ def test_scans_batch_and_bom(line: Line):
         "material": "YEAST",  # parsed again from the recorded bytes
         "material_name": "Fresh yeast",
         "lot": "OLD",
+        "warning": None,
     }
     assert "expired" in yeast["message"]
     assert (flour["outcome"], flour["material"], flour["material_name"], flour["lot"]) == (

@@ -64,9 +64,10 @@ class Daemon:
             conn = open_state(state_dir)
             engine = Engine(self.config, conn, render_label=self.render_label)
             engine.start()
+            stops = [adapter(engine, self.stop_event) for adapter in self.adapters]
+            # The control socket last: once it answers, every adapter is up and in the status.
             control = ControlServer(state_dir / self.config.control.socket, engine.call)
             control.start()
-            stops = [adapter(engine, self.stop_event) for adapter in self.adapters]
             if self.config.metrics is not None:
                 engine.metric_sources.append(outbox_metrics(state_dir / STATE_FILE))
                 metrics.serve(

@@ -52,10 +52,7 @@ class ReceivingFlow:
     _rejection: Callable[[RawScan, Decision, int, str | None, str, datetime], None]
 
     def _mode(self) -> str:
-        """`receiving` on a receiving station, else the mode the operator set."""
-        if self.config.receiving.role == "receiving":
-            return "receiving"
-        return receiving.mode(self._conn)
+        return receiving.effective_mode(self._conn, self.config.receiving.role)
 
     def _set_mode(self, mode: str) -> Reply:
         if self.config.receiving.role == "receiving" and mode != "receiving":

@@ -68,6 +68,11 @@ def mode(conn: sqlite3.Connection) -> str:
     return _flag(conn, _MODE) or "production"
 
 
+def effective_mode(conn: sqlite3.Connection, role: str) -> str:
+    """`receiving` on a receiving station (`role`), else the mode the operator set."""
+    return "receiving" if role == "receiving" else mode(conn)
+
+
 def set_mode(conn: sqlite3.Connection, value: str) -> None:
     assert value in MODES
     _set_flag(conn, _MODE, value)

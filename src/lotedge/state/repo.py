@@ -150,7 +150,8 @@ def recent_scans(conn: sqlite3.Connection, limit: int) -> list[dict[str, Any]]:
     """The latest scans, newest first, with the material and lot consumed when accepted."""
     cursor = conn.execute(
         "SELECT s.id, s.received_at, s.source, s.raw, s.symbology, s.outcome, s.reason,"
-        " s.message, c.material, c.lot FROM scans s LEFT JOIN consumptions c ON c.scan_id = s.id"
+        " s.message, s.warning, c.material, c.lot"
+        " FROM scans s LEFT JOIN consumptions c ON c.scan_id = s.id"
         " ORDER BY s.id DESC LIMIT ?",
         (limit,),
     )

@@ -8,6 +8,7 @@ bytes the engine recorded again (pure, microseconds): no extra column, no migrat
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from typing import Any
 from lotedge.config.model import Config
 from lotedge.core.batch import Batch
 from lotedge.core.scan import RawScan, parse_scan
-from lotedge.state import alerts, print_jobs, repo
+from lotedge.state import alerts, print_jobs, receiving, repo
 from lotedge.state import holds as hold_list
 from lotedge.state.db import connect_readonly
 
@@ -60,9 +61,11 @@ class SnapshotReader:
             depth = repo.count(conn, "outbox")
             open_alerts = alerts.open_alerts(conn)
             held = hold_list.active(conn)
+            mode = receiving.effective_mode(conn, config.receiving.role)
         return {
             "site": config.identity.site,
             "line": config.identity.line,
+            "mode": mode,
             "products": [{"code": p.code, "name": p.name} for p in config.products],
             "batch": self._open_batch(open_batch) if open_batch else None,
             "last_batch": self._ended_batch(ended, label) if ended else None,
@@ -132,6 +135,7 @@ class SnapshotReader:
             "material": material,
             "material_name": self._material_name(material),
             "lot": lot,
+            "warning": json.loads(row["warning"]) if row["warning"] else None,
         }
 
     def _bom(self, batch: Batch | None, loaded: list[dict[str, Any]]) -> list[dict[str, Any]]:
