@@ -393,7 +393,7 @@ enabled = false
                 return None
         expiry = (date.today() + timedelta(days=30)).isoformat()
         answer = control.request("receive.unlabelled", material="YEAST", quantity=1, expiry=expiry)
-        internal = answer.get("data", {}).get("lot")
+        internal = (answer.get("data") or {}).get("lot")
         if not self.outcome.expect(
             answer["status"] == "ok" and internal, f"unlabelled yeast received ({answer})"
         ):
@@ -502,6 +502,8 @@ enabled = false
         """The store holds the flour lot and everything made from it, with the command a
         quality manager runs; the line confirms over MQTT, then refuses the lot."""
         self.console.rule(f"After the shift: the store holds {TRACED_FLOUR_LOT} and its products")
+        protocol = control.request("status")["data"]["publisher"]["protocol"]
+        self.console.print(f"  the agent takes commands over MQTT {protocol} (embedded broker)")
         command = ["hold", TRACED_FLOUR_LOT, "--forward", "--reason", HOLD_REASON]
         self.console.print(f"  $ lotedge {shlex.join(command)}")
         result = subprocess.run(
