@@ -104,9 +104,10 @@ class Step:
     says: str | None = None
 
 
-def in_days(days: int) -> str:
-    """A GS1 date (YYMMDD) `days` from today: the demo's flour never goes out of date."""
-    return (date.today() + timedelta(days=days)).strftime("%y%m%d")
+def in_days(days: int, layout: str = "%y%m%d") -> str:
+    """A date `days` from today (GS1 YYMMDD by default): the demo's material never goes out
+    of date."""
+    return (date.today() + timedelta(days=days)).strftime(layout)
 
 
 def flour(lot: str, expires_in_days: int = 60, kilograms: int | None = None) -> str:
@@ -115,7 +116,12 @@ def flour(lot: str, expires_in_days: int = 60, kilograms: int | None = None) -> 
 
 
 def sugar(lot: str) -> str:
-    return f"]d20109501101530010{GS}17270630{GS}10{lot}"
+    return f"]d20109501101530010{GS}17{in_days(200)}{GS}10{lot}"
+
+
+def yeast(lot: str) -> str:
+    """The yeast vendor's own Code 128 format: YST-<lot>-<expiry YYYYMMDD>."""
+    return f"]C0YST-{lot}-{in_days(400, '%Y%m%d')}"
 
 
 RECEIVING: list[Step] = [
@@ -169,7 +175,7 @@ def the_shift(receiving_label: str) -> list[tuple[str, list[Step]]]:
                     warning="fefo",
                     says=TRACED_FLOUR_LOT,
                 ),
-                Step("]C0YST-Y0003-20280131", "accepted", "fresh yeast, vendor Code 128 label"),
+                Step(yeast("Y0003"), "accepted", "fresh yeast, vendor Code 128 label"),
                 Step("#LE:END:96", "batch_ended", "96 loaves"),
             ],
         ),
