@@ -5,7 +5,7 @@ is a breadth-first walk, one level per step: the batches that took in the lots r
 then all their flows. Every lot and batch is visited once, so diamonds and rework cycles
 terminate, and the level is the depth. Each step is two lookups by lists of ids on the indexes
 `lot_flows (lot, direction, transformation)` and `(transformation, direction, lot)`. (A
-recursive CTE was measured first; see docs/trace-store.md for why it was dropped.)
+recursive CTE was measured too; docs/benchmarks.md says why it is not used.)
 """
 
 from __future__ import annotations
