@@ -113,7 +113,7 @@ class ReceivingFlow:
             result, decision = self._judge_receipt(parsed, now)
             scan_id = repo.record_scan(self._conn, raw, decision, parsed.dedupe_key, None)
             if isinstance(result, Receipt):
-                self._record_receipt(result, scan_id)
+                self._record_receipt(result, scan_id, f"urn:uuid:{uuid.uuid4()}")
             else:
                 self._rejection(raw, decision, scan_id, None, "receiving", self._clock())
         metrics.SCANS.labels(decision.outcome.value, decision.reason.value).inc()
@@ -134,9 +134,8 @@ class ReceivingFlow:
             return result, result
         return result, receipt_decision(result, parsed)
 
-    def _record_receipt(self, receipt: Receipt, scan_id: int | None) -> None:
-        """The receipt row, its open lot and its ObjectEvent."""
-        event_id = f"urn:uuid:{uuid.uuid4()}"
+    def _record_receipt(self, receipt: Receipt, scan_id: int | None, event_id: str) -> None:
+        """The receipt row, its open lot and its ObjectEvent (`event_id`)."""
         receiving.record_receipt(self._conn, receipt, scan_id=scan_id, event_id=event_id)
         event = epcis.receiving_event(
             self.config.identity, receipt, event_id=event_id, when=receipt.received_at
@@ -163,12 +162,12 @@ class ReceivingFlow:
         fields = LotFields(now.date(), identity.site, identity.line, material.code)
         try:
             with transaction(self._conn):
-                event_id = str(uuid.uuid4())
+                event_id = f"urn:uuid:{uuid.uuid4()}"  # the ledger names the receipt's event
                 lot = lots.allocate(
                     self._conn, self.config.receiving, fields, issued_for=event_id, now=now
                 )
                 receipt = replace(result, lot=lot)
-                self._record_receipt(receipt, None)
+                self._record_receipt(receipt, None, event_id)
                 job = self._queue_receiving_label(receipt, now)
         except LotSequenceExhausted as exc:
             return Reply(False, error=str(exc), code=Reason.LOT_SEQUENCE_EXHAUSTED.value)
