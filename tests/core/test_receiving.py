@@ -268,6 +268,9 @@ def test_lots_pushed_by_the_store_drive_fefo(line: Line):
     listed = [lot["lot"] for lot in line.do(LotsList("FLOUR")).data["lots"]]
     assert listed == ["S2"]  # S1 closed by the replace
     assert "warning" not in line.decide("]C1010950110153000317261231" + "10OLD2")
+    typo = line.do(LotsOpen("FLUOR", lots))
+    assert (typo.ok, typo.code) == (False, "unknown_material") and "FLOUR" in typo.error
+    assert line.do(LotsList("FLUOR")).data["lots"] == []  # nothing opened
 
 
 def test_parse_in_receiving_mode_judges_without_writing(line: Line):

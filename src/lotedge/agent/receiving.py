@@ -145,13 +145,7 @@ class ReceivingFlow:
     def _receive_unlabelled(self, request: ReceiveUnlabelled) -> Reply:
         material = self.config.material(request.material)
         if material is None:
-            known = [m.code for m in self.config.materials]
-            hint = suggest(request.material, known, f"known: {', '.join(known)}")
-            return Reply(
-                False,
-                error=f"unknown material {request.material!r}; nothing was received ({hint})",
-                code=Reason.UNKNOWN_MATERIAL.value,
-            )
+            return self._unknown_material(request.material, "nothing was received")
         now = self._clock()
         result = decide_unlabelled(
             material, request.quantity, request.expiry, self._receipt_context(now)
@@ -180,6 +174,15 @@ class ReceivingFlow:
         decision = receipt_decision(receipt, None)
         data = {**decision.as_dict(), "lot": lot, "print_job": job}
         return Reply(True, data)
+
+    def _unknown_material(self, code: str, consequence: str) -> Reply:
+        known = [m.code for m in self.config.materials]
+        hint = suggest(code, known, f"known: {', '.join(known)}")
+        return Reply(
+            False,
+            error=f"unknown material {code!r}; {consequence} ({hint})",
+            code=Reason.UNKNOWN_MATERIAL.value,
+        )
 
     def _queue_receiving_label(
         self, receipt: Receipt, now: datetime, *, copies: int = 1, reprint: bool = False
@@ -213,6 +216,8 @@ class ReceivingFlow:
     def _lots_open(
         self, material: str, open_lots: tuple[tuple[str, date | None], ...], replace_all: bool
     ) -> Reply:
+        if self.config.material(material) is None:  # no scan could ever match its lots
+            return self._unknown_material(material, "no lot was opened")
         with transaction(self._conn):
             receiving.open_from_store(
                 self._conn, material, list(open_lots), replace=replace_all, now=self._clock()
