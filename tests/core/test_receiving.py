@@ -38,6 +38,7 @@ vendor = "Salinas"
 uom = "KGM"
 vendor_pattern = '^SLT-(?P<lot>[A-Z0-9]+)$'
 """
+GS = "\x1d"
 FEFO_REJECT = {'command_prefix = "#LE:"': 'command_prefix = "#LE:"\nfefo = "reject"'}
 PRINTER = '[printer]\nurl = "dir://labels"\n'
 
@@ -71,6 +72,8 @@ def test_every_receiving_reason_is_reachable(tmp_path: Path):
     seen = {line.scan("#LE:RECEIVE"), line.scan(OLD)}  # mode set; no reference
     seen |= {line.scan("#LE:REF:PO-1"), line.scan("SLT-A1")}  # reference set; no quantity
     seen.add(line.scan(OLD))  # received
+    ours = line.do(ReceiveUnlabelled("SALT", Decimal(1))).data["lot"]
+    seen.add(line.scan(f"]C191SALT{GS}10{ours}"))  # our own receiving label: internal lot
     line.scan("#LE:PRODUCE")
     line.do(StartBatch("BREAD"))
     line.tick(10)

@@ -84,10 +84,15 @@ class ReceivingFlow:
             },
         )
 
-    def _receipt_context(self, now: datetime, key: str | None = None) -> ReceiptContext:
-        """What a receipt is judged against; `key` (a scan's) looks for a double read."""
+    def _receipt_context(self, now: datetime, scan: ParsedScan | None = None) -> ReceiptContext:
+        """What a receipt is judged against; a `scan` is looked up as a double read and as one
+        of our internal lots."""
         window = timedelta(seconds=self.config.scan.debounce_seconds)
-        last = repo.last_accepted(self._conn, key, None, now - window) if key else None
+        last = None
+        internal = False
+        if scan is not None:
+            last = repo.last_accepted(self._conn, scan.dedupe_key, None, now - window)
+            internal = receiving.is_internal(self._conn, scan.material_code, scan.lot)
         return ReceiptContext(
             now=now,
             materials=self.config.materials,
@@ -95,6 +100,7 @@ class ReceivingFlow:
             debounce=window,
             last_seen=last,
             repeat_armed=self._repeat_armed,
+            internal_lot=internal,
         )
 
     def _receive_scan(self, raw: RawScan, parsed: ParsedScan, dry_run: bool) -> Decision:
@@ -125,7 +131,7 @@ class ReceivingFlow:
         self, parsed: ParsedScan, now: datetime
     ) -> tuple[Receipt | Decision, Decision]:
         """The receipt (or the rejection) and the decision the operator is told."""
-        ctx = self._receipt_context(now, parsed.dedupe_key)
+        ctx = self._receipt_context(now, parsed)
         on_label = label_reference(parsed)
         if on_label is not None:
             ctx = replace(ctx, reference=on_label)

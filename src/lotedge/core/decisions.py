@@ -53,6 +53,7 @@ class Reason(StrEnum):
     REFERENCE_SET = "reference_set"
     MODE_SET = "mode_set"
     WRONG_MODE = "wrong_mode"
+    INTERNAL_LOT = "internal_lot"
 
 
 class FefoPolicy(StrEnum):
