@@ -35,7 +35,16 @@ T0 = datetime(2026, 11, 25, 8, 0, tzinfo=timezone(timedelta(hours=1)))
 
 #: Reasons only receiving and FEFO give; tests/core/test_receiving.py reaches each of them.
 RECEIVING_REASONS = frozenset(
-    {"fefo", "received", "no_reference", "no_quantity", "reference_set", "mode_set", "wrong_mode"}
+    {
+        "fefo",
+        "received",
+        "no_reference",
+        "no_quantity",
+        "reference_set",
+        "mode_set",
+        "wrong_mode",
+        "internal_lot",
+    }
 )
 
 

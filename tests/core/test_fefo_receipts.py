@@ -108,6 +108,16 @@ def test_lot_list_supplies_the_expiry_the_label_lacks():
     assert decision.warning is not None and decision.warning.use_instead == "OLD"
 
 
+def test_an_expiry_known_only_from_the_lot_list_still_rejects_an_expired_lot():
+    # received with no expiry on the label (expiry = receipt date + shelf life), or pushed by
+    # the store: the label scanned at the line carries none, the lot list knows it expired
+    open_lots = (OpenLot("NOEXP", TODAY - timedelta(days=1)),)
+    ctx = ScanContext(NOW, BREAD, [FLOUR, YEAST], timedelta(0), open_lots=open_lots)
+    decision = decide_material(scan("]C10109501101530003" + "10NOEXP"), ctx)  # type: ignore[arg-type]
+    assert (decision.outcome, decision.reason.value) == (Outcome.REJECTED, "expired")
+    assert "expired on 2026-11-24" in decision.message
+
+
 def receipt_ctx(reference: ReceiptReference | None = PO) -> ReceiptContext:
     return ReceiptContext(now=NOW, materials=[FLOUR, YEAST], reference=reference)
 

@@ -38,6 +38,7 @@ vendor = "Salinas"
 uom = "KGM"
 vendor_pattern = '^SLT-(?P<lot>[A-Z0-9]+)$'
 """
+GS = "\x1d"
 FEFO_REJECT = {'command_prefix = "#LE:"': 'command_prefix = "#LE:"\nfefo = "reject"'}
 PRINTER = '[printer]\nurl = "dir://labels"\n'
 
@@ -71,6 +72,8 @@ def test_every_receiving_reason_is_reachable(tmp_path: Path):
     seen = {line.scan("#LE:RECEIVE"), line.scan(OLD)}  # mode set; no reference
     seen |= {line.scan("#LE:REF:PO-1"), line.scan("SLT-A1")}  # reference set; no quantity
     seen.add(line.scan(OLD))  # received
+    ours = line.do(ReceiveUnlabelled("SALT", Decimal(1))).data["lot"]
+    seen.add(line.scan(f"]C191SALT{GS}10{ours}"))  # our own receiving label: internal lot
     line.scan("#LE:PRODUCE")
     line.do(StartBatch("BREAD"))
     line.tick(10)
@@ -190,8 +193,11 @@ def test_unlabelled_material_gets_an_internal_lot_and_a_label(tmp_path: Path):
     assert events[0]["quantityList"][0]["epcClass"] == "urn:lotedge:class:PLANT1:SALT:R263290001"
     payload = line.conn.execute("SELECT payload FROM print_jobs ORDER BY id").fetchone()[0]
     assert b"91SALT" in payload and b"R263290001" in payload and b"Sea salt" in payload
-    issued = line.conn.execute("SELECT lot, product FROM issued_lots ORDER BY lot").fetchall()
-    assert issued == [("R263290001", "RECEIVING"), ("R263290002", "RECEIVING")]
+    issued = line.conn.execute(
+        "SELECT i.lot, i.product FROM issued_lots i JOIN receipts r ON r.event_id = i.batch_id"
+        " AND r.lot = i.lot AND r.internal ORDER BY i.lot"
+    ).fetchall()
+    assert issued == [("R263290001", "RECEIVING"), ("R263290002", "RECEIVING")]  # with receipts
     unknown = line.do(ReceiveUnlabelled("SLAT", Decimal(1)))
     assert unknown.code == "unknown_material" and "SALT" in unknown.error
     again = line.do(Reprint("R263290001", 2))  # e.g. after a print_uncertain alert
@@ -265,6 +271,9 @@ def test_lots_pushed_by_the_store_drive_fefo(line: Line):
     listed = [lot["lot"] for lot in line.do(LotsList("FLOUR")).data["lots"]]
     assert listed == ["S2"]  # S1 closed by the replace
     assert "warning" not in line.decide("]C1010950110153000317261231" + "10OLD2")
+    typo = line.do(LotsOpen("FLUOR", lots))
+    assert (typo.ok, typo.code) == (False, "unknown_material") and "FLOUR" in typo.error
+    assert line.do(LotsList("FLUOR")).data["lots"] == []  # nothing opened
 
 
 def test_parse_in_receiving_mode_judges_without_writing(line: Line):

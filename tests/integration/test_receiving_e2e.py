@@ -1,10 +1,12 @@
 """Receiving through the real daemon: a labelled delivery (a GS1 DataMatrix made and read by
 zxing-cpp), unlabelled material whose receiving label goes through the printer simulator over
-TCP and is scanned back at the line, FEFO, and receipts surviving kill -9."""
+TCP and is scanned back at the line, FEFO, and receipts and internal lots surviving kill -9."""
 
 from __future__ import annotations
 
 import json
+import signal
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from tests import epcis_schema
 from tests.conftest import write_config
 from tests.core.daemon_helpers import control_client, kill_while_scanning, lotedge, start_daemon
 from tests.labels.label_checks import decode
+from tests.publish.helpers import wait_until
 
 GS = "\x1d"
 
@@ -132,3 +135,46 @@ def test_sigkill_while_receiving_loses_no_acknowledged_receipt(tmp_path: Path):
         " WHERE o.event_id IS NULL OR l.lot IS NULL"
     ).fetchone()[0]
     assert orphans == 0  # each receipt has its event and its open lot
+
+
+def test_internal_lots_are_never_reused_across_kill_9(tmp_path: Path):
+    """Unlabelled receipts while the daemon is killed (SIGKILL) twice: every internal lot an
+    operator was told is kept, and the restarted daemon never hands out one of them again."""
+    path = write_config(tmp_path)
+    told: list[str] = []
+    wrong: list[dict] = []
+
+    def receive_until_dead() -> None:
+        client = control_client(path)
+        while True:
+            try:
+                reply = client.request("receive.unlabelled", material="YEAST", quantity=1)
+            except (ConnectionError, OSError):
+                return
+            if reply["status"] != "ok":
+                wrong.append(reply)
+                return
+            told.append(reply["data"]["lot"])
+
+    for round_ in range(3):
+        daemon = start_daemon(path)
+        if round_ == 0:
+            assert control_client(path).request("receive.ref", ref="PO-3")["status"] == "ok"
+        before = len(told)
+        receiver = threading.Thread(target=receive_until_dead)
+        receiver.start()
+        if round_ < 2:
+            wait_until(lambda: len(told) >= before + 10, "ten receipts", timeout=30)  # noqa: B023
+            daemon.send_signal(signal.SIGKILL)
+            daemon.wait(10)
+        else:
+            wait_until(lambda: len(told) >= before + 3, "three receipts", timeout=30)  # noqa: B023
+            daemon.terminate()
+            assert daemon.wait(10) == 0
+        receiver.join(10)
+        assert not wrong, wrong
+    assert len(set(told)) == len(told), "an internal lot was handed out twice"
+    conn = connect(load_config(path).state_dir / "state.db")
+    kept = {lot for (lot,) in conn.execute("SELECT lot FROM receipts WHERE internal")}
+    issued = {lot for (lot,) in conn.execute("SELECT lot FROM issued_lots")}
+    assert set(told) <= kept <= issued

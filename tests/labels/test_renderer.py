@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from lotedge.config.printing import LabelConfig
-from lotedge.core.labels import LabelError, digital_link, gs1_elements
+from lotedge.core.labels import (
+    LabelError,
+    ReceivingLabelData,
+    digital_link,
+    gs1_elements,
+    receiving_elements,
+)
 from lotedge.printers.renderer import LabelRenderer
 from tests.labels.label_checks import (
     TEMPLATE,
@@ -74,6 +81,37 @@ def test_text_fields_cannot_inject(renderer, sample, field, text):
     assert zpl.count(b"^XA") == 1 and zpl.count(b"^XZ") == 1 and b"~" not in zpl
     prefix = "Operator " if field == "operator" else ""
     assert prefix + text in field_texts(zpl)
+
+
+RECEIVED = ReceivingLabelData(
+    material_code="SALT",
+    material_name="Sea salt",
+    gtin=None,
+    lot="R263290001",
+    quantity=Decimal(10),
+    unit="KGM",
+    expiry=date(2027, 6, 1),
+    received=date(2026, 11, 25),
+    vendor="Salinas",
+    reference="DESADV DN-5",
+    site="PLANT1",
+    line="L1",
+)
+
+
+@pytest.mark.parametrize("text", INJECTIONS)
+@pytest.mark.parametrize(
+    ("field", "shown"),
+    [("material_name", "{}"), ("vendor", "Vendor {}"), ("reference", "{}   Site PLANT1   Line L1")],
+)
+def test_receiving_label_text_fields_cannot_inject(renderer, field, shown, text):
+    data = dataclasses.replace(RECEIVED, **{field: text})
+    zpl = renderer.render(data, "receiving_label.zpl.j2")
+    assert zpl.count(b"^XA") == 1 and zpl.count(b"^XZ") == 1 and b"~" not in zpl
+    assert shown.format(text) in field_texts(zpl)
+    if text.isprintable() and text.isascii():  # the simulator's font has no other glyphs
+        assert formats_in(zpl) == 1
+        assert gs1_read(png_of(zpl))["]d2"] == receiving_elements(data)
 
 
 @pytest.mark.parametrize("lot", ["^XZ^XA^FO0,0^FDX^FS", "~JR", "_", "A>8<@1", "@@", ">0>:"])

@@ -195,8 +195,18 @@ def test_forward_hold_reaches_every_downstream_lot_on_every_line(
     assert [(h["kind"], h["lot"], h["lots"]) for h in json.loads(out)["holds"]] == [
         ("recall", "D1", 1)
     ]
-    code, _, err = run_cli(capsys, "hold", "25ABC", "--release", "-c", str(config))
-    assert code == 1 and "no active hold of 25ABC" in err
+    # L4 never confirmed: the release run again sends the same commands (same transactions)
+    release = ("hold", "25ABC", "--release", "-c", str(config), "--timeout", "1")
+    code, out, _ = run_cli(capsys, *release)
+    assert code == 4 and "(already released: sent again): 5 lots" in out
+    resent = wait_for(fake_lines, 20)
+    assert sorted((ln, b["lot"], b["transaction"]) for ln, _, b in resent) == sorted(
+        (ln, b["lot"], b["transaction"]) for ln, _, b in released
+    )
+    code, out, _ = run_cli(capsys, "store", "holds", "--active", "--db", db_url)
+    assert len(json.loads(out)["holds"]) == 1  # still only the recall
+    code, _, err = run_cli(capsys, "hold", "X9", "--release", "-c", str(config))
+    assert code == 1 and "no hold of X9 to release" in err
 
 
 def test_hold_without_reason_or_broker_says_so(

@@ -84,10 +84,15 @@ class ReceivingFlow:
             },
         )
 
-    def _receipt_context(self, now: datetime, key: str | None = None) -> ReceiptContext:
-        """What a receipt is judged against; `key` (a scan's) looks for a double read."""
+    def _receipt_context(self, now: datetime, scan: ParsedScan | None = None) -> ReceiptContext:
+        """What a receipt is judged against; a `scan` is looked up as a double read and as one
+        of our internal lots."""
         window = timedelta(seconds=self.config.scan.debounce_seconds)
-        last = repo.last_accepted(self._conn, key, None, now - window) if key else None
+        last = None
+        internal = False
+        if scan is not None:
+            last = repo.last_accepted(self._conn, scan.dedupe_key, None, now - window)
+            internal = receiving.is_internal(self._conn, scan.material_code, scan.lot)
         return ReceiptContext(
             now=now,
             materials=self.config.materials,
@@ -95,6 +100,7 @@ class ReceivingFlow:
             debounce=window,
             last_seen=last,
             repeat_armed=self._repeat_armed,
+            internal_lot=internal,
         )
 
     def _receive_scan(self, raw: RawScan, parsed: ParsedScan, dry_run: bool) -> Decision:
@@ -113,7 +119,7 @@ class ReceivingFlow:
             result, decision = self._judge_receipt(parsed, now)
             scan_id = repo.record_scan(self._conn, raw, decision, parsed.dedupe_key, None)
             if isinstance(result, Receipt):
-                self._record_receipt(result, scan_id)
+                self._record_receipt(result, scan_id, f"urn:uuid:{uuid.uuid4()}")
             else:
                 self._rejection(raw, decision, scan_id, None, "receiving", self._clock())
         metrics.SCANS.labels(decision.outcome.value, decision.reason.value).inc()
@@ -125,7 +131,7 @@ class ReceivingFlow:
         self, parsed: ParsedScan, now: datetime
     ) -> tuple[Receipt | Decision, Decision]:
         """The receipt (or the rejection) and the decision the operator is told."""
-        ctx = self._receipt_context(now, parsed.dedupe_key)
+        ctx = self._receipt_context(now, parsed)
         on_label = label_reference(parsed)
         if on_label is not None:
             ctx = replace(ctx, reference=on_label)
@@ -134,9 +140,8 @@ class ReceivingFlow:
             return result, result
         return result, receipt_decision(result, parsed)
 
-    def _record_receipt(self, receipt: Receipt, scan_id: int | None) -> None:
-        """The receipt row, its open lot and its ObjectEvent."""
-        event_id = f"urn:uuid:{uuid.uuid4()}"
+    def _record_receipt(self, receipt: Receipt, scan_id: int | None, event_id: str) -> None:
+        """The receipt row, its open lot and its ObjectEvent (`event_id`)."""
         receiving.record_receipt(self._conn, receipt, scan_id=scan_id, event_id=event_id)
         event = epcis.receiving_event(
             self.config.identity, receipt, event_id=event_id, when=receipt.received_at
@@ -146,13 +151,7 @@ class ReceivingFlow:
     def _receive_unlabelled(self, request: ReceiveUnlabelled) -> Reply:
         material = self.config.material(request.material)
         if material is None:
-            known = [m.code for m in self.config.materials]
-            hint = suggest(request.material, known, f"known: {', '.join(known)}")
-            return Reply(
-                False,
-                error=f"unknown material {request.material!r}; nothing was received ({hint})",
-                code=Reason.UNKNOWN_MATERIAL.value,
-            )
+            return self._unknown_material(request.material, "nothing was received")
         now = self._clock()
         result = decide_unlabelled(
             material, request.quantity, request.expiry, self._receipt_context(now)
@@ -163,12 +162,12 @@ class ReceivingFlow:
         fields = LotFields(now.date(), identity.site, identity.line, material.code)
         try:
             with transaction(self._conn):
-                event_id = str(uuid.uuid4())
+                event_id = f"urn:uuid:{uuid.uuid4()}"  # the ledger names the receipt's event
                 lot = lots.allocate(
                     self._conn, self.config.receiving, fields, issued_for=event_id, now=now
                 )
                 receipt = replace(result, lot=lot)
-                self._record_receipt(receipt, None)
+                self._record_receipt(receipt, None, event_id)
                 job = self._queue_receiving_label(receipt, now)
         except LotSequenceExhausted as exc:
             return Reply(False, error=str(exc), code=Reason.LOT_SEQUENCE_EXHAUSTED.value)
@@ -181,6 +180,15 @@ class ReceivingFlow:
         decision = receipt_decision(receipt, None)
         data = {**decision.as_dict(), "lot": lot, "print_job": job}
         return Reply(True, data)
+
+    def _unknown_material(self, code: str, consequence: str) -> Reply:
+        known = [m.code for m in self.config.materials]
+        hint = suggest(code, known, f"known: {', '.join(known)}")
+        return Reply(
+            False,
+            error=f"unknown material {code!r}; {consequence} ({hint})",
+            code=Reason.UNKNOWN_MATERIAL.value,
+        )
 
     def _queue_receiving_label(
         self, receipt: Receipt, now: datetime, *, copies: int = 1, reprint: bool = False
@@ -214,6 +222,8 @@ class ReceivingFlow:
     def _lots_open(
         self, material: str, open_lots: tuple[tuple[str, date | None], ...], replace_all: bool
     ) -> Reply:
+        if self.config.material(material) is None:  # no scan could ever match its lots
+            return self._unknown_material(material, "no lot was opened")
         with transaction(self._conn):
             receiving.open_from_store(
                 self._conn, material, list(open_lots), replace=replace_all, now=self._clock()

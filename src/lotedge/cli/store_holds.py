@@ -29,12 +29,13 @@ def run_hold(
     if args.release:
         released, still_held = holds.release(db, lot, kind=kind)
         if not released:
-            print(f"no active {kind} of {name}", file=sys.stderr)
+            print(f"no {kind} of {name} to release", file=sys.stderr)
             return 1
         op = "hold.remove"
         commands = [c for h in released for c in hold_commands(op, h.hold_id, h.lots, "")]
         summary: dict[str, Any] = {
             "released": [h.hold_id for h in released],
+            "reused": released[0].reused,
             "lots": [c.lot for c in commands],
             "still_held": still_held,
         }
@@ -73,7 +74,10 @@ def _print(
         )
         print(f"{summary['kind']} {summary['hold_id']}{again}: {len(lots)} lots: {' '.join(lots)}")
     else:
-        print(f"released {' '.join(summary['released'])}: {len(lots)} lots: {' '.join(lots)}")
+        again = " (already released: sent again)" if summary["reused"] else ""
+        print(
+            f"released {' '.join(summary['released'])}{again}: {len(lots)} lots: {' '.join(lots)}"
+        )
         if summary["still_held"]:
             held = " ".join(summary["still_held"])
             print(f"  still refused at the lines, under another active hold: {held}")

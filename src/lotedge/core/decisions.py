@@ -53,6 +53,7 @@ class Reason(StrEnum):
     REFERENCE_SET = "reference_set"
     MODE_SET = "mode_set"
     WRONG_MODE = "wrong_mode"
+    INTERNAL_LOT = "internal_lot"
 
 
 class FefoPolicy(StrEnum):
@@ -237,6 +238,8 @@ def decide_material(scan: ParsedScan, ctx: ScanContext) -> Decision:
             scan,
         )
     expiry = effective_expiry(scan, material)
+    if expiry is None:  # the lot list may know it (received here, or pushed by the store)
+        expiry = next((o.expiry for o in ctx.open_lots if o.lot == scan.lot), None)
     if expiry is not None and expiry < ctx.now.date():
         return reject(
             Reason.EXPIRED,
@@ -253,8 +256,6 @@ def decide_material(scan: ParsedScan, ctx: ScanContext) -> Decision:
             scan,
         )
     accepted = f"{material.name} lot {scan.lot} accepted into {ctx.product.name}."
-    if expiry is None:  # the lot list may know it (received here, or pushed by the store)
-        expiry = next((o.expiry for o in ctx.open_lots if o.lot == scan.lot), None)
     first = None
     if ctx.fefo is not FefoPolicy.OFF:
         marked = tuple(

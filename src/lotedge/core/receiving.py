@@ -79,6 +79,8 @@ class ReceiptContext:
     #: When this code was last received, if within the debounce window (double reads).
     last_seen: datetime | None = None
     repeat_armed: bool = False
+    #: The scanned lot is one of our internal lots of that material (its receiving label).
+    internal_lot: bool = False
 
 
 def _refused(reason: Reason, message: str, scan: ParsedScan | None) -> Decision:
@@ -140,6 +142,13 @@ def decide_receipt(scan: ParsedScan, ctx: ReceiptContext) -> Receipt | Decision:
             Reason.NO_LOT,
             f"the label of {material.name} carries no lot number. Receive it as unlabelled "
             f"material (lotedge receive unlabelled {material.code} QTY) and put our label on it.",
+            scan,
+        )
+    if ctx.internal_lot:
+        return _refused(
+            Reason.INTERNAL_LOT,
+            f"lot {scan.lot} is our own internal lot of {material.name}, already received; its "
+            "label is for the line. Switch to production (#LE:PRODUCE) to load it.",
             scan,
         )
     received = replace(scan, received=scan.received or ctx.now.date())

@@ -219,6 +219,15 @@ def lot_list(conn: sqlite3.Connection, material: str | None) -> list[dict[str, o
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
+def is_internal(conn: sqlite3.Connection, material: str | None, lot: str | None) -> bool:
+    """Whether `lot` of `material` is one of our internal lots (a receipt created it)."""
+    row = conn.execute(
+        "SELECT 1 FROM receipts WHERE material = ? AND lot = ? AND internal LIMIT 1",
+        (material, lot),
+    ).fetchone()
+    return row is not None
+
+
 def internal_receipt(
     conn: sqlite3.Connection, lot: str
 ) -> tuple[str, str | None, Decimal, str | None, date | None, ReceiptReference, datetime] | None:

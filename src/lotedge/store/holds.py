@@ -23,6 +23,11 @@ _ACTIVE = (
     "SELECT id, hold_id, issued_at, reason FROM holds"
     " WHERE root_lot = ? AND kind = ? AND released_at IS NULL ORDER BY id"
 )
+_LAST_RELEASED = (
+    "SELECT id, hold_id, issued_at, reason FROM holds WHERE root_lot = ? AND kind = ?"
+    " AND released_at = (SELECT MAX(released_at) FROM holds WHERE root_lot = ? AND kind = ?)"
+    " ORDER BY id"
+)
 _COVERED = (
     "SELECT l.lot, MIN(h.depth) FROM hold_lots h CROSS JOIN lots l"
     " WHERE h.hold = ? AND l.id = h.lot AND l.lot IS NOT NULL GROUP BY l.lot ORDER BY l.lot"
@@ -59,7 +64,8 @@ class Hold:
     """Lot numbers covered, the root first, then by depth and lot. Lots without a lot number
     (identifiers the store cannot read a lot from) cannot be held at a line and are left out."""
     reused: bool = False
-    """True when an active hold of the same root and kind existed and was sent again."""
+    """True when an active hold of the same root and kind existed and was sent again (or, for
+    a release, when none was active and the last release is sent again)."""
 
 
 def known_lines(db: Database) -> list[Line]:
@@ -99,12 +105,21 @@ def issue(db: Database, root: LotInfo, *, kind: HoldKind, forward: bool, reason:
 
 def release(db: Database, root: LotInfo, *, kind: HoldKind) -> tuple[list[Hold], list[str]]:
     """Release the active holds (or recalls) of `root`. Returns them, and the lot numbers of
-    theirs that another active hold still covers (the lines keep refusing those)."""
+    theirs that another active hold still covers (the lines keep refusing those).
+
+    With none active, the holds of the last release of `root` come back `reused`, so that a
+    release a line did not confirm (or that never reached the broker) can be sent again."""
     with db.transaction():
         released = []
         for hold_row, hold_id, issued_at, reason in db.fetchall(_ACTIVE, (root.id, kind)):
             db.execute("UPDATE holds SET released_at = ? WHERE id = ?", (utc_now(), hold_row))
             released.append(Hold(hold_id, kind, reason, issued_at, _covered(db, hold_row)))
+        if not released:
+            for hold_row, hold_id, issued_at, reason in db.fetchall(
+                _LAST_RELEASED, (root.id, kind, root.id, kind)
+            ):
+                lots = _covered(db, hold_row)
+                released.append(Hold(hold_id, kind, reason, issued_at, lots, reused=True))
         still_held = {lot for (lot,) in db.fetchall(_STILL_HELD)}
     return released, sorted({lot for hold in released for lot in hold.lots} & still_held)
 
