@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from lotedge.cli.main import main
+from lotedge.store import recall
 from lotedge.store.api import TraceApi, make_server
 from lotedge.store.db import Database
 
@@ -157,3 +158,10 @@ def test_store_refuses_to_start_without_its_api_token(tmp_path, capsys, monkeypa
     code, _, err = run_cli(capsys, "store", "-c", str(config))
     assert code == 2
     assert "environment variable LOTEDGE_TEST_TOKEN is not set" in err
+
+
+def test_csv_cells_never_run_as_spreadsheet_formulas():
+    """Lot numbers come from barcodes: one that looks like a formula stays text in a sheet."""
+    hostile = {"lot": '=HYPERLINK("http://evil","x")', "product": "@SUM(A1)", "line": "L-1"}
+    (row,) = csv.DictReader(io.StringIO(recall.to_csv([hostile], ("lot", "product", "line"))))
+    assert row == {"lot": "'" + hostile["lot"], "product": "'@SUM(A1)", "line": "L-1"}

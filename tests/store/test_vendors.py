@@ -72,11 +72,13 @@ def test_vendor_report_since_a_date(vendor_url: str):
     with Database(vendor_url) as db:
         report = VendorReport(db).vendors(since=since.isoformat())
         one = VendorReport(db).vendors(vendor="Salt AG")
+        typed = VendorReport(db).vendors(vendor="salt ag")  # as an operator would type it
     expected = vendor_data.expected_report(truth, HELD, RECALLED, since)
     assert report == expected
     assert one == [
         e for e in vendor_data.expected_report(truth, HELD, RECALLED) if e["vendor"] == "Salt AG"
     ]
+    assert typed == one
 
 
 def test_vendor_lot_lists_the_batches_that_consumed_it(vendor_url: str):

@@ -80,10 +80,24 @@ def _flow(trace: Trace, flow: FlowTotal) -> str:
     return f"{lot.lot or lot.epc_class}{amount}"
 
 
+#: A spreadsheet takes a cell starting with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula, made literal with a leading quote (OWASP);
+    lots and names come from barcodes and are untrusted.
+
+    >>> spreadsheet_safe("@SUM(A1)"), spreadsheet_safe("L-1"), spreadsheet_safe(-2)
+    ("'@SUM(A1)", 'L-1', -2)
+    """
+    return f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
 def to_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] = COLUMNS) -> str:
-    """Rows as CSV with a header line."""
+    """Rows as CSV with a header line, every text cell spreadsheet-safe."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
     return out.getvalue()

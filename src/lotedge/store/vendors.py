@@ -106,7 +106,8 @@ class VendorReport:
         self.db = db
 
     def vendors(self, *, since: str | None = None, vendor: str | None = None) -> list[dict]:
-        """One entry per vendor, sorted by name (entries without a vendor last)."""
+        """One entry per vendor, sorted by name (entries without a vendor last); `vendor`
+        picks one, ignoring case as holds do."""
         figures: dict[str | None, _Vendor] = defaultdict(_Vendor)
         for name, lot, expiry, received_on in self._rows(
             "SELECT vendor, lot, expiry, received_on FROM receipts", "received_on", since
@@ -144,7 +145,10 @@ class VendorReport:
             if (margin := _days(expiry, used_on)) is not None:
                 figures[name].at_use.append(margin)
         names = sorted(figures, key=lambda n: (n is None, n or ""))
-        return [figures[n].to_json(n) for n in names if vendor is None or n == vendor]
+        wanted = vendor.casefold() if vendor is not None else None
+        return [
+            figures[n].to_json(n) for n in names if wanted is None or (n or "").casefold() == wanted
+        ]
 
     def _rows(
         self, sql: str, time_column: str, since: str | None, tail: str = ""
