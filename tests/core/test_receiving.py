@@ -22,8 +22,10 @@ from lotedge.agent.requests import (
     StartBatch,
     Status,
 )
+from lotedge.config.loader import load_config
 from lotedge.core.epcis_models import ObjectEvent
 from lotedge.printers.service import renderer_for
+from lotedge.state.db import connect, migrate
 from tests.conftest import write_config
 from tests.core.test_engine import RECEIVING_REASONS, Line
 
@@ -106,6 +108,7 @@ def test_labelled_receipt_records_lot_event_and_open_lot(line: Line):
             "expiry": "2026-12-31",
             "source": "received",
             "received_qty": "25.0",
+            "uom": "KGM",
             "consumed_qty": "0",
         }
     ]
@@ -259,6 +262,70 @@ def test_received_lot_closes_when_its_quantity_is_consumed(line: Line):
     line.do(StartBatch("BREAD"))
     assert line.scan(OLD) == "accepted"  # 25 kg of the 25 received
     assert line.do(LotsList("FLOUR")).data["lots"] == []
+
+
+def test_only_consumptions_in_the_received_unit_count_against_the_lot(line: Line):
+    """OLD is received as 25 kg; a scan that says 1 counted unit (AI 30) is not 1 kg of it."""
+    receive(line, OLD)
+    line.scan("#LE:PRODUCE")
+    line.do(StartBatch("BREAD"))
+    assert line.scan("]C1010950110153000317261231" + "301" + GS + "10OLD") == "accepted"
+    (lot,) = line.do(LotsList("FLOUR")).data["lots"]
+    assert (lot["lot"], lot["received_qty"], lot["uom"], lot["consumed_qty"]) == (
+        "OLD", "25.0", "KGM", "0",
+    )  # fmt: skip
+    line.tick(10)
+    assert line.scan("]C1010950110153000317261231" + "3101000240" + "10OLD") == "accepted"
+    assert line.do(LotsList("FLOUR")).data["lots"][0]["consumed_qty"] == "24.0"
+    line.tick(10)
+    assert line.scan("]C1010950110153000317261231" + "3101000010" + "10OLD") == "accepted"
+    assert line.do(LotsList("FLOUR")).data["lots"] == []  # 25 kg of 25 kg: closed
+
+
+def test_a_lot_received_in_two_units_does_not_close_on_quantity(line: Line):
+    receive(line, OLD, "]C1010950110153000317261231" + "305" + GS + "10OLD")
+    (lot,) = line.do(LotsList("FLOUR")).data["lots"]
+    assert (lot["received_qty"], lot["uom"]) == (None, "H87")  # 25 kg and 5 units: no total
+    line.scan("#LE:PRODUCE")
+    line.do(StartBatch("BREAD"))
+    for _ in range(3):
+        assert line.scan(OLD) == "accepted"  # 3 × 25 kg
+        line.tick(10)
+    assert [lot["lot"] for lot in line.do(LotsList("FLOUR")).data["lots"]] == ["OLD"]
+    assert line.do(LotsClose("FLOUR", "OLD")).ok  # closed by hand
+
+
+def test_the_upgrade_gives_open_lots_the_unit_of_their_receipts(tmp_path: Path):
+    """A state made before migration 8: its open lot gets its receipt's unit, and a lot received
+    in two units loses its total."""
+    config = write_config(tmp_path)
+    state_dir = load_config(config).state_dir
+    state_dir.mkdir()
+    old = connect(state_dir / "state.db")
+    migrate(old, upto=7)
+    for n, (lot, uom) in enumerate((("OLD", "KGM"), ("MIX", "KGM"), ("MIX", "H87"))):
+        old.execute(
+            "INSERT INTO receipts (received_at, material, vendor, lot, internal, quantity, uom,"
+            " reference_kind, reference, event_id) VALUES"
+            " ('2026-11-20T10:00:00+01:00', 'FLOUR', 'Northern Mills', ?, 0, '25', ?, 'po',"
+            " 'PO-1', ?)",
+            (lot, uom, f"urn:uuid:{n}"),
+        )
+    old.executemany(
+        "INSERT INTO open_lots (material, lot, expiry, source, received_qty, updated_at)"
+        " VALUES ('FLOUR', ?, '2026-12-31', 'received', ?, '2026-11-20T10:00:00+01:00')",
+        [("OLD", "25"), ("MIX", "50")],
+    )
+    old.close()
+    line = Line(config)
+    listed = {lot["lot"]: lot for lot in line.do(LotsList("FLOUR")).data["lots"]}
+    assert {lot: (e["received_qty"], e["uom"]) for lot, e in listed.items()} == {
+        "OLD": ("25", "KGM"),
+        "MIX": (None, "H87"),
+    }
+    line.do(StartBatch("BREAD"))
+    assert line.scan(OLD) == "accepted"  # 25 kg (the default quantity) of 25 kg
+    assert [lot["lot"] for lot in line.do(LotsList("FLOUR")).data["lots"]] == ["MIX"]
 
 
 def test_lots_pushed_by_the_store_drive_fefo(line: Line):

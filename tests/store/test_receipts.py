@@ -11,8 +11,8 @@ from lotedge.core.receiving import ReferenceKind
 from lotedge.store import samples
 from lotedge.store.db import _DIALECT, MIGRATIONS, Database
 from lotedge.store.events import ParsedEvent, RejectCode, Rejection, parse_event
-from lotedge.store.holds import Line, known_lines
 from lotedge.store.ingest import Ingestor, Message, Outcome
+from lotedge.store.line_commands import Line, known_lines
 from lotedge.store.schema import SchemaValidator
 
 from .vendor_data import receiving_event

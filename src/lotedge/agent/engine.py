@@ -335,7 +335,7 @@ class Engine(ReceivingFlow):
             when=when,
         )
         self._enqueue("events", event, event_id, when)
-        receiving.consume(self._conn, material.code, scan.lot, quantity, when)
+        receiving.consume(self._conn, material.code, scan.lot, quantity, uom or material.uom, when)
 
     def _enqueue(
         self, topic: str, payload: dict[str, object], event_id: str, when: datetime

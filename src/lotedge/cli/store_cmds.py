@@ -1,9 +1,9 @@
-"""Commands of the central trace store: `store` (and its `hold`, `holds`, `vendors`,
-`vendor-lot`), `trace forward|backward|graph`, `recall`.
+"""Commands of the central trace store: `store` (and its `hold`, `holds`, `lots push`,
+`vendors`, `vendor-lot`), `trace forward|backward|graph`, `recall`.
 
-Exit codes: 0 answered, 1 lot (or vendor) not found, 2 usage or config error, 3 lot ambiguous
-(the candidates are listed; give --gtin or the full class identifier), 4 a hold was recorded
-but not every line confirmed it.
+Exit codes: 0 answered, 1 lot (or vendor, or line) not found, 2 usage or config error, 3 lot
+ambiguous (the candidates are listed; give --gtin or the full class identifier), 4 a hold was
+recorded (or open lots computed) but not every line confirmed the commands.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ def register(sub: argparse._SubParsersAction, default_config: str | None = None)
     holds = store_sub.add_parser("holds", parents=[common], help="holds and recalls issued")
     holds.add_argument("--active", action="store_true", help="only those not released")
     holds.set_defaults(func=cmd_holds)
+    lots_parser(store_sub, common)
     vendors = store_sub.add_parser(
         "vendors", parents=[common], help="vendor quality: received, rejected, held, expiry"
     )
@@ -123,6 +124,27 @@ def hold_parser(
     hold.add_argument("--json", action="store_true", help="print the outcome as JSON")
     hold.set_defaults(func=cmd_hold)
     return hold
+
+
+def lots_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """`lots push [--material M] [--line SITE/LINE]`: the open lots, to the lines' FEFO."""
+    lots = sub.add_parser("lots", help="the lots still open, for FEFO at the lines")
+    lots_sub = lots.add_subparsers(dest="lots_command", metavar="SUBCOMMAND", required=True)
+    push = lots_sub.add_parser(
+        "push",
+        parents=[common],
+        help="send each line the open lots of every material (lots.open, replace)",
+        description="From the receipts: the lots of each material received, not expired, not "
+        "used up and not held; sent as one lots.open (replace: true) per material to every "
+        "line the store has received events from (or --line).",
+    )
+    push.add_argument("--material", help="only this material (its code in the master data)")
+    push.add_argument("--line", metavar="SITE/LINE", help="only this line")
+    push.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds to wait for the lines' answers"
+    )
+    push.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    push.set_defaults(func=cmd_lots_push)
 
 
 def hold_shorthand(argv: Sequence[str]) -> list[str]:
@@ -216,6 +238,14 @@ def cmd_hold(args: argparse.Namespace) -> int:
     with open_database(_database_url(args, (store, base_dir))) as db:
         lot = _resolve(TraceQueries(db), args)
         return run_hold(args, db, lot, store, base_dir)
+
+
+def cmd_lots_push(args: argparse.Namespace) -> int:
+    from lotedge.cli.store_lots import run_lots_push
+
+    store, base_dir = _store_config(args)
+    with open_database(_database_url(args, (store, base_dir))) as db:
+        return run_lots_push(args, db, store, base_dir)
 
 
 def _config_path(args: argparse.Namespace) -> str:

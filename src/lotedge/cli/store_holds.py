@@ -12,7 +12,7 @@ from lotedge.config.store import StoreConfig
 from lotedge.publish import session
 from lotedge.store import holds
 from lotedge.store.db import Database
-from lotedge.store.hold_commands import CommandSender, LineOutcome, hold_commands
+from lotedge.store.line_commands import LineOutcome, known_lines, send_to_lines
 from lotedge.store.query import LotInfo
 
 NOT_CONFIRMED = 4
@@ -32,23 +32,21 @@ def run_hold(
             print(f"no {kind} of {name} to release", file=sys.stderr)
             return 1
         op = "hold.remove"
-        commands = [c for h in released for c in hold_commands(op, h.hold_id, h.lots, "")]
+        commands = [c for h in released for c in holds.hold_commands(op, h.hold_id, h.lots, "")]
         summary: dict[str, Any] = {
             "released": [h.hold_id for h in released],
             "reused": released[0].reused,
-            "lots": [c.lot for c in commands],
+            "lots": [c.key for c in commands],
             "still_held": still_held,
         }
     else:
         hold = holds.issue(db, lot, kind=kind, forward=args.forward, reason=args.reason)
         op = "hold.add"
-        commands = hold_commands(op, hold.hold_id, hold.lots, hold.reason)
+        commands = holds.hold_commands(op, hold.hold_id, hold.lots, hold.reason)
         summary = {"hold_id": hold.hold_id, "kind": kind, "reused": hold.reused, "lots": hold.lots}
         summary |= {"reason": hold.reason, "issued_at": hold.issued_at}
-    lines = holds.known_lines(db)
     try:
-        session.check(store.mqtt, base_dir)
-        outcomes = CommandSender(store.mqtt, base_dir).send(op, lines, commands, args.timeout)
+        outcomes = send_to_lines(store, base_dir, op, known_lines(db), commands, args.timeout)
     except (OSError, ValueError, session.ConnectFailed) as exc:
         summary["error"] = f"commands not sent: {exc}; the {kind} is recorded, run this again"
         _print(args, summary, [], op)
@@ -61,7 +59,7 @@ def run_hold(
 def _print(
     args: argparse.Namespace, summary: dict[str, Any], outcomes: list[LineOutcome], op: str
 ) -> None:
-    lines = [_line_json(o) for o in outcomes]
+    lines = [o.to_json() for o in outcomes]
     if args.json:
         print(json.dumps({**summary, "op": op, "lines": lines}, indent=2))
         return
@@ -90,29 +88,3 @@ def _print(
     print(f"{op} sent for each lot to {len(outcomes)} lines:")
     for line in lines:
         print(f"  {line['line']:<16} {line['state']}")
-
-
-def _line_json(outcome: LineOutcome) -> dict[str, Any]:
-    """One line's answers, with a sentence saying what they mean."""
-    confirmed, sent = len(outcome.confirmed), outcome.sent
-    if confirmed == sent:
-        state = f"confirmed {confirmed} of {sent}"
-    elif outcome.errors:
-        refused = "; ".join(f"{lot}: {why}" for lot, why in sorted(outcome.errors.items()))
-        state = f"confirmed {confirmed} of {sent}, refused {len(outcome.errors)}: {refused}"
-    else:
-        status = f" (its status: {outcome.status})" if outcome.status else ""
-        state = (
-            f"confirmed {confirmed} of {sent}{status}; not answered in time: an offline line "
-            "gets the commands from its persistent session when it reconnects (within its "
-            "session expiry); run this again to confirm"
-        )
-    return {
-        "line": outcome.line.name,
-        "topic": outcome.line.root,
-        "sent": sent,
-        "confirmed": outcome.confirmed,
-        "errors": outcome.errors,
-        "status": outcome.status,
-        "state": state,
-    }

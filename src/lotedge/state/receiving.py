@@ -45,6 +45,20 @@ ALTER TABLE scans ADD COLUMN warning TEXT;
 CREATE INDEX scans_received ON scans (dedupe_key, received_at) WHERE outcome = 'received'
 """
 
+RECEIVED_UNIT = """
+ALTER TABLE open_lots ADD COLUMN received_uom TEXT;
+UPDATE open_lots SET received_uom = (
+    SELECT r.uom FROM receipts r WHERE r.material = open_lots.material AND r.lot = open_lots.lot
+    ORDER BY r.id DESC LIMIT 1
+) WHERE source = 'received';
+UPDATE open_lots SET received_qty = NULL WHERE source = 'received' AND (
+    SELECT COUNT(DISTINCT coalesce(r.uom, '')) FROM receipts r
+    WHERE r.material = open_lots.material AND r.lot = open_lots.lot
+) > 1
+"""
+"""Migration 8: the unit of a lot's received quantity, so that only consumptions in that unit
+count against it (a lot received in several units has no quantity that can run out)."""
+
 MODES = ("production", "receiving")
 _MODE = "mode"
 _REFERENCE = "receipt_reference"
@@ -116,22 +130,27 @@ def record_receipt(
         ),
     )
     row = conn.execute(
-        "SELECT received_qty, closed FROM open_lots WHERE material = ? AND lot = ?",
+        "SELECT received_qty, received_uom, source FROM open_lots"
+        " WHERE material = ? AND lot = ? AND NOT closed",
         (receipt.material.code, receipt.lot),
     ).fetchone()
-    before = Decimal(row[0]) if row and row[0] is not None and not row[1] else Decimal(0)
+    received: Decimal | None = receipt.quantity
+    if row is not None and row[2] == "received":  # a second receipt of a lot still open
+        same_unit = row[0] is not None and row[1] == receipt.uom
+        received = Decimal(row[0]) + receipt.quantity if same_unit else None
     conn.execute(
-        "INSERT INTO open_lots (material, lot, expiry, source, received_qty, updated_at)"
-        " VALUES (?, ?, ?, 'received', ?, ?) ON CONFLICT (material, lot) DO UPDATE SET"
-        " expiry = coalesce(excluded.expiry, expiry), source = 'received',"
-        " received_qty = excluded.received_qty,"
+        "INSERT INTO open_lots (material, lot, expiry, source, received_qty, received_uom,"
+        " updated_at) VALUES (?, ?, ?, 'received', ?, ?, ?) ON CONFLICT (material, lot) DO UPDATE"
+        " SET expiry = coalesce(excluded.expiry, expiry), source = 'received',"
+        " received_qty = excluded.received_qty, received_uom = excluded.received_uom,"
         " consumed_qty = CASE WHEN closed THEN '0' ELSE consumed_qty END, closed = 0,"
         " updated_at = excluded.updated_at",
         (
             receipt.material.code,
             receipt.lot,
             receipt.expiry.isoformat() if receipt.expiry else None,
-            str(before + receipt.quantity),
+            None if received is None else str(received),
+            receipt.uom,
             receipt.received_at.isoformat(),
         ),
     )
@@ -150,18 +169,26 @@ def open_lots(conn: sqlite3.Connection, material: str) -> tuple[OpenLot, ...]:
 
 
 def consume(
-    conn: sqlite3.Connection, material: str, lot: str, quantity: Decimal | None, now: datetime
+    conn: sqlite3.Connection,
+    material: str,
+    lot: str,
+    quantity: Decimal | None,
+    uom: str | None,
+    now: datetime,
 ) -> None:
-    """Count a consumption against an open lot; it closes once its received quantity is used."""
+    """Count a consumption against an open lot received here, when it is in the unit of the
+    received quantity; the lot closes once that quantity is used. A consumption in another
+    unit (1 counted container of a lot received as 25 kg) is not counted: with no conversion
+    known, the lot stays open until it is closed by hand or by the central side."""
     row = conn.execute(
-        "SELECT received_qty, consumed_qty FROM open_lots"
+        "SELECT received_qty, received_uom, consumed_qty FROM open_lots"
         " WHERE material = ? AND lot = ? AND NOT closed",
         (material, lot),
     ).fetchone()
-    if row is None or quantity is None:
+    if row is None or quantity is None or row[0] is None or row[1] != uom:
         return
-    consumed = Decimal(row[1]) + quantity
-    closed = row[0] is not None and consumed >= Decimal(row[0])
+    consumed = Decimal(row[2]) + quantity
+    closed = consumed >= Decimal(row[0])
     conn.execute(
         "UPDATE open_lots SET consumed_qty = ?, closed = ?, updated_at = ?"
         " WHERE material = ? AND lot = ?",
@@ -210,12 +237,12 @@ def close(conn: sqlite3.Connection, material: str, lot: str, now: datetime) -> b
 def lot_list(conn: sqlite3.Connection, material: str | None) -> list[dict[str, object]]:
     """Open lots (of one material, or all), first to expire first."""
     rows = conn.execute(
-        "SELECT material, lot, expiry, source, received_qty, consumed_qty FROM open_lots"
-        " WHERE NOT closed AND (? IS NULL OR material = ?)"
+        "SELECT material, lot, expiry, source, received_qty, received_uom, consumed_qty"
+        " FROM open_lots WHERE NOT closed AND (? IS NULL OR material = ?)"
         " ORDER BY material, expiry IS NULL, expiry, lot",
         (material, material),
     )
-    keys = ("material", "lot", "expiry", "source", "received_qty", "consumed_qty")
+    keys = ("material", "lot", "expiry", "source", "received_qty", "uom", "consumed_qty")
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 

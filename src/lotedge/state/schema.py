@@ -91,4 +91,5 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
     (5, "alerts the operator must acknowledge", alerts.DDL),
     (6, "receipts, open lots, scan warnings", receiving.DDL),
     (7, "scoped holds (lot, GTIN + lot, lot ranges) with ids and sources", holds.upgrade),
+    (8, "the unit of an open lot's received quantity", receiving.RECEIVED_UNIT),
 ]

@@ -15,6 +15,7 @@ from typing import Literal
 
 from lotedge.store.db import Database
 from lotedge.store.ingest import utc_now
+from lotedge.store.line_commands import Command
 from lotedge.store.query import LotInfo, TraceQueries
 
 HoldKind = Literal["hold", "recall"]
@@ -39,20 +40,6 @@ _STILL_HELD = (
 
 
 @dataclass(frozen=True)
-class Line:
-    """A line the store has received messages from, and its command topics' root."""
-
-    root: str
-    """`{prefix}/{site}/{line}`."""
-    site: str
-    line: str
-
-    @property
-    def name(self) -> str:
-        return f"{self.site}/{self.line}"
-
-
-@dataclass(frozen=True)
 class Hold:
     """A recorded hold or recall and the lot numbers it covers (what the lines are sent)."""
 
@@ -68,10 +55,20 @@ class Hold:
     a release, when none was active and the last release is sent again)."""
 
 
-def known_lines(db: Database) -> list[Line]:
-    """Every line whose events or rejections the store has stored."""
-    rows = db.fetchall("SELECT root, site, line FROM lines ORDER BY site, line, root")
-    return [Line(*row) for row in rows]
+def hold_commands(op: str, hold_id: str, lots: list[str], reason: str) -> list[Command]:
+    """The `hold.add` / `hold.remove` commands of hold `hold_id` for `lots`: any material
+    (`*`), the hold's id (an agent keeps each id's lots apart, so releasing one hold leaves
+    another on the same lot in force), and the transaction `{hold_id}/{lot}`. A line that
+    answers a release with `not_found` never had the lot under this id: that counts as done."""
+    adding = op == "hold.add"
+    extra: dict[str, str] = {"reason": reason, "source": "store"} if adding else {}
+    done = frozenset() if adding else frozenset({"not_found"})
+    return [
+        Command(
+            lot, {"hold_id": hold_id, "material": "*", "lot": lot} | extra, f"{hold_id}/{lot}", done
+        )
+        for lot in lots
+    ]
 
 
 def issue(db: Database, root: LotInfo, *, kind: HoldKind, forward: bool, reason: str) -> Hold:
@@ -120,8 +117,13 @@ def release(db: Database, root: LotInfo, *, kind: HoldKind) -> tuple[list[Hold],
             ):
                 lots = _covered(db, hold_row)
                 released.append(Hold(hold_id, kind, reason, issued_at, lots, reused=True))
-        still_held = {lot for (lot,) in db.fetchall(_STILL_HELD)}
+        still_held = held_lot_numbers(db)
     return released, sorted({lot for hold in released for lot in hold.lots} & still_held)
+
+
+def held_lot_numbers(db: Database) -> set[str]:
+    """The lot numbers an active hold or recall covers (the lines refuse them)."""
+    return {lot for (lot,) in db.fetchall(_STILL_HELD)}
 
 
 def _covered(db: Database, hold_row: int) -> list[str]:

@@ -1,12 +1,12 @@
-"""Sending hold commands to the lines over MQTT and collecting their answers.
+"""Sending commands to the lines over MQTT and collecting their answers (holds, open lots).
 
-One `hold.add` (or `hold.remove`) per (line, lot) on `{root}/cmd/request/<op>`, QoS 1, with the
+One command per (line, lot or material) on `{root}/cmd/request/<op>`, QoS 1, with the
 agent's command envelope (docs/events.md, "Commands"): the arguments plus a `transaction`,
 which the agent echoes on `{root}/cmd/response/<op>` and uses to apply a retried command at
 most once. The sender subscribes to the answers (and to the lines' retained `status`) before it
 publishes, then waits up to a timeout. A line that is offline gets the commands from its
 persistent MQTT session when it reconnects, within its session expiry; its answer then comes
-too late for this sender, so running the same hold again (same transactions) confirms it.
+too late for this sender, so sending the same commands again (same transactions) confirms it.
 """
 
 from __future__ import annotations
@@ -20,19 +20,42 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
-from lotedge.config.store import StoreMqttConfig
+from lotedge.config.store import StoreConfig, StoreMqttConfig
 from lotedge.publish import session
 from lotedge.publish.topics import REQUEST, RESPONSE
-from lotedge.store.holds import Line
+from lotedge.store.db import Database
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line the store has received messages from, and its command topics' root."""
+
+    root: str
+    """`{prefix}/{site}/{line}`."""
+    site: str
+    line: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.site}/{self.line}"
+
+
+def known_lines(db: Database) -> list[Line]:
+    """Every line whose events or rejections the store has stored."""
+    rows = db.fetchall("SELECT root, site, line FROM lines ORDER BY site, line, root")
+    return [Line(*row) for row in rows]
 
 
 @dataclass(frozen=True)
 class Command:
-    """One command to every line: the lot it is about and its arguments."""
+    """One command to every line: what it is about (a lot, a material), its arguments, and
+    the transaction id the line applies it under at most once."""
 
-    lot: str
+    key: str
     args: dict[str, Any]
     transaction: str
+    done_codes: frozenset[str] = frozenset()
+    """Error codes that count as confirmed (`not_found` for a release: never had it)."""
 
 
 @dataclass
@@ -42,9 +65,11 @@ class LineOutcome:
     line: Line
     sent: int = 0
     confirmed: list[str] = field(default_factory=list)
-    """Lots the line answered `ok` for."""
+    """Keys (lots, materials) the line answered `ok` for."""
     errors: dict[str, str] = field(default_factory=dict)
-    """Lot -> the line's error answer."""
+    """Key -> the line's error message."""
+    codes: dict[str, str] = field(default_factory=dict)
+    """Key -> the line's error code (`unknown_material`, ...)."""
     status: str | None = None
     """The line's last retained status (`online`, `stopped`, `offline`), if it has one."""
 
@@ -52,18 +77,44 @@ class LineOutcome:
     def answered(self) -> int:
         return len(self.confirmed) + len(self.errors)
 
+    def to_json(self) -> dict[str, Any]:
+        """The line's answers, with a sentence saying what they mean."""
+        confirmed, sent = len(self.confirmed), self.sent
+        if confirmed == sent:
+            state = f"confirmed {confirmed} of {sent}"
+        elif self.errors:
+            refused = "; ".join(f"{key}: {why}" for key, why in sorted(self.errors.items()))
+            state = f"confirmed {confirmed} of {sent}, refused {len(self.errors)}: {refused}"
+        else:
+            status = f" (its status: {self.status})" if self.status else ""
+            state = (
+                f"confirmed {confirmed} of {sent}{status}; not answered in time: an offline "
+                "line gets the commands from its persistent session when it reconnects (within "
+                "its session expiry); run this again to confirm"
+            )
+        return {
+            "line": self.line.name,
+            "topic": self.line.root,
+            "sent": sent,
+            "confirmed": self.confirmed,
+            "errors": self.errors,
+            "status": self.status,
+            "state": state,
+        }
 
-def hold_commands(op: str, hold_id: str, lots: list[str], reason: str) -> list[Command]:
-    """The `hold.add` / `hold.remove` commands of hold `hold_id` for `lots`: any material
-    (`*`), the hold's id (an agent keeps each id's lots apart, so releasing one hold leaves
-    another on the same lot in force), and the transaction `{hold_id}/{lot}`."""
-    commands = []
-    for lot in lots:
-        args: dict[str, Any] = {"hold_id": hold_id, "material": "*", "lot": lot}
-        if op == "hold.add":
-            args |= {"reason": reason, "source": "store"}
-        commands.append(Command(lot, args, f"{hold_id}/{lot}"))
-    return commands
+
+def send_to_lines(
+    store: StoreConfig,
+    base_dir: Path,
+    op: str,
+    lines: list[Line],
+    commands: list[Command],
+    timeout: float,
+) -> list[LineOutcome]:
+    """Check the broker settings, then send `commands` to `lines` (see `CommandSender.send`).
+    Raises OSError, ValueError or `session.ConnectFailed` when they cannot be sent."""
+    session.check(store.mqtt, base_dir)
+    return CommandSender(store.mqtt, base_dir).send(op, lines, commands, timeout)
 
 
 class CommandSender:
@@ -81,7 +132,6 @@ class CommandSender:
         answers. Raises OSError or `session.ConnectFailed` when the broker cannot be reached."""
         outcomes = {line.root: LineOutcome(line) for line in lines}
         answers = _Answers(
-            op,
             {f"{line.root}/{RESPONSE}/{op}": outcomes[line.root] for line in lines},
             {f"{line.root}/status": outcomes[line.root] for line in lines},
             {c.transaction: c for c in commands},
@@ -114,7 +164,7 @@ class CommandSender:
         for version in versions:
             client = session.make_client(
                 self.config,
-                client_id=f"lotedge-store-hold-{uuid.uuid4().hex[:12]}",
+                client_id=f"lotedge-store-cmd-{uuid.uuid4().hex[:12]}",
                 protocol=session.PROTOCOLS[version],
                 base_dir=self.base_dir,
             )
@@ -145,7 +195,6 @@ class CommandSender:
 class _Answers:
     """Where the lines' answers and statuses go, by topic and transaction."""
 
-    op: str
     responses: dict[str, LineOutcome]
     statuses: dict[str, LineOutcome]
     commands: dict[str, Command]
@@ -166,10 +215,11 @@ class _Answers:
         command = self.commands.get(transaction) if isinstance(transaction, str) else None
         if outcome is None or command is None:
             return  # another caller's answer
-        if command.lot in outcome.confirmed or command.lot in outcome.errors:
+        if command.key in outcome.confirmed or command.key in outcome.errors:
             return
-        not_held = self.op == "hold.remove" and body.get("code") == "not_found"
-        if body.get("status") == "ok" or not_held:  # released, or it never had it
-            outcome.confirmed.append(command.lot)
+        code = body.get("code")
+        if body.get("status") == "ok" or code in command.done_codes:
+            outcome.confirmed.append(command.key)
         else:
-            outcome.errors[command.lot] = str(body.get("error") or body.get("code") or body)
+            outcome.errors[command.key] = str(body.get("error") or code or body)
+            outcome.codes[command.key] = str(code)
