@@ -302,10 +302,10 @@ FLOUR_25ABC = "]C10109501101530003172701311025ABC"
 SUGAR_D1 = "]C101095011015300101727013110D1"
 
 
-def agent_config(directory: Path, line: str, port: int) -> Path:
+def agent_config(directory: Path, line: str, port: int, extra: str = "") -> Path:
     directory.mkdir()
     replace = {'line = "L1"': f'line = "{line}"', 'device_id = "edge-l1"': f'device_id = "{line}"'}
-    return write_config(directory, extra=agent_mqtt_toml(port), replace=replace)
+    return write_config(directory, extra=agent_mqtt_toml(port) + extra, replace=replace)
 
 
 def count(db: Database, table: str) -> int:
