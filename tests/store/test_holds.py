@@ -6,6 +6,7 @@ releases; then the same with real agents, which refuse the held lots at the scan
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
@@ -290,12 +291,19 @@ def test_real_agents_refuse_the_held_lots(
         assert (mills["held_lots"], mills["recalled_lots"]) == (1, 0)
         assert (sweet["held_lots"], sweet["recalled_lots"]) == (1, 1)
     finally:
-        if store is not None:
-            store.kill()
-        status.close()
-        for agent in agents:
-            agent.terminate()
-            agent.wait(20)
+        shut_down(store, status, agents)
+
+
+def shut_down(
+    store: StoreProcess | None, status: Subscriber, agents: list[subprocess.Popen[bytes]]
+) -> None:
+    """The end of a test with real agents: store killed (if not stopped), agents stopped."""
+    if store is not None:
+        store.kill()
+    status.close()
+    for agent in agents:
+        agent.terminate()
+        agent.wait(20)
 
 
 FLOUR_25ABC = "]C10109501101530003172701311025ABC"

@@ -16,7 +16,7 @@ from tests.publish.helpers import Subscriber
 
 from .helpers import StoreProcess, store_config, wait_until
 from .test_answers import run_cli
-from .test_holds import PREFIX, agent_config, count
+from .test_holds import PREFIX, agent_config, count, shut_down
 
 TODAY = date.today()
 OLD_EXPIRY, NEW_EXPIRY = TODAY + timedelta(days=30), TODAY + timedelta(days=90)
@@ -101,9 +101,4 @@ def test_lots_received_at_one_line_warn_fefo_at_another(
         assert code == 1 and "PLANT1/GR, PLANT1/L2" in err
         assert store.stop()["dead_lettered"] == 0
     finally:
-        if store is not None:
-            store.kill()
-        status.close()
-        for agent in agents:
-            agent.terminate()
-            agent.wait(20)
+        shut_down(store, status, agents)

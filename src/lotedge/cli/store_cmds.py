@@ -118,10 +118,7 @@ def hold_parser(
     hold.add_argument("--recall", action="store_true", help="record it as a recall")
     hold.add_argument("--reason", help="why (shown to the operator when a scan is refused)")
     hold.add_argument("--release", action="store_true", help="release the active hold of LOT")
-    hold.add_argument(
-        "--timeout", type=float, default=10.0, help="seconds to wait for the lines' answers"
-    )
-    hold.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    _line_command_options(hold)
     hold.set_defaults(func=cmd_hold)
     return hold
 
@@ -140,11 +137,16 @@ def lots_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     )
     push.add_argument("--material", help="only this material (its code in the master data)")
     push.add_argument("--line", metavar="SITE/LINE", help="only this line")
-    push.add_argument(
+    _line_command_options(push)
+    push.set_defaults(func=cmd_lots_push)
+
+
+def _line_command_options(parser: argparse.ArgumentParser) -> None:
+    """--timeout and --json of the commands that send commands to the lines."""
+    parser.add_argument(
         "--timeout", type=float, default=10.0, help="seconds to wait for the lines' answers"
     )
-    push.add_argument("--json", action="store_true", help="print the outcome as JSON")
-    push.set_defaults(func=cmd_lots_push)
+    parser.add_argument("--json", action="store_true", help="print the outcome as JSON")
 
 
 def hold_shorthand(argv: Sequence[str]) -> list[str]:

@@ -79,12 +79,17 @@ def _print(
         if summary["still_held"]:
             held = " ".join(summary["still_held"])
             print(f"  still refused at the lines, under another active hold: {held}")
+    print_line_states(summary, lines, f"{op} sent for each lot")
+
+
+def print_line_states(summary: dict[str, Any], lines: list[dict[str, Any]], sent: str) -> None:
+    """After what was sent: why nothing was, or what each line answered (`state`)."""
     if "error" in summary:
         print(summary["error"], file=sys.stderr)
         return
-    if not outcomes:
+    if not lines:
         print("no line has sent events to this store yet: no command sent")
         return
-    print(f"{op} sent for each lot to {len(outcomes)} lines:")
+    print(f"{sent} to {len(lines)} lines:")
     for line in lines:
         print(f"  {line['line']:<16} {line['state']}")

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from lotedge.cli.store_holds import NOT_CONFIRMED
+from lotedge.cli.store_holds import NOT_CONFIRMED, print_line_states
 from lotedge.config.store import StoreConfig
 from lotedge.publish import session
 from lotedge.store.db import Database
@@ -66,18 +66,10 @@ def _print(args: argparse.Namespace, summary: dict[str, Any], outcomes: list[Lin
     for material, lots in by_material.items():
         listed = ", ".join(f"{lot['lot']} ({lot['expiry'] or 'no expiry'})" for lot in lots)
         print(f"  {material:<16} {listed or '(none open)'}")
-    if "error" in summary:
-        print(summary["error"], file=sys.stderr)
-        return
     if not by_material:
         print("no receipts with a material code in the store: no command sent")
         return
-    if not outcomes:
-        print("no line has sent events to this store yet: no command sent")
-        return
-    print(f"{OP} (replace) sent for each material to {len(outcomes)} lines:")
-    for line in lines:
-        print(f"  {line['line']:<16} {line['state']}")
+    print_line_states(summary, lines, f"{OP} (replace) sent for each material")
 
 
 def _line_json(outcome: LineOutcome) -> dict[str, Any]:
