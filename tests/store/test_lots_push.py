@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from lotedge.ops.broker import free_port
 from lotedge.store.db import Database
+from lotedge.store.schema import SchemaValidator
 from tests.core.daemon_helpers import control_client, start_daemon
 from tests.publish.helpers import Subscriber
 
 from .helpers import StoreProcess, store_config, wait_until
 from .test_answers import run_cli
-from .test_holds import PREFIX, agent_config, count, shut_down
+from .test_holds import PREFIX, agent_config, count, shut_down, store_db
 
 TODAY = date.today()
 OLD_EXPIRY, NEW_EXPIRY = TODAY + timedelta(days=30), TODAY + timedelta(days=90)
@@ -99,6 +101,24 @@ def test_lots_received_at_one_line_warn_fefo_at_another(
         assert [lot["lot"] for lot in listed] == ["OLD"]  # NEW closed by the replace
         code, _, err = run_cli(capsys, *push, "--line", "PLANT1/L9")
         assert code == 1 and "PLANT1/GR, PLANT1/L2" in err
+        code, out, _ = run_cli(capsys, *push, "--material", "RYE")  # no line uses it
+        assert code == 0, out
+        assert "RYE              (none open)" in out
+        assert f"{'PLANT1/L2':<16} confirmed 0 of 1: -; not used at this line: RYE" in out
         assert store.stop()["dead_lettered"] == 0
     finally:
         shut_down(store, status, agents)
+
+
+def test_push_without_broker_or_receipts_says_so(
+    db_url: str, validator: SchemaValidator, tmp_path: Path, capsys
+):
+    store_db(db_url, validator)  # a genealogy from four lines, no receipt
+    config = store_config(tmp_path, port=free_port(), database_url=db_url, schema=None)
+    code, out, _ = run_cli(capsys, "store", "lots", "push", "-c", str(config))
+    assert code == 0 and "no receipts with a material code in the store: no command sent" in out
+    code, out, err = run_cli(
+        capsys, "store", "lots", "push", "--material", "FLOUR", "-c", str(config)
+    )
+    assert code == 4 and "FLOUR            (none open)" in out
+    assert "commands not sent" in err and "run this again" in err
