@@ -97,6 +97,9 @@ def test_others_need_the_token_as_bearer_or_cookie():
     cookie = OFFICE.cookie_header().split(";")[0]
     assert cookie.startswith(f"{COOKIE}=") and TOKEN not in cookie  # derived, not the token
     assert OFFICE.allows(outsider, None, f"theme=dark; {cookie}")
+    # cookies of other apps on the same host (any port) that SimpleCookie cannot parse
+    assert OFFICE.allows(outsider, None, f'prefs={{"a": 1}}; {cookie}')
+    assert OFFICE.allows(outsider, None, f"{cookie}; note=two words")
     assert not OFFICE.allows(outsider, None, f"{COOKIE}={TOKEN}")
     assert not OFFICE.allows(outsider, None, f"{COOKIE}=")
     assert not OFFICE.allows(outsider, None, 'bad"cookie')

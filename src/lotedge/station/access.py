@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import ipaddress
 from dataclasses import dataclass
-from http.cookies import CookieError, SimpleCookie
 
 from lotedge.config.station import Network
 from lotedge.ops.web import bearer_matches, token_matches
@@ -57,10 +56,11 @@ class Access:
 
 
 def _cookie(header: str | None) -> str:
-    if not header:
-        return ""
-    try:
-        morsel = SimpleCookie(header).get(COOKIE)
-    except CookieError:
-        return ""
-    return morsel.value if morsel is not None else ""
+    """Our cookie's value in a `Cookie` header, or "". Split by hand: cookies are shared by every
+    port of a host, and `SimpleCookie` silently drops them all when another app's cookie is not
+    in its grammar (a space or a JSON value)."""
+    for pair in (header or "").split(";"):
+        name, _, value = pair.strip().partition("=")
+        if name == COOKIE:
+            return value.strip()
+    return ""
