@@ -198,7 +198,7 @@ def test_a_stuck_client_does_not_hold_up_the_others(tmp_path: Path):
         stuck = socket.socket()
         stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         stuck.connect(("127.0.0.1", int(station.host.rsplit(":", 1)[1])))
-        stuck.sendall(b"GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n")
+        stuck.sendall(f"GET /api/events HTTP/1.1\r\nHost: {station.host}\r\n\r\n".encode())
         reading = station.events()
         reading.next()
         big = "x" * 60_000  # growing snapshots fill the stuck client's socket buffers quickly

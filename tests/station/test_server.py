@@ -122,3 +122,18 @@ def test_only_the_right_token_earns_the_cookie(tmp_path: Path):
         right = station.request("GET", "/?token=the-token")
         assert right.status == 303 and right.getheader("Location") == "/"
         assert right.getheader("Set-Cookie") == Access("the-token").cookie_header()
+
+
+def test_a_page_rebound_to_loopback_by_dns_is_refused(station: Station):
+    """DNS rebinding: another site's name resolved to 127.0.0.1. Its requests come from
+    loopback, with Origin and Host both naming that site, so only the Host check stops them."""
+    rebound = {"Host": "evil.example:8080", "Origin": "http://evil.example:8080"}
+    refused = station.request("GET", "/api/state", **rebound)
+    assert refused.status == 403
+    assert b"open it by its address or localhost" in refused.body  # type: ignore[attr-defined]
+    body = b'{"product": "BREAD"}'
+    kind = {"Content-Type": "application/json"}
+    command = station.request("POST", "/api/command/batch.start", body, **rebound, **kind)
+    assert command.status == 403
+    assert station.state()["batch"] is None
+    assert station.request("GET", "/", Host="localhost").status == 200

@@ -173,11 +173,16 @@ def _handler(
 
         # -- access ----------------------------------------------------------------------
         def _admitted(self, path: str) -> bool:
-            client = self.client_address[0]
-            if access.allows(client, self.headers.get("Authorization"), self.headers["Cookie"]):
+            client, host = self.client_address[0], self.headers.get("Host")
+            if access.allows(
+                client, host, self.headers.get("Authorization"), self.headers["Cookie"]
+            ):
                 return True
             if access.token is None:
-                message = f"the station does not serve {client}; ask to add it to [station] allow"
+                message = (
+                    f"the station does not serve {client} at {host}; open it by its address or "
+                    "localhost, or ask to add your network to [station] allow"
+                )
                 self._refuse(path, 403, "forbidden", message)
             else:
                 message = (
