@@ -19,6 +19,8 @@ from tests.conftest import write_config
 from tests.core.daemon_helpers import control_client, start_daemon
 from tests.core.test_engine import FLOUR
 from tests.labels.label_checks import eventually
+from tests.publish.broker import private_mosquitto
+from tests.publish.helpers import agent_mqtt_toml
 from tests.station.helpers import Station
 
 EXPIRED_YEAST = "YST-OLD-20200101"
@@ -154,6 +156,22 @@ def test_commands_go_through_the_engine(tmp_path: Path, printer: PrinterSimulato
         assert status == 200 and reply["data"]["message"] == f"Alert {alert['id']} acknowledged."
         assert station.state()["alerts"] == []
         assert station.command("alert.ack", {"id": alert["id"]})[0] == 409
+
+
+def test_the_broker_link_and_outbox_depth_follow_a_real_broker(tmp_path: Path):
+    with (
+        private_mosquitto(tmp_path / "mosquitto") as broker,
+        agent(tmp_path, extra=agent_mqtt_toml(broker.port)) as (station, control, _),
+    ):
+        eventually(lambda: station.state()["link"] == {"connected": True, "outbox_depth": 0})
+        broker.stop()
+        eventually(lambda: station.state()["link"]["connected"] is False)
+        control.request("batch.start", product="BREAD")
+        waiting = station.state()["link"]["outbox_depth"]
+        control.request("scan", data=FLOUR, source="hopper")  # one more event to send
+        assert station.state()["link"] == {"connected": False, "outbox_depth": waiting + 1}
+        broker.start()
+        eventually(lambda: station.state()["link"] == {"connected": True, "outbox_depth": 0})
 
 
 def test_requests_the_station_refuses(tmp_path: Path):
