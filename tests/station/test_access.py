@@ -138,3 +138,15 @@ def test_without_a_token_only_the_allow_list_gets_in():
     assert closed.allows("10.1.2.3", HOST, None, None)
     assert not closed.allows("192.0.2.9", HOST, "Bearer anything", None)
     assert not closed.login("anything")
+
+
+def test_a_taken_port_is_a_clear_error(tmp_path: Path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        path = write_config(tmp_path, extra=f"[station]\nport = {port}\n")
+        run = lotedge("run", "-c", str(path))
+    assert run.returncode == 2, run.stderr
+    assert f"error: [station] cannot listen on 127.0.0.1 port {port}: " in run.stderr
+    assert "Address already in use" in run.stderr and "Traceback" not in run.stderr
