@@ -142,8 +142,9 @@ def _handler(
         # -- routing ---------------------------------------------------------------------
         def do_GET(self) -> None:
             url = urlsplit(self.path)
-            if url.path == "/" and "token" in parse_qs(url.query):
-                self._login(parse_qs(url.query)["token"][-1])
+            query = parse_qs(url.query.replace("+", "%2B"))  # typed in, not form-encoded
+            if url.path == "/" and "token" in query:
+                self._login(query["token"][-1])
             elif not self._admitted(url.path):
                 return
             elif url.path == "/":
