@@ -1,14 +1,18 @@
 """`lotedge demo`: the whole system on one machine, no hardware, no broker to install.
 
 An embedded MQTT broker, the printer and scanner simulators, the trace store and the agent are
-started; a scripted shift runs through them; the summary shows what a recall would see. The
-demo checks what it expects along the way and exits non-zero if anything did not happen.
+started. Goods are received (a labelled and an unlabelled delivery, whose receiving label is
+printed and read back), a scripted shift runs through the line, the store holds a vendor lot and
+everything made from it, and the line refuses it; the summary shows what a recall would see and
+the vendor's quality report. The demo checks what it expects along the way and exits non-zero
+if anything did not happen.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -17,6 +21,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -80,59 +85,113 @@ lot_template = "C{yyyy}{mm}-{seq:5}{check}"
 seq_reset = "monthly"
 """
 
-#: The vendor lot the demo traces: flour from Northern Mills that went into two batches.
+#: The vendor lot the demo receives, traces and holds: flour from Northern Mills.
 TRACED_FLOUR_LOT = "NM2611A"
+TRACED_VENDOR = "Northern Mills"
+HOLD_REASON = "foreign matter found in a sample"
+PURCHASE_ORDER = "PO-4711"
 
 
 @dataclass(frozen=True)
 class Step:
-    """One scan of the shift and the reason the agent is expected to give."""
+    """One scan and the reason the agent is expected to give (and the warning it carries, or
+    text its message must contain)."""
 
     scan: str
     expect: str
     note: str
+    warning: str | None = None
+    says: str | None = None
 
 
-def flour(lot: str) -> str:
-    return f"]d20109501101530003{GS}17270131{GS}10{lot}"
+def in_days(days: int, layout: str = "%y%m%d") -> str:
+    """A date `days` from today (GS1 YYMMDD by default): the demo's material never goes out
+    of date."""
+    return (date.today() + timedelta(days=days)).strftime(layout)
+
+
+def flour(lot: str, expires_in_days: int = 60, kilograms: int | None = None) -> str:
+    quantity = f"3100{kilograms:06d}" if kilograms is not None else ""
+    return f"]d20109501101530003{GS}17{in_days(expires_in_days)}{quantity}{GS}10{lot}"
 
 
 def sugar(lot: str) -> str:
-    return f"]d20109501101530010{GS}17270630{GS}10{lot}"
+    return f"]d20109501101530010{GS}17{in_days(200)}{GS}10{lot}"
 
 
-SHIFT: list[tuple[str, list[Step]]] = [
-    (
-        "Batch 1: white loaves",
-        [
-            Step("#LE:START:BREAD:120", "batch_started", "operator scans the BREAD start card"),
-            Step(flour(TRACED_FLOUR_LOT), "accepted", "flour sack, GS1 DataMatrix"),
-            Step(flour(TRACED_FLOUR_LOT), "double_read", "the scanner reads the same sack twice"),
-            Step("]C0YST-Y0001-20200131", "expired", "a yeast block past its date"),
-            Step("]C0YST-Y0002-20280131", "accepted", "fresh yeast, vendor Code 128 label"),
-            Step(sugar("SW-9001"), "not_in_bom", "sugar has no place in bread"),
-            Step("#LE:END:118", "batch_ended", "118 loaves made; the label prints"),
-        ],
-    ),
-    (
-        "Batch 2: sponge cake (the printer runs out of labels)",
-        [
-            Step("#LE:START:CAKE:40", "batch_started", "CAKE start card"),
-            Step(flour(TRACED_FLOUR_LOT), "accepted", "the rest of the same flour lot"),
-            Step(sugar("SW-9001"), "accepted", "caster sugar"),
-            Step("#LE:END:40", "batch_ended", "40 cakes; the printer is out of paper"),
-        ],
-    ),
-    (
-        "Batch 3: white loaves from another flour lot",
-        [
-            Step("#LE:START:BREAD", "batch_started", "BREAD start card"),
-            Step(flour("NM2611B"), "accepted", "a new flour lot"),
-            Step("]C0YST-Y0003-20280131", "accepted", "yeast"),
-            Step("#LE:END:96", "batch_ended", "96 loaves"),
-        ],
+def yeast(lot: str) -> str:
+    """The yeast vendor's own Code 128 format: YST-<lot>-<expiry YYYYMMDD>."""
+    return f"]C0YST-{lot}-{in_days(400, '%Y%m%d')}"
+
+
+RECEIVING: list[Step] = [
+    Step("#LE:RECEIVE", "mode_set", "the operator switches the line to receiving mode"),
+    Step(f"]C1400{PURCHASE_ORDER}", "reference_set", "the purchase order's GS1-128 (AI 400)"),
+    Step(
+        flour(TRACED_FLOUR_LOT, kilograms=100),
+        "received",
+        "100 kg of flour, the vendor's GS1 DataMatrix",
     ),
 ]
+"""Goods receipt before the shift; the unlabelled yeast follows (`receive.unlabelled`)."""
+
+BACK_TO_PRODUCTION = Step("#LE:PRODUCE", "mode_set", "back to production mode")
+
+
+def the_shift(receiving_label: str) -> list[tuple[str, list[Step]]]:
+    """The shift's batches; `receiving_label` is the scan read from the yeast's receiving label."""
+    return [
+        (
+            "Batch 1: white loaves",
+            [
+                Step("#LE:START:BREAD:120", "batch_started", "operator scans the BREAD start card"),
+                Step(flour(TRACED_FLOUR_LOT), "accepted", "the received flour, GS1 DataMatrix"),
+                Step(
+                    flour(TRACED_FLOUR_LOT), "double_read", "the scanner reads the same sack twice"
+                ),
+                Step("]C0YST-Y0001-20200131", "expired", "a yeast block past its date"),
+                Step(receiving_label, "accepted", "the received yeast, by its receiving label"),
+                Step(sugar("SW-9001"), "not_in_bom", "sugar has no place in bread"),
+                Step("#LE:END:118", "batch_ended", "118 loaves made; the label prints"),
+            ],
+        ),
+        (
+            "Batch 2: sponge cake (the printer runs out of labels)",
+            [
+                Step("#LE:START:CAKE:40", "batch_started", "CAKE start card"),
+                Step(flour(TRACED_FLOUR_LOT), "accepted", "the rest of the same flour lot"),
+                Step(sugar("SW-9001"), "accepted", "caster sugar"),
+                Step("#LE:END:40", "batch_ended", "40 cakes; the printer is out of paper"),
+            ],
+        ),
+        (
+            "Batch 3: white loaves from another flour lot",
+            [
+                Step("#LE:START:BREAD", "batch_started", "BREAD start card"),
+                Step(
+                    flour("NM2611B", expires_in_days=90),
+                    "accepted",
+                    f"a flour lot that keeps longer than {TRACED_FLOUR_LOT}: FEFO warns",
+                    warning="fefo",
+                    says=TRACED_FLOUR_LOT,
+                ),
+                Step(yeast("Y0003"), "accepted", "fresh yeast, vendor Code 128 label"),
+                Step("#LE:END:96", "batch_ended", "96 loaves"),
+            ],
+        ),
+    ]
+
+
+HELD_SCAN = [
+    Step("#LE:START:BREAD", "batch_started", "BREAD start card"),
+    Step(
+        flour(TRACED_FLOUR_LOT),
+        "on_hold",
+        f"a sack of {TRACED_FLOUR_LOT} reaches the line",
+        says=HOLD_REASON,
+    ),
+]
+"""After the store's hold: the line refuses the held flour."""
 
 
 @dataclass
@@ -142,8 +201,14 @@ class Outcome:
     failures: list[str] = field(default_factory=list)
     lots: list[tuple[str, str, str]] = field(default_factory=list)  # product, lot, batch id
     labels: list[str] = field(default_factory=list)
+    """The lot labels, in the order the batches ended."""
+    receiving_label: str | None = None
     forward: dict[str, Any] = field(default_factory=dict)
     backward: dict[str, Any] = field(default_factory=dict)
+    hold: dict[str, Any] = field(default_factory=dict)
+    """What `lotedge hold ... --json` answered."""
+    vendor: dict[str, Any] = field(default_factory=dict)
+    """The vendor report's entry for TRACED_VENDOR."""
 
     def expect(self, ok: bool, what: str) -> bool:
         if not ok:
@@ -258,16 +323,27 @@ enabled = false
                 f"[bold]Agent[/] running (pid {agent.pid}), state in {self.dir / 'state'}"
             )
             self.station(control)
-            self.shift(scanner, printer, control)
+            state = connect(self.dir / "state" / STATE_FILE)
+            try:
+                receiving_label = self.receiving(state, scanner, printer, control)
+                if receiving_label is None:
+                    return outcome
+                self.shift(state, scanner, printer, control, receiving_label)
+                self.wait_for_delivery(control)
+                self.traces(config)
+                self.hold(state, scanner, control, config)
+            finally:
+                state.close()
             self.wait_for_delivery(control)
-            self.traces(config)
+            self.vendor_report(config)
         finally:
             self.stop_processes()
             scanner.close()
             printer.stop()
             broker.stop()
-        outcome.labels = [str(job.png_path) for job in printer.jobs if job.png_path]
-        outcome.expect(len(outcome.labels) == 3, "three labels were printed and rendered")
+        rendered = [str(job.png_path) for job in printer.jobs if job.png_path]
+        outcome.labels = rendered[1:]  # the first is the yeast's receiving label
+        outcome.expect(len(outcome.labels) == 3, "three lot labels were printed and rendered")
         scanned = [label_lot(Path(path)) for path in outcome.labels]
         made = [lot for _, lot, _ in outcome.lots]
         outcome.expect(scanned == made, f"the labels scan back to the new lots ({scanned})")
@@ -284,26 +360,95 @@ enabled = false
         self.outcome.expect(site == "DEMO", "the operator station answers")
         self.console.print(f"[bold]Operator station[/] at {url} (open it while the demo runs)\n")
 
-    def shift(self, scanner: PtyScanner, printer: PrinterSimulator, control: ControlClient) -> None:
-        state = connect(self.dir / "state" / STATE_FILE)
-        for title, steps in SHIFT:
+    def play(self, state: Any, scanner: PtyScanner, step: Step) -> bool:
+        """Scan `step` on the scanner simulator and check the agent's decision; False when it
+        did not come or was not the expected one."""
+        seen = _scan_count(state)
+        scanner.write(step.scan.encode() + b"\r")
+        if not self.outcome.expect(
+            wait_until(lambda: _scan_count(state) > seen), f"a decision for {step.note}"
+        ):
+            return False
+        reason, message, warning = state.execute(
+            "SELECT reason, message, warning FROM scans ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        advice = json.loads(warning) if warning else {}
+        said = f"{message} {advice.get('message', '')}"
+        ok = self.outcome.expect(
+            reason == step.expect
+            and advice.get("code") == step.warning
+            and (step.says is None or step.says in said),
+            f"{step.note}: {step.expect}"
+            + (f" with a {step.warning} warning" if step.warning else "")
+            + (f" naming {step.says!r}" if step.says else ""),
+        )
+        mark = "[green]✔[/]" if ok else f"[red]✘ expected {step.expect}[/]"
+        self.console.print(f"  {mark} {step.note}: [bold]{reason}[/] - {message}")
+        if advice:
+            self.console.print(f"    [yellow]warning ({advice['code']})[/] {advice['message']}")
+        return ok
+
+    def receiving(
+        self, state: Any, scanner: PtyScanner, printer: PrinterSimulator, control: ControlClient
+    ) -> str | None:
+        """Goods receipt: the PO, a labelled and an unlabelled delivery; back to production.
+        Returns the scan read back from the unlabelled delivery's receiving label."""
+        self.console.rule("Before the shift: goods receipt")
+        for step in RECEIVING:
+            if not self.play(state, scanner, step):
+                return None
+        expiry = (date.today() + timedelta(days=30)).isoformat()
+        answer = control.request("receive.unlabelled", material="YEAST", quantity=1, expiry=expiry)
+        internal = (answer.get("data") or {}).get("lot")
+        if not self.outcome.expect(
+            answer["status"] == "ok" and internal, f"unlabelled yeast received ({answer})"
+        ):
+            return None
+        self.console.print(
+            f"  [green]✔[/] 1 kg of yeast without a lot number: internal lot [bold]{internal}[/]"
+        )
+        printed = wait_until(lambda: printer.wait_for_jobs(1, 0.2))
+        job = printer.jobs[0] if printed else None
+        rendered = job is not None and job.rendered.wait(WAIT) and job.png_path is not None
+        if not self.outcome.expect(rendered, "the receiving label printed and rendered"):
+            return None
+        assert job is not None and job.png_path is not None
+        self.outcome.receiving_label = str(job.png_path)
+        scan = label_scan(job.png_path)
+        read_back = scan_lot(scan) if scan else None
+        if not self.outcome.expect(
+            read_back == internal, f"the receiving label reads back as lot {internal} ({scan!r})"
+        ):
+            return None
+        self.console.print(f"  [green]✔[/] receiving label {job.png_path.name} reads {internal}")
+        if not self.play(state, scanner, BACK_TO_PRODUCTION):
+            return None
+        status = control.request("status")["data"]
+        self.outcome.expect(
+            status["mode"] == "production", f"the line is back in production ({status['mode']})"
+        )
+        self.outcome.expect(
+            status["receipt_reference"] == {"type": "po", "number": PURCHASE_ORDER},
+            f"the receipts belong to {PURCHASE_ORDER} ({status['receipt_reference']})",
+        )
+        return scan
+
+    def shift(
+        self,
+        state: Any,
+        scanner: PtyScanner,
+        printer: PrinterSimulator,
+        control: ControlClient,
+        receiving_label: str,
+    ) -> None:
+        for title, steps in the_shift(receiving_label):
             self.console.rule(title)
             if "printer runs out" in title:
                 printer.set_fault(paper_out=True)
                 self.console.print("[yellow]printer: paper out[/] (the simulator's fault switch)")
             for step in steps:
-                seen = _scan_count(state)
-                scanner.write(step.scan.encode() + b"\r")
-                if not self.outcome.expect(
-                    wait_until(lambda n=seen: _scan_count(state) > n), f"a decision for {step.note}"
-                ):
+                if not self.play(state, scanner, step):
                     return
-                reason, message = state.execute(
-                    "SELECT reason, message FROM scans ORDER BY id DESC LIMIT 1"
-                ).fetchone()
-                ok = self.outcome.expect(reason == step.expect, f"{step.note}: {step.expect}")
-                mark = "[green]✔[/]" if ok else f"[red]✘ expected {step.expect}[/]"
-                self.console.print(f"  {mark} {step.note}: [bold]{reason}[/] - {message}")
             ended = state.execute(
                 "SELECT product, lot, id FROM batches WHERE status = 'ended' ORDER BY ended_at DESC"
             ).fetchone()
@@ -311,7 +456,6 @@ enabled = false
                 self.outcome.lots.append(ended)
             if "printer runs out" in title:
                 self.paper_out_then_clear(printer, control)
-        state.close()
 
     def paper_out_then_clear(self, printer: PrinterSimulator, control: ControlClient) -> None:
         printed = len(printer.jobs)
@@ -360,15 +504,98 @@ enabled = false
             "batch 3 (other flour lot) is not in the recall set",
         )
 
+    def hold(self, state: Any, scanner: PtyScanner, control: ControlClient, config: Path) -> None:
+        """The store holds the flour lot and everything made from it, with the command a
+        quality manager runs; the line confirms over MQTT, then refuses the lot."""
+        self.console.rule(f"After the shift: the store holds {TRACED_FLOUR_LOT} and its products")
+        protocol = control.request("status")["data"]["publisher"]["protocol"]
+        self.console.print(f"  the agent takes commands over MQTT {protocol} (embedded broker)")
+        command = ["hold", TRACED_FLOUR_LOT, "--forward", "--reason", HOLD_REASON]
+        self.console.print(f"  $ lotedge {shlex.join(command)}")
+        result = subprocess.run(
+            [sys.executable, "-m", "lotedge.cli.main", *command, "-c", str(config), "--json"],
+            capture_output=True,
+            text=True,
+            timeout=2 * WAIT,
+            check=False,
+        )
+        (self.dir / "hold.json").write_text(result.stdout)
+        try:
+            self.outcome.hold = json.loads(result.stdout)
+        except json.JSONDecodeError:
+            self.outcome.hold = {}
+        held = self.outcome.hold.get("lots", [])
+        lines = self.outcome.hold.get("lines", [])
+        for line in lines:
+            self.console.print(f"  line {line['line']}: {line['state']}")
+        made_with_it = [lot for _, lot, _ in self.outcome.lots[:2]]
+        self.outcome.expect(
+            result.returncode == 0 and lines != [],
+            f"every line confirmed the hold (exit {result.returncode}: "
+            f"{self.outcome.hold.get('error') or result.stderr.strip() or lines})",
+        )
+        self.outcome.expect(
+            {TRACED_FLOUR_LOT, *made_with_it} <= set(held),
+            f"the hold covers {TRACED_FLOUR_LOT} and the lots made from it ({held})",
+        )
+        at_line = {h.get("lot") for h in control.request("hold.list")["data"]["holds"]}
+        self.outcome.expect(
+            set(held) <= at_line, f"the agent lists every held lot ({sorted(at_line)})"
+        )
+        self.console.print(f"  {len(held)} lots held: {' '.join(held)}")
+        for step in HELD_SCAN:
+            if not self.play(state, scanner, step):
+                return
+        cancelled = control.request("batch.cancel", reason="the flour is on hold")
+        self.outcome.expect(cancelled["status"] == "ok", f"the batch is cancelled ({cancelled})")
+        self.console.print("  the operator cancels the batch: nothing was loaded")
 
-def label_lot(png: Path) -> str | None:
-    """The lot (AI 10) in the GS1 DataMatrix of a rendered label, read as a scanner would."""
+    def vendor_report(self, config: Path) -> None:
+        """The vendor's quality figures, once the store has the line's refusal."""
+        from lotedge.store.db import open_database, resolve_url
+        from lotedge.store.vendors import VendorReport
+
+        database = open_database(resolve_url("sqlite:///trace.db", config.parent))
+        try:
+            report = VendorReport(database)
+
+            def refusal_stored() -> bool:
+                entries = report.vendors(vendor=TRACED_VENDOR)
+                self.outcome.vendor = entries[0] if entries else {}
+                line = self.outcome.vendor.get("rejected", {}).get("line", {})
+                return line.get("by_reason", {}).get("on_hold", 0) >= 1
+
+            stored = wait_until(refusal_stored)
+        finally:
+            database.close()
+        vendor = self.outcome.vendor
+        self.outcome.expect(stored, f"the store counts the line's on_hold refusal ({vendor})")
+        self.outcome.expect(
+            (vendor.get("receipts"), vendor.get("lots_received"), vendor.get("held_lots"))
+            == (1, 1, 1),
+            f"{TRACED_VENDOR}: one receipt, one lot received, one lot held ({vendor})",
+        )
+
+
+def label_scan(png: Path) -> str | None:
+    """The GS1 DataMatrix of a rendered label as a scanner sends it (AIM prefix, GS
+    separators), decoded with zxing-cpp."""
     image = Image.open(png)
     for barcode in zxingcpp.read_barcodes(image, text_mode=zxingcpp.TextMode.Plain):
         if barcode.symbology_identifier == "]d2":
-            raw = RawScan(barcode.bytes, "label", symbology="]d2")
-            return parse_scan(raw, [], "#LE:").lot
+            return barcode.symbology_identifier + barcode.bytes.decode("ascii")
     return None
+
+
+def label_lot(png: Path) -> str | None:
+    """The lot (AI 10) in the GS1 DataMatrix of a rendered label, read as a scanner would."""
+    scan = label_scan(png)
+    return scan_lot(scan) if scan else None
+
+
+def scan_lot(scan: str) -> str | None:
+    """The lot (AI 10) of a GS1 scan (the element string alone: no master data needed)."""
+    return parse_scan(RawScan(scan.encode(), "label"), [], "#LE:").elements.get("10")
 
 
 def _answers(control: ControlClient) -> bool:
@@ -417,6 +644,11 @@ def summary(console: Console, outcome: Outcome, directory: Path) -> None:
             )
     console.print(forward)
     console.print(backward)
+    if outcome.hold:
+        held = " ".join(outcome.hold.get("lots", []))
+        console.print(f"Hold {outcome.hold.get('hold_id')} ({HOLD_REASON}): {held}")
+    if outcome.vendor:
+        console.print(vendor_table(outcome.vendor))
     console.print(f"Everything is in {directory} (config, state, trace.db, labels, logs).")
     if outcome.failures:
         console.print("[bold red]The demo did not go as expected:[/]")
@@ -424,6 +656,22 @@ def summary(console: Console, outcome: Outcome, directory: Path) -> None:
             console.print(f"  [red]✘[/] {failure}")
     else:
         console.print("[bold green]Demo complete: everything happened as expected.[/]")
+
+
+def vendor_table(vendor: dict[str, Any]) -> Table:
+    """The vendor report's figures for one vendor, as `lotedge store vendors` gives them."""
+    table = Table(title=f"Vendor quality: {vendor['vendor']} (lotedge store vendors)")
+    table.add_column("figure")
+    table.add_column("value")
+    table.add_row("receipts / lots received", f"{vendor['receipts']} / {vendor['lots_received']}")
+    for stage, figures in vendor["rejected"].items():
+        reasons = ", ".join(f"{reason}: {n}" for reason, n in figures["by_reason"].items())
+        table.add_row(f"rejected at {stage}", reasons or "0")
+    table.add_row("lots held / recalled", f"{vendor['held_lots']} / {vendor['recalled_lots']}")
+    for stage, spread in vendor["expiry_margin_days"].items():
+        days = f"median {spread['median']}, min {spread['min']}" if spread["count"] else "-"
+        table.add_row(f"expiry margin {stage.replace('_', ' ')} (days)", days)
+    return table
 
 
 def run_demo(keep: Path | None) -> int:
