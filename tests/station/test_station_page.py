@@ -284,6 +284,22 @@ def test_a_lost_connection_shows_and_the_page_catches_up_after_a_restart(line, o
     expect(page.locator("#batch-product")).to_have_text("No open batch")
 
 
+def test_a_rejection_hidden_by_the_next_scan_still_beeps(line, open_station):
+    """Both scans land while the page cannot reconnect: it sees them in one snapshot, the
+    accepted one last, and must still sound the rejection."""
+    start_bread(line)
+    page = open_station()
+    page.route("**/api/events", lambda route: route.abort())
+    restart_on_the_same_port(line)  # ends the open stream; new ones are held back
+    expect(page.locator("#live")).to_have_attribute("data-state", "closed")
+    for barcode in (yeast("OLD7", date(2020, 1, 31)), flour("FL2611A")):
+        assert line.control.request("scan", data=barcode, source="hopper")["status"] == "ok"
+    page.unroute("**/api/events")
+    expect(page.locator("#verdict")).to_have_attribute("data-outcome", "accepted")
+    expect(page.locator("#recent li[data-outcome=rejected]")).to_have_count(1)
+    expect(page.locator("#verdict")).to_have_attribute("data-beeps", "1")
+
+
 @pytest.mark.skipif(LAN is None, reason="no non-loopback address to reach the station from")
 @pytest.mark.parametrize(
     "station_section",
