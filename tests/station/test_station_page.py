@@ -103,9 +103,17 @@ def test_an_expired_lot_turns_the_panel_red_with_the_reason(line, open_station, 
     expect(page.locator("#verdict")).to_have_attribute("data-beeps", "1")
     screenshot(page, "rejected")
 
+    expect(page.locator("#verdict-also")).to_be_hidden()
+
     line.scan(flour("FL2611A"))
     expect(page.locator("#verdict")).to_have_attribute("data-outcome", "accepted")
     assert page.get_attribute("#verdict", "data-beeps") == "1"  # a beep per rejection only
+    # the next scan took the panel; the rejection just before it stays in view, in red
+    missed = page.locator("#verdict-also")
+    expect(missed).to_be_visible()
+    expect(missed).to_contain_text("OLD7")
+    expect(missed).to_contain_text("expired on 2020-01-31")
+    assert background(page, "#verdict-also") == RED
 
 
 def test_start_and_end_a_batch_from_the_page_prints_the_new_lot(line, open_station, screenshot):

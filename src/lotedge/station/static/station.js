@@ -130,6 +130,27 @@ function renderVerdict(scan) {
   if (warning) setText("verdict-warning", warning.message); // names the lot to use instead
 }
 
+/** How long a rejection stays in view below the verdict once another scan has followed it. */
+const REJECTION_LINGER_MS = 30_000;
+
+/** A rejection that a quick next scan pushed off the panel stays in view for a while below the
+ * new verdict (agent times on both sides, so the browser's clock does not matter). */
+function renderMissedRejection(scans) {
+  const [newest, ...earlier] = scans || [];
+  const rejected = earlier.find((scan) => scan.outcome === "rejected");
+  const missed =
+    newest &&
+    newest.outcome !== "rejected" &&
+    rejected &&
+    Date.parse(newest.time) - Date.parse(rejected.time) <= REJECTION_LINGER_MS;
+  const also = $("verdict-also");
+  also.hidden = !missed;
+  also.textContent = missed
+    ? `Rejected at ${when(rejected.time)}: ${named(rejected.material, rejected.material_name)}` +
+      ` lot ${rejected.lot || "–"}. ${rejected.message}`
+    : "";
+}
+
 /** Flash the panel on a new scan; beep when any scan since the last snapshot was rejected (two
  * scans between snapshots must not hide a rejection behind the scan that followed it). */
 function noticeNewScans(scans) {
@@ -263,6 +284,7 @@ function render(snapshot) {
   renderIfChanged("header", [snapshot.site, snapshot.line, snapshot.mode], renderHeader);
   renderIfChanged("verdict", snapshot.last_scan, renderVerdict);
   noticeNewScans(snapshot.recent_scans || []);
+  renderIfChanged("missed", snapshot.recent_scans, renderMissedRejection);
   renderIfChanged("batch", [snapshot.batch, snapshot.last_batch], renderBatch);
   renderIfChanged("bom", [snapshot.bom, Boolean(snapshot.batch)], renderBom);
   renderIfChanged("recent", snapshot.recent_scans, renderRecent);
