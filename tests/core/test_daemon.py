@@ -8,6 +8,8 @@ import socket
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.core.daemon_helpers import lotedge, start_daemon
 
 
@@ -159,3 +161,34 @@ def test_metrics_endpoint(tmp_path: Path):
     assert 'lotedge_scans_total{outcome="rejected",reason="unreadable"} 1.0' in text
     assert 'lotedge_batches_total{transition="started"} 1.0' in text
     assert "lotedge_outbox_depth 3.0" in text  # batch start, consumption, rejection: no broker
+
+
+def test_a_part_that_fails_to_start_stops_the_started_ones_in_reverse(config_path: Path):
+    """The station's port is taken: the adapters already up are stopped, newest first, the
+    engine stops and the state lock is released for the next start."""
+    from lotedge.agent.daemon import Daemon
+    from lotedge.config.loader import load_config
+    from lotedge.ops.lock import StateLock
+
+    stopped: list[str] = []
+
+    def adapter(name: str):
+        def start(engine, stop_event):
+            return lambda: stopped.append(name)
+
+        return start
+
+    def failing(engine, stop_event):
+        raise OSError("port taken")
+
+    daemon = Daemon(load_config(config_path), [adapter("first"), adapter("second"), failing])
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        with pytest.raises(OSError, match="port taken"):
+            daemon.run()
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    assert stopped == ["second", "first"]
+    with StateLock(load_config(config_path).state_dir):
+        pass  # released: a new daemon can start

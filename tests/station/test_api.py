@@ -19,6 +19,8 @@ from tests.conftest import write_config
 from tests.core.daemon_helpers import control_client, start_daemon
 from tests.core.test_engine import FLOUR
 from tests.labels.label_checks import eventually
+from tests.publish.broker import private_mosquitto
+from tests.publish.helpers import agent_mqtt_toml
 from tests.station.helpers import Station
 
 EXPIRED_YEAST = "YST-OLD-20200101"
@@ -156,6 +158,22 @@ def test_commands_go_through_the_engine(tmp_path: Path, printer: PrinterSimulato
         assert station.command("alert.ack", {"id": alert["id"]})[0] == 409
 
 
+def test_the_broker_link_and_outbox_depth_follow_a_real_broker(tmp_path: Path):
+    with (
+        private_mosquitto(tmp_path / "mosquitto") as broker,
+        agent(tmp_path, extra=agent_mqtt_toml(broker.port)) as (station, control, _),
+    ):
+        eventually(lambda: station.state()["link"] == {"connected": True, "outbox_depth": 0})
+        broker.stop()
+        eventually(lambda: station.state()["link"]["connected"] is False)
+        control.request("batch.start", product="BREAD")
+        waiting = station.state()["link"]["outbox_depth"]
+        control.request("scan", data=FLOUR, source="hopper")  # one more event to send
+        assert station.state()["link"] == {"connected": False, "outbox_depth": waiting + 1}
+        broker.start()
+        eventually(lambda: station.state()["link"] == {"connected": True, "outbox_depth": 0})
+
+
 def test_requests_the_station_refuses(tmp_path: Path):
     with agent(tmp_path) as (station, control, _):
         for op, args in (
@@ -198,7 +216,7 @@ def test_a_stuck_client_does_not_hold_up_the_others(tmp_path: Path):
         stuck = socket.socket()
         stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         stuck.connect(("127.0.0.1", int(station.host.rsplit(":", 1)[1])))
-        stuck.sendall(b"GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n")
+        stuck.sendall(f"GET /api/events HTTP/1.1\r\nHost: {station.host}\r\n\r\n".encode())
         reading = station.events()
         reading.next()
         big = "x" * 60_000  # growing snapshots fill the stuck client's socket buffers quickly

@@ -122,3 +122,28 @@ def test_only_the_right_token_earns_the_cookie(tmp_path: Path):
         right = station.request("GET", "/?token=the-token")
         assert right.status == 303 and right.getheader("Location") == "/"
         assert right.getheader("Set-Cookie") == Access("the-token").cookie_header()
+
+
+def test_a_base64_token_is_taken_as_typed(tmp_path: Path):
+    """`openssl rand -base64` gives `+`, `/` and `=`: typed into the address bar, they arrive as
+    they are (a `+` is not a space here), and percent-encoded ones work too."""
+    token = "Ab+c/d=="
+    with serving(tmp_path, access=Access(token)) as station:
+        for typed in (token, "Ab%2Bc%2Fd%3D%3D"):
+            login = station.request("GET", f"/?token={typed}")
+            assert login.getheader("Set-Cookie") == Access(token).cookie_header(), typed
+
+
+def test_a_page_rebound_to_loopback_by_dns_is_refused(station: Station):
+    """DNS rebinding: another site's name resolved to 127.0.0.1. Its requests come from
+    loopback, with Origin and Host both naming that site, so only the Host check stops them."""
+    rebound = {"Host": "evil.example:8080", "Origin": "http://evil.example:8080"}
+    refused = station.request("GET", "/api/state", **rebound)
+    assert refused.status == 403
+    assert b"open it by its address or localhost" in refused.body  # type: ignore[attr-defined]
+    body = b'{"product": "BREAD"}'
+    kind = {"Content-Type": "application/json"}
+    command = station.request("POST", "/api/command/batch.start", body, **rebound, **kind)
+    assert command.status == 403
+    assert station.state()["batch"] is None
+    assert station.request("GET", "/", Host="localhost").status == 200

@@ -199,3 +199,5 @@ def test_hub_numbers_changes_and_drops_a_client_that_does_not_keep_up(line: Line
     assert stuck.queue.qsize() == STREAM_QUEUE
     hub.stop()
     assert hung_up == ["stuck", "reading"]  # stop ends every stream
+    line.scan("after the stop")
+    assert hub.current()["seq"] == seqs[-1]  # a request in flight at shutdown gets the last one

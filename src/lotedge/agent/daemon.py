@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -60,14 +61,21 @@ class Daemon:
         """Serve until SIGTERM/SIGINT; returns the process exit code."""
         state_dir = self.config.state_dir
         self._install_signals()  # first: a SIGTERM during start-up still stops in order
-        with StateLock(state_dir):
+        # Stops run in reverse order of starting, also when a later part fails to start: the
+        # inputs first (the control socket finishes the request in hand, devices their scan),
+        # then the publisher's last flush sees every commit; the engine last.
+        with StateLock(state_dir), contextlib.ExitStack() as running:
             conn = open_state(state_dir)
+            running.callback(conn.close)
             engine = Engine(self.config, conn, render_label=self.render_label)
             engine.start()
-            stops = [adapter(engine, self.stop_event) for adapter in self.adapters]
+            running.callback(engine.stop)
+            for adapter in self.adapters:
+                running.callback(adapter(engine, self.stop_event))
             # The control socket last: once it answers, every adapter is up and in the status.
             control = ControlServer(state_dir / self.config.control.socket, engine.call)
             control.start()
+            running.callback(control.stop)
             if self.config.metrics is not None:
                 engine.metric_sources.append(outbox_metrics(state_dir / STATE_FILE))
                 metrics.serve(
@@ -83,13 +91,6 @@ class Daemon:
             systemd.serve_watchdog(lambda: engine.heartbeat, self.stop_event)
             systemd.notify("STOPPING=1")
             log.info("stopping")
-            # Inputs first (the control socket finishes the request in hand, devices their
-            # scan), then the publisher's last flush sees every commit; the engine last.
-            control.stop()
-            for stop in reversed(stops):
-                stop()
-            engine.stop()
-            conn.close()
         log.info("stopped")
         return 0
 

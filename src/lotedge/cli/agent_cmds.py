@@ -16,7 +16,7 @@ from lotedge.ops.lock import AlreadyRunning
 from lotedge.ops.logs import setup_logging
 from lotedge.printers.service import renderer_for, start_printer
 from lotedge.publish.service import start_publisher
-from lotedge.station.service import station_adapter
+from lotedge.station.service import StationUnavailable, station_adapter
 
 AGENT_HOLD_COMMANDS = ("add", "remove", "list", "-h", "--help")
 """What follows `lotedge hold` for the agent's own hold list; anything else is the store's."""
@@ -224,3 +224,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     except AlreadyRunning as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 4
+    except StationUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

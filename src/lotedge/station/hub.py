@@ -83,9 +83,11 @@ class Hub:
             stream.end()
 
     def current(self) -> Snapshot:
-        """The up-to-date snapshot (checked now, so a reply right after a command shows it)."""
+        """The up-to-date snapshot (checked now, so a reply right after a command shows it);
+        after `stop()` the last one (the reader is closed)."""
         with self._lock:
-            self._refresh()
+            if not self._stop.is_set():
+                self._refresh()
             return self._snapshot
 
     def subscribe(self, hang_up: Callable[[], None]) -> Stream:

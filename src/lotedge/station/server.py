@@ -142,8 +142,9 @@ def _handler(
         # -- routing ---------------------------------------------------------------------
         def do_GET(self) -> None:
             url = urlsplit(self.path)
-            if url.path == "/" and "token" in parse_qs(url.query):
-                self._login(parse_qs(url.query)["token"][-1])
+            query = parse_qs(url.query.replace("+", "%2B"))  # typed in, not form-encoded
+            if url.path == "/" and "token" in query:
+                self._login(query["token"][-1])
             elif not self._admitted(url.path):
                 return
             elif url.path == "/":
@@ -173,11 +174,16 @@ def _handler(
 
         # -- access ----------------------------------------------------------------------
         def _admitted(self, path: str) -> bool:
-            client = self.client_address[0]
-            if access.allows(client, self.headers.get("Authorization"), self.headers["Cookie"]):
+            client, host = self.client_address[0], self.headers.get("Host")
+            if access.allows(
+                client, host, self.headers.get("Authorization"), self.headers["Cookie"]
+            ):
                 return True
             if access.token is None:
-                message = f"the station does not serve {client}; ask to add it to [station] allow"
+                message = (
+                    f"the station does not serve {client} at {host}; open it by its address or "
+                    "localhost, or ask to add your network to [station] allow"
+                )
                 self._refuse(path, 403, "forbidden", message)
             else:
                 message = (

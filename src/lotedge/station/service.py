@@ -18,6 +18,11 @@ from lotedge.station.snapshot import SnapshotReader
 log = logging.getLogger(__name__)
 
 
+class StationUnavailable(RuntimeError):
+    """The station cannot listen where `[station]` says (the port is taken, the address is not
+    this machine's)."""
+
+
 def station_adapter(config: Config) -> Adapter:
     """The daemon adapter for `[station]` (a no-op without it). Reads the token now, so a
     missing secret stops `lotedge run` before anything starts; raises ValueError then."""
@@ -35,7 +40,14 @@ def station_adapter(config: Config) -> Adapter:
         )
         hub = Hub(reader).start()
         engine.after_commit.append(hub.wake)
-        server = StationServer(station.bind, station.port, access, hub, engine.call).start()
+        try:
+            server = StationServer(station.bind, station.port, access, hub, engine.call).start()
+        except OSError as exc:
+            hub.stop()
+            raise StationUnavailable(
+                f"[station] cannot listen on {station.bind} port {station.port}: "
+                f"{exc.strerror or exc}; choose another port or bind address"
+            ) from None
         engine.status_providers["station"] = lambda: {"url": server.url}
         log.info("station: operator page at %s", server.url)
         return server.stop

@@ -130,16 +130,39 @@ function renderVerdict(scan) {
   if (warning) setText("verdict-warning", warning.message); // names the lot to use instead
 }
 
-function noticeNewScan(scan) {
-  const id = scan ? scan.id : null;
-  const isNew = lastScanId !== undefined && id !== null && id !== lastScanId;
-  lastScanId = id;
-  if (!isNew) return;
+/** How long a rejection stays in view below the verdict once another scan has followed it. */
+const REJECTION_LINGER_MS = 30_000;
+
+/** A rejection that a quick next scan pushed off the panel stays in view for a while below the
+ * new verdict (agent times on both sides, so the browser's clock does not matter). */
+function renderMissedRejection(scans) {
+  const [newest, ...earlier] = scans || [];
+  const rejected = earlier.find((scan) => scan.outcome === "rejected");
+  const missed =
+    newest &&
+    newest.outcome !== "rejected" &&
+    rejected &&
+    Date.parse(newest.time) - Date.parse(rejected.time) <= REJECTION_LINGER_MS;
+  const also = $("verdict-also");
+  also.hidden = !missed;
+  also.textContent = missed
+    ? `Rejected at ${when(rejected.time)}: ${named(rejected.material, rejected.material_name)}` +
+      ` lot ${rejected.lot || "–"}. ${rejected.message}`
+    : "";
+}
+
+/** Flash the panel on a new scan; beep when any scan since the last snapshot was rejected (two
+ * scans between snapshots must not hide a rejection behind the scan that followed it). */
+function noticeNewScans(scans) {
+  const seen = lastScanId;
+  lastScanId = scans.length ? scans[0].id : null;
+  if (seen === undefined || lastScanId === null || lastScanId === seen) return;
   const verdict = $("verdict");
   verdict.classList.remove("fresh");
   void verdict.offsetWidth; // restart the flash animation
   verdict.classList.add("fresh");
-  if (scan.outcome === "rejected") beep();
+  const fresh = scans.filter((scan) => seen === null || scan.id > seen);
+  if (fresh.some((scan) => scan.outcome === "rejected")) beep();
 }
 
 function renderBatch([batch, last]) {
@@ -260,7 +283,8 @@ function render(snapshot) {
   current = snapshot;
   renderIfChanged("header", [snapshot.site, snapshot.line, snapshot.mode], renderHeader);
   renderIfChanged("verdict", snapshot.last_scan, renderVerdict);
-  noticeNewScan(snapshot.last_scan);
+  noticeNewScans(snapshot.recent_scans || []);
+  renderIfChanged("missed", snapshot.recent_scans, renderMissedRejection);
   renderIfChanged("batch", [snapshot.batch, snapshot.last_batch], renderBatch);
   renderIfChanged("bom", [snapshot.bom, Boolean(snapshot.batch)], renderBom);
   renderIfChanged("recent", snapshot.recent_scans, renderRecent);
