@@ -570,12 +570,12 @@ class Engine(ReceivingFlow):
             added_at = existing.added_at if existing else now
             hold = Hold(hold_id, scope, request.reason, request.source, added_at)
             hold_list.save(self._conn, hold)
-            loaded = self._loaded(hold)
-            alert_ids = [] if existing else self._alert_loaded(hold, loaded, now)
+            open_batch = repo.open_batch(self._conn)
+            loaded = self._loaded(hold, open_batch) if open_batch else []
+            alert_ids = [] if existing else self._alert_loaded(hold, open_batch, loaded, now)
         words = f"{scope.describe()} ({request.reason}; hold {hold_id})"
         message = f"Still on hold, reason updated: {words}." if existing else f"On hold: {words}."
         data: dict[str, object] = {"hold": hold.as_dict(), "affected_batch": None}
-        open_batch = repo.open_batch(self._conn)
         if loaded and open_batch is not None:
             lots = ", ".join(f"{item.material} lot {item.lot}" for item in loaded)
             message += f" Already loaded into the open batch {open_batch.product}: {lots}."
@@ -595,21 +595,20 @@ class Engine(ReceivingFlow):
         known = self.config.material(material)
         return HeldItem(material, known.vendor if known else "", gtin, lot)
 
-    def _loaded(self, hold: Hold) -> list[HeldItem]:
+    def _loaded(self, hold: Hold, open_batch: Batch) -> list[HeldItem]:
         """The containers the open batch consumed that `hold` matches, one per material lot."""
-        open_batch = repo.open_batch(self._conn)
-        consumed = repo.consumed_lots(self._conn, open_batch.id) if open_batch else []
         loaded: dict[tuple[str, str], HeldItem] = {}
-        for material, gtin, lot in consumed:
+        for material, gtin, lot in repo.consumed_lots(self._conn, open_batch.id):
             item = self._item(material, gtin, lot)
             if hold.scope.matches(item):
                 loaded.setdefault((material, lot), item)
         return list(loaded.values())
 
-    def _alert_loaded(self, hold: Hold, loaded: list[HeldItem], now: datetime) -> list[int]:
+    def _alert_loaded(
+        self, hold: Hold, open_batch: Batch | None, loaded: list[HeldItem], now: datetime
+    ) -> list[int]:
         """One alert per held lot the open batch already consumed (inside the hold's
         transaction)."""
-        open_batch = repo.open_batch(self._conn)
         if open_batch is None or not loaded:
             return []
         self._queued_work = True
