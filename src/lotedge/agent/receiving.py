@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from lotedge.agent.requests import ReceiveUnlabelled, Reply
 from lotedge.config.model import Config
-from lotedge.config.problems import suggest
+from lotedge.config.problems import suggest_known
 from lotedge.core import epcis
 from lotedge.core.decisions import Decision, Outcome, Reason
 from lotedge.core.labels import LabelData, LabelError, ReceivingLabelData
@@ -183,7 +183,7 @@ class ReceivingFlow:
 
     def _unknown_material(self, code: str, consequence: str) -> Reply:
         known = [m.code for m in self.config.materials]
-        hint = suggest(code, known, f"known: {', '.join(known)}")
+        hint = suggest_known(code, known)
         return Reply(
             False,
             error=f"unknown material {code!r}; {consequence} ({hint})",

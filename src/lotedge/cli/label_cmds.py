@@ -11,7 +11,7 @@ from pathlib import Path
 import zplkit
 
 from lotedge.config.loader import load_config
-from lotedge.config.problems import ConfigError, suggest
+from lotedge.config.problems import ConfigError, suggest_known
 from lotedge.core.labels import LabelData, LabelError
 from lotedge.printers.service import renderer_for
 
@@ -50,7 +50,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     product = config.product(args.product)
     if product is None:
         known = [p.code for p in config.products]
-        hint = suggest(args.product, known, f"known: {', '.join(known) or 'none'}")
+        hint = suggest_known(args.product, known)
         print(f"error: no product {args.product!r} in {args.config} ({hint})", file=sys.stderr)
         return 2
     data = LabelData.for_lot(

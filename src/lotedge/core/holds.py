@@ -23,7 +23,7 @@ from datetime import datetime
 from biip.gtin import Gtin
 
 from lotedge.config.masterdata import Material
-from lotedge.config.problems import suggest
+from lotedge.config.problems import suggest_known
 
 ANY_MATERIAL = "*"
 SOURCES = ("local", "remote", "store")
@@ -213,17 +213,17 @@ def check_scope(scope: HoldScope, materials: list[Material]) -> HoldScope:
     if scope.material not in (None, ANY_MATERIAL):
         known = [m.code for m in materials]
         if scope.material not in known:
-            hint = suggest(scope.material, known, f"known: {', '.join(known)}, or * for any")
+            hint = suggest_known(scope.material, known, "or * for any")
             raise _nothing("material", scope.material, hint, "unknown_material")
     if scope.gtin is not None and not any(scope.gtin in m.gtins for m in materials):
         known = sorted({g for m in materials for g in m.gtins})
-        hint = suggest(scope.gtin, known, f"known: {', '.join(known)}")
+        hint = suggest_known(scope.gtin, known)
         raise _nothing("GTIN", scope.gtin, hint, "unknown_material")
     if scope.vendor is not None:
         vendors = sorted({m.vendor for m in materials if m.vendor})
         spelled = next((v for v in vendors if v.casefold() == scope.vendor.casefold()), None)
         if spelled is None:
-            hint = suggest(scope.vendor, vendors, f"known: {', '.join(vendors)}")
+            hint = suggest_known(scope.vendor, vendors)
             raise _nothing("vendor", scope.vendor, hint, "unknown_vendor")
         return HoldScope(**{**scope.as_dict(), "vendor": spelled})
     return scope
