@@ -10,6 +10,7 @@ import pytest
 
 from lotedge.agent.requests import StartBatch, Status
 from lotedge.config.loader import load_config
+from lotedge.state import holds as hold_list
 from lotedge.state.db import connect, migrate
 from lotedge.state.schema import MIGRATIONS
 from tests.core.test_engine import FLOUR, Line
@@ -176,6 +177,24 @@ def test_a_store_hold_covers_many_lots_under_one_id(line: Line):
         "not_found",
         "hold 'urn:uuid:h1' does not hold lot 25ABD of any material",
     )
+
+
+def test_a_scan_reads_only_the_holds_that_can_match_its_lots(line: Line):
+    """Lot holds naming other lots are left out; range and prefix holds always come."""
+    for lot in ("L1", "L2", "L3"):
+        assert line.command("hold.add", material="*", lot=lot, reason="r").ok
+    ranged = {"material": "FLOUR", "lot_from": "A1", "lot_to": "A9", "reason": "r"}
+    assert line.command("hold.add", **ranged).ok
+    assert line.command("hold.add", material="FLOUR", lot_prefix="B", reason="r").ok
+    relevant = hold_list.for_lots(line.conn, {"L3", "L1"})
+    assert [h.scope.describe() for h in relevant] == [
+        "lot L1 of any material",
+        "lot L3 of any material",
+        "FLOUR lots A1 to A9",
+        "FLOUR lots starting B",
+    ]
+    no_lot = hold_list.for_lots(line.conn, set())
+    assert [h.scope.describe() for h in no_lot] == ["FLOUR lots A1 to A9", "FLOUR lots starting B"]
 
 
 def test_holds_survive_a_restart(config_path: Path):

@@ -237,6 +237,8 @@ class Engine(ReceivingFlow):
     def _context(self, parsed: ParsedScan, received_at: datetime) -> ScanContext:
         open_batch = repo.open_batch(self._conn)
         window = timedelta(seconds=self.config.scan.debounce_seconds)
+        open_lots = receiving.open_lots(self._conn, parsed.material_code or "")
+        lots = {lot.lot for lot in open_lots} | ({parsed.lot} if parsed.lot else set())
         return ScanContext(
             now=received_at.astimezone(),
             product=self.config.product(open_batch.product) if open_batch else None,
@@ -246,9 +248,9 @@ class Engine(ReceivingFlow):
                 self._conn, parsed.dedupe_key, open_batch and open_batch.id, received_at - window
             ),
             repeat_armed=self._repeat_armed,
-            holds=hold_list.active(self._conn),
+            holds=hold_list.for_lots(self._conn, lots),
             fefo=self.config.scan.fefo,
-            open_lots=receiving.open_lots(self._conn, parsed.material_code or ""),
+            open_lots=open_lots,
         )
 
     def _record(self, raw: RawScan, decision: Decision) -> None:

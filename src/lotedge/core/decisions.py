@@ -121,7 +121,8 @@ class ScanContext:
     debounce: timedelta
     last_seen: datetime | None = None
     repeat_armed: bool = False
-    #: The hold list, oldest first; the first hold that matches the scan is reported.
+    #: The holds that can match the scanned lot or an open lot (the state owner leaves out
+    #: those naming other lots), oldest first; the first hold that matches is reported.
     holds: tuple[Hold, ...] = ()
     fefo: FefoPolicy = FefoPolicy.OFF
     #: The other open lots of the scanned material (the scanned lot itself may be among them).

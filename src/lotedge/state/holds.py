@@ -54,6 +54,17 @@ def active(conn: sqlite3.Connection) -> tuple[Hold, ...]:
     return tuple(_hold(row) for row in conn.execute(f"{_SELECT} ORDER BY id"))
 
 
+def for_lots(conn: sqlite3.Connection, lots: set[str]) -> tuple[Hold, ...]:
+    """The holds that can match a container of one of `lots`, oldest first: those naming one
+    of them, and every range and prefix hold (the rest name other lots). A scan reads these,
+    not the whole list, which a forward-trace hold from the store can make long."""
+    marks = ", ".join("?" * len(lots))
+    rows = conn.execute(
+        f"{_SELECT} WHERE lot IS NULL OR lot IN ({marks}) ORDER BY id", sorted(lots)
+    )
+    return tuple(_hold(row) for row in rows)
+
+
 def entry(conn: sqlite3.Connection, hold_id: str, scope: HoldScope) -> Hold | None:
     """The hold `hold_id` on `scope`, if there is one."""
     row = conn.execute(
