@@ -140,7 +140,7 @@ def test_sigterm_finishes_the_scans_in_hand(config_path: Path):
 def test_metrics_endpoint(tmp_path: Path):
     import urllib.request
 
-    from lotedge.ops.broker import free_port
+    from lotedge.apps.broker import free_port
     from tests.conftest import write_config
     from tests.core.daemon_helpers import control_client
 

@@ -9,7 +9,6 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lotedge.config.masterdata import Material, Product
 from lotedge.core.decisions import (
     Decision,
     FefoPolicy,
@@ -28,6 +27,7 @@ from lotedge.core.receiving import (
     decide_unlabelled,
 )
 from lotedge.core.scan import RawScan, ScanKind, parse_scan
+from lotedge.masterdata.items import Material, Product
 
 TODAY = date(2026, 11, 25)
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

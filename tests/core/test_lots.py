@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from lotedge.config.masterdata import Product, SeqReset
 from lotedge.core.lots import (
     LotFields,
     LotSequenceExhausted,
@@ -16,6 +15,7 @@ from lotedge.core.lots import (
     LotTemplateError,
     check_character,
 )
+from lotedge.masterdata.items import Product, SeqReset
 from lotedge.state import lots
 from lotedge.state.db import open_state, transaction
 

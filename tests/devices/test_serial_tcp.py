@@ -2,8 +2,8 @@
 
 import pytest
 
+from lotedge.apps.broker import free_port
 from lotedge.core.scan import parse_scan
-from lotedge.ops.broker import free_port
 from lotedge.scanners.base import open_source
 from lotedge.scanners.reconnect import Backoff
 from lotedge.simulators.scanner import PtyScanner, TcpScannerClient, TcpScannerServer

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lotedge.ops.doctor import run_checks
+from lotedge.apps.doctor import run_checks
 from lotedge.simulators.printer import PrinterSimulator
 from lotedge.simulators.scanner import PtyScanner
 from tests.conftest import write_config

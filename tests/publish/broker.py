@@ -17,8 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from lotedge.ops import broker as lotedge_broker
-from lotedge.ops.broker import free_port
+from lotedge.apps import broker as lotedge_broker
+from lotedge.apps.broker import free_port
 
 MOSQUITTO = shutil.which("mosquitto") or next(
     (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if os.access(p, os.X_OK)),

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from lotedge.config.identity import Identity
-from lotedge.config.masterdata import Material, Product
 from lotedge.core import epcis
 from lotedge.core.receiving import Receipt, ReceiptReference, ReferenceKind
+from lotedge.masterdata.identity import Identity
+from lotedge.masterdata.items import Material, Product
 
 SITE = Identity(site="PLANT1", line="L1", device_id="edge1", site_gln="7038010000003")
 NO_GLN = Identity(site="PLANT2", line="L-2", device_id="edge2")

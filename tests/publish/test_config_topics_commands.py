@@ -34,7 +34,7 @@ from lotedge.config.base import SecretRef
 from lotedge.config.mqtt import MqttConfig, TlsConfig
 from lotedge.core.holds import HoldScope
 from lotedge.publish import commands
-from lotedge.publish.topics import TopicError, Topics
+from lotedge.wire.topics import TopicError, Topics
 
 from .samples import SITE
 

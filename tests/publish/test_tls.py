@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lotedge.config.mqtt import TlsConfig
-from lotedge.publish import session
+from lotedge.mqtt import session
 from lotedge.publish.publisher import Publisher
 
 from .helpers import depth, plain_config, wait_until, write_events

@@ -18,10 +18,10 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
-from lotedge.ops.broker import free_port
+from lotedge.apps.broker import free_port
 from lotedge.store import samples
 from lotedge.store.db import Database
-from lotedge.store.ingest import Ingestor, Message, Outcome
+from lotedge.store.ingest import Ingestor, IngestOutcome, Message
 from lotedge.store.schema import SchemaValidator
 from lotedge.store.vendors import VendorReport
 from tests.conftest import write_config
@@ -81,7 +81,7 @@ def store_db(
     with Database(db_url) as db:
         db.create_schema()
         stored = Ingestor(db, validator).ingest(messages or genealogy())
-        assert set(stored) == {Outcome.STORED}
+        assert set(stored) == {IngestOutcome.STORED}
 
 
 class FakeLines:

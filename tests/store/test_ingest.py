@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from lotedge.store import samples
-from lotedge.store.ingest import Ingestor, Message, Outcome
+from lotedge.store.ingest import Ingestor, IngestOutcome, Message
 from lotedge.store.query import TraceQueries
 
 WHEN = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -29,13 +29,13 @@ def consume(n: int) -> Message:
 def test_duplicates_are_ignored_within_and_across_batches(db, validator):
     ingestor = Ingestor(db, validator)
     assert ingestor.ingest([consume(1), consume(2), consume(1)]) == [
-        Outcome.STORED,
-        Outcome.STORED,
-        Outcome.DUPLICATE,
+        IngestOutcome.STORED,
+        IngestOutcome.STORED,
+        IngestOutcome.DUPLICATE,
     ]
     assert Ingestor(db, validator).ingest([consume(2), consume(3)]) == [
-        Outcome.DUPLICATE,
-        Outcome.STORED,
+        IngestOutcome.DUPLICATE,
+        IngestOutcome.STORED,
     ]
     assert db.fetchone("SELECT COUNT(*) FROM events") == (3,)
     assert db.fetchone("SELECT COUNT(*), SUM(quantity) FROM lot_flows") == (3, 30.0)
@@ -45,7 +45,11 @@ def test_bad_events_go_to_dead_letters_with_reason_and_payload(db, validator):
     ingestor = Ingestor(db, validator, clock=lambda: "2026-11-25T12:00:01.000000Z")
     garbage = Message(b"\x00\xffnot json", "lotedge/v1/P1/L1/events")
     outcomes = ingestor.ingest([consume(1), garbage, Message(b'{"type": "ObjectEvent"}')])
-    assert outcomes == [Outcome.STORED, Outcome.DEAD_LETTERED, Outcome.DEAD_LETTERED]
+    assert outcomes == [
+        IngestOutcome.STORED,
+        IngestOutcome.DEAD_LETTERED,
+        IngestOutcome.DEAD_LETTERED,
+    ]
     rows = db.fetchall(
         "SELECT received_at, source, code, reason, payload FROM dead_letters ORDER BY id"
     )
@@ -56,7 +60,7 @@ def test_bad_events_go_to_dead_letters_with_reason_and_payload(db, validator):
     assert rows[0][3] == "payload is not UTF-8: invalid start byte at 1"
     assert bytes(rows[0][4]) == b"\x00\xffnot json"
     assert "eventTime" in rows[1][3]
-    assert ingestor.counts == {Outcome.STORED: 1, Outcome.DEAD_LETTERED: 2}
+    assert ingestor.counts == {IngestOutcome.STORED: 1, IngestOutcome.DEAD_LETTERED: 2}
 
 
 def test_lot_attributes_merge_from_consumption_and_output(db):
@@ -99,7 +103,9 @@ def test_events_without_genealogy_are_stored(db, validator):
         "eventTimeZoneOffset": "+01:00",
         "epcList": [],
     }
-    assert Ingestor(db, validator).ingest([Message(samples.payload(event))]) == [Outcome.STORED]
+    assert Ingestor(db, validator).ingest([Message(samples.payload(event))]) == [
+        IngestOutcome.STORED
+    ]
     assert db.fetchall("SELECT event_type, event_time FROM events") == [
         ("ObjectEvent", "2026-11-25T12:00:00.000000Z")
     ]
@@ -117,7 +123,9 @@ def test_transformation_without_id_is_its_own_batch(db, validator):
         outputs=[(samples.lgtin("0614141", "177777", "D9"), 10.0)],
     )
     del event["transformationID"]
-    assert Ingestor(db, validator).ingest([Message(samples.payload(event))]) == [Outcome.STORED]
+    assert Ingestor(db, validator).ingest([Message(samples.payload(event))]) == [
+        IngestOutcome.STORED
+    ]
     queries = TraceQueries(db)
     trace = queries.trace(queries.resolve("F1"), "forward").to_json()
     assert [lot["lot"] for lot in trace["lots"]] == ["F1", "D9"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lotedge.ops.broker import free_port
+from lotedge.apps.broker import free_port
 from lotedge.store.db import Database
 from lotedge.store.schema import SchemaValidator
 from tests.core.daemon_helpers import control_client, start_daemon

@@ -10,7 +10,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from lotedge.config.masterdata import Material
+from lotedge.masterdata.items import Material
 from lotedge.store import samples
 from lotedge.store.db import Database
 from lotedge.store.query import TraceQueries

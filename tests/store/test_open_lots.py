@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from lotedge.store import holds, samples
 from lotedge.store.db import Database
-from lotedge.store.ingest import Ingestor, Message, Outcome
+from lotedge.store.ingest import Ingestor, IngestOutcome, Message
 from lotedge.store.open_lots import lots_open_commands, open_lots
 from lotedge.store.query import TraceQueries
 from lotedge.store.schema import SchemaValidator
@@ -98,7 +98,7 @@ def messages() -> list[Message]:
 def stored(db_url: str, validator: SchemaValidator) -> Database:
     db = Database(db_url)
     db.create_schema()
-    assert set(Ingestor(db, validator).ingest(messages())) == {Outcome.STORED}
+    assert set(Ingestor(db, validator).ingest(messages())) == {IngestOutcome.STORED}
     lot = TraceQueries(db).resolve("A5")
     holds.issue(db, lot, kind="hold", forward=False, reason="mould")
     return db

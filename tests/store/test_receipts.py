@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta, timezone
 
-from lotedge.config.masterdata import Material
 from lotedge.core.receiving import ReferenceKind
+from lotedge.masterdata.items import Material
 from lotedge.store import samples
 from lotedge.store.db import _DIALECT, MIGRATIONS, Database
 from lotedge.store.events import ParsedEvent, RejectCode, Rejection, parse_event
-from lotedge.store.ingest import Ingestor, Message, Outcome
+from lotedge.store.ingest import Ingestor, IngestOutcome, Message
 from lotedge.store.line_commands import Line, known_lines
 from lotedge.store.schema import SchemaValidator
 
@@ -75,8 +75,8 @@ def test_receipts_rejections_and_lines_are_stored_once(db: Database, validator: 
         Message(samples.payload(old_agent), "lotedge/v1/PLANT1/L1/rejections"),
     ]
     ingestor = Ingestor(db, validator)
-    assert ingestor.ingest(messages) == [Outcome.STORED] * 3
-    assert ingestor.ingest(messages) == [Outcome.DUPLICATE] * 3  # resent: same ids
+    assert ingestor.ingest(messages) == [IngestOutcome.STORED] * 3
+    assert ingestor.ingest(messages) == [IngestOutcome.DUPLICATE] * 3  # resent: same ids
     assert db.fetchall(
         "SELECT r.vendor, r.reference, r.received_on, l.lot, l.vendor, l.expiry"
         " FROM receipts r CROSS JOIN lots l WHERE l.id = r.lot"
@@ -107,7 +107,7 @@ def test_bad_rejected_scans_are_dead_lettered(db: Database):
         (json.dumps({**good, "lot": 42}).encode(), RejectCode.STRUCTURE),
     ]
     outcomes = Ingestor(db).ingest([Message(payload, topic) for payload, _ in bad])
-    assert outcomes == [Outcome.DEAD_LETTERED] * len(bad)
+    assert outcomes == [IngestOutcome.DEAD_LETTERED] * len(bad)
     stored = db.fetchall("SELECT code, reason, source FROM dead_letters ORDER BY id")
     assert [code for code, _, _ in stored] == [code.value for _, code in bad]
     assert stored[3][1] == "reason: required, non-empty" and stored[3][2] == topic
@@ -129,5 +129,5 @@ def test_a_store_made_before_migrations_gets_the_new_tables(db_url: str):
         db.create_schema()  # idempotent
         assert db.fetchall("SELECT version FROM schema_version ORDER BY version") == [(1,), (2,)]
         assert db.fetchall("SELECT event_id, local_date FROM events") == [("e1", None)]
-        assert Ingestor(db).ingest([Message(samples.payload(receipt()))]) == [Outcome.STORED]
+        assert Ingestor(db).ingest([Message(samples.payload(receipt()))]) == [IngestOutcome.STORED]
         assert db.fetchone("SELECT COUNT(*) FROM receipts") == (1,)

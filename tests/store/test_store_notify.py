@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lotedge.ops.broker import EmbeddedBroker
+from lotedge.apps.broker import EmbeddedBroker
 
 
 def test_store_sends_ready_and_watchdog(tmp_path: Path):

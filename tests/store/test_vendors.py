@@ -15,7 +15,7 @@ import pytest
 from lotedge.store import holds
 from lotedge.store.api import TraceApi, make_server
 from lotedge.store.db import Database
-from lotedge.store.ingest import Ingestor, Outcome
+from lotedge.store.ingest import Ingestor, IngestOutcome
 from lotedge.store.query import TraceQueries
 from lotedge.store.schema import SchemaValidator
 from lotedge.store.vendors import VendorReport
@@ -33,8 +33,8 @@ def vendor_url(db_url: str, validator: SchemaValidator) -> str:
     with Database(db_url) as db:
         db.create_schema()
         ingestor = Ingestor(db, validator)
-        assert set(ingestor.ingest(messages)) == {Outcome.STORED}  # GS1's schema passed
-        assert set(ingestor.ingest(messages)) == {Outcome.DUPLICATE}
+        assert set(ingestor.ingest(messages)) == {IngestOutcome.STORED}  # GS1's schema passed
+        assert set(ingestor.ingest(messages)) == {IngestOutcome.DUPLICATE}
         queries = TraceQueries(db)
         for lot, kind, forward in HOLDS:
             holds.issue(db, queries.resolve(lot), kind=kind, forward=forward, reason="test")

@@ -17,10 +17,10 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from lotedge.config.identity import Identity
-from lotedge.config.masterdata import Material
 from lotedge.core import epcis
 from lotedge.core.receiving import Receipt, ReceiptReference, ReferenceKind
+from lotedge.masterdata.identity import Identity
+from lotedge.masterdata.items import Material
 from lotedge.store import samples
 from lotedge.store.ingest import Message
 

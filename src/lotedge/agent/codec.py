@@ -143,7 +143,7 @@ def _whole(args: dict[str, Any], key: str, default: int | None = None) -> int:
 
 
 @dataclass(frozen=True)
-class Command:
+class CommandSpec:
     """One operation: the argument names it accepts and how it becomes an engine request."""
 
     fields: tuple[str, ...]
@@ -153,40 +153,42 @@ class Command:
     remote: bool = True
 
 
-COMMANDS: dict[str, Command] = {
-    "scan": Command(("data", "source", "dry_run"), _scan, remote=False),
-    "batch.start": Command(
+COMMANDS: dict[str, CommandSpec] = {
+    "scan": CommandSpec(("data", "source", "dry_run"), _scan, remote=False),
+    "batch.start": CommandSpec(
         ("product", "planned_qty", "operator"),
         lambda a: StartBatch(
             _text(a, "product"), _decimal(a, "planned_qty", False), _text(a, "operator", "")
         ),
     ),
-    "batch.end": Command(("qty",), lambda a: EndBatch(_decimal(a, "qty", True) or Decimal(0))),
-    "batch.cancel": Command(("reason",), lambda a: CancelBatch(_text(a, "reason", ""))),
-    "status": Command((), lambda a: Status()),
-    "hold.add": Command(("hold_id", *SCOPE_FIELDS, "reason", "source"), _hold_add),
-    "hold.remove": Command(("hold_id", *SCOPE_FIELDS), _hold_remove),
-    "hold.list": Command((), lambda a: HoldList()),
-    "label.reprint": Command(
+    "batch.end": CommandSpec(("qty",), lambda a: EndBatch(_decimal(a, "qty", True) or Decimal(0))),
+    "batch.cancel": CommandSpec(("reason",), lambda a: CancelBatch(_text(a, "reason", ""))),
+    "status": CommandSpec((), lambda a: Status()),
+    "hold.add": CommandSpec(("hold_id", *SCOPE_FIELDS, "reason", "source"), _hold_add),
+    "hold.remove": CommandSpec(("hold_id", *SCOPE_FIELDS), _hold_remove),
+    "hold.list": CommandSpec((), lambda a: HoldList()),
+    "label.reprint": CommandSpec(
         ("lot", "copies"), lambda a: Reprint(_text(a, "lot"), _whole(a, "copies", 1))
     ),
-    "alert.ack": Command(
+    "alert.ack": CommandSpec(
         ("id", "operator"), lambda a: AlertAck(_whole(a, "id"), _text(a, "operator", ""))
     ),
-    "mode.set": Command(
+    "mode.set": CommandSpec(
         ("mode",), lambda a: SetMode(_choice(a, "mode", ("production", "receiving"), ""))
     ),
-    "receive.ref": Command(
+    "receive.ref": CommandSpec(
         ("ref", "type"),
         lambda a: SetReference(_text(a, "ref"), _choice(a, "type", ("po", "desadv"), "po")),
     ),
     # Material in hand at this device: the label prints here, so not from the network.
-    "receive.unlabelled": Command(("material", "quantity", "expiry"), _unlabelled, remote=False),
-    "lots.open": Command(("material", "lots", "replace"), _open_lots),
-    "lots.close": Command(
+    "receive.unlabelled": CommandSpec(
+        ("material", "quantity", "expiry"), _unlabelled, remote=False
+    ),
+    "lots.open": CommandSpec(("material", "lots", "replace"), _open_lots),
+    "lots.close": CommandSpec(
         ("material", "lot"), lambda a: LotsClose(_text(a, "material"), _text(a, "lot"))
     ),
-    "lots.list": Command(("material",), lambda a: LotsList(_text(a, "material", "") or None)),
+    "lots.list": CommandSpec(("material",), lambda a: LotsList(_text(a, "material", "") or None)),
 }
 
 #: The operations MQTT commands accept (`cmd/request/<op>`).

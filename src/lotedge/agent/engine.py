@@ -58,6 +58,7 @@ from lotedge.ops import metrics
 from lotedge.state import alerts, lots, outbox, print_jobs, receiving, repo
 from lotedge.state import holds as hold_list
 from lotedge.state.db import transaction
+from lotedge.wire import topics
 
 log = logging.getLogger(__name__)
 
@@ -291,7 +292,7 @@ class Engine(ReceivingFlow):
             **decision.as_dict(),
             **self._lot_named(decision.scan),
         }
-        self._enqueue("rejections", payload, event_id, now)
+        self._enqueue(topics.REJECTIONS, payload, event_id, now)
 
     def _lot_named(self, scan: ParsedScan | None) -> dict[str, object]:
         """Material, vendor, GTIN and lot of a rejected scan, for the store's vendor report."""
@@ -336,7 +337,7 @@ class Engine(ReceivingFlow):
             event_id=event_id,
             when=when,
         )
-        self._enqueue("events", event, event_id, when)
+        self._enqueue(topics.EVENTS, event, event_id, when)
         receiving.consume(self._conn, material.code, scan.lot, quantity, uom or material.uom, when)
 
     def _enqueue(
@@ -469,7 +470,7 @@ class Engine(ReceivingFlow):
             event_id=event_id,
             when=now,
         )
-        self._enqueue("events", event, event_id, now)
+        self._enqueue(topics.EVENTS, event, event_id, now)
         try:
             job = self._queue_label(label, ended, reprint=False, copies=1, now=now)
         except LabelError as exc:
@@ -500,7 +501,7 @@ class Engine(ReceivingFlow):
             when=now,
             **details,
         )
-        self._enqueue("ops", message, event_id, now)
+        self._enqueue(topics.OPS, message, event_id, now)
 
     # -- labels --------------------------------------------------------------------------------
     def _label(self, batch: Batch) -> LabelData:

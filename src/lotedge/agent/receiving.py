@@ -15,7 +15,6 @@ from datetime import date, datetime, timedelta
 
 from lotedge.agent.requests import ReceiveUnlabelled, Reply
 from lotedge.config.model import Config
-from lotedge.config.problems import suggest_known
 from lotedge.core import epcis
 from lotedge.core.decisions import Decision, Outcome, Reason
 from lotedge.core.labels import LabelData, LabelError, ReceivingLabelData
@@ -31,9 +30,11 @@ from lotedge.core.receiving import (
     receipt_decision,
 )
 from lotedge.core.scan import ParsedScan, RawScan
+from lotedge.masterdata.suggestions import suggest_known
 from lotedge.ops import metrics
 from lotedge.state import lots, print_jobs, receiving, repo
 from lotedge.state.db import transaction
+from lotedge.wire import topics
 
 #: Renders a label (a lot's, or a receiving label) to printer bytes: (data, template) -> payload.
 LabelRender = Callable[[LabelData | ReceivingLabelData, str], bytes]
@@ -146,7 +147,7 @@ class ReceivingFlow:
         event = epcis.receiving_event(
             self.config.identity, receipt, event_id=event_id, when=receipt.received_at
         )
-        self._enqueue("events", event, event_id, receipt.received_at)
+        self._enqueue(topics.EVENTS, event, event_id, receipt.received_at)
 
     def _receive_unlabelled(self, request: ReceiveUnlabelled) -> Reply:
         material = self.config.material(request.material)

@@ -11,8 +11,9 @@ from pathlib import Path
 import zplkit
 
 from lotedge.config.loader import load_config
-from lotedge.config.problems import ConfigError, suggest_known
+from lotedge.config.problems import ConfigError
 from lotedge.core.labels import LabelData, LabelError
+from lotedge.masterdata.suggestions import suggest_known
 from lotedge.printers.service import renderer_for
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from lotedge.apps.demo import run_demo
+from lotedge.apps.doctor import run_checks
 from lotedge.cli.common import add_config_arg
-from lotedge.ops.demo import run_demo
-from lotedge.ops.doctor import run_checks
 
 _STYLE = {"ok": "green", "fail": "bold red", "info": "cyan"}
 

@@ -163,8 +163,8 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_store(args: argparse.Namespace) -> int:
+    from lotedge.mqtt import session
     from lotedge.ops.logs import setup_logging
-    from lotedge.publish import session
     from lotedge.store.daemon import run_store, summary_line
     from lotedge.store.schema import SchemaValidator
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from lotedge.config.store import StoreConfig
-from lotedge.publish import session
+from lotedge.mqtt import session
 from lotedge.store import holds
 from lotedge.store.db import Database
 from lotedge.store.line_commands import LineOutcome, known_lines, send_to_lines

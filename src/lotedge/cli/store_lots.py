@@ -11,7 +11,7 @@ from typing import Any
 
 from lotedge.cli.store_holds import NOT_CONFIRMED, print_line_states
 from lotedge.config.store import StoreConfig
-from lotedge.publish import session
+from lotedge.mqtt import session
 from lotedge.store.db import Database
 from lotedge.store.line_commands import LineOutcome, known_lines, send_to_lines
 from lotedge.store.open_lots import lots_open_commands, open_lots

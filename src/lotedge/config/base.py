@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from pydantic import BaseModel, ConfigDict
-
-
-class Section(BaseModel):
-    """A config table. A misspelt key is an error, never silently ignored."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+from lotedge.masterdata.section import Section
 
 
 def is_loopback(host: str) -> bool:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from lotedge.config.base import Section
+from lotedge.masterdata.section import Section
 
 #: Formats a line usually needs (zxing-cpp names); fewer formats decode faster.
 DEFAULT_FORMATS = ["DataMatrix", "QRCode", "Code128", "EAN13", "EAN8", "UPCA", "ITF", "DataBar"]

@@ -11,10 +11,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from lotedge.config.base import SecretRef, Section
+from lotedge.config.base import SecretRef
 from lotedge.config.model import Config, cross_checks
-from lotedge.config.problems import ConfigError, Problem, suggest
+from lotedge.config.problems import ConfigError, Problem
 from lotedge.config.store import StoreConfig
+from lotedge.masterdata.section import Section
+from lotedge.masterdata.suggestions import suggest
 
 _CSV_LIST_FIELDS = {"gtins"}
 

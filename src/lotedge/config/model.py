@@ -8,17 +8,18 @@ from typing import Literal
 
 from pydantic import Field
 
-from lotedge.config.base import Section
 from lotedge.config.devices import CameraConfig, ScannerConfig
-from lotedge.config.identity import Identity
-from lotedge.config.masterdata import Material, Product, SeqReset
 from lotedge.config.mqtt import MqttConfig
 from lotedge.config.printing import LabelConfig, PrinterConfig, check_label_templates
-from lotedge.config.problems import Problem, suggest
+from lotedge.config.problems import Problem
 from lotedge.config.station import StationConfig
 from lotedge.config.store import StoreConfig
 from lotedge.core.decisions import FefoPolicy
 from lotedge.core.lots import LotFields, LotScheme, LotTemplate, LotTemplateError
+from lotedge.masterdata.identity import Identity
+from lotedge.masterdata.items import Material, Product, SeqReset
+from lotedge.masterdata.section import Section
+from lotedge.masterdata.suggestions import suggest
 
 
 class StateConfig(Section):

@@ -6,7 +6,8 @@ from typing import ClassVar, Literal, Self
 
 from pydantic import Field, model_validator
 
-from lotedge.config.base import SecretRef, Section, is_loopback
+from lotedge.config.base import SecretRef, is_loopback
+from lotedge.masterdata.section import Section
 
 
 class TlsConfig(Section):

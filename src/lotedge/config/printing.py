@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from lotedge.config.base import Section
-from lotedge.config.masterdata import Product
 from lotedge.config.problems import Problem
+from lotedge.masterdata.items import Product
+from lotedge.masterdata.section import Section
 
 #: Label templates ending in this use the built-in ESC/POS layout instead of a ZPL template.
 ESCPOS_TEMPLATE_SUFFIX = ".escpos"

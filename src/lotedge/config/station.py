@@ -6,7 +6,8 @@ import ipaddress
 
 from pydantic import Field, field_validator, model_validator
 
-from lotedge.config.base import SecretRef, Section, is_loopback
+from lotedge.config.base import SecretRef, is_loopback
+from lotedge.masterdata.section import Section
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

@@ -6,8 +6,9 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from lotedge.config.base import SecretRef, Section
+from lotedge.config.base import SecretRef
 from lotedge.config.mqtt import MqttConnection
+from lotedge.masterdata.section import Section
 
 
 class StoreMqttConfig(MqttConnection):

@@ -6,8 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from lotedge.config.masterdata import Product
 from lotedge.core.decisions import Reason
+from lotedge.masterdata.items import Product
 
 
 @dataclass(frozen=True)

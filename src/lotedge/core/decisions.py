@@ -7,9 +7,9 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from lotedge.config.masterdata import Material, Product
 from lotedge.core.holds import HeldItem, Hold, first_match
 from lotedge.core.scan import ParsedScan, ScanKind
+from lotedge.masterdata.items import Material, Product
 
 
 class Outcome(StrEnum):

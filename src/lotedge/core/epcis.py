@@ -16,10 +16,10 @@ from urllib.parse import quote
 from biip.gln import Gln
 from biip.gtin import Gtin
 
-from lotedge.config.identity import Identity
-from lotedge.config.masterdata import Material, Product
 from lotedge.core.epcis_models import ObjectEvent, OpsMessage, TransformationEvent
 from lotedge.core.receiving import Receipt, ReceiptReference, ReferenceKind
+from lotedge.masterdata.identity import Identity
+from lotedge.masterdata.items import Material, Product
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 CONTEXT: list[Any] = [EPCIS_CONTEXT, {"lotedge": "urn:lotedge:ns:"}]
@@ -50,7 +50,7 @@ def lot_class(identity: Identity, *, gtin: str | None, material_code: str, lot: 
     GS1 material: `urn:epc:class:lgtin:...` when the GTIN's company prefix is known, else its
     Digital Link. Non-GS1 material: `urn:lotedge:class:{site}:{material}:{lot}`.
 
-    >>> from lotedge.config.identity import Identity
+    >>> from lotedge.masterdata.identity import Identity
     >>> me = Identity(site="P1", line="L1", device_id="d1")
     >>> lot_class(me, gtin="07038010000065", material_code="FLOUR", lot="A/1")
     'urn:epc:class:lgtin:703801.0000006.A%2F1'

@@ -22,8 +22,8 @@ from datetime import datetime
 
 from biip.gtin import Gtin
 
-from lotedge.config.masterdata import Material
-from lotedge.config.problems import suggest_known
+from lotedge.masterdata.items import Material
+from lotedge.masterdata.suggestions import suggest_known
 
 ANY_MATERIAL = "*"
 SOURCES = ("local", "remote", "store")

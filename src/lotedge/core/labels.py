@@ -7,11 +7,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import quote
 
-from lotedge.config.identity import Identity
-from lotedge.config.masterdata import Product
 from lotedge.core.lots import GS1_CSET82
 from lotedge.core.receiving import Receipt
 from lotedge.core.scan import INTERNAL_MATERIAL_AI
+from lotedge.masterdata.identity import Identity
+from lotedge.masterdata.items import Product
 
 #: Common UN/CEFACT Rec. 20 unit codes in the words a label shows.
 UNIT_TEXT = {

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from lotedge.config.masterdata import SeqReset
+from lotedge.masterdata.items import SeqReset
 
 #: GS1 AI (10) allows "Character Set 82" and at most 20 characters.
 GS1_CSET82 = frozenset(string.ascii_letters + string.digits + "!\"%&'()*+,-./:;<=>?_")

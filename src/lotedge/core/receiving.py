@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from lotedge.config.masterdata import Material
 from lotedge.core.decisions import (
     Decision,
     Outcome,
@@ -21,6 +20,7 @@ from lotedge.core.decisions import (
     screen,
 )
 from lotedge.core.scan import ParsedScan
+from lotedge.masterdata.items import Material
 
 
 class ReferenceKind(StrEnum):

@@ -15,7 +15,7 @@ from enum import StrEnum
 from biip import ParseConfig, parse
 from biip.gs1_messages import GS1Message
 
-from lotedge.config.masterdata import Material
+from lotedge.masterdata.items import Material
 
 #: AIM symbology identifiers whose data is a GS1 element string (FNC1 in first position).
 GS1_SYMBOLOGIES = frozenset({"]C1", "]d2", "]Q3", "]e0", "]J1"})

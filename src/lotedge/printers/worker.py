@@ -21,12 +21,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lotedge.config.identity import Identity
 from lotedge.config.printing import PrinterConfig
 from lotedge.core import epcis
+from lotedge.masterdata.identity import Identity
 from lotedge.printers.transport import Health, PrinterError, PrinterTransport, open_printer
 from lotedge.state import alerts, outbox, print_jobs, repo
 from lotedge.state.db import connect, transaction
+from lotedge.wire import topics
 
 log = logging.getLogger(__name__)
 
@@ -287,7 +288,7 @@ class PrintWorker:
         )
         outbox.enqueue(
             conn,
-            topic="ops",
+            topic=topics.OPS,
             payload=epcis.encode(message),
             event_id=event_id,
             created_at=self._clock(),

@@ -31,11 +31,13 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import MQTTProtocolVersion
 
 from lotedge.agent.requests import Reply, Request
-from lotedge.config.identity import Identity
 from lotedge.config.mqtt import MqttConfig
-from lotedge.publish import commands, session
-from lotedge.publish.topics import Topics
+from lotedge.masterdata.identity import Identity
+from lotedge.mqtt import session
+from lotedge.publish import commands
 from lotedge.state import db, outbox
+from lotedge.wire import topics
+from lotedge.wire.topics import Topics
 
 log = logging.getLogger(__name__)
 
@@ -334,9 +336,9 @@ class Publisher:
     def _report(self, client: mqtt.Client, conn: sqlite3.Connection, now: float) -> None:
         """Refresh the retained status; send the outbox alert if it was raised or cleared."""
         self._check_cap(outbox.stats(conn, now=now))
-        self._publish(client, "status", self._status_payload("online"), retain=True)
+        self._publish(client, topics.STATUS, self._status_payload("online"), retain=True)
         while self._pending_alerts:
-            self._publish(client, "alerts", json.dumps(self._pending_alerts.pop(0)).encode())
+            self._publish(client, topics.ALERTS, json.dumps(self._pending_alerts.pop(0)).encode())
 
     def _check_cap(self, stats: outbox.Stats) -> None:
         """Note the outbox figures; raise or clear the alert when it crosses warn_ratio x cap."""

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from lotedge.state import outbox
+from lotedge.wire import topics
 
 DDL = """
 CREATE TABLE alerts (
@@ -29,7 +30,7 @@ def publish(conn: sqlite3.Connection, payload: dict[str, Any], now: datetime) ->
     """Queue one message on the `alerts` topic (inside the caller's transaction)."""
     outbox.enqueue(
         conn,
-        topic="alerts",
+        topic=topics.ALERTS,
         payload=json.dumps(payload, default=str).encode(),
         event_id=str(uuid.uuid4()),
         created_at=now.timestamp(),

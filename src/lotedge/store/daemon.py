@@ -14,7 +14,7 @@ from lotedge.config.store import StoreApiConfig, StoreConfig
 from lotedge.ops import systemd
 from lotedge.store.api import TraceApi, make_server
 from lotedge.store.db import Database, open_database
-from lotedge.store.ingest import Ingestor, Outcome
+from lotedge.store.ingest import Ingestor, IngestOutcome
 from lotedge.store.schema import SchemaValidator
 from lotedge.store.subscriber import EventSubscriber
 
@@ -57,7 +57,7 @@ def run_store(
     finally:
         stopped.set()
         db.close()
-    return {outcome.value: ingestor.counts[outcome] for outcome in Outcome}
+    return {outcome.value: ingestor.counts[outcome] for outcome in IngestOutcome}
 
 
 @contextmanager

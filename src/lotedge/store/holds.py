@@ -15,7 +15,7 @@ from typing import Literal
 
 from lotedge.store.db import Database
 from lotedge.store.ingest import utc_now
-from lotedge.store.line_commands import Command
+from lotedge.store.line_commands import LineCommand
 from lotedge.store.query import LotInfo, TraceQueries
 
 HoldKind = Literal["hold", "recall"]
@@ -55,7 +55,7 @@ class Hold:
     a release, when none was active and the last release is sent again)."""
 
 
-def hold_commands(op: str, hold_id: str, lots: list[str], reason: str) -> list[Command]:
+def hold_commands(op: str, hold_id: str, lots: list[str], reason: str) -> list[LineCommand]:
     """The `hold.add` / `hold.remove` commands of hold `hold_id` for `lots`: any material
     (`*`), the hold's id (an agent keeps each id's lots apart, so releasing one hold leaves
     another on the same lot in force), and the transaction `{hold_id}/{lot}`. A line that
@@ -64,7 +64,7 @@ def hold_commands(op: str, hold_id: str, lots: list[str], reason: str) -> list[C
     extra: dict[str, str] = {"reason": reason, "source": "store"} if adding else {}
     done = frozenset() if adding else frozenset({"not_found"})
     return [
-        Command(
+        LineCommand(
             lot, {"hold_id": hold_id, "material": "*", "lot": lot} | extra, f"{hold_id}/{lot}", done
         )
         for lot in lots

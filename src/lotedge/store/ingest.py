@@ -27,6 +27,7 @@ from lotedge.store.events import (
     parse_rejected_scan,
 )
 from lotedge.store.schema import SchemaValidator
+from lotedge.wire import topics
 
 _DEAD_LETTER = (
     "INSERT INTO dead_letters (received_at, source, code, reason, payload) VALUES (?, ?, ?, ?, ?)"
@@ -70,7 +71,6 @@ _LINE = (
     "INSERT INTO lines (root, prefix, site, line, first_seen) VALUES (?, ?, ?, ?, ?)"
     " ON CONFLICT (root) DO NOTHING"
 )
-REJECTIONS_TOPIC = "rejections"
 """Last level of the agents' rejected-scan topics; every other topic carries events."""
 
 K = TypeVar("K")
@@ -83,7 +83,7 @@ LineRow = tuple[str, str, str, str]
 """An agent that sent messages: topic root, prefix, site, line."""
 
 
-class Outcome(enum.StrEnum):
+class IngestOutcome(enum.StrEnum):
     """What happened to one message."""
 
     STORED = "stored"
@@ -118,13 +118,13 @@ class Ingestor:
         self.validator = validator
         self.clock = clock
         self.retries = retries
-        self.counts: Counter[Outcome] = Counter()
+        self.counts: Counter[IngestOutcome] = Counter()
         self._batch_ids: dict[BatchKey, int] = {}
         self._lot_ids: dict[LotKey, int] = {}
         self._lines: set[LineRow] = set()
         """Agents (lines) already recorded in `lines`."""
 
-    def ingest(self, messages: Sequence[Message]) -> list[Outcome]:
+    def ingest(self, messages: Sequence[Message]) -> list[IngestOutcome]:
         """Store a batch in one transaction; retries the whole batch on transient DB errors.
 
         Raises only when the database keeps failing; then nothing of the batch is stored and the
@@ -150,7 +150,7 @@ class Ingestor:
         raise AssertionError("unreachable")
 
     def _parse(self, message: Message) -> ParsedEvent | RejectedScan | Rejection:
-        if message.source.rpartition("/")[2] == REJECTIONS_TOPIC:
+        if message.source.rpartition("/")[2] == topics.REJECTIONS:
             return parse_rejected_scan(message.payload, message.source)
         return parse_event(message.payload, self.validator)
 
@@ -167,9 +167,9 @@ class Ingestor:
         parsed: list[ParsedEvent | RejectedScan | Rejection],
         batch_ids: dict[BatchKey, int],
         lot_ids: dict[LotKey, int],
-    ) -> list[Outcome]:
+    ) -> list[IngestOutcome]:
         now = self.clock()
-        outcomes = [Outcome.DUPLICATE] * len(parsed)
+        outcomes = [IngestOutcome.DUPLICATE] * len(parsed)
         dead = [(i, p) for i, p in enumerate(parsed) if isinstance(p, Rejection)]
         self.db.executemany(
             _DEAD_LETTER,
@@ -179,7 +179,7 @@ class Ingestor:
             ],
         )
         for i, _ in dead:
-            outcomes[i] = Outcome.DEAD_LETTERED
+            outcomes[i] = IngestOutcome.DEAD_LETTERED
         new = self._new_events(parsed, now, outcomes)
         batches = ChainMap(batch_ids, self._batch_ids)
         lots = ChainMap(lot_ids, self._lot_ids)
@@ -234,7 +234,7 @@ class Ingestor:
         self,
         parsed: list[ParsedEvent | RejectedScan | Rejection],
         now: str,
-        outcomes: list[Outcome],
+        outcomes: list[IngestOutcome],
     ) -> None:
         """Insert the rejected scans not seen before."""
         keyed = [
@@ -267,7 +267,7 @@ class Ingestor:
         self,
         parsed: list[ParsedEvent | RejectedScan | Rejection],
         now: str,
-        outcomes: list[Outcome],
+        outcomes: list[IngestOutcome],
     ) -> list[tuple[int, ParsedEvent]]:
         """Insert the events; those not seen before (in this batch or ever) with their row ids."""
         events = {i: e for i, e in enumerate(parsed) if isinstance(e, ParsedEvent)}
@@ -292,7 +292,10 @@ class Ingestor:
         return [(row_id, events[i]) for i, row_id in self._insert_once(_EVENT, keyed, outcomes)]
 
     def _insert_once(
-        self, sql: str, keyed: list[tuple[int, str, tuple[object, ...]]], outcomes: list[Outcome]
+        self,
+        sql: str,
+        keyed: list[tuple[int, str, tuple[object, ...]]],
+        outcomes: list[IngestOutcome],
     ) -> list[tuple[int, int]]:
         """Insert the first row of each unique key (`sql` does nothing on a known one and
         returns the new row's id); marks the messages stored and returns (index, row id)."""
@@ -303,7 +306,7 @@ class Ingestor:
         new = []
         for (i, _), result in zip(first.values(), results, strict=True):
             if result is not None:
-                outcomes[i] = Outcome.STORED
+                outcomes[i] = IngestOutcome.STORED
                 new.append((i, result[0]))
         return new
 
@@ -350,9 +353,9 @@ def _lot_row(key: LotKey) -> tuple[object, ...]:
     )
 
 
-def _line_rows(messages: Sequence[Message], outcomes: list[Outcome]) -> Iterator[LineRow]:
+def _line_rows(messages: Sequence[Message], outcomes: list[IngestOutcome]) -> Iterator[LineRow]:
     """(topic root, prefix, site, line) of the agents whose messages were stored."""
     for message, outcome in zip(messages, outcomes, strict=True):
-        where = line_of_topic(message.source) if outcome is Outcome.STORED else None
+        where = line_of_topic(message.source) if outcome is IngestOutcome.STORED else None
         if where is not None:
             yield ("/".join(where), *where)

@@ -21,9 +21,9 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from lotedge.config.store import StoreConfig, StoreMqttConfig
-from lotedge.publish import session
-from lotedge.publish.topics import REQUEST, RESPONSE
+from lotedge.mqtt import session
 from lotedge.store.db import Database
+from lotedge.wire.topics import REQUEST, RESPONSE
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def known_lines(db: Database) -> list[Line]:
 
 
 @dataclass(frozen=True)
-class Command:
+class LineCommand:
     """One command to every line: what it is about (a lot, a material), its arguments, and
     the transaction id the line applies it under at most once."""
 
@@ -108,7 +108,7 @@ def send_to_lines(
     base_dir: Path,
     op: str,
     lines: list[Line],
-    commands: list[Command],
+    commands: list[LineCommand],
     timeout: float,
 ) -> list[LineOutcome]:
     """Check the broker settings, then send `commands` to `lines` (see `CommandSender.send`).
@@ -126,7 +126,7 @@ class CommandSender:
         self.base_dir = base_dir
 
     def send(
-        self, op: str, lines: list[Line], commands: list[Command], timeout: float
+        self, op: str, lines: list[Line], commands: list[LineCommand], timeout: float
     ) -> list[LineOutcome]:
         """Publish every command to every line and wait up to `timeout` seconds for the
         answers. Raises OSError or `session.ConnectFailed` when the broker cannot be reached."""
@@ -197,7 +197,7 @@ class _Answers:
 
     responses: dict[str, LineOutcome]
     statuses: dict[str, LineOutcome]
-    commands: dict[str, Command]
+    commands: dict[str, LineCommand]
 
     def on_message(self, _c: object, _u: object, message: mqtt.MQTTMessage) -> None:
         try:

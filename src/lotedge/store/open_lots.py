@@ -17,7 +17,7 @@ from datetime import date
 
 from lotedge.store.db import Database
 from lotedge.store.holds import held_lot_numbers
-from lotedge.store.line_commands import Command
+from lotedge.store.line_commands import LineCommand
 
 _RECEIVED = (
     "SELECT r.material, l.lot, r.lot, r.quantity, r.uom, COALESCE(r.expiry, l.expiry)"
@@ -95,7 +95,7 @@ def open_lots(db: Database, today: date, material: str | None = None) -> OpenLot
     return OpenLots(by_material, version)
 
 
-def lots_open_commands(lots: OpenLots) -> list[Command]:
+def lots_open_commands(lots: OpenLots) -> list[LineCommand]:
     """One `lots.open` per material with `replace: true` (the line closes the material's lots
     pushed before that are not in the list). Its transaction, `lots/{material}/{digest}`,
     depends only on the list and the version: sending it again is answered from the line's
@@ -104,5 +104,5 @@ def lots_open_commands(lots: OpenLots) -> list[Command]:
     for material, open_list in sorted(lots.by_material.items()):
         args = {"material": material, "lots": open_list, "replace": True}
         digest = hashlib.sha256(json.dumps([args, lots.version]).encode()).hexdigest()[:16]
-        commands.append(Command(material, args, f"lots/{material}/{digest}"))
+        commands.append(LineCommand(material, args, f"lots/{material}/{digest}"))
     return commands

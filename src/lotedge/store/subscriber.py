@@ -24,7 +24,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from lotedge.config.store import StoreMqttConfig
-from lotedge.publish import session
+from lotedge.mqtt import session
 from lotedge.store.ingest import Ingestor, Message
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from biip.gln import Gln
 from biip.gtin import Gtin
 from pydantic import Field, field_validator
 
-from lotedge.config.base import Section
+from lotedge.masterdata.section import Section
 
 
 def _check_gtin(value: str) -> str:

@@ -195,7 +195,7 @@ def _broker(config: Config) -> Iterator[Check]:
 
     from paho.mqtt.enums import MQTTProtocolVersion
 
-    from lotedge.publish import session
+    from lotedge.mqtt import session
 
     if config.mqtt is None:
         yield Check("broker", "info", "no [mqtt]: events stay in the outbox")

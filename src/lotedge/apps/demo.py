@@ -31,8 +31,8 @@ from rich.console import Console
 from rich.table import Table
 
 from lotedge.agent.control import ControlClient
+from lotedge.apps.broker import EmbeddedBroker
 from lotedge.core.scan import RawScan, parse_scan
-from lotedge.ops.broker import EmbeddedBroker
 from lotedge.simulators.printer import PrinterSimulator
 from lotedge.simulators.scanner import PtyScanner
 from lotedge.state.db import STATE_FILE, connect
@@ -195,7 +195,7 @@ HELD_SCAN = [
 
 
 @dataclass
-class Outcome:
+class DemoResult:
     """What happened, for the summary and the exit code."""
 
     failures: list[str] = field(default_factory=list)
@@ -231,7 +231,7 @@ class Demo:
     def __init__(self, directory: Path, console: Console) -> None:
         self.dir = directory
         self.console = console
-        self.outcome = Outcome()
+        self.outcome = DemoResult()
         self.processes: list[subprocess.Popen[bytes]] = []
 
     # -- setting up ----------------------------------------------------------------------------
@@ -299,7 +299,7 @@ enabled = false
                 process.kill()
 
     # -- running -------------------------------------------------------------------------------
-    def run(self) -> Outcome:
+    def run(self) -> DemoResult:
         console, outcome = self.console, self.outcome
         broker = EmbeddedBroker()
         broker.start()
@@ -617,7 +617,7 @@ def _output_lots(queries: Any, lots: list[tuple[str, str, str]]) -> list[str]:
     return found
 
 
-def summary(console: Console, outcome: Outcome, directory: Path) -> None:
+def summary(console: Console, outcome: DemoResult, directory: Path) -> None:
     """What a newcomer should take away: lots made, labels printed, and a recall answered."""
     console.rule("Summary")
     batches = Table(title="Batches and their new lots")

@@ -8,8 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lotedge.config.identity import Identity
+from lotedge.masterdata.identity import Identity
 
+#: Relative topics under `{prefix}/{site}/{line}/`.
+EVENTS = "events"
+"""EPCIS 2.0 events (the trace store's input)."""
+OPS = "ops"
+"""Operational messages: batch started/cancelled, label printed."""
+REJECTIONS = "rejections"
+"""Rejected scans, for the store's vendor report."""
+ALERTS = "alerts"
+"""Alerts raised and resolved at the line."""
+STATUS = "status"
+"""Retained availability: online, stopped, offline (last will)."""
 REQUEST = "cmd/request"
 RESPONSE = "cmd/response"
 
@@ -39,7 +50,7 @@ class Topics:
 
     @property
     def status(self) -> str:
-        return self.of("status")
+        return self.of(STATUS)
 
     @property
     def requests(self) -> str:

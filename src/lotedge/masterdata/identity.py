@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from lotedge.config.base import Section
-from lotedge.config.masterdata import check_gln
+from lotedge.masterdata.items import check_gln
+from lotedge.masterdata.section import Section
 
 _CODE = r"^[A-Za-z0-9_-]{1,20}$"
 

@@ -1,0 +1,1 @@
+"""Applications built on the agent and the store: the demo, doctor and the embedded broker."""

@@ -1,0 +1,1 @@
+"""The MQTT connection shared by the agent's publisher and the trace store's subscriber."""
