@@ -118,7 +118,7 @@ class ReceivingLabelData:
             expiry=receipt.expiry,
             received=receipt.received_at.date(),
             vendor=material.vendor,
-            reference=f"{receipt.reference.kind.value.upper()} {receipt.reference.number}",
+            reference=receipt.reference.label_text(),
             site=identity.site,
             line=identity.line,
         )
