@@ -17,6 +17,7 @@ from lotedge.store.classes import LotClass, gs1_key, own_key, parse_class
 from lotedge.store.schema import SchemaValidator
 from lotedge.wire import keys
 from lotedge.wire.gs1 import gtin_14
+from lotedge.wire.topics import line_of_topic
 
 
 class RejectCode(enum.StrEnum):
@@ -137,20 +138,6 @@ def _decode(payload: bytes) -> tuple[str, Any] | Rejection:
         return text, json.loads(text)
     except (ValueError, RecursionError) as exc:
         return Rejection(RejectCode.NOT_JSON, f"payload is not JSON: {exc}"[:300])
-
-
-def line_of_topic(topic: str) -> tuple[str, str, str] | None:
-    """(prefix, site, line) of an agent's `{prefix}/{site}/{line}/{events|rejections}` topic.
-
-    >>> line_of_topic("lotedge/v1/PLANT1/L1/events")
-    ('lotedge/v1', 'PLANT1', 'L1')
-    >>> line_of_topic("events") is None
-    True
-    """
-    parts = topic.split("/")
-    if len(parts) < 4 or "" in parts[-3:-1]:
-        return None
-    return "/".join(parts[:-3]), parts[-3], parts[-2]
 
 
 @dataclass(frozen=True)
