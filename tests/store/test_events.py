@@ -11,10 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lotedge.core import epcis
+from lotedge.masterdata.items import Material
 from lotedge.store.classes import parse_class
 from lotedge.store.events import ParsedEvent, RejectCode, Rejection, parse_event
 from lotedge.store.schema import BACKENDS, SchemaValidator
 from lotedge.wire.identifiers import gtin_lot_class
+from tests.wire.strategies import gtins, lots
 
 from . import agent_events
 
@@ -54,6 +57,29 @@ def test_class_forms_of_one_lot_share_a_key():
     own = parse_class("urn:lotedge:class:PLANT1:SALT:S%2F7")
     assert (own.key, own.lot, own.material) == ("lotedge:PLANT1:SALT:S/7", "S/7", "SALT")
     assert parse_class("urn:epc:idpat:sgtin:4012345.098765.*").scheme == "other"
+
+
+@given(gtin=st.none() | gtins, material=lots, lot=lots)
+def test_the_agents_event_of_any_lot_names_that_lot_at_the_store(gtin, material, lot):
+    """Built by the agent (`core.epcis`), read by the store: the same lot, GTIN and material."""
+    goods = Material(code=material, name="goods")
+    event = epcis.consumption_event(
+        agent_events.agent("PLANT1", "L1"),
+        batch_id="B1",
+        material=goods,
+        gtin=gtin,
+        lot=lot,
+        quantity=None,
+        uom=None,
+        event_id=agent_events.event_id(gtin, material, lot),
+        when=WHEN,
+    )
+    parsed = parse_event(agent_events.payload(event))
+    assert isinstance(parsed, ParsedEvent)
+    (flow,) = parsed.flows
+    assert (flow.lot.lot, flow.lot.gtin) == (lot, gtin)
+    assert flow.attrs.material == goods.code
+    assert flow.lot.material == (None if gtin else goods.code)
 
 
 def bad(mutate) -> bytes:

@@ -4,12 +4,9 @@ escaping rules character by character, and the forms older agents wrote still re
 from __future__ import annotations
 
 import re
-import string
 
 import pytest
-from biip.checksums import gs1_standard_check_digit
 from hypothesis import given
-from hypothesis import strategies as st
 
 from lotedge.core.lots import GS1_CSET82
 from lotedge.store.classes import parse_class
@@ -26,24 +23,7 @@ from lotedge.wire.identifiers import (
     parse_lot_class,
 )
 
-#: Any text an identifier may carry: the separators of the identifiers themselves (often), GS1's
-#: set 82, its neighbours outside it, and any other character (no NUL, which no database column
-#: can hold; no lone surrogate).
-SEPARATORS = ":./%~ "
-AWKWARD = "".join(sorted(GS1_CSET82)) + "~ #[]@$^`{|}\\\t\n"
-lots = st.text(
-    st.sampled_from(SEPARATORS)
-    | st.sampled_from(AWKWARD)
-    | st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"),
-    min_size=1,
-    max_size=30,
-)
-bodies = st.text(string.digits, min_size=13, max_size=13)
-#: GTIN-14s: random ones (mostly prefixes biip does not know) and ones under prefixes it knows.
-gtins = (bodies | st.text(string.digits, min_size=6, max_size=6).map("0614141".__add__)).map(
-    lambda body: body + str(gs1_standard_check_digit(body))
-)
-codes = st.from_regex(r"[A-Za-z0-9_-]{1,20}", fullmatch=True)
+from .strategies import codes, gtins, lots
 
 #: An escaped EPC URI value: set 82's characters that stay, and %XX.
 EPC_ESCAPED = re.compile(r"^(?:[A-Za-z0-9!'()*+,\-.:;=_]|%[0-9A-F]{2})+$")
