@@ -52,6 +52,7 @@ def split_gtin(gtin: str) -> tuple[str, str] | None:
     return prefix, gtin14[0] + gtin14[1 + len(prefix) : 13]
 
 
+@functools.lru_cache(maxsize=4096)
 def join_gtin(company_prefix: str, item_reference: str) -> str | None:
     """The GTIN-14 (check digit computed) that `split_gtin` split; None when the parts are not
     digits or not 13 together.
