@@ -62,9 +62,7 @@ def consumption(
     event = epcis.consumption_event(
         agent(site, line),
         batch_id=batch,
-        material=Material(
-            code=material, name=material, gtins=[gtin] if gtin else [], vendor=vendor
-        ),
+        material=_material(material, gtin, vendor),
         gtin=gtin,
         lot=lot.lot,
         quantity=Decimal(str(quantity)),
@@ -94,7 +92,7 @@ def output(
     event = epcis.output_event(
         agent(site, line),
         batch_id=batch,
-        product=Product(code=product, name=product, gtin=lot.gtin, unit=unit, bom=["-"]),
+        product=_product(product, lot.gtin, unit),
         lot=lot.lot,
         quantity=Decimal(str(quantity)),
         produced=when.date(),
@@ -103,6 +101,16 @@ def output(
         when=when,
     )
     return _written_as(event, "outputQuantityList", epc_class)
+
+
+@functools.lru_cache(maxsize=1024)
+def _material(code: str, gtin: str | None, vendor: str) -> Material:
+    return Material(code=code, name=code, gtins=[gtin] if gtin else [], vendor=vendor)
+
+
+@functools.lru_cache(maxsize=1024)
+def _product(code: str, gtin: str, unit: str) -> Product:
+    return Product(code=code, name=code, gtin=gtin, unit=unit, bom=["-"])
 
 
 def _written_as(event: dict[str, Any], key: str, epc_class: str) -> dict[str, Any]:

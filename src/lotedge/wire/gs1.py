@@ -68,6 +68,7 @@ def join_gtin(company_prefix: str, item_reference: str) -> str | None:
     return body + str(gs1_standard_check_digit(body))
 
 
+@functools.lru_cache(maxsize=256)
 def split_gln(gln: str) -> tuple[str, str] | None:
     """(company prefix, location or party reference) of a valid GLN; None when biip does not
     know the company prefix.
