@@ -5,8 +5,8 @@ level k consumes lots i, i+1 and one random other lot of level k-1 (one event ea
 produces one lot (one event), so a vendor lot's forward trace runs `depth` levels deep through
 most of its family: diamonds everywhere.
 
-    .venv/bin/python -m bench.trace.run                    # 1,000,000 events, about 6 min
-    .venv/bin/python -m bench.trace.run --events 100000    # about 1.5 min
+    .venv/bin/python -m bench.trace.run                    # 1,000,000 events
+    .venv/bin/python -m bench.trace.run --events 100000
     .venv/bin/python -m bench.trace.run --quick            # 10,000 events
 PostgreSQL runs when --pg URL or LOTEDGE_TEST_PG_URL is given (a scratch schema is dropped after).
 """
