@@ -18,7 +18,7 @@ LAYERS: dict[str, set[str]] = {
     "masterdata": set(),
     "wire": {"masterdata"},
     "core": {"masterdata", "wire"},
-    "config": {"masterdata", "core"},
+    "config": {"masterdata", "wire", "core"},  # the default topic prefix and filters
     # infrastructure
     "ops": {"config"},
     "state": {"masterdata", "wire", "core"},
