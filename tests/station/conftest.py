@@ -155,14 +155,15 @@ def open_station(browser: object, line: Line):
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+        page.on("console", lambda msg: msg.type == "error" and errors.append(f"{msg.text} {msg.location}"))
         page.goto(line.url + path)
         expect(page.locator("#live")).to_have_attribute("data-state", "open")
         return page
 
     yield open_page
+    seen = list(errors)  # before closing: closing cuts the live stream, which Chromium logs
     for context in contexts:
         context.close()
     # A refused command (409) or a missing token (401) is an answer the page shows; Chromium
     # logs it as a failed load.
-    assert [e for e in errors if not re.search(r"status of (409|401)", e)] == []
+    assert [e for e in seen if not re.search(r"status of (409|401)", e)] == []
