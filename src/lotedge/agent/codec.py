@@ -28,8 +28,8 @@ from lotedge.agent.requests import (
     StartBatch,
     Status,
 )
-from lotedge.core.decisions import Reason
 from lotedge.core.holds import SCOPE_FIELDS, SOURCES, HoldScope, ScopeError, parse_scope
+from lotedge.core.reasons import Reason
 from lotedge.core.scan import RawScan
 
 

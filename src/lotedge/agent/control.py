@@ -15,7 +15,7 @@ from typing import Any
 
 from lotedge.agent.codec import BadRequest, request_from_json
 from lotedge.agent.requests import Reply, Request
-from lotedge.core.decisions import Reason
+from lotedge.core.reasons import Reason
 
 log = logging.getLogger(__name__)
 _MAX_LINE = 64 * 1024

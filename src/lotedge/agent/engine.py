@@ -23,7 +23,7 @@ from lotedge.agent.requests import Once, Reply, Request, ScanRequest
 from lotedge.agent.unit_of_work import Clock, LabelRender, LineMemory, UnitOfWork
 from lotedge.agent.workflows import HANDLERS
 from lotedge.config.model import Config
-from lotedge.core.decisions import Reason
+from lotedge.core.reasons import Reason
 from lotedge.core.scan import RawScan
 from lotedge.state import repo
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from lotedge.agent.requests import Reply
 from lotedge.core.batch import Refusal
-from lotedge.core.decisions import Decision, Outcome, Reason
+from lotedge.core.decisions import Decision, Outcome
+from lotedge.core.reasons import Reason
 from lotedge.core.scan import ParsedScan
 
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from lotedge.core.holds import HeldItem, Hold, first_match
-from lotedge.core.reasons import Reason
+from lotedge.core.reasons import Reason as Reason  # re-exported: where it always was
 from lotedge.core.scan import ParsedScan, ScanKind
 from lotedge.masterdata.items import Material, Product
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from lotedge.agent.requests import AlertAck, Reply
 from lotedge.agent.unit_of_work import UnitOfWork
 from lotedge.core.batch import Refusal
-from lotedge.core.decisions import Reason
+from lotedge.core.reasons import Reason
 
 
 def acknowledge(uow: UnitOfWork, request: AlertAck) -> Reply | Refusal:

@@ -15,9 +15,9 @@ from lotedge.agent.unit_of_work import UnitOfWork
 from lotedge.core import batch as batch_rules
 from lotedge.core import epcis
 from lotedge.core.batch import Batch, Refusal
-from lotedge.core.decisions import Reason
 from lotedge.core.labels import LabelData, LabelError
 from lotedge.core.lots import LotFields, LotSequenceExhausted
+from lotedge.core.reasons import Reason
 from lotedge.masterdata.items import Product
 from lotedge.ops import metrics
 from lotedge.state import lots as lot_ledger

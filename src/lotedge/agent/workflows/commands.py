@@ -13,7 +13,8 @@ from lotedge.agent.unit_of_work import UnitOfWork
 from lotedge.agent.workflows import batches, receiving
 from lotedge.core import batch as batch_rules
 from lotedge.core.batch import Refusal
-from lotedge.core.decisions import Decision, Outcome, Reason
+from lotedge.core.decisions import Decision, Outcome
+from lotedge.core.reasons import Reason
 from lotedge.core.receiving import ReferenceKind
 from lotedge.core.scan import Command, ParsedScan, RawScan
 from lotedge.ops import metrics
@@ -36,7 +37,7 @@ def run(uow: UnitOfWork, raw: RawScan, parsed: ParsedScan, dry_run: bool) -> Dec
         before = repo.open_batch(uow.conn)
         decision = _decide(uow, parsed, parsed.command, dry_run)
         batch = repo.open_batch(uow.conn) or before  # the batch it started, or ended
-        repo.record_scan(uow.conn, raw, decision, parsed.dedupe_key, batch and batch.id)
+        repo.record_scan(uow.conn, raw, decision, parsed.dedupe_key, batch.id if batch else None)
     metrics.SCANS.labels(decision.outcome.value, decision.reason.value).inc()
     return decision
 

@@ -8,8 +8,8 @@ from datetime import datetime
 from lotedge.agent.requests import HoldAdd, HoldList, HoldRemove, Reply
 from lotedge.agent.unit_of_work import UnitOfWork
 from lotedge.core.batch import Batch, Refusal
-from lotedge.core.decisions import Reason
 from lotedge.core.holds import HeldItem, Hold, HoldScope, ScopeError, check_scope
+from lotedge.core.reasons import Reason
 from lotedge.state import alerts, repo
 from lotedge.state import holds as hold_list
 

@@ -7,7 +7,7 @@ from lotedge.agent.unit_of_work import UnitOfWork
 from lotedge.agent.workflows.batches import queue_batch_label
 from lotedge.agent.workflows.receiving import internal_receipt, queue_receiving_label
 from lotedge.core.batch import Refusal
-from lotedge.core.decisions import Reason
+from lotedge.core.reasons import Reason
 from lotedge.state import repo
 
 

@@ -10,6 +10,7 @@ alert; the recovery closes it, says so and makes the waiting jobs due.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +26,7 @@ from lotedge.agent.requests import (
 from lotedge.agent.unit_of_work import UnitOfWork
 from lotedge.core import epcis
 from lotedge.core.batch import Refusal
-from lotedge.core.decisions import Reason
+from lotedge.core.reasons import Reason
 from lotedge.state import print_jobs, repo
 from lotedge.wire import topics
 
@@ -52,36 +53,46 @@ def claim(uow: UnitOfWork, request: PrintClaim) -> Reply:
 
 def done(uow: UnitOfWork, request: PrintDone) -> Reply | Refusal:
     """The job printed; a batch's label also queues `LabelPrinted` on `ops`."""
-    with uow.transaction():
-        job = print_jobs.record(uow.conn, request.job_id)
-        if job is None:
-            return _no_job(request.job_id)
-        print_jobs.mark_printed(uow.conn, request.job_id, request.at)
-        batch = repo.batch_by_lot(uow.conn, job["lot"])
-        if batch is not None:
-            when = datetime.fromtimestamp(request.at).astimezone()
-            message = epcis.batch_message(
-                uow.config.identity,
-                kind="LabelPrinted",
-                batch_id=batch.id,
-                product=batch.product,
-                event_id=uow.new_event_id(),
-                when=when,
-                lot=job["lot"],
-                copies=job["copies"],
-                printer=job["printer"],
-            )
-            uow.emit(topics.OPS, message, when)
-    return Reply(True, {})
+    return _on_job(uow, request.job_id, lambda job: _printed(uow, job, request.at))
+
+
+def _printed(uow: UnitOfWork, job: dict[str, Any], at: float) -> None:
+    print_jobs.mark_printed(uow.conn, job["id"], at)
+    batch = repo.batch_by_lot(uow.conn, job["lot"])
+    if batch is None:
+        return
+    when = datetime.fromtimestamp(at).astimezone()
+    message = epcis.batch_message(
+        uow.config.identity,
+        kind="LabelPrinted",
+        batch_id=batch.id,
+        product=batch.product,
+        event_id=uow.new_event_id(),
+        when=when,
+        lot=job["lot"],
+        copies=job["copies"],
+        printer=job["printer"],
+    )
+    uow.emit(topics.OPS, message, when)
 
 
 def uncertain(uow: UnitOfWork, request: PrintUncertain) -> Reply | Refusal:
-    with uow.transaction():
-        job = print_jobs.record(uow.conn, request.job_id)
-        if job is None:
-            return _no_job(request.job_id)
-        print_jobs.mark_uncertain(uow.conn, request.job_id, request.error)
+    def mark(job: dict[str, Any]) -> None:
+        print_jobs.mark_uncertain(uow.conn, job["id"], request.error)
         _uncertain_alert(uow, job, request.error, request.at)
+
+    return _on_job(uow, request.job_id, mark)
+
+
+def _on_job(
+    uow: UnitOfWork, job_id: int, apply: Callable[[dict[str, Any]], None]
+) -> Reply | Refusal:
+    """`apply` the outcome to print job `job_id`'s record, in one transaction."""
+    with uow.transaction():
+        job = print_jobs.record(uow.conn, job_id)
+        if job is None:
+            return Refusal(Reason.NOT_FOUND, f"no print job {job_id}")
+        apply(job)
     return Reply(True, {})
 
 
@@ -128,10 +139,6 @@ def _alert(uow: UnitOfWork, kind: str, message: str, at: datetime, **details: An
 
 def _utc(at: float) -> datetime:
     return datetime.fromtimestamp(at, UTC)
-
-
-def _no_job(job_id: int) -> Refusal:
-    return Refusal(Reason.NOT_FOUND, f"no print job {job_id}")
 
 
 HANDLERS = {

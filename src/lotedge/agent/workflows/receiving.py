@@ -23,9 +23,10 @@ from lotedge.agent.unit_of_work import UnitOfWork
 from lotedge.agent.workflows.rejections import publish_rejection
 from lotedge.core import epcis
 from lotedge.core.batch import Refusal
-from lotedge.core.decisions import Decision, Outcome, Reason
+from lotedge.core.decisions import Decision, Outcome
 from lotedge.core.labels import LabelError, ReceivingLabelData
 from lotedge.core.lots import LotFields, LotSequenceExhausted
+from lotedge.core.reasons import Reason
 from lotedge.core.receiving import (
     Receipt,
     ReceiptContext,

@@ -61,7 +61,7 @@ def _context(uow: UnitOfWork, parsed: ParsedScan, received_at: datetime) -> Scan
         materials=config.materials,
         debounce=window,
         last_seen=repo.last_accepted(
-            conn, parsed.dedupe_key, open_batch and open_batch.id, received_at - window
+            conn, parsed.dedupe_key, open_batch.id if open_batch else None, received_at - window
         ),
         repeat_armed=uow.memory.repeat_armed,
         holds=hold_list.for_lots(conn, candidates),
