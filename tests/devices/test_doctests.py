@@ -6,7 +6,10 @@ import importlib
 import pytest
 
 MODULES = [
-    "lotedge.scanners.url",
+    "lotedge.devices.url",
+    "lotedge.devices.options",
+    "lotedge.devices.locations",
+    "lotedge.devices.registry",
     "lotedge.scanners.hid_keymap",
     "lotedge.camera.dedupe",
     "lotedge.simulators.scanscript",
