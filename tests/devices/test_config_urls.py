@@ -180,3 +180,45 @@ def test_validating_urls_imports_no_device_library(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_lines_stay_inside_the_device_table(tmp_path):
+    """A blank line before the url, a url later in another table, a key the table lacks: each
+    problem points at its own table's line, never a blank line or another table's key."""
+    extra = (
+        '[[scanners]]\nname = "a"\n\n# the hopper\n\nurl = "serial:///dev/x?baud=fast"\n\n'
+        '[[cameras]]\nname = "c"\nurl = "camera://0?backend=zbar"\n\n'
+        '[[cameras]]\nname = "d"\nurl = "camera://1"\nformats = ["Code128"]\n'
+    )
+    path = write_config(tmp_path, extra=extra)
+    result = lotedge("config", "check", str(path))
+    lines = path.read_text().splitlines()
+    scanner = line_of(path, 'url = "serial:///dev/x?baud=fast"')
+    camera = next(i for i, x in enumerate(lines, 1) if x == "[[cameras]]")
+    assert f"line {scanner}: scanners[0].url: option baud='fast'" in result.stderr
+    # zbar with the default formats: the field is blamed, at its table (it has no such line)
+    assert f"line {camera}: cameras[0].formats: zbar cannot read DataMatrix" in result.stderr
+
+
+def test_a_device_in_an_inline_array_points_at_the_array(tmp_path):
+    path = write_config(tmp_path, extra='[printer]\nurl = "tcp://127.0.0.1:9100"\n')
+    path.write_text('scanners = [{ name = "a", url = "foo://x" }]\n' + path.read_text())
+    result = lotedge("config", "check", str(path))
+    assert "line 1: scanners[0].url: unknown scanner scheme foo://" in result.stderr
+
+
+def test_run_with_a_device_library_missing_exits_2_saying_what_to_install(tmp_path):
+    """A valid URL whose adapter cannot be imported (evdev absent) stops `lotedge run` with the
+    install hint, not a traceback."""
+    path = write_config(tmp_path, extra=section("scanners", "hid:///dev/input/by-id/kbd"))
+    code = (
+        "import sys; sys.modules['evdev'] = None; from lotedge.cli.main import main; "
+        f"sys.exit(main(['run', '-c', {str(path)!r}]))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert (
+        "error: hid:// needs evdev, which is not installed; pip install evdev (Linux only) "
+        "(in 'hid:///dev/input/by-id/kbd')" in result.stderr
+    )

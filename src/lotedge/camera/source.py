@@ -12,11 +12,12 @@ import cv2
 
 from lotedge.camera.capture import CameraStats, FrameGrabber, open_capture
 from lotedge.camera.dedupe import Dedupe
-from lotedge.camera.detection import Decoder, make_decoder
+from lotedge.camera.detection import BackendUnavailable, Decoder, make_decoder
 from lotedge.config.devices import CameraConfig
 from lotedge.core.scan import RawScan
 from lotedge.devices.kinds import Device, Probe
 from lotedge.devices.registry import resolve
+from lotedge.devices.url import UrlError
 from lotedge.scanners.base import ScanSink
 from lotedge.scanners.reconnect import Backoff, LinkStatus, connected, retry_later
 from lotedge.scanners.stream import submit
@@ -112,7 +113,10 @@ def open_camera_device(name: str, device: Device) -> CameraSource:
         dedupe_seconds=options["dedupe"],
         max_fps=options["max_fps"],
     )
-    decoder = make_decoder(config.backend, config.formats)  # formats checked with the URL
+    try:
+        decoder = make_decoder(config.backend, config.formats)  # formats checked with the URL
+    except BackendUnavailable as exc:
+        raise UrlError(str(exc)).located(device.url) from None
     return CameraSource(config, capture_target(device), decoder, pace=device.scheme.name == "file")
 
 

@@ -192,18 +192,27 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
     return list(model.model_fields)
 
 
+_HEADER = re.compile(r"^[ \t]*\[", re.M)
+
+
 def _with_line(problem: Problem, text: str) -> Problem:
-    """Best-effort line number: follow the key path through tables and arrays of tables."""
-    pos, found = 0, None
+    """Best-effort line number: follow the key path through tables and arrays of tables, each
+    part looked for only inside the table (or inline value) found for the part before it."""
+    pos, end, found = 0, len(text), None
     for name, index in re.findall(r"([A-Za-z_][\w-]*)(?:\[(\d+)\])?", problem.path):
-        tables = list(re.finditer(rf"^\s*\[\[\s*{re.escape(name)}\s*\]\]", text[pos:], re.M))
+        region = text[pos:end]
+        tables = list(re.finditer(rf"^[ \t]*\[\[[ \t]*{re.escape(name)}[ \t]*\]\]", region, re.M))
         if index and len(tables) > int(index):
             pos += tables[int(index)].start()
         else:
-            match = re.search(rf"^\s*(\[\s*)?{re.escape(name)}\s*(=|\])", text[pos:], re.M)
+            match = re.search(rf"^[ \t]*(\[[ \t]*)?{re.escape(name)}[ \t]*(=|\])", region, re.M)
             if match is None:
                 break
             pos += match.start()
+        # What is inside this table (or this key's inline value) ends at the next header.
+        line_end = text.find("\n", pos)
+        header = _HEADER.search(text, line_end) if line_end >= 0 else None
+        end = header.start() if header else len(text)
         found = pos
     if found is None:
         return problem
