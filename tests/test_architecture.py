@@ -20,7 +20,7 @@ LAYERS: dict[str, set[str]] = {
     # device URLs: the grammar and the scheme table, pure; adapters are named, not imported
     "devices": {"masterdata"},
     "core": {"masterdata", "wire"},
-    "config": {"masterdata", "core", "devices"},
+    "config": {"masterdata", "wire", "core", "devices"},  # wire: the default topic prefix
     # infrastructure
     "ops": {"config"},
     "state": {"masterdata", "wire", "core"},

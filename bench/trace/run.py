@@ -5,8 +5,8 @@ level k consumes lots i, i+1 and one random other lot of level k-1 (one event ea
 produces one lot (one event), so a vendor lot's forward trace runs `depth` levels deep through
 most of its family: diamonds everywhere.
 
-    .venv/bin/python -m bench.trace.run                    # 1,000,000 events, about 6 min
-    .venv/bin/python -m bench.trace.run --events 100000    # about 1.5 min
+    .venv/bin/python -m bench.trace.run                    # 1,000,000 events
+    .venv/bin/python -m bench.trace.run --events 100000
     .venv/bin/python -m bench.trace.run --quick            # 10,000 events
 PostgreSQL runs when --pg URL or LOTEDGE_TEST_PG_URL is given (a scratch schema is dropped after).
 """
@@ -22,49 +22,57 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from bench.common import REPO, percentile
-from lotedge.store import samples
 from lotedge.store.db import Database, open_database
 from lotedge.store.ingest import Ingestor, Message
 from lotedge.store.query import TraceQueries
 from lotedge.store.schema import SchemaValidator
+from lotedge.wire import topics
+from lotedge.wire.gs1 import join_gtin
+from lotedge.wire.identifiers import gtin_lot_class
+from lotedge.wire.topics import Topics
+from tests.store.agent_events import agent, consumption, event_id, output, payload
 
 FAN_IN = 3
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
+EXPIRY = date(2027, 1, 1)
+TOPIC = Topics.for_agent("lotedge/v1", agent("PLANT1", "L1")).of(topics.EVENTS)
 
 
 def family_events(family: int, depth: int, width: int, rng: random.Random) -> Iterator[bytes]:
-    """Events of one family, level by level, as the lines would publish them."""
+    """Events of one family, level by level, as the lines publish them (the agent's builders)."""
 
     def lot(level: int, i: int) -> str:
-        return samples.lgtin("0614141", f"{level % 10}77777", f"F{family}L{level}N{i}")
+        gtin = join_gtin("0614141", f"{level % 10}77777")
+        assert gtin is not None
+        return gtin_lot_class(gtin, f"F{family}L{level}N{i}")
 
     when = T0 + timedelta(minutes=family)
     for level in range(1, depth + 1):
         for i in range(width):
             batch, line = f"F{family}L{level}B{i}", f"L{level}"
-            common = {"batch": batch, "site": "PLANT1", "line": line, "when": when}
+            common = {"batch": batch, "line": line, "when": when}
             sources = (i, (i + 1) % width, (i + 1 + rng.randrange(1, width - 1)) % width)
             for n, src in enumerate(sources):
-                yield samples.payload(
-                    samples.transformation_event(
-                        eid=samples.event_id(batch, n),
-                        inputs=[(lot(level - 1, src), 10.0)],
+                yield payload(
+                    consumption(
+                        lot(level - 1, src),
+                        10.0,
                         material=f"M{level - 1}",
-                        vendor="Vendor" if level == 1 else None,
+                        vendor="Vendor" if level == 1 else "",
+                        eid=event_id(batch, n),
                         **common,
                     )
                 )
-            out = f"F{family}L{level}N{i}"
-            yield samples.payload(
-                samples.transformation_event(
-                    eid=samples.event_id(batch, "out"),
-                    outputs=[(lot(level, i), 30.0)],
+            yield payload(
+                output(
+                    lot(level, i),
+                    30.0,
                     product=f"P{level}",
-                    lot=out,
-                    expiry="2027-01-01",
+                    expiry=EXPIRY,
+                    eid=event_id(batch, "out"),
                     **common,
                 )
             )
@@ -77,8 +85,8 @@ def ingest(
     ingestor, rng, spent, total = Ingestor(db, validator), random.Random(7), 0.0, 0
     pending: list[Message] = []
     for family in range(families):
-        for payload in family_events(family, depth, width, rng):
-            pending.append(Message(payload, "lotedge/v1/PLANT1/L1/events"))
+        for body in family_events(family, depth, width, rng):
+            pending.append(Message(body, TOPIC))
             if len(pending) == batch:
                 started = time.perf_counter()
                 ingestor.ingest(pending)

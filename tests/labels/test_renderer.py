@@ -109,7 +109,7 @@ def test_receiving_label_text_fields_cannot_inject(renderer, field, shown, text)
     zpl = renderer.render(data, "receiving_label.zpl.j2")
     assert zpl.count(b"^XA") == 1 and zpl.count(b"^XZ") == 1 and b"~" not in zpl
     assert shown.format(text) in field_texts(zpl)
-    if text.isprintable() and text.isascii():  # the simulator's font has no other glyphs
+    if text.isprintable() and all(ord(c) < 0x100 for c in text):  # font F: Latin-1 only
         assert formats_in(zpl) == 1
         assert gs1_read(png_of(zpl))["]d2"] == receiving_elements(data)
 
@@ -166,3 +166,24 @@ def test_built_in_templates_and_site_overrides(tmp_path, sample):
     )
     with pytest.raises(FileNotFoundError, match="does not exist"):
         LabelRenderer(LabelConfig(), tmp_path / "missing")
+
+
+@pytest.mark.parametrize("template", ["lot_label.zpl.j2", "receiving_label.zpl.j2"])
+def test_text_is_in_bitmap_font_f_whose_hyphen_is_a_hyphen(renderer, template):
+    """Scalable font 0 prints '-' as a spaced dash (in zplkit) and has no Latin-1 letters."""
+    source = (TEMPLATES / template).read_text()
+    assert "^A0" not in source and source.count("^AFN,") >= 8
+
+
+def test_latin1_names_and_hyphenated_lots_render(renderer, sample):
+    data = dataclasses.replace(sample, product_name="Crème brûlée Ærø", lot="C2026-12-000014")
+    zpl = renderer.render(data, TEMPLATE)
+    assert {"Crème brûlée Ærø", "C2026-12-000014"} <= set(field_texts(zpl))
+    assert gs1_read(png_of(zpl))["]d2"] == gs1_elements(data)  # zplkit rendered every glyph
+
+
+def test_no_operator_line_without_an_operator(renderer, sample):
+    with_operator = field_texts(renderer.render(sample, TEMPLATE))
+    without = field_texts(renderer.render(dataclasses.replace(sample, operator=""), TEMPLATE))
+    assert "Operator Ana" in with_operator
+    assert not [text for text in without if text.startswith("Operator")]

@@ -11,21 +11,24 @@ F1 ── B6@L1 (still running, no output yet)
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from lotedge.store import samples
 from lotedge.store.ingest import Message
+from lotedge.wire.identifiers import gtin_lot_class, gtin_lot_link, own_lot_class
+
+from .agent_events import consumption, event_id, output, payload
 
 T0 = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
-F1 = samples.lgtin("0614141", "077777", "F1")
-S1 = samples.lotedge_class("PLANT1", "SALT", "S 1")
-Y1 = "https://id.gs1.org/01/00614141999996/10/Y1"
-D1 = samples.lgtin("0614141", "177777", "D1")
-D1_LINK = "https://id.gs1.org/01/10614141777775/10/D1"
-D2 = samples.lgtin("0614141", "177777", "D2")
-BR1 = samples.lgtin("0614141", "277777", "BR1")
-P1 = samples.lgtin("0614141", "377777", "P1")
-AMBIGUOUS = (samples.lgtin("0614141", "477777", "1001"), samples.lgtin("0614141", "577777", "1001"))
+EXPIRY = date(2026, 12, 2)
+F1 = gtin_lot_class("00614141777778", "F1")
+S1 = own_lot_class("PLANT1", "SALT", "S 1")
+Y1 = gtin_lot_link("00614141999996", "Y1")
+D1 = gtin_lot_class("10614141777775", "D1")
+D1_LINK = gtin_lot_link("10614141777775", "D1")
+D2 = gtin_lot_class("10614141777775", "D2")
+BR1 = gtin_lot_class("20614141777772", "BR1")
+P1 = gtin_lot_class("30614141777779", "P1")
+AMBIGUOUS = (gtin_lot_class("40614141777776", "1001"), gtin_lot_class("50614141777773", "1001"))
 
 # batch, line, product, [(input class, qty, material, vendor)], (output class, qty, lot) or None
 BATCHES = [
@@ -52,47 +55,51 @@ BATCHES = [
 
 
 def bakery() -> list[Message]:
-    """The genealogy above as the agents would publish it: one event per consumption and output."""
+    """The genealogy above as the agents publish it: one event per consumption and output."""
     messages, minute = [], 0
-    for batch, line, product, inputs, output in BATCHES:
-        common = {"batch": batch, "site": "PLANT1", "line": line, "product": product}
+    for batch, line, product, inputs, made in BATCHES:
         for n, (cls, qty, material, vendor) in enumerate(inputs):
             minute += 1
-            event = samples.transformation_event(
-                eid=samples.event_id(batch, n),
-                when=T0 + timedelta(minutes=minute),
-                inputs=[(cls, qty)],
+            event = consumption(
+                cls,
+                qty,
+                line=line,
+                batch=batch,
                 material=material,
-                vendor=vendor,
-                **common,
-            )
-            messages.append(Message(samples.payload(event)))
-        if output is not None:
-            minute += 1
-            cls, qty = output
-            event = samples.transformation_event(
-                eid=samples.event_id(batch, "out"),
+                vendor=vendor or "",
                 when=T0 + timedelta(minutes=minute),
-                outputs=[(cls, qty)],
-                lot=cls.rsplit(".", 1)[-1],
-                expiry="2026-12-02",
-                **common,
+                eid=event_id(batch, n),
             )
-            messages.append(Message(samples.payload(event)))
+            messages.append(Message(payload(event)))
+        if made is not None:
+            minute += 1
+            cls, qty = made
+            event = output(
+                cls,
+                qty,
+                line=line,
+                batch=batch,
+                product=product,
+                expiry=EXPIRY,
+                when=T0 + timedelta(minutes=minute),
+                eid=event_id(batch, "out"),
+            )
+            messages.append(Message(payload(event)))
     return messages
 
 
 def numbered_events(tag: str, n: int) -> list[bytes]:
     """`n` unrelated consumption events on three lines, as payloads."""
     return [
-        samples.payload(
-            samples.transformation_event(
-                eid=samples.event_id(tag, i),
-                when=T0,
-                batch=f"B{i // 4}",
-                site="PLANT1",
+        payload(
+            consumption(
+                gtin_lot_class("00614141777778", f"F{i}"),
+                1.0,
                 line=f"L{i % 3}",
-                inputs=[(samples.lgtin("0614141", "077777", f"F{i}"), 1.0)],
+                batch=f"B{i // 4}",
+                material="FLOUR",
+                when=T0,
+                eid=event_id(tag, i),
             )
         )
         for i in range(n)

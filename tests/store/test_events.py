@@ -11,31 +11,35 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lotedge.store import samples
-from lotedge.store.classes import normalize_gtin, parse_class
+from lotedge.core import epcis
+from lotedge.masterdata.items import Material
+from lotedge.store.classes import parse_class
 from lotedge.store.events import ParsedEvent, RejectCode, Rejection, parse_event
 from lotedge.store.schema import BACKENDS, SchemaValidator
+from lotedge.wire.identifiers import gtin_lot_class
+from tests.wire.strategies import gtins, lots
+
+from . import agent_events
 
 WHEN = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-FLOUR = samples.lgtin("0614141", "077777", "LOT 42/A")
+FLOUR = gtin_lot_class("00614141777778", "LOT 42/A")
 
 
 def consumption() -> dict:
-    return samples.transformation_event(
-        eid="urn:uuid:6f1c0000-0000-4000-8000-000000000001",
-        when=WHEN,
-        batch="B1",
-        site="PLANT1",
+    return agent_events.consumption(
+        FLOUR,
+        25.0,
         line="L1",
-        inputs=[(FLOUR, 25.0)],
+        batch="B1",
         material="FLOUR",
         vendor="Mill Co",
-        product="BREAD",
+        when=WHEN,
+        eid="urn:uuid:6f1c0000-0000-4000-8000-000000000001",
     )
 
 
 def test_consumption_event_reduced_to_genealogy_fields(validator):
-    event = parse_event(samples.payload(consumption()), validator)
+    event = parse_event(agent_events.payload(consumption()), validator)
     assert isinstance(event, ParsedEvent)
     assert event.event_time == "2026-11-25T12:00:00.000000Z"
     assert event.transformation_id == "urn:lotedge:batch:PLANT1:L1:B1"
@@ -53,14 +57,35 @@ def test_class_forms_of_one_lot_share_a_key():
     own = parse_class("urn:lotedge:class:PLANT1:SALT:S%2F7")
     assert (own.key, own.lot, own.material) == ("lotedge:PLANT1:SALT:S/7", "S/7", "SALT")
     assert parse_class("urn:epc:idpat:sgtin:4012345.098765.*").scheme == "other"
-    assert normalize_gtin("614141777778") == "00614141777778"
-    assert normalize_gtin("00614141777779") is None
+
+
+@given(gtin=st.none() | gtins, material=lots, lot=lots)
+def test_the_agents_event_of_any_lot_names_that_lot_at_the_store(gtin, material, lot):
+    """Built by the agent (`core.epcis`), read by the store: the same lot, GTIN and material."""
+    goods = Material(code=material, name="goods")
+    event = epcis.consumption_event(
+        agent_events.agent("PLANT1", "L1"),
+        batch_id="B1",
+        material=goods,
+        gtin=gtin,
+        lot=lot,
+        quantity=None,
+        uom=None,
+        event_id=agent_events.event_id(gtin, material, lot),
+        when=WHEN,
+    )
+    parsed = parse_event(agent_events.payload(event))
+    assert isinstance(parsed, ParsedEvent)
+    (flow,) = parsed.flows
+    assert (flow.lot.lot, flow.lot.gtin) == (lot, gtin)
+    assert flow.attrs.material == goods.code
+    assert flow.lot.material == (None if gtin else goods.code)
 
 
 def bad(mutate) -> bytes:
     event = consumption()
     mutate(event)
-    return samples.payload(event)
+    return agent_events.payload(event)
 
 
 @pytest.fixture(params=BACKENDS)

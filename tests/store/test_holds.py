@@ -10,7 +10,7 @@ import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,33 +19,34 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 from lotedge.apps.broker import free_port
-from lotedge.store import samples
 from lotedge.store.db import Database
 from lotedge.store.ingest import Ingestor, IngestOutcome, Message
 from lotedge.store.schema import SchemaValidator
 from lotedge.store.vendors import VendorReport
+from lotedge.wire.identifiers import gtin_lot_class, gtin_lot_link
 from tests.conftest import write_config
 from tests.core.daemon_helpers import control_client, start_daemon
 from tests.publish.helpers import Subscriber, agent_mqtt_toml
 
+from .agent_events import consumption, event_id, output, payload, rejected_scan
 from .helpers import StoreProcess, store_config, wait_until
 from .test_answers import run_cli
 
 T0 = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+EXPIRY = date(2027, 1, 31)
 PREFIX = "lotedge/v1/PLANT1"
 FLOUR_GTIN = "09501101530003"  # FLOUR in the example config
 SUGAR_GTIN = "09501101530010"  # SUGAR there; here also the GTIN of our intermediate D1
-
-
-def dl(gtin: str, lot: str) -> str:
-    return f"https://id.gs1.org/01/{gtin.zfill(14)}/10/{lot}"
-
+BREAD_GTIN, PACK_GTIN = "20614141777772", "30614141777779"
 
 # vendor lot V ─ B1@L1 ─▶ D1 ─ B2@L2 ─▶ BR1 ─ B3@L3 ─▶ P1      (three levels below V)
 #            └ B4@L1 ─▶ D2                                    X ─ B5@L1 ─▶ Y (unrelated)
-V, D1, D2 = dl(FLOUR_GTIN, "25ABC"), dl(SUGAR_GTIN, "D1"), dl(SUGAR_GTIN, "D2")
-BR1, P1 = samples.lgtin("0614141", "277777", "BR1"), samples.lgtin("0614141", "377777", "P1")
-X, Y = dl(FLOUR_GTIN, "X9"), samples.lgtin("0614141", "277777", "Y1")
+# (V, D1, D2 and X as Digital Links, as a line writes them when its biip lacks their prefix)
+V = gtin_lot_link(FLOUR_GTIN, "25ABC")
+D1, D2 = gtin_lot_link(SUGAR_GTIN, "D1"), gtin_lot_link(SUGAR_GTIN, "D2")
+BR1, P1 = gtin_lot_class(BREAD_GTIN, "BR1"), gtin_lot_class(PACK_GTIN, "P1")
+X, Y = gtin_lot_link(FLOUR_GTIN, "X9"), gtin_lot_class(BREAD_GTIN, "Y1")
+MATERIAL = {V: "FLOUR", X: "FLOUR", D1: "SUGAR", BR1: "BREAD"}
 GENEALOGY = [("B1", "L1", V, D1), ("B2", "L2", D1, BR1), ("B3", "L3", BR1, P1)]
 GENEALOGY += [("B4", "L1", V, D2), ("B5", "L1", X, Y)]
 DOWNSTREAM = {"25ABC", "D1", "D2", "BR1", "P1"}
@@ -57,21 +58,30 @@ def genealogy(batches: list[tuple[str, str, str, str]] = GENEALOGY) -> list[Mess
     messages = []
     for n, (batch, line, source, made) in enumerate(batches):
         when = T0 + timedelta(minutes=10 * n)
-        common = {"batch": batch, "site": "PLANT1", "line": line, "product": "P"}
-        consume = samples.transformation_event(
-            eid=samples.event_id(batch, "in"), when=when, inputs=[(source, 5.0)], **common
+        consume = consumption(
+            source,
+            5.0,
+            line=line,
+            batch=batch,
+            material=MATERIAL[source],
+            when=when,
+            eid=event_id(batch, "in"),
         )
-        produce = samples.transformation_event(
-            eid=samples.event_id(batch, "out"),
+        produce = output(
+            made,
+            5.0,
+            line=line,
+            batch=batch,
+            product="P",
+            expiry=EXPIRY,
             when=when + timedelta(minutes=5),
-            outputs=[(made, 5.0)],
-            **common,
+            eid=event_id(batch, "out"),
         )
         for event in (consume, produce):
-            messages.append(Message(samples.payload(event), f"{PREFIX}/{line}/events"))
+            messages.append(Message(payload(event), f"{PREFIX}/{line}/events"))
     if batches is GENEALOGY:
-        scan = samples.rejected_scan(eid=samples.event_id("r"), when=T0, reason="expired")
-        messages.append(Message(samples.payload(scan), f"{PREFIX}/L4/rejections"))
+        scan = rejected_scan(eid=event_id("r"), when=T0, reason="expired")
+        messages.append(Message(payload(scan), f"{PREFIX}/L4/rejections"))
     return messages
 
 

@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from lotedge.store import samples
 from lotedge.store.ingest import Ingestor, IngestOutcome, Message
 from lotedge.store.query import TraceQueries
+from lotedge.wire import keys
+from lotedge.wire.identifiers import gtin_lot_class
+
+from .agent_events import consumption, event_id, output, payload
 
 WHEN = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-FLOUR = samples.lgtin("0614141", "077777", "F1")
+FLOUR = gtin_lot_class("00614141777778", "F1")
+DOUGH = "10614141777775"
 
 
 def consume(n: int) -> Message:
-    event = samples.transformation_event(
-        eid=samples.event_id("c", n),
-        when=WHEN,
-        batch="B1",
+    event = consumption(
+        FLOUR,
+        10.0,
         site="P1",
         line="L1",
-        inputs=[(FLOUR, 10.0)],
+        batch="B1",
         material="FLOUR",
         vendor="Mill Co",
+        when=WHEN,
+        eid=event_id("c", n),
     )
-    return Message(samples.payload(event), "lotedge/v1/P1/L1/events")
+    return Message(payload(event), "lotedge/v1/P1/L1/events")
 
 
 def test_duplicates_are_ignored_within_and_across_batches(db, validator):
@@ -65,29 +70,30 @@ def test_bad_events_go_to_dead_letters_with_reason_and_payload(db, validator):
 
 def test_lot_attributes_merge_from_consumption_and_output(db):
     ingestor = Ingestor(db)
-    dough = samples.lgtin("0614141", "177777", "D1")
-    output = samples.transformation_event(
-        eid=samples.event_id("o"),
-        when=WHEN,
-        batch="B1",
+    dough = gtin_lot_class(DOUGH, "D1")
+    made = output(
+        dough,
+        50.0,
         site="P1",
         line="L1",
-        outputs=[(dough, 50.0)],
+        batch="B1",
         product="DOUGH",
-        lot="D1",
-        expiry="2026-12-02",
-    )
-    later = samples.transformation_event(
-        eid=samples.event_id("c2"),
+        expiry=date(2026, 12, 2),
         when=WHEN,
-        batch="B2",
+        eid=event_id("o"),
+    )
+    later = consumption(
+        dough,
+        5.0,
         site="P1",
         line="L2",
-        inputs=[(dough, 5.0)],
+        batch="B2",
         material="DOUGH",
         vendor="own",
+        when=WHEN,
+        eid=event_id("c2"),
     )
-    ingestor.ingest([Message(samples.payload(output)), Message(samples.payload(later))])
+    ingestor.ingest([Message(payload(made)), Message(payload(later))])
     assert db.fetchall("SELECT gtin, lot, material, vendor, product, expiry FROM lots") == [
         ("10614141777775", "D1", "DOUGH", "own", "DOUGH", "2026-12-02")
     ]
@@ -95,37 +101,36 @@ def test_lot_attributes_merge_from_consumption_and_output(db):
 
 def test_events_without_genealogy_are_stored(db, validator):
     event = {
-        "@context": samples.CONTEXT,
+        "@context": keys.context(),
         "type": "ObjectEvent",
         "action": "OBSERVE",
-        "eventID": samples.event_id("obj"),
+        "eventID": event_id("obj"),
         "eventTime": "2026-11-25T13:00:00.000+01:00",
         "eventTimeZoneOffset": "+01:00",
         "epcList": [],
     }
-    assert Ingestor(db, validator).ingest([Message(samples.payload(event))]) == [
-        IngestOutcome.STORED
-    ]
+    assert Ingestor(db, validator).ingest([Message(payload(event))]) == [IngestOutcome.STORED]
     assert db.fetchall("SELECT event_type, event_time FROM events") == [
         ("ObjectEvent", "2026-11-25T12:00:00.000000Z")
     ]
 
 
 def test_transformation_without_id_is_its_own_batch(db, validator):
-    """A TransformationEvent with inputs and outputs but no transformationID (GS1's own form)."""
-    event = samples.transformation_event(
-        eid=samples.event_id("whole"),
-        when=WHEN,
-        batch="-",
-        site="P1",
-        line="L1",
-        inputs=[(FLOUR, 10.0)],
-        outputs=[(samples.lgtin("0614141", "177777", "D9"), 10.0)],
+    """A TransformationEvent with inputs and outputs but no transformationID (GS1's own form,
+    which another system may send; lotedge's agents send inputs and outputs apart)."""
+    common = {"site": "P1", "line": "L1", "batch": "-", "when": WHEN}
+    event = consumption(FLOUR, 10.0, material="FLOUR", eid=event_id("whole"), **common)
+    made = output(
+        gtin_lot_class(DOUGH, "D9"),
+        10.0,
+        product="DOUGH",
+        eid=event_id("whole", "out"),
+        **common,
+        expiry=date(2026, 12, 2),
     )
+    event["outputQuantityList"] = made["outputQuantityList"]
     del event["transformationID"]
-    assert Ingestor(db, validator).ingest([Message(samples.payload(event))]) == [
-        IngestOutcome.STORED
-    ]
+    assert Ingestor(db, validator).ingest([Message(payload(event))]) == [IngestOutcome.STORED]
     queries = TraceQueries(db)
     trace = queries.trace(queries.resolve("F1"), "forward").to_json()
     assert [lot["lot"] for lot in trace["lots"]] == ["F1", "D9"]

@@ -11,11 +11,11 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from lotedge.masterdata.items import Material
-from lotedge.store import samples
 from lotedge.store.db import Database
 from lotedge.store.query import TraceQueries
 from tests.publish.broker import free_port
 
+from .agent_events import event_id, payload, rejected_scan
 from .genealogy_data import T0, bakery, numbered_events
 from .helpers import TOKEN, StoreProcess, store_config, wait_until
 from .vendor_data import receiving_event
@@ -61,26 +61,26 @@ def received_f1() -> bytes:
     event = receiving_event(
         flour,
         "F1",
-        eid=samples.event_id("received", "F1"),
+        eid=event_id("received", "F1"),
         when=T0 - timedelta(days=2),
         reference="PO-4711",
         quantity=500.0,
         expiry=date(2027, 1, 31),
     )
-    return samples.payload(event)
+    return payload(event)
 
 
 def rejected_f1() -> bytes:
     """A scan of F1 refused at line L1 (the payload names the lot, not the vendor)."""
-    scan = samples.rejected_scan(
-        eid=samples.event_id("rejected", "F1"),
+    scan = rejected_scan(
+        eid=event_id("rejected", "F1"),
         when=T0,
         reason="expired",
         material="FLOUR",
         gtin="00614141777778",
         lot="F1",
     )
-    return samples.payload(scan)
+    return payload(scan)
 
 
 def line_of(payload: bytes) -> str:

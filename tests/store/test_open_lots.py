@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from lotedge.store import holds, samples
+from lotedge.store import holds
 from lotedge.store.db import Database
 from lotedge.store.ingest import Ingestor, IngestOutcome, Message
 from lotedge.store.open_lots import lots_open_commands, open_lots
 from lotedge.store.query import TraceQueries
 from lotedge.store.schema import SchemaValidator
 
+from .agent_events import consumption, event_id, payload
 from .vendor_data import SUPPLIES, receiving_event
 
 TODAY = date(2026, 11, 25)
@@ -67,7 +68,7 @@ def messages() -> list[Message]:
             event = receiving_event(
                 supply.master_data,
                 lot,
-                eid=samples.event_id("receipt", n, k),
+                eid=event_id("receipt", n, k),
                 when=T0 + timedelta(hours=n, minutes=k),
                 reference=f"PO-{n}",
                 quantity=quantity or 1.0,
@@ -79,19 +80,19 @@ def messages() -> list[Message]:
                 del item["quantity"], item["uom"]
             elif lot == "A9" and k == 1:
                 item["uom"] = "H87"
-            out.append(Message(samples.payload(event), "lotedge/v1/PLANT1/GR/events"))
+            out.append(Message(payload(event), "lotedge/v1/PLANT1/GR/events"))
     for n, (supply, lot, quantity, uom) in enumerate(CONSUMED):
-        event = samples.transformation_event(
-            eid=samples.event_id("use", n),
-            when=T0 + timedelta(days=1, hours=n),
-            batch=f"B{n}",
-            site="PLANT1",
+        event = consumption(
+            supply.epc_class(lot),
+            quantity,
             line="L1",
-            inputs=[(supply.epc_class(lot), quantity)],
+            batch=f"B{n}",
             material=supply.material,
+            uom=uom,
+            when=T0 + timedelta(days=1, hours=n),
+            eid=event_id("use", n),
         )
-        event["inputQuantityList"][0]["uom"] = uom
-        out.append(Message(samples.payload(event), "lotedge/v1/PLANT1/L1/events"))
+        out.append(Message(payload(event), "lotedge/v1/PLANT1/L1/events"))
     return out
 
 

@@ -8,13 +8,13 @@ from datetime import date, datetime, timedelta, timezone
 
 from lotedge.core.receiving import ReferenceKind
 from lotedge.masterdata.items import Material
-from lotedge.store import samples
 from lotedge.store.db import _DIALECT, MIGRATIONS, Database
 from lotedge.store.events import ParsedEvent, RejectCode, Rejection, parse_event
 from lotedge.store.ingest import Ingestor, IngestOutcome, Message
 from lotedge.store.line_commands import Line, known_lines
 from lotedge.store.schema import SchemaValidator
 
+from .agent_events import event_id, payload, rejected_scan
 from .vendor_data import receiving_event
 
 CET = timezone(timedelta(hours=1))
@@ -27,7 +27,7 @@ def receipt() -> dict:
     return receiving_event(
         SALT,
         "R2632900001",
-        eid=samples.event_id("receipt"),
+        eid=event_id("receipt"),
         when=WHEN,
         reference="DN 77/1",
         kind=ReferenceKind.DESADV,
@@ -39,7 +39,7 @@ def receipt() -> dict:
 def test_a_receiving_event_is_reduced_to_a_receipt():
     event = receipt()
     del event["lotedge:vendor"]  # the owning party then names the vendor
-    parsed = parse_event(samples.payload(event))
+    parsed = parse_event(payload(event))
     assert isinstance(parsed, ParsedEvent) and parsed.receipt is not None
     assert parsed.local_date == "2026-11-25" and parsed.event_time.startswith("2026-11-24T23:30")
     assert (parsed.receipt.vendor, parsed.receipt.reference, parsed.receipt.reference_type) == (
@@ -60,8 +60,8 @@ def test_a_receiving_event_is_reduced_to_a_receipt():
 
 
 def test_receipts_rejections_and_lines_are_stored_once(db: Database, validator: SchemaValidator):
-    line_scan = samples.rejected_scan(
-        eid=samples.event_id("rej"),
+    line_scan = rejected_scan(
+        eid=event_id("rej"),
         when=WHEN,
         reason="expired",
         material="SALT",
@@ -70,9 +70,9 @@ def test_receipts_rejections_and_lines_are_stored_once(db: Database, validator: 
     old_agent = {k: v for k, v in line_scan.items() if k != "eventID"}  # before eventID
     old_agent["reason"] = "on_hold"
     messages = [
-        Message(samples.payload(receipt()), "lotedge/v1/PLANT1/GR/events"),
-        Message(samples.payload(line_scan), "lotedge/v1/PLANT1/L1/rejections"),
-        Message(samples.payload(old_agent), "lotedge/v1/PLANT1/L1/rejections"),
+        Message(payload(receipt()), "lotedge/v1/PLANT1/GR/events"),
+        Message(payload(line_scan), "lotedge/v1/PLANT1/L1/rejections"),
+        Message(payload(old_agent), "lotedge/v1/PLANT1/L1/rejections"),
     ]
     ingestor = Ingestor(db, validator)
     assert ingestor.ingest(messages) == [IngestOutcome.STORED] * 3
@@ -97,7 +97,7 @@ def test_receipts_rejections_and_lines_are_stored_once(db: Database, validator: 
 
 def test_bad_rejected_scans_are_dead_lettered(db: Database):
     topic = "lotedge/v1/PLANT1/L1/rejections"
-    good = samples.rejected_scan(eid=samples.event_id("x"), when=WHEN, reason="expired")
+    good = rejected_scan(eid=event_id("x"), when=WHEN, reason="expired")
     bad = [
         (b"\xff", RejectCode.NOT_UTF8),
         (b"{", RejectCode.NOT_JSON),
@@ -113,7 +113,7 @@ def test_bad_rejected_scans_are_dead_lettered(db: Database):
     assert stored[3][1] == "reason: required, non-empty" and stored[3][2] == topic
     assert "time: has no UTC offset" in stored[4][1]
     assert db.fetchone("SELECT COUNT(*) FROM lines") == (0,)  # nothing stored, no line learned
-    assert not isinstance(parse_event(samples.payload(receipt())), Rejection)
+    assert not isinstance(parse_event(payload(receipt())), Rejection)
 
 
 def test_a_store_made_before_migrations_gets_the_new_tables(db_url: str):
@@ -129,5 +129,5 @@ def test_a_store_made_before_migrations_gets_the_new_tables(db_url: str):
         db.create_schema()  # idempotent
         assert db.fetchall("SELECT version FROM schema_version ORDER BY version") == [(1,), (2,)]
         assert db.fetchall("SELECT event_id, local_date FROM events") == [("e1", None)]
-        assert Ingestor(db).ingest([Message(samples.payload(receipt()))]) == [IngestOutcome.STORED]
+        assert Ingestor(db).ingest([Message(payload(receipt()))]) == [IngestOutcome.STORED]
         assert db.fetchone("SELECT COUNT(*) FROM receipts") == (1,)

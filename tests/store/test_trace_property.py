@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lotedge.store import samples
 from lotedge.store.ingest import Ingestor, Message
 from lotedge.store.query import TraceQueries
+from lotedge.wire.gs1 import join_gtin
+from lotedge.wire.identifiers import gtin_lot_class
+
+from .agent_events import consumption, event_id, output, payload
 
 WHEN = datetime(2026, 11, 25, tzinfo=UTC)
 LOTS = 7
+EXPIRY = date(2026, 12, 31)
 _runs = itertools.count()
 
 batches_strategy = st.lists(
@@ -47,28 +51,32 @@ def expected(batches: list[tuple[set[int], set[int]]], root: int, forward: bool)
 )
 @given(batches=batches_strategy, root=st.integers(0, LOTS - 1))
 def test_trace_equals_breadth_first_closure(db, batches, root):
-    run = next(_runs)  # one database for all examples: each example has its own lots
+    run = next(_runs)  # one database for all examples: each example has its own GTIN
+    gtin = join_gtin("0614141", f"{run:06d}")
+    assert gtin is not None
 
     def cls(lot: int) -> str:
-        return samples.lotedge_class("P", f"R{run}", f"L{lot}")
+        return gtin_lot_class(gtin, f"L{lot}")
 
-    messages = [
-        Message(
-            samples.payload(
-                samples.transformation_event(
-                    eid=samples.event_id(run, b, side, lot),
-                    when=WHEN,
-                    batch=f"R{run}B{b}",
-                    site="P",
-                    line="L1",
-                    **{side: [(cls(lot), 1.0)]},
-                )
+    messages = []
+    for b, (inputs, outputs) in enumerate(batches):
+        common = {"line": "L1", "batch": f"R{run}B{b}", "when": WHEN}
+        events = [
+            consumption(cls(lot), 1.0, material="M", eid=event_id(run, b, "in", lot), **common)
+            for lot in inputs
+        ]
+        events += [
+            output(
+                cls(lot),
+                1.0,
+                product="P",
+                expiry=EXPIRY,
+                eid=event_id(run, b, "out", lot),
+                **common,
             )
-        )
-        for b, (inputs, outputs) in enumerate(batches)
-        for side, lots in (("inputs", inputs), ("outputs", outputs))
-        for lot in lots
-    ]
+            for lot in outputs
+        ]
+        messages += [Message(payload(event)) for event in events]
     Ingestor(db).ingest(messages)
     queries = TraceQueries(db)
     matches = queries.find_lots(cls(root))

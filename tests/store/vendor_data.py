@@ -21,10 +21,13 @@ from lotedge.core import epcis
 from lotedge.core.receiving import Receipt, ReceiptReference, ReferenceKind
 from lotedge.masterdata.identity import Identity
 from lotedge.masterdata.items import Material
-from lotedge.store import samples
 from lotedge.store.ingest import Message
+from lotedge.wire.identifiers import batch_urn, gtin_lot_class
+
+from .agent_events import consumption, event_id, output, payload, rejected_scan
 
 SITE = "PLANT1"
+BREAD_GTIN = "20614141777772"
 CET = timezone(timedelta(hours=1))
 PREFIX = "lotedge/v1"
 
@@ -129,7 +132,7 @@ def generate(seed: int = 7) -> tuple[list[Message], Truth]:
                 event = receiving_event(
                     supply.master_data,
                     lot,
-                    eid=samples.event_id("receipt", next(counter)),
+                    eid=event_id("receipt", next(counter)),
                     when=datetime.combine(received_on, clock, CET),
                     reference=f"PO-{rng.randint(1000, 9999)}",
                     kind=rng.choice(tuple(ReferenceKind)),
@@ -137,7 +140,7 @@ def generate(seed: int = 7) -> tuple[list[Message], Truth]:
                     expiry=expiry,
                     internal=unlabelled,
                 )
-                messages.append(Message(samples.payload(event), topic("GR", "events")))
+                messages.append(Message(payload(event), topic("GR", "events")))
                 truth.receipts[supply.vendor].append((lot, received_on, expiry))
             truth.lots[lot] = (supply, supply.epc_class(lot))
         for lot, received_on, expiry in lots:
@@ -151,71 +154,69 @@ def generate(seed: int = 7) -> tuple[list[Message], Truth]:
                 for container in range(rng.randint(1, 3)):
                     qty = float(rng.randint(1, 10))
                     consumed += qty
-                    event = samples.transformation_event(
-                        eid=samples.event_id("use", batch, container),
-                        when=when + timedelta(minutes=container),
-                        batch=batch,
-                        site=SITE,
+                    event = consumption(
+                        supply.epc_class(lot),
+                        qty,
                         line=line,
-                        inputs=[(supply.epc_class(lot), qty)],
+                        batch=batch,
                         material=supply.material,
                         vendor=supply.vendor,
-                        product="BREAD",
+                        when=when + timedelta(minutes=container),
+                        eid=event_id("use", batch, container),
                     )
-                    messages.append(Message(samples.payload(event), topic(line, "events")))
+                    messages.append(Message(payload(event), topic(line, "events")))
                     truth.uses[supply.vendor].append((used_on, expiry))
-                output = f"BR{batch_no}"
+                made_lot = f"BR{batch_no}"
                 made = consumed * 2
-                event = samples.transformation_event(
-                    eid=samples.event_id("out", batch),
-                    when=when + timedelta(hours=1),
-                    batch=batch,
-                    site=SITE,
+                event = output(
+                    gtin_lot_class(BREAD_GTIN, made_lot),
+                    made,
                     line=line,
-                    outputs=[(samples.lgtin("0614141", "277777", output), made)],
+                    batch=batch,
                     product="BREAD",
-                    lot=output,
-                    expiry=(used_on + timedelta(days=5)).isoformat(),
+                    expiry=used_on + timedelta(days=5),
+                    when=when + timedelta(hours=1),
+                    eid=event_id("out", batch),
                 )
-                messages.append(Message(samples.payload(event), topic(line, "events")))
+                messages.append(Message(payload(event), topic(line, "events")))
                 truth.consumers[lot].append(
                     {
-                        "uri": samples.batch_uri(SITE, line, batch),
+                        "uri": batch_urn(SITE, line, batch),
                         "line": line,
                         "quantity": consumed,
-                        "output": output,
+                        "output": made_lot,
                         "made": made,
                     }
                 )
         for _ in range(rng.randint(1, 3)):  # refused at goods receipt
             when = datetime(2026, 10, 1, 8, tzinfo=UTC) + timedelta(days=rng.randint(0, 40))
             reason = rng.choice(("expired", "unknown_material"))
-            scan = samples.rejected_scan(
-                eid=samples.event_id("refused", next(counter)),
+            scan = rejected_scan(
+                eid=event_id("refused", next(counter)),
                 when=when,
                 reason=reason,
                 stage="receiving",
                 vendor=supply.vendor,
             )
-            messages.append(Message(samples.payload(scan), topic("GR", "rejections")))
+            messages.append(Message(payload(scan), topic("GR", "rejections")))
             truth.rejections.append((supply.vendor, "receiving", reason, when))
         for _ in range(rng.randint(2, 6)):  # refused at the line: the lot names the vendor
             lot, received_on, _ = rng.choice(lots)
             when = datetime.combine(received_on + timedelta(days=3), time(7), UTC)
             reason = rng.choice(("expired", "on_hold", "not_in_bom"))
-            scan = samples.rejected_scan(
-                eid=samples.event_id("rejected", next(counter)),
+            scan = rejected_scan(
+                eid=event_id("rejected", next(counter)),
                 when=when,
                 reason=reason,
                 material=supply.material,
                 gtin=supply.gtin,
                 lot=lot,
             )
-            messages.append(Message(samples.payload(scan), topic("L1", "rejections")))
+            messages.append(Message(payload(scan), topic("L1", "rejections")))
             truth.rejections.append((supply.vendor, "line", reason, when))
     when = datetime(2026, 10, 20, 12, tzinfo=UTC)  # unreadable: names no lot, so no vendor
-    scan = samples.rejected_scan(eid=samples.event_id("garbage"), when=when, reason="unreadable")
-    messages.append(Message(samples.payload(scan), topic("L2", "rejections")))
+    scan = rejected_scan(eid=event_id("garbage"), when=when, reason="unreadable")
+    messages.append(Message(payload(scan), topic("L2", "rejections")))
     truth.rejections.append((None, "line", "unreadable", when))
     rng.shuffle(messages)  # arrival order must not matter
     return messages, truth

@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from lotedge.config.base import SecretRef, is_loopback
 from lotedge.masterdata.section import Section
+from lotedge.wire.topics import DEFAULT_PREFIX
 
 
 class TlsConfig(Section):
@@ -118,7 +119,7 @@ class MqttConfig(MqttConnection):
     """Connection to the broker that carries events to the trace store."""
 
     topic_prefix: str = Field(
-        default="lotedge/v1",
+        default=DEFAULT_PREFIX,
         pattern=r"^[^+#]+$",
         description="Prefix of every topic: {prefix}/{site}/{line}/...",
     )

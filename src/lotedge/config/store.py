@@ -9,6 +9,7 @@ from pydantic import Field
 from lotedge.config.base import SecretRef
 from lotedge.config.mqtt import MqttConnection
 from lotedge.masterdata.section import Section
+from lotedge.wire import topics
 
 
 class StoreMqttConfig(MqttConnection):
@@ -18,10 +19,11 @@ class StoreMqttConfig(MqttConnection):
     table: ClassVar[str] = "store.mqtt"
 
     topic_filter: str = Field(
-        default="lotedge/v1/+/+/events", description="Topic filter of the agents' event topics."
+        default=topics.every_line(topics.DEFAULT_PREFIX, topics.EVENTS),
+        description="Topic filter of the agents' event topics.",
     )
     rejections_topic_filter: str = Field(
-        default="lotedge/v1/+/+/rejections",
+        default=topics.every_line(topics.DEFAULT_PREFIX, topics.REJECTIONS),
         description="Topic filter of the agents' rejected scans (for the vendor report); "
         "an empty string does not subscribe to them.",
     )

@@ -11,37 +11,19 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
-
-from biip.gln import Gln
-from biip.gtin import Gtin
 
 from lotedge.core.epcis_models import ObjectEvent, OpsMessage, TransformationEvent
 from lotedge.core.receiving import Receipt, ReceiptReference, ReferenceKind
 from lotedge.masterdata.identity import Identity
 from lotedge.masterdata.items import Material, Product
+from lotedge.wire import identifiers, keys
 
-EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
-CONTEXT: list[Any] = [EPCIS_CONTEXT, {"lotedge": "urn:lotedge:ns:"}]
 BIZ_STEP = "commissioning"
-
-#: Characters of GS1 AI encodable character set 82 left as they are in an EPC URI; everything
-#: else (`"`, `%`, `&`, `/`, `<`, `>`, `?` and anything outside the set) is percent-encoded.
-_EPC_SAFE = "!'()*+,-.:;=_"
-
-
-def epc_escape(value: str) -> str:
-    """Percent-encode a lot or extension for an EPC URI (GS1 TDS, section 'URI escaping').
-
-    >>> epc_escape("A/1 B%")
-    'A%2F1%20B%25'
-    """
-    return quote(value, safe=_EPC_SAFE)
 
 
 def batch_uri(identity: Identity, batch_id: str) -> str:
     """The batch's transformationID: `urn:lotedge:batch:{site}:{line}:{batch_id}`."""
-    return f"urn:lotedge:batch:{identity.site}:{identity.line}:{epc_escape(batch_id)}"
+    return identifiers.batch_urn(identity.site, identity.line, batch_id)
 
 
 def lot_class(identity: Identity, *, gtin: str | None, material_code: str, lot: str) -> str:
@@ -58,14 +40,8 @@ def lot_class(identity: Identity, *, gtin: str | None, material_code: str, lot: 
     'urn:lotedge:class:P1:SALT:X%201'
     """
     if gtin is None:
-        return f"urn:lotedge:class:{identity.site}:{epc_escape(material_code)}:{epc_escape(lot)}"
-    parsed = Gtin.parse(gtin)
-    gtin14 = parsed.as_gtin_14()
-    if parsed.company_prefix is None:
-        return f"https://id.gs1.org/01/{gtin14}/10/{epc_escape(lot)}"
-    prefix = parsed.company_prefix.value
-    item_ref = gtin14[0] + gtin14[1 + len(prefix) : 13]
-    return f"urn:epc:class:lgtin:{prefix}.{item_ref}.{epc_escape(lot)}"
+        return identifiers.own_lot_class(identity.site, material_code, lot)
+    return identifiers.gtin_lot_class(gtin, lot)
 
 
 def location(identity: Identity, extension: str | None) -> str:
@@ -75,14 +51,8 @@ def location(identity: Identity, extension: str | None) -> str:
     `urn:lotedge:loc:{site}[:{line}]`.
     """
     if identity.site_gln is None:
-        suffix = f":{epc_escape(extension)}" if extension else ""
-        return f"urn:lotedge:loc:{identity.site}{suffix}"
-    gln = Gln.parse(identity.site_gln)
-    if gln.company_prefix is None:
-        suffix = f"/254/{epc_escape(extension)}" if extension else ""
-        return f"https://id.gs1.org/414/{gln.value}{suffix}"
-    prefix = gln.company_prefix.value
-    return f"urn:epc:id:sgln:{prefix}.{gln.value[len(prefix) : 12]}.{epc_escape(extension or '0')}"
+        return identifiers.own_location(identity.site, extension)
+    return identifiers.gln_location(identity.site_gln, extension)
 
 
 def vendor_uri(material: Material) -> str | None:
@@ -95,13 +65,9 @@ def vendor_uri(material: Material) -> str | None:
     'urn:epc:id:pgln:703801.000001'
     """
     if material.vendor_gln is not None:
-        gln = Gln.parse(material.vendor_gln)
-        if gln.company_prefix is None:
-            return f"https://id.gs1.org/417/{gln.value}"
-        prefix = gln.company_prefix.value
-        return f"urn:epc:id:pgln:{prefix}.{gln.value[len(prefix) : 12]}"
+        return identifiers.gln_party(material.vendor_gln)
     if material.vendor:
-        return f"urn:lotedge:vendor:{epc_escape(material.vendor)}"
+        return identifiers.own_party(material.vendor)
     return None
 
 
@@ -113,10 +79,9 @@ def biz_transaction_uri(identity: Identity, material: Material, reference: Recei
     `urn:lotedge:bt:{site}:{po|desadv}:{number}`.
     """
     issuer = identity.site_gln if reference.kind is ReferenceKind.PO else material.vendor_gln
-    number = epc_escape(reference.number)
     if issuer is not None:
-        return f"urn:epcglobal:cbv:bt:{issuer}:{number}"
-    return f"urn:lotedge:bt:{identity.site}:{reference.kind.value}:{number}"
+        return identifiers.cbv_transaction(issuer, reference.number)
+    return identifiers.own_transaction(identity.site, reference.kind.value, reference.number)
 
 
 def _time_fields(when: datetime) -> dict[str, str]:
@@ -144,7 +109,7 @@ def _transformation(
     identity: Identity, *, batch_id: str, event_id: str, when: datetime, **fields: Any
 ) -> dict[str, Any]:
     event = {
-        "@context": CONTEXT,
+        "@context": keys.context(),
         "type": "TransformationEvent",
         "eventID": event_id,
         **_time_fields(when),
@@ -152,8 +117,8 @@ def _transformation(
         "bizStep": BIZ_STEP,
         "readPoint": {"id": location(identity, identity.line)},
         "bizLocation": {"id": location(identity, None)},
-        "lotedge:site": identity.site,
-        "lotedge:line": identity.line,
+        keys.SITE: identity.site,
+        keys.LINE: identity.line,
         **fields,
     }
     TransformationEvent.model_validate(event)
@@ -180,14 +145,14 @@ def consumption_event(
         item["quantity"] = _number(quantity)
         if uom is not None:
             item["uom"] = uom
-    extra = {"lotedge:vendor": material.vendor} if material.vendor else {}
+    extra = {keys.VENDOR: material.vendor} if material.vendor else {}
     return _transformation(
         identity,
         batch_id=batch_id,
         event_id=event_id,
         when=when,
         inputQuantityList=[item],
-        **{"lotedge:material": material.code, **extra},
+        **{keys.MATERIAL: material.code, **extra},
     )
 
 
@@ -216,11 +181,11 @@ def output_event(
         when=when,
         outputQuantityList=[item],
         ilmd={
-            "cbvmda:lotNumber": lot,
-            "cbvmda:itemExpirationDate": expiry.isoformat(),
-            "lotedge:productionDate": produced.isoformat(),
+            keys.LOT_NUMBER: lot,
+            keys.EXPIRY: expiry.isoformat(),
+            keys.PRODUCTION_DATE: produced.isoformat(),
         },
-        **{"lotedge:product": product.code},
+        **{keys.PRODUCT: product.code},
     )
 
 
@@ -239,7 +204,7 @@ def receiving_event(
     if receipt.uom is not None:
         item["uom"] = receipt.uom
     event: dict[str, Any] = {
-        "@context": CONTEXT,
+        "@context": keys.context(),
         "type": "ObjectEvent",
         "eventID": event_id,
         **_time_fields(when),
@@ -260,14 +225,14 @@ def receiving_event(
     if source is not None:
         event["sourceList"] = [{"type": "owning_party", "source": source}]
     if receipt.expiry is not None:
-        event["ilmd"] = {"cbvmda:itemExpirationDate": receipt.expiry.isoformat()}
+        event["ilmd"] = {keys.EXPIRY: receipt.expiry.isoformat()}
     event |= {
-        "lotedge:site": identity.site,
-        "lotedge:line": identity.line,
-        "lotedge:material": material.code,
-        **({"lotedge:vendor": material.vendor} if material.vendor else {}),
-        "lotedge:receipt": receipt.reference.number,
-        ("lotedge:internalLot" if receipt.internal else "lotedge:vendorLot"): receipt.lot,
+        keys.SITE: identity.site,
+        keys.LINE: identity.line,
+        keys.MATERIAL: material.code,
+        **({keys.VENDOR: material.vendor} if material.vendor else {}),
+        keys.RECEIPT: receipt.reference.number,
+        (keys.INTERNAL_LOT if receipt.internal else keys.VENDOR_LOT): receipt.lot,
     }
     ObjectEvent.model_validate(event)
     return event

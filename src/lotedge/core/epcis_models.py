@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from lotedge.wire import keys
+
 _URI = r"^(urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:\S+|https://\S+)$"
 Uri = Annotated[str, Field(pattern=_URI)]
 EventId = Annotated[
@@ -34,9 +36,9 @@ class Location(_Strict):
 
 
 class Ilmd(_Strict):
-    lot_number: str = Field(alias="cbvmda:lotNumber", min_length=1, max_length=20)
-    expiry: IsoDate = Field(alias="cbvmda:itemExpirationDate")
-    produced: IsoDate = Field(alias="lotedge:productionDate")
+    lot_number: str = Field(alias=keys.LOT_NUMBER, min_length=1, max_length=20)
+    expiry: IsoDate = Field(alias=keys.EXPIRY)
+    produced: IsoDate = Field(alias=keys.PRODUCTION_DATE)
 
 
 class _Event(_Strict):
@@ -48,8 +50,8 @@ class _Event(_Strict):
     eventTimeZoneOffset: Offset
     readPoint: Location
     bizLocation: Location
-    site: str = Field(alias="lotedge:site")
-    line: str = Field(alias="lotedge:line")
+    site: str = Field(alias=keys.SITE)
+    line: str = Field(alias=keys.LINE)
 
 
 class TransformationEvent(_Event):
@@ -61,9 +63,9 @@ class TransformationEvent(_Event):
     inputQuantityList: list[QuantityElement] = Field(default_factory=list, max_length=1)
     outputQuantityList: list[QuantityElement] = Field(default_factory=list, max_length=1)
     ilmd: Ilmd | None = None
-    material: str | None = Field(default=None, alias="lotedge:material")
-    vendor: str | None = Field(default=None, alias="lotedge:vendor", min_length=1)
-    product: str | None = Field(default=None, alias="lotedge:product")
+    material: str | None = Field(default=None, alias=keys.MATERIAL)
+    vendor: str | None = Field(default=None, alias=keys.VENDOR, min_length=1)
+    product: str | None = Field(default=None, alias=keys.PRODUCT)
 
     @model_validator(mode="after")
     def _one_side(self) -> TransformationEvent:
@@ -87,7 +89,7 @@ class Source(_Strict):
 
 
 class ReceivingIlmd(_Strict):
-    expiry: IsoDate = Field(alias="cbvmda:itemExpirationDate")
+    expiry: IsoDate = Field(alias=keys.EXPIRY)
 
 
 class ObjectEvent(_Event):
@@ -101,11 +103,11 @@ class ObjectEvent(_Event):
     bizTransactionList: list[BizTransaction] = Field(min_length=1, max_length=1)
     sourceList: list[Source] = Field(default_factory=list, max_length=1)
     ilmd: ReceivingIlmd | None = None
-    material: str = Field(alias="lotedge:material", min_length=1)
-    vendor: str | None = Field(default=None, alias="lotedge:vendor", min_length=1)
-    receipt: str = Field(alias="lotedge:receipt", min_length=1)
-    vendor_lot: str | None = Field(default=None, alias="lotedge:vendorLot", min_length=1)
-    internal_lot: str | None = Field(default=None, alias="lotedge:internalLot", min_length=1)
+    material: str = Field(alias=keys.MATERIAL, min_length=1)
+    vendor: str | None = Field(default=None, alias=keys.VENDOR, min_length=1)
+    receipt: str = Field(alias=keys.RECEIPT, min_length=1)
+    vendor_lot: str | None = Field(default=None, alias=keys.VENDOR_LOT, min_length=1)
+    internal_lot: str | None = Field(default=None, alias=keys.INTERNAL_LOT, min_length=1)
 
     @model_validator(mode="after")
     def _one_lot(self) -> ObjectEvent:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from urllib.parse import quote
 
 from lotedge.core.lots import GS1_CSET82
 from lotedge.core.receiving import Receipt
 from lotedge.core.scan import INTERNAL_MATERIAL_AI
 from lotedge.masterdata.identity import Identity
 from lotedge.masterdata.items import Product
+from lotedge.wire.identifiers import gtin_lot_link
 
 #: Common UN/CEFACT Rec. 20 unit codes in the words a label shows.
 UNIT_TEXT = {
@@ -118,7 +118,7 @@ class ReceivingLabelData:
             expiry=receipt.expiry,
             received=receipt.received_at.date(),
             vendor=material.vendor,
-            reference=f"{receipt.reference.kind.value.upper()} {receipt.reference.number}",
+            reference=receipt.reference.label_text(),
             site=identity.site,
             line=identity.line,
         )
@@ -202,6 +202,5 @@ def digital_link(base: str, data: LabelData) -> str:
     >>> digital_link("https://id.example.com/", d)
     'https://id.example.com/01/09501101530003/10/A%2F1?11=260102&17=260203'
     """
-    lot = quote(data.lot, safe="")
     dates = f"11={data.produced:%y%m%d}&17={data.expiry:%y%m%d}"
-    return f"{base.rstrip('/')}/01/{data.gtin}/10/{lot}?{dates}"
+    return f"{gtin_lot_link(data.gtin, data.lot, root=base)}?{dates}"

@@ -220,7 +220,7 @@ def check_character(body: str) -> str:
     """Luhn mod 36 check character over the digits and letters of `body` (case-insensitive).
 
     >>> check_character("26032L1007")
-    'M'
+    'S'
     """
     factor, total = 2, 0
     for char in reversed(body.upper()):

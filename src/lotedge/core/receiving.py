@@ -37,6 +37,21 @@ class ReceiptReference:
     kind: ReferenceKind
     number: str
 
+    def label_text(self) -> str:
+        """The reference as a label prints it: its kind once, not twice.
+
+        >>> ReceiptReference(ReferenceKind.PO, "4711").label_text()
+        'PO 4711'
+        >>> ReceiptReference(ReferenceKind.PO, "PO-4711").label_text()
+        'PO-4711'
+        >>> ReceiptReference(ReferenceKind.DESADV, "dn 88").label_text()
+        'dn 88'
+        """
+        short = {ReferenceKind.PO: "PO", ReferenceKind.DESADV: "DN"}[self.kind]
+        if self.number.upper().startswith((short, self.kind.value.upper())):
+            return self.number
+        return f"{short} {self.number}"
+
 
 @dataclass(frozen=True)
 class Receipt:

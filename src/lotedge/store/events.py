@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from lotedge.store.classes import LotClass, gs1_key, normalize_gtin, parse_class
+from lotedge.store.classes import LotClass, gs1_key, own_key, parse_class
 from lotedge.store.schema import SchemaValidator
-
-EXT = "lotedge:"
-"""Prefix of lotedge's extension keys in events (mapped to urn:lotedge:ns: by the @context)."""
+from lotedge.wire import keys
+from lotedge.wire.gs1 import gtin_14
+from lotedge.wire.topics import line_of_topic
 
 
 class RejectCode(enum.StrEnum):
@@ -140,20 +140,6 @@ def _decode(payload: bytes) -> tuple[str, Any] | Rejection:
         return Rejection(RejectCode.NOT_JSON, f"payload is not JSON: {exc}"[:300])
 
 
-def line_of_topic(topic: str) -> tuple[str, str, str] | None:
-    """(prefix, site, line) of an agent's `{prefix}/{site}/{line}/{events|rejections}` topic.
-
-    >>> line_of_topic("lotedge/v1/PLANT1/L1/events")
-    ('lotedge/v1', 'PLANT1', 'L1')
-    >>> line_of_topic("events") is None
-    True
-    """
-    parts = topic.split("/")
-    if len(parts) < 4 or "" in parts[-3:-1]:
-        return None
-    return "/".join(parts[:-3]), parts[-3], parts[-2]
-
-
 @dataclass(frozen=True)
 class RejectedScan:
     """A scan an agent refused, as published on its `rejections` topic."""
@@ -216,10 +202,10 @@ def _lot_key(
     if lot is None:
         return None
     if gtin is not None:
-        normalized = normalize_gtin(gtin)
+        normalized = gtin_14(gtin)
         return gs1_key(normalized, lot) if normalized else None
     if site is not None and material is not None:
-        return f"lotedge:{site}:{material}:{lot}"
+        return own_key(site, material, lot)
     return None
 
 
@@ -230,10 +216,8 @@ def _reduce(event: Any, text: str) -> ParsedEvent:
     transformation_id = _text(event, "transformationID")
     flows: list[Flow] = []
     if event_type == "TransformationEvent":
-        inputs = LotAttrs(
-            material=_text(event, EXT + "material"), vendor=_text(event, EXT + "vendor")
-        )
-        outputs = LotAttrs(product=_text(event, EXT + "product"), expiry=_expiry(event))
+        inputs = LotAttrs(material=_text(event, keys.MATERIAL), vendor=_text(event, keys.VENDOR))
+        outputs = LotAttrs(product=_text(event, keys.PRODUCT), expiry=_expiry(event))
         flows += _flows(event, "inputQuantityList", "in", inputs)
         flows += _flows(event, "outputQuantityList", "out", outputs)
     receipt, received = None, ()
@@ -245,9 +229,9 @@ def _reduce(event: Any, text: str) -> ParsedEvent:
         event_type=event_type,
         event_time=_utc_text(moment),
         transformation_id=transformation_id,
-        site=_text(event, EXT + "site"),
-        line=_text(event, EXT + "line"),
-        product=_text(event, EXT + "product"),
+        site=_text(event, keys.SITE),
+        line=_text(event, keys.LINE),
+        product=_text(event, keys.PRODUCT),
         flows=tuple(flows),
         body=text,
         local_date=moment.date().isoformat(),
@@ -265,17 +249,17 @@ def _is_receiving(event: dict[str, Any]) -> bool:
 def _receipt(event: dict[str, Any]) -> tuple[Receipt, list[Flow]]:
     source = _typed_entry(event, "sourceList", "source", "owning_party")
     reference = _typed_entry(event, "bizTransactionList", "bizTransaction", None)
-    vendor = _text(event, EXT + "vendor")
+    vendor = _text(event, keys.VENDOR)
     attrs = LotAttrs(
-        material=_text(event, EXT + "material"), vendor=vendor or source[1], expiry=_expiry(event)
+        material=_text(event, keys.MATERIAL), vendor=vendor or source[1], expiry=_expiry(event)
     )
     receipt = Receipt(
         vendor=attrs.vendor,
         vendor_uri=source[1],
         material=attrs.material,
-        vendor_lot=_text(event, EXT + "vendorLot"),
-        internal_lot=_text(event, EXT + "internalLot"),
-        reference=_text(event, EXT + "receipt"),
+        vendor_lot=_text(event, keys.VENDOR_LOT),
+        internal_lot=_text(event, keys.INTERNAL_LOT),
+        reference=_text(event, keys.RECEIPT),
         reference_type=reference[0],
         reference_uri=reference[1],
     )
@@ -302,7 +286,7 @@ def _typed_entry(
 
 def _expiry(event: dict[str, Any]) -> str | None:
     ilmd = event.get("ilmd")
-    return _text(ilmd, "cbvmda:itemExpirationDate") if isinstance(ilmd, dict) else None
+    return _text(ilmd, keys.EXPIRY) if isinstance(ilmd, dict) else None
 
 
 def _flows(event: dict[str, Any], key: str, direction: str, attrs: LotAttrs) -> list[Flow]:

@@ -22,7 +22,6 @@ from lotedge.store.events import (
     ParsedEvent,
     RejectedScan,
     Rejection,
-    line_of_topic,
     parse_event,
     parse_rejected_scan,
 )
@@ -356,6 +355,6 @@ def _lot_row(key: LotKey) -> tuple[object, ...]:
 def _line_rows(messages: Sequence[Message], outcomes: list[IngestOutcome]) -> Iterator[LineRow]:
     """(topic root, prefix, site, line) of the agents whose messages were stored."""
     for message, outcome in zip(messages, outcomes, strict=True):
-        where = line_of_topic(message.source) if outcome is IngestOutcome.STORED else None
+        where = topics.line_of_topic(message.source) if outcome is IngestOutcome.STORED else None
         if where is not None:
             yield ("/".join(where), *where)

@@ -23,7 +23,7 @@ import paho.mqtt.client as mqtt
 from lotedge.config.store import StoreConfig, StoreMqttConfig
 from lotedge.mqtt import session
 from lotedge.store.db import Database
-from lotedge.wire.topics import REQUEST, RESPONSE
+from lotedge.wire.topics import REQUEST, RESPONSE, STATUS
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ class CommandSender:
         outcomes = {line.root: LineOutcome(line) for line in lines}
         answers = _Answers(
             {f"{line.root}/{RESPONSE}/{op}": outcomes[line.root] for line in lines},
-            {f"{line.root}/status": outcomes[line.root] for line in lines},
+            {f"{line.root}/{STATUS}": outcomes[line.root] for line in lines},
             {c.transaction: c for c in commands},
         )
         client = self._connect()

@@ -14,8 +14,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from lotedge.store.classes import gs1_key, normalize_gtin, parse_class
+from lotedge.store.classes import gs1_key, parse_class
 from lotedge.store.db import Database
+from lotedge.wire.gs1 import gtin_14
 
 Direction = Literal["forward", "backward"]
 _RECEIPT_FIELDS = ("vendor", "reference", "reference_type", "received_at", "quantity", "uom")
@@ -166,7 +167,7 @@ class TraceQueries:
     def find_lots(self, text: str, gtin: str | None = None) -> list[LotInfo]:
         """Lots matching a full class identifier, a GTIN and lot, or a bare lot number."""
         if gtin is not None:
-            normalized = normalize_gtin(gtin)
+            normalized = gtin_14(gtin)
             if normalized is None:
                 raise LotNotFound(f"{gtin!r} is not a valid GTIN (8, 12, 13 or 14 digits)")
             where, params = "class_key = ?", [gs1_key(normalized, text)]

@@ -1,7 +1,8 @@
 """Topic layout: `{prefix}/{site}/{line}/{events|alerts|status|ops|rejections|cmd/...}`.
 
 The rest of the agent only knows relative topics ('events'); this is the one place that turns
-them into full MQTT topics.
+them into full MQTT topics, and (for the trace store) full topics back into the line that sent
+them.
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lotedge.masterdata.identity import Identity
+
+DEFAULT_PREFIX = "lotedge/v1"
+"""The first levels of every topic unless `[mqtt] topic_prefix` says otherwise."""
 
 #: Relative topics under `{prefix}/{site}/{line}/`.
 EVENTS = "events"
@@ -65,3 +69,27 @@ class Topics:
 
     def response(self, name: str) -> str:
         return self.of(f"{RESPONSE}/{name}")
+
+
+def every_line(prefix: str, relative: str) -> str:
+    """Subscription filter for one relative topic of every agent under `prefix`.
+
+    >>> every_line(DEFAULT_PREFIX, EVENTS)
+    'lotedge/v1/+/+/events'
+    """
+    return f"{prefix.strip('/')}/+/+/{relative}"
+
+
+def line_of_topic(topic: str) -> tuple[str, str, str] | None:
+    """(prefix, site, line) of an agent's `{prefix}/{site}/{line}/{events|rejections|...}`
+    topic (one level after the line); None when the topic has no such levels.
+
+    >>> line_of_topic("lotedge/v1/PLANT1/L1/events")
+    ('lotedge/v1', 'PLANT1', 'L1')
+    >>> line_of_topic("events") is None
+    True
+    """
+    parts = topic.split("/")
+    if len(parts) < 4 or "" in parts[-3:-1]:
+        return None
+    return "/".join(parts[:-3]), parts[-3], parts[-2]
