@@ -12,7 +12,9 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
-from lotedge.agent.engine import Engine, LabelRender
+from lotedge.agent.engine import Engine
+from lotedge.agent.registry import Registry
+from lotedge.agent.unit_of_work import LabelRender
 from lotedge.config.loader import load_config
 from lotedge.config.model import Config
 from lotedge.state.db import open_state
@@ -52,8 +54,12 @@ def example_config(directory: Path, extra: str = "") -> Config:
     return load_config(directory / "lotedge.toml")
 
 
-def start_engine(config: Config, *, render_label: LabelRender | None = None) -> Engine:
-    """The real engine on a fresh state database, its writer thread started."""
-    engine = Engine(config, open_state(config.state_dir), render_label=render_label)
+def start_engine(
+    config: Config, *, render_label: LabelRender | None = None, registry: Registry | None = None
+) -> Engine:
+    """The real engine on a fresh state database, its writer thread started; adapters given
+    an `AdapterHost` with the same `registry` are woken by it, as in the daemon."""
+    state = open_state(config.state_dir)
+    engine = Engine(config, state, render_label=render_label, registry=registry)
     engine.start()
     return engine

@@ -7,7 +7,7 @@ Each label is one batch: StartBatch (not timed), then EndBatch timed from just b
 ``PrintedLabel.received_perf``). The path is the daemon's: the engine's writer thread closes the
 batch, makes the lot, renders the label (``renderer_for(config).render``: the default ZPL template
 through Jinja2) and commits batch, outbox event and print job in one durable SQLite transaction
-(WAL, synchronous=FULL); ``engine.after_commit`` wakes the PrintWorker (``start_printer``), which
+(WAL, synchronous=FULL); the registry's wake-up wakes the PrintWorker (``start_printer``), which
 checks ``~HS``, sends the job over raw TCP and checks ``~HS`` again. The next batch starts once the
 worker has recorded the label as printed.
 
@@ -31,8 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import example_config, figures, start_engine
-from lotedge.agent.engine import LabelRender
+from lotedge.agent.registry import AdapterHost, Registry
 from lotedge.agent.requests import EndBatch, StartBatch
+from lotedge.agent.unit_of_work import LabelRender
 from lotedge.core.labels import LabelData
 from lotedge.printers.service import renderer_for, start_printer
 from lotedge.simulators.printer import PrinterSimulator
@@ -72,10 +73,11 @@ def bench_engine(count: int) -> tuple[list[float], list[float], TimedRenderer]:
         printer = f'\n[printer]\nname = "line"\nurl = "tcp://127.0.0.1:{sim.port}"\n'
         config = example_config(Path(tmp), printer)
         render = TimedRenderer(renderer_for(config).render)
-        engine = start_engine(config, render_label=render)
+        registry = Registry()
+        engine = start_engine(config, render_label=render, registry=registry)
         stop = threading.Event()
-        stop_printer = start_printer(engine, stop)
-        printer_state = engine.status_providers["printer"]
+        stop_printer = start_printer(AdapterHost(config, engine.call, registry), stop)
+        printer_state = registry.sections["printer"]
         to_last_byte, replies = [], []
         try:
             for n in range(count):

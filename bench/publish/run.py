@@ -2,7 +2,7 @@
 
 (a) scan -> PUBACK through the real engine: each scan is submitted with ``engine.submit_scan``
     (parse, decide, one durable SQLite transaction with its consumption event in the outbox,
-    synchronous=FULL); ``engine.after_commit`` wakes the publisher (``start_publisher``), which
+    synchronous=FULL); the registry's wake-up wakes the publisher (``start_publisher``), which
     publishes at QoS 1 and, on the PUBACK, deletes the row; timed from just before the submit
     until the publisher's ``on_acked`` hook reports the row. One scan at a time; median and p99.
 (b) drain after an outage: --events events committed while the publisher is down, then the rate
@@ -32,6 +32,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 from bench.common import example_config, figures, start_engine
+from lotedge.agent.registry import AdapterHost, Registry
 from lotedge.agent.requests import StartBatch
 from lotedge.config.model import Config
 from lotedge.config.mqtt import OutboxConfig
@@ -119,10 +120,12 @@ def depth(config: Config) -> int:
 
 def latency(config: Config, scans: int) -> tuple[list[float], list[float]]:
     """(scan -> PUBACK, scan -> decision) per scan, in seconds, through the real engine."""
-    engine = start_engine(config)
+    registry = Registry()
+    engine = start_engine(config, registry=registry)
     acks = Acks()
     stop = threading.Event()
-    stop_publisher = start_publisher(engine, stop, on_acked=acks)
+    host = AdapterHost(config, engine.call, registry)
+    stop_publisher = start_publisher(host, stop, on_acked=acks)
     to_puback, to_reply = [], []
     try:
         if not engine.call(StartBatch("BREAD")).ok:

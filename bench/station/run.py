@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from bench.common import example_config, start_engine, summary
+from lotedge.agent.registry import Registry
 from lotedge.agent.requests import StartBatch
 from lotedge.core.scan import RawScan
 from lotedge.state.db import STATE_FILE
@@ -63,12 +64,13 @@ class Page(threading.Thread):
 def measure(directory: Path, args: argparse.Namespace, *, wake: bool) -> dict[str, object]:
     """Delivery times (s) to the first and to every page; snapshot build times; idle CPU."""
     config = example_config(directory)
-    engine = start_engine(config)
+    registry = Registry()
+    engine = start_engine(config, registry=registry)
     engine.call(StartBatch("BREAD"))
-    reader = SnapshotReader(config, config.state_dir / STATE_FILE, engine.status_providers)
+    reader = SnapshotReader(config, config.state_dir / STATE_FILE, registry.sections)
     hub = Hub(reader).start()
     if wake:
-        engine.after_commit.append(hub.wake)
+        registry.on_commit(hub.wake)
     server = StationServer("127.0.0.1", 0, Access(None), hub, engine.call).start()
     pages = [Page(server.url) for _ in range(args.clients)]
     for page in pages:
@@ -82,7 +84,7 @@ def measure(directory: Path, args: argparse.Namespace, *, wake: bool) -> dict[st
             arrivals = [page.arrival(scan_id) for page in pages]
             first.append(min(arrivals) - committed)
             every.append(max(arrivals) - committed)
-        own = SnapshotReader(config, config.state_dir / STATE_FILE, engine.status_providers)
+        own = SnapshotReader(config, config.state_dir / STATE_FILE, registry.sections)
         for _ in range(200):
             started = time.perf_counter()
             own.build()

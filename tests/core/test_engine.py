@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
@@ -15,16 +16,20 @@ from lotedge.agent.requests import (
     AlertAck,
     CancelBatch,
     EndBatch,
+    Once,
+    PrinterHealth,
     Reply,
     Reprint,
+    Request,
     ScanRequest,
     StartBatch,
     Status,
 )
+from lotedge.agent.workflows import HANDLERS
 from lotedge.config.loader import load_config
 from lotedge.core.decisions import Reason
 from lotedge.core.scan import RawScan
-from lotedge.state import alerts, repo
+from lotedge.state import repo
 from lotedge.state.db import open_state, transaction
 
 GS = "\x1d"
@@ -45,6 +50,14 @@ RECEIVING_REASONS = frozenset(
         "wrong_mode",
         "internal_lot",
     }
+)
+
+#: Reasons only a request's error reply gives (never a scan's decision), each tested where the
+#: request is: not_found and no_printer here and in test_engine_holds / test_receiving,
+#: unknown_vendor in test_holds, bad_request, bad_json and internal in
+#: tests/publish/test_config_topics_commands.py.
+REQUEST_ERRORS = frozenset(
+    {"not_found", "no_printer", "unknown_vendor", "bad_request", "bad_json", "internal"}
 )
 
 
@@ -84,6 +97,10 @@ class Line:
 @pytest.fixture
 def line(config_path: Path) -> Line:
     return Line(config_path)
+
+
+def test_every_request_type_has_a_handler():
+    assert set(HANDLERS) | {Once} == set(get_args(Request))
 
 
 def test_batch_workflow_assigns_lot_and_queues_event(line: Line):
@@ -129,8 +146,12 @@ def test_every_reason_code_is_reachable(line: Line):
     seen.add(line.scan("#LE:START:CAKE"))
     seen.add(line.scan("#LE:CANCEL"))  # cancelled
     # NOT_RECORDED (failed commit), LOT_SEQUENCE_EXHAUSTED and LABEL_ERROR: tests of their own;
-    # receiving and FEFO: tests/core/test_receiving.py.
-    elsewhere = {"not_recorded", "lot_sequence_exhausted", "label_error", *RECEIVING_REASONS}
+    # receiving and FEFO: tests/core/test_receiving.py; request errors: REQUEST_ERRORS.
+    elsewhere = {
+        *("not_recorded", "lot_sequence_exhausted", "label_error"),
+        *RECEIVING_REASONS,
+        *REQUEST_ERRORS,
+    }
     expected = {r.value for r in Reason} - elsewhere
     assert seen == expected
 
@@ -213,23 +234,29 @@ def test_hold_list(line: Line):
 
 
 def test_alert_stays_open_until_acknowledged_once(line: Line):
-    with transaction(line.conn):
-        alert_id = alerts.raise_alert(line.conn, "printer_fault", "Paper out.", line.now)
-    assert [a["id"] for a in line.do(Status()).data["alerts"]] == [alert_id]
+    assert line.do(PrinterHealth("line", ("paper_out",), None, line.now.timestamp())).ok
+    (alert,) = line.do(Status()).data["alerts"]
+    alert_id = alert["id"]
+    assert (alert["kind"], alert["details"]) == (
+        "printer_fault",
+        {"printer": "line", "faults": ["paper_out"]},
+    )
     acked = line.do(AlertAck(alert_id, "Ann"))
     assert acked.ok and acked.data["message"] == f"Alert {alert_id} acknowledged."
     assert line.do(Status()).data["alerts"] == []
     again = line.do(AlertAck(alert_id, "Ann"))
     assert (again.ok, again.code) == (False, "not_found")
-    published = [
-        json.loads(p)
-        for (p,) in line.conn.execute("SELECT payload FROM outbox WHERE topic = 'alerts'")
-    ]
-    assert [(m["type"], m["id"]) for m in published] == [
+    rows = line.conn.execute("SELECT event_id, payload FROM outbox WHERE topic = 'alerts'")
+    published = [(event_id, json.loads(p)) for event_id, p in rows]
+    assert [(m["type"], m["id"]) for _, m in published] == [
         ("printer_fault", alert_id),
         ("alert_acknowledged", alert_id),
     ]
-    assert published[1]["by"] == "Ann"
+    assert published[1][1]["by"] == "Ann"
+    # each message carries the eventID its outbox row is sent (and resent) with
+    assert all(m["eventID"] == event_id for event_id, m in published)
+    assert len({event_id for event_id, _ in published}) == 2
+    assert all(event_id.startswith("urn:uuid:") for event_id, _ in published)
 
 
 def test_lot_sequence_exhausted_keeps_batch_open(config_path: Path):
@@ -263,6 +290,9 @@ def test_failed_commit_is_not_acknowledged(line: Line):
 
 def test_reprint_and_cancel_errors(line: Line):
     assert line.do(Reprint("NOPE")).code == "not_found"
+    assert line.do(StartBatch("BREAD")).ok
+    lot = line.do(EndBatch(Decimal(1))).data["batch"]["lot"]
+    assert line.do(Reprint(lot)).code == "no_printer"  # the example config has no printer
     assert line.do(CancelBatch()).code == "no_open_batch"
     assert line.do(EndBatch(Decimal(1))).code == "no_open_batch"
 
@@ -303,7 +333,6 @@ def test_command_scans_are_audited_with_their_batch(line: Line):
 
 
 def test_nested_transaction_failure_undoes_only_the_inner_block(line: Line):
-    from lotedge.state.db import transaction
 
     with transaction(line.conn):
         line.conn.execute("INSERT INTO flags (name, value) VALUES ('outer', '1')")

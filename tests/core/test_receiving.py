@@ -167,11 +167,11 @@ def test_double_read_at_receiving_is_ignored_and_again_counts_it(line: Line):
 def test_mode_and_reference_survive_a_restart(line: Line):
     receive(line)
     again = Engine(line.config, line.conn)
-    status = again.status()
+    status = again.handle(Status()).data
     assert status["mode"] == "receiving"
     assert status["receipt_reference"] == {"type": "po", "number": "PO-4711"}
     assert line.scan("#LE:PRODUCE") == "mode_set"
-    assert Engine(line.config, line.conn).status()["mode"] == "production"
+    assert Engine(line.config, line.conn).handle(Status()).data["mode"] == "production"
 
 
 def test_unlabelled_material_gets_an_internal_lot_and_a_label(tmp_path: Path):

@@ -6,13 +6,14 @@ import time
 
 import pytest
 
+from lotedge.agent.engine import Engine
 from lotedge.config.printing import PrinterConfig
 from lotedge.core.labels import gs1_elements
 from lotedge.printers.worker import PrintWorker
 from lotedge.simulators.printer import PrinterSimulator
 from lotedge.state import alerts as state_alerts
 from lotedge.state import print_jobs
-from lotedge.state.db import STATE_FILE, open_state, transaction
+from lotedge.state.db import STATE_FILE, connect, open_state, transaction
 from tests.labels.label_checks import TEMPLATE, eventually, field_texts, gs1_read
 
 
@@ -21,6 +22,17 @@ def conn(tmp_path):
     connection = open_state(tmp_path)
     yield connection
     connection.close()
+
+
+@pytest.fixture
+def engine(conn, config, tmp_path):
+    """The engine on the same state file, its own connection: the worker's facts go to it."""
+    writer = connect(tmp_path / STATE_FILE)
+    running = Engine(config, writer)
+    running.start()
+    yield running
+    running.stop()
+    writer.close()
 
 
 @pytest.fixture
@@ -42,11 +54,13 @@ def printer_for(port: int) -> PrinterConfig:
 
 
 @pytest.fixture
-def worker_factory(tmp_path):
+def worker_factory(tmp_path, engine):
     started: list[PrintWorker] = []
 
     def start(port: int) -> PrintWorker:
-        worker = PrintWorker(printer_for(port), tmp_path / STATE_FILE, poll_seconds=0.05)
+        worker = PrintWorker(
+            printer_for(port), tmp_path / STATE_FILE, engine.call, poll_seconds=0.05
+        )
         started.append(worker.start())
         return worker
 
@@ -193,9 +207,9 @@ def test_job_interrupted_while_sending_is_never_resent(conn, sim, worker_factory
     assert sim.jobs == []
 
 
-def test_worker_notices_a_committed_job_without_being_woken(conn, sim, tmp_path):
+def test_worker_notices_a_committed_job_without_being_woken(conn, sim, tmp_path, engine):
     slow = printer_for(sim.port).model_copy(update={"status_interval_seconds": 60})
-    worker = PrintWorker(slow, tmp_path / STATE_FILE, poll_seconds=60).start()
+    worker = PrintWorker(slow, tmp_path / STATE_FILE, engine.call, poll_seconds=60).start()
     try:
         eventually(lambda: worker.state["ready"] is True)  # first health check done, now idle
         enqueue(conn, b"^XA^FO10,10^A0N,30,30^FH^FDx^FS^XZ")
@@ -204,9 +218,9 @@ def test_worker_notices_a_committed_job_without_being_woken(conn, sim, tmp_path)
         worker.stop()
 
 
-def test_worker_spools_to_a_directory_printer(conn, tmp_path):
+def test_worker_spools_to_a_directory_printer(conn, tmp_path, engine):
     spool = PrinterConfig(name="line", url=f"dir://{tmp_path}/spool")
-    worker = PrintWorker(spool, tmp_path / STATE_FILE, poll_seconds=0.05).start()
+    worker = PrintWorker(spool, tmp_path / STATE_FILE, engine.call, poll_seconds=0.05).start()
     try:
         job_id = enqueue(conn, b"^XA^XZ", copies=2)
         eventually(lambda: job(conn, job_id)["status"] == "printed")

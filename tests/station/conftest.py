@@ -27,7 +27,7 @@ from tests.conftest import REPO, write_config
 from tests.core.daemon_helpers import control_client, start_daemon
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import ConsoleMessage, Page
 
 TOUCHSCREEN = {"width": 1024, "height": 600}
 DESKTOP = {"width": 1600, "height": 900}
@@ -150,19 +150,31 @@ def open_station(browser: object, line: Line):
     contexts = []
     errors: list[str] = []
 
-    def open_page(viewport: dict[str, int] = TOUCHSCREEN, path: str = "") -> Page:
+    def open_page(
+        viewport: dict[str, int] = TOUCHSCREEN, path: str = "", *, cuts_stream: bool = False
+    ) -> Page:
+        """`cuts_stream`: the test cuts the live stream on purpose (agent restart, aborted
+        route), so the page's failed reconnects to /api/events are expected there."""
         context = browser.new_context(viewport=viewport)  # type: ignore[attr-defined]
         contexts.append(context)
         page = context.new_page()
+
+        def on_console(msg: ConsoleMessage) -> None:
+            url = msg.location.get("url", "")
+            if msg.type != "error" or (cuts_stream and url.endswith("/api/events")):
+                return
+            errors.append(f"{msg.text} ({url})")
+
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+        page.on("console", on_console)
         page.goto(line.url + path)
         expect(page.locator("#live")).to_have_attribute("data-state", "open")
         return page
 
     yield open_page
+    seen = list(errors)  # before closing: closing cuts the live stream, which Chromium logs
     for context in contexts:
         context.close()
     # A refused command (409) or a missing token (401) is an answer the page shows; Chromium
     # logs it as a failed load.
-    assert [e for e in errors if not re.search(r"status of (409|401)", e)] == []
+    assert [e for e in seen if not re.search(r"status of (409|401)", e)] == []

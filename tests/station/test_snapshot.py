@@ -119,7 +119,7 @@ def test_last_batch_with_its_label_alerts_and_holds(line: Line):
     assert line.do(EndBatch(Decimal(96))).ok
     line.do(HoldAdd(parse_scope(material="YEAST", lot="BAD1"), "supplier recall"))
     with transaction(line.conn):
-        alert = alerts.raise_alert(line.conn, "printer_fault", "Printer line: paper out.", line.now)
+        alert = alerts.record(line.conn, "printer_fault", "Printer line: paper out.", line.now, {})
 
     snapshot = reader(line).build()
     assert snapshot["batch"] is None and snapshot["bom"] == []

@@ -278,7 +278,7 @@ def restart_on_the_same_port(line: Line) -> None:
 
 def test_a_lost_connection_shows_and_the_page_catches_up_after_a_restart(line, open_station):
     start_bread(line)
-    page = open_station()
+    page = open_station(cuts_stream=True)
     expect(page.locator("#batch-product")).to_contain_text("BREAD")
     line.daemon.terminate()
     expect(page.locator("#live")).to_have_attribute("data-state", "closed")
@@ -296,7 +296,7 @@ def test_a_rejection_hidden_by_the_next_scan_still_beeps(line, open_station):
     """Both scans land while the page cannot reconnect: it sees them in one snapshot, the
     accepted one last, and must still sound the rejection."""
     start_bread(line)
-    page = open_station()
+    page = open_station(cuts_stream=True)
     page.route("**/api/events", lambda route: route.abort())
     restart_on_the_same_port(line)  # ends the open stream; new ones are held back
     expect(page.locator("#live")).to_have_attribute("data-state", "closed")
@@ -320,7 +320,7 @@ def test_from_another_address_the_page_needs_its_token_once(line, browser, open_
     assert response is not None and response.status == 401
     stranger.close()
 
-    page = open_station(path=f"?token={TOKEN}")  # sets the cookie, then the page runs on it
+    page = open_station(path=f"?token={TOKEN}", cuts_stream=True)  # sets the cookie; runs on it
     assert "token" not in page.url
     page.fill("#start-operator", "Ann")
     page.click("#start-form button[type=submit]")

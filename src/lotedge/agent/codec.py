@@ -29,15 +29,16 @@ from lotedge.agent.requests import (
     Status,
 )
 from lotedge.core.holds import SCOPE_FIELDS, SOURCES, HoldScope, ScopeError, parse_scope
+from lotedge.core.reasons import Reason
 from lotedge.core.scan import RawScan
 
 
 class BadRequest(ValueError):
     """A request that cannot be understood; the message says what was expected.
 
-    `code` is machine-readable: `unknown_command` or `bad_request`."""
+    `code` is machine-readable: `unknown_command`, `bad_request` or `bad_json`."""
 
-    def __init__(self, message: str, code: str = "bad_request") -> None:
+    def __init__(self, message: str, code: Reason = Reason.BAD_REQUEST) -> None:
         super().__init__(message)
         self.code = code
 
@@ -202,7 +203,9 @@ def request_from_json(op: str, args: dict[str, Any], *, remote: bool = False) ->
     command = COMMANDS.get(op)
     if command is None or (remote and not command.remote):
         known = REMOTE_COMMANDS if remote else sorted(COMMANDS)
-        raise BadRequest(f"unknown operation {op!r}; known: {', '.join(known)}", "unknown_command")
+        raise BadRequest(
+            f"unknown operation {op!r}; known: {', '.join(known)}", Reason.UNKNOWN_COMMAND
+        )
     if not isinstance(args, dict):
         raise BadRequest("arguments must be a JSON object")
     unknown = sorted(set(args) - set(command.fields))

@@ -15,6 +15,7 @@ from typing import Any
 
 from lotedge.agent.codec import BadRequest, request_from_json
 from lotedge.agent.requests import Reply, Request
+from lotedge.core.reasons import Reason
 
 log = logging.getLogger(__name__)
 _MAX_LINE = 64 * 1024
@@ -80,9 +81,9 @@ def answer(line: bytes, call: Callable[[Request], Reply]) -> dict[str, Any]:
             raise BadRequest("a request is a JSON object with 'op' and 'args'")
         request = request_from_json(str(message.get("op")), message.get("args", {}))
     except BadRequest as exc:
-        return Reply(False, error=str(exc), code=exc.code).as_dict()
+        return Reply(False, error=str(exc), code=exc.code.value).as_dict()
     except ValueError as exc:
-        return Reply(False, error=str(exc), code="bad_request").as_dict()
+        return Reply(False, error=str(exc), code=Reason.BAD_REQUEST.value).as_dict()
     return call(request).as_dict()
 
 

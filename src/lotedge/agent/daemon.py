@@ -12,7 +12,9 @@ from pathlib import Path
 from types import FrameType
 
 from lotedge.agent.control import ControlServer
-from lotedge.agent.engine import Engine, LabelRender
+from lotedge.agent.engine import Engine
+from lotedge.agent.registry import AdapterHost, Registry
+from lotedge.agent.unit_of_work import LabelRender
 from lotedge.config.model import Config
 from lotedge.ops import metrics, systemd
 from lotedge.ops.lock import StateLock
@@ -21,8 +23,8 @@ from lotedge.state.db import STATE_FILE, connect, open_state
 
 log = logging.getLogger(__name__)
 
-#: A started adapter: returns its stop function.
-Adapter = Callable[[Engine, threading.Event], Callable[[], None]]
+#: Starts an adapter, which registers with the host's registry; returns its stop function.
+Adapter = Callable[[AdapterHost, threading.Event], Callable[[], None]]
 
 
 def outbox_metrics(path: Path) -> metrics.MetricSource:
@@ -67,19 +69,21 @@ class Daemon:
         with StateLock(state_dir), contextlib.ExitStack() as running:
             conn = open_state(state_dir)
             running.callback(conn.close)
-            engine = Engine(self.config, conn, render_label=self.render_label)
+            registry = Registry()
+            engine = Engine(self.config, conn, render_label=self.render_label, registry=registry)
             engine.start()
             running.callback(engine.stop)
+            host = AdapterHost(self.config, engine.call, registry)
             for adapter in self.adapters:
-                running.callback(adapter(engine, self.stop_event))
+                running.callback(adapter(host, self.stop_event))
             # The control socket last: once it answers, every adapter is up and in the status.
             control = ControlServer(state_dir / self.config.control.socket, engine.call)
             control.start()
             running.callback(control.stop)
             if self.config.metrics is not None:
-                engine.metric_sources.append(outbox_metrics(state_dir / STATE_FILE))
+                registry.metrics(outbox_metrics(state_dir / STATE_FILE))
                 metrics.serve(
-                    engine.metric_sources, self.config.metrics.port, self.config.metrics.bind
+                    registry.metric_sources, self.config.metrics.port, self.config.metrics.bind
                 )
             systemd.notify("READY=1\nSTATUS=serving")
             log.info(

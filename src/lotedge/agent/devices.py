@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from lotedge.agent.engine import Engine
+from lotedge.agent.registry import AdapterHost
 from lotedge.camera.source import CameraSource, open_camera
 from lotedge.ops import metrics
 from lotedge.scanners.base import ScanSource, open_source
@@ -41,17 +41,18 @@ def camera_metrics(camera: CameraSource) -> metrics.MetricSource:
     return collect
 
 
-def start_devices(engine: Engine, stop: threading.Event) -> Callable[[], None]:
+def start_devices(host: AdapterHost, stop: threading.Event) -> Callable[[], None]:
     """Open every scanner and camera in the config; returns a function that joins them."""
-    config = engine.config
+    config = host.config
     sources: list[ScanSource] = [open_source(s.name, s.url) for s in config.scanners]
     cameras = [open_camera(c) for c in config.cameras]
     sources += cameras
-    engine.metric_sources.extend(camera_metrics(camera) for camera in cameras)
+    for camera in cameras:
+        host.metrics(camera_metrics(camera))
     threads = [
         threading.Thread(
             target=source.run,
-            args=(engine.submit_scan, stop),
+            args=(host.submit_scan, stop),
             name=f"source-{source.name}",
             daemon=True,
         )

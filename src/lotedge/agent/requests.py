@@ -124,6 +124,60 @@ class LotsList:
     material: str | None = None
 
 
+# -- facts from the print worker (it reads due jobs on its own connection, writes nothing) ---
+@dataclass(frozen=True)
+class PrinterStarted:
+    """A print worker starts: jobs of `printer` left `sending` by a crash become `uncertain`,
+    each with an alert (never resent: the label may be on the printer)."""
+
+    printer: str
+    at: float
+
+
+@dataclass(frozen=True)
+class PrintClaim:
+    """The worker is about to send job `job_id`: mark it `sending` (committed before the first
+    byte). The reply's `claimed` is False when the job is no longer queued."""
+
+    job_id: int
+
+
+@dataclass(frozen=True)
+class PrintDone:
+    """Every byte of a claimed job reached the printer (and it answered behind them)."""
+
+    job_id: int
+    at: float
+
+
+@dataclass(frozen=True)
+class PrintUncertain:
+    """Sending a claimed job started but was not confirmed: the label may or may not exist."""
+
+    job_id: int
+    error: str
+    at: float
+
+
+@dataclass(frozen=True)
+class PrintRetry:
+    """Nothing of a queued job was written (printer not ready or unreachable): try at `retry_at`."""
+
+    job_id: int
+    error: str
+    retry_at: float
+
+
+@dataclass(frozen=True)
+class PrinterHealth:
+    """The printer's faults changed from `previous` (None: first look) to `faults`."""
+
+    printer: str
+    faults: tuple[str, ...]
+    previous: tuple[str, ...] | None
+    at: float
+
+
 @dataclass(frozen=True)
 class Once:
     """Apply `request` at most once per `key` (a remote caller's transaction id): a retry of a
@@ -150,6 +204,12 @@ Request = (
     | LotsOpen
     | LotsClose
     | LotsList
+    | PrinterStarted
+    | PrintClaim
+    | PrintDone
+    | PrintUncertain
+    | PrintRetry
+    | PrinterHealth
     | Once
 )
 

@@ -6,7 +6,8 @@ import argparse
 import sys
 from datetime import datetime, timedelta
 
-from lotedge.agent.engine import Engine, describe_decision
+from lotedge.agent.engine import Engine
+from lotedge.agent.replies import decision_reply
 from lotedge.agent.requests import ScanRequest
 from lotedge.cli.common import add_config_arg, config_or_exit, print_json
 from lotedge.config.device_urls import old_spellings
@@ -83,7 +84,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
         parsed = parse_scan(raw, [], "#LE:")
         now = datetime.now().astimezone()
         decision = decide_material(parsed, ScanContext(now, None, [], debounce=timedelta(0)))
-        reply = describe_decision(decision).data
+        reply = decision_reply(decision).data
     if args.json:
         print_json(reply)
     else:

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from lotedge.core.holds import HeldItem, Hold, first_match
+from lotedge.core.reasons import Reason as Reason  # re-exported: where it always was
 from lotedge.core.scan import ParsedScan, ScanKind
 from lotedge.masterdata.items import Material, Product
 
@@ -20,40 +21,6 @@ class Outcome(StrEnum):
     IGNORED = "ignored"  # a double read; nothing to do
     COMMAND = "command"  # a command barcode was carried out
     RECEIVED = "received"  # recorded as a goods receipt (receiving mode)
-
-
-class Reason(StrEnum):
-    """Stable, machine-readable reason codes (part of the MQTT and CLI interface)."""
-
-    ACCEPTED = "accepted"
-    DOUBLE_READ = "double_read"
-    UNREADABLE = "unreadable"
-    INVALID_GS1 = "invalid_gs1"
-    NO_LOT = "no_lot"
-    UNKNOWN_MATERIAL = "unknown_material"
-    NO_OPEN_BATCH = "no_open_batch"
-    NOT_IN_BOM = "not_in_bom"
-    EXPIRED = "expired"
-    ON_HOLD = "on_hold"
-    UNKNOWN_COMMAND = "unknown_command"
-    UNKNOWN_PRODUCT = "unknown_product"
-    BATCH_ALREADY_OPEN = "batch_already_open"
-    INVALID_QUANTITY = "invalid_quantity"
-    BATCH_STARTED = "batch_started"
-    BATCH_ENDED = "batch_ended"
-    BATCH_CANCELLED = "batch_cancelled"
-    REPEAT_ARMED = "repeat_armed"
-    LOT_SEQUENCE_EXHAUSTED = "lot_sequence_exhausted"
-    LABEL_ERROR = "label_error"
-    NOT_RECORDED = "not_recorded"
-    FEFO = "fefo"
-    RECEIVED = "received"
-    NO_REFERENCE = "no_reference"
-    NO_QUANTITY = "no_quantity"
-    REFERENCE_SET = "reference_set"
-    MODE_SET = "mode_set"
-    WRONG_MODE = "wrong_mode"
-    INTERNAL_LOT = "internal_lot"
 
 
 class FefoPolicy(StrEnum):

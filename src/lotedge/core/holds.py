@@ -22,6 +22,7 @@ from datetime import datetime
 
 from biip.gtin import Gtin
 
+from lotedge.core.reasons import Reason
 from lotedge.masterdata.items import Material
 from lotedge.masterdata.suggestions import suggest_known
 
@@ -39,9 +40,9 @@ FORMS = (
 class ScopeError(ValueError):
     """A hold scope that cannot be used; `code` is machine-readable."""
 
-    def __init__(self, message: str, code: str = "bad_request") -> None:
+    def __init__(self, message: str, code: Reason = Reason.BAD_REQUEST) -> None:
         super().__init__(message)
-        self.code = code
+        self.code = code.value
 
 
 def lot_key(lot: str) -> tuple[tuple[int, int, int], ...]:
@@ -214,20 +215,20 @@ def check_scope(scope: HoldScope, materials: list[Material]) -> HoldScope:
         known = [m.code for m in materials]
         if scope.material not in known:
             hint = suggest_known(scope.material, known, "or * for any")
-            raise _nothing("material", scope.material, hint, "unknown_material")
+            raise _nothing("material", scope.material, hint, Reason.UNKNOWN_MATERIAL)
     if scope.gtin is not None and not any(scope.gtin in m.gtins for m in materials):
         known = sorted({g for m in materials for g in m.gtins})
         hint = suggest_known(scope.gtin, known)
-        raise _nothing("GTIN", scope.gtin, hint, "unknown_material")
+        raise _nothing("GTIN", scope.gtin, hint, Reason.UNKNOWN_MATERIAL)
     if scope.vendor is not None:
         vendors = sorted({m.vendor for m in materials if m.vendor})
         spelled = next((v for v in vendors if v.casefold() == scope.vendor.casefold()), None)
         if spelled is None:
             hint = suggest_known(scope.vendor, vendors)
-            raise _nothing("vendor", scope.vendor, hint, "unknown_vendor")
+            raise _nothing("vendor", scope.vendor, hint, Reason.UNKNOWN_VENDOR)
         return HoldScope(**{**scope.as_dict(), "vendor": spelled})
     return scope
 
 
-def _nothing(what: str, value: str, hint: str, code: str) -> ScopeError:
+def _nothing(what: str, value: str, hint: str, code: Reason) -> ScopeError:
     return ScopeError(f"unknown {what} {value!r}; a hold on it would match nothing ({hint})", code)

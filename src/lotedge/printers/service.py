@@ -5,16 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from lotedge.agent.registry import AdapterHost
 from lotedge.config.model import Config
 from lotedge.ops import metrics
 from lotedge.printers.renderer import LabelRenderer
 from lotedge.printers.worker import PrintWorker
 from lotedge.state.db import STATE_FILE
-
-if TYPE_CHECKING:
-    from lotedge.agent.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +38,15 @@ def printer_metrics(state: dict[str, Any]) -> list[metrics.Metric]:
     ]
 
 
-def start_printer(engine: Engine, stop: threading.Event) -> Callable[[], None]:
+def start_printer(host: AdapterHost, stop: threading.Event) -> Callable[[], None]:
     """Daemon adapter: run a PrintWorker for `[printer]` if one is configured; returns its stop."""
-    printer = engine.config.printer
+    printer = host.config.printer
     if printer is None:
         log.info("printer: none configured")
         return lambda: None
-    worker = PrintWorker(
-        printer, engine.config.state_dir / STATE_FILE, identity=engine.config.identity
-    ).start()
-    engine.after_commit.append(worker.wake)
-    engine.status_providers["printer"] = lambda: worker.state
-    engine.metric_sources.append(lambda: printer_metrics(worker.state))
+    worker = PrintWorker(printer, host.config.state_dir / STATE_FILE, host.call).start()
+    host.on_commit(worker.wake)
+    host.status("printer", lambda: worker.state)
+    host.metrics(lambda: printer_metrics(worker.state))
     log.info("printer %s at %s", printer.name, printer.url)
     return worker.stop

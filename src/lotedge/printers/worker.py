@@ -1,5 +1,5 @@
 """The print worker: drains one printer's durable jobs, checks its health, retries with backoff
-and raises alerts when the printer faults and when it recovers.
+and reports faults and recoveries (the engine raises and closes the alerts).
 
 Exactly once, as far as the transport allows: a job is claimed (``sending``, committed) after the
 printer reported ready and before the first byte is written, and marked ``printed`` right after
@@ -7,6 +7,10 @@ every byte was written and, where the transport has a back channel, the printer 
 behind it. Nothing written -> the job stays queued and is retried. A crash or write error between
 claim and confirmation leaves the label's fate unknown: the job becomes ``uncertain`` and an
 alert asks the operator to check (it is never resent automatically, so never printed twice).
+
+The worker only reads the state (due jobs, on its own read-only connection). Every change — the
+claim, the outcome, a retry, a fault or recovery — is a request to the engine, the one writer,
+and the claim's reply comes only after its commit.
 """
 
 from __future__ import annotations
@@ -15,19 +19,24 @@ import logging
 import sqlite3
 import threading
 import time
-import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from lotedge.agent.requests import (
+    PrintClaim,
+    PrintDone,
+    PrinterHealth,
+    PrinterStarted,
+    PrintRetry,
+    PrintUncertain,
+    Reply,
+    Request,
+)
 from lotedge.config.printing import PrinterConfig
-from lotedge.core import epcis
-from lotedge.masterdata.identity import Identity
 from lotedge.printers.transport import Health, PrinterError, PrinterTransport, open_printer
-from lotedge.state import alerts, outbox, print_jobs, repo
-from lotedge.state.db import connect, transaction
-from lotedge.wire import topics
+from lotedge.state import print_jobs
+from lotedge.state.db import connect_readonly
 
 log = logging.getLogger(__name__)
 
@@ -56,15 +65,15 @@ class PrintWorker:
         self,
         printer: PrinterConfig,
         state_path: Path,
+        call: Callable[[Request], Reply],
         *,
-        identity: Identity | None = None,
         poll_seconds: float = 0.5,
         watch_seconds: float = 0.25,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        """With `identity`, each printed label also queues a LabelPrinted message on `ops`."""
+        """`call` hands a request to the engine and returns its reply (`Engine.call`)."""
         self.printer = printer
-        self._identity = identity
+        self._call = call
         self._state_path = state_path
         self._poll = poll_seconds
         self._watch = watch_seconds
@@ -118,12 +127,17 @@ class PrintWorker:
             self._status.update(values)
 
     # -- the loop --------------------------------------------------------------------------
+    def _tell(self, request: Request) -> Reply:
+        """Hand a fact to the engine; a refusal is an error (the job stays as the state has it)."""
+        reply = self._call(request)
+        if not reply.ok:
+            raise RuntimeError(f"the engine did not record {type(request).__name__}: {reply.error}")
+        return reply
+
     def _run(self) -> None:
-        conn = connect(self._state_path)
+        conn = connect_readonly(self._state_path)
         try:
-            with transaction(conn):
-                for record in print_jobs.interrupted(conn, self.printer.name):
-                    self._uncertain_alert(conn, record["lot"], record["id"], record["last_error"])
+            self._tell(PrinterStarted(self.printer.name, self._clock()))
             while not self._stop.is_set():
                 self._wake.clear()
                 version = _data_version(conn)  # before looking, so no commit goes unnoticed
@@ -143,9 +157,9 @@ class PrintWorker:
         name = self.printer.name
         job = print_jobs.next_due(conn, name, self._clock())
         if job is not None:
-            self._print(conn, job)
+            self._print(job)
         elif self._clock() >= self._next_check:
-            self._check(conn)
+            self._check()
         self._set(
             queued=print_jobs.count(conn, name, "queued"),
             uncertain=print_jobs.count(conn, name, "uncertain"),
@@ -169,11 +183,11 @@ class PrintWorker:
             if time.monotonic() >= deadline or _data_version(conn) != version:
                 return
 
-    def _open(self, conn: sqlite3.Connection) -> PrinterTransport | None:
+    def _open(self) -> PrinterTransport | None:
         try:
             return open_printer(self.printer.url, self.printer.timeout_seconds)
         except (PrinterError, ValueError) as exc:
-            self._observe(conn, Health((UNREACHABLE,)), str(exc))
+            self._observe(Health((UNREACHABLE,)), str(exc))
             return None
 
     def _health(self, transport: PrinterTransport) -> Health:
@@ -181,27 +195,26 @@ class PrintWorker:
             return Health(checked=False)
         return transport.health(self.printer.timeout_seconds)
 
-    def _check(self, conn: sqlite3.Connection) -> None:
+    def _check(self) -> None:
         self._next_check = self._clock() + self.printer.status_interval_seconds
-        transport = self._open(conn)
+        transport = self._open()
         if transport is not None:
             with transport:
-                self._observe(conn, self._health(transport))
+                self._observe(self._health(transport))
 
-    def _print(self, conn: sqlite3.Connection, job: print_jobs.Job) -> None:
-        transport = self._open(conn)
+    def _print(self, job: print_jobs.Job) -> None:
+        transport = self._open()
         if transport is None:
-            self._retry(conn, job, str(self.state["last_error"]))
+            self._retry(job, str(self.state["last_error"]))
             return
         with transport:
             health = self._health(transport)
-            self._observe(conn, health)
+            self._observe(health)
             if not health.ready:
-                self._retry(conn, job, f"printer not ready: {', '.join(health.faults)}")
+                self._retry(job, f"printer not ready: {', '.join(health.faults)}")
                 return
-            with transaction(conn):
-                if not print_jobs.claim(conn, job.id):
-                    return
+            if not self._tell(PrintClaim(job.id)).data["claimed"]:
+                return
             try:
                 transport.send(job.payload * job.copies)
                 after = self._health(transport)
@@ -209,28 +222,25 @@ class PrintWorker:
                 after, error = Health((UNREACHABLE,)), str(exc)
             else:
                 error = "no status answer after sending" if "no_answer" in after.faults else ""
-            with transaction(conn):
-                if error:
-                    print_jobs.mark_uncertain(conn, job.id, error)
-                    self._uncertain_alert(conn, job.lot, job.id, error)
-                else:
-                    print_jobs.mark_printed(conn, job.id, self._clock())
-                    self._label_printed(conn, job)
-            self._observe(conn, after, error)
+            if error:
+                self._tell(PrintUncertain(job.id, error, self._clock()))
+            else:
+                self._tell(PrintDone(job.id, self._clock()))
+            self._observe(after, error)
         if not error:
             log.info("printed lot %s (job %d) on %s", job.lot, job.id, self.printer.name)
             self._set(printed=self.state["printed"] + 1, last_printed_lot=job.lot)
 
-    def _retry(self, conn: sqlite3.Connection, job: print_jobs.Job, error: str) -> None:
+    def _retry(self, job: print_jobs.Job, error: str) -> None:
         delay = backoff(
             job.attempts, self.printer.retry_initial_seconds, self.printer.retry_max_seconds
         )
-        with transaction(conn):
-            print_jobs.retry_later(conn, job.id, error, self._clock() + delay)
+        self._tell(PrintRetry(job.id, error, self._clock() + delay))
 
-    # -- health and alerts -----------------------------------------------------------------
-    def _observe(self, conn: sqlite3.Connection, health: Health, error: str = "") -> None:
-        """Record the printer's health; alert on a new fault and on recovery."""
+    # -- health ----------------------------------------------------------------------------
+    def _observe(self, health: Health, error: str = "") -> None:
+        """Note the printer's health; tell the engine when its faults changed (it alerts on a new
+        fault and closes the alert on recovery)."""
         previous, self._faults = self._faults, health.faults
         self._set(
             ready=health.ready,
@@ -238,65 +248,5 @@ class PrintWorker:
             checked_at=self._clock(),
             last_error=error or (", ".join(health.faults) if health.faults else ""),
         )
-        if previous == health.faults:
-            return
-        name = self.printer.name
-        with transaction(conn):
-            if health.faults:
-                waiting = print_jobs.count(conn, name, "queued")
-                message = (
-                    f"Printer {name}: {', '.join(f.replace('_', ' ') for f in health.faults)}."
-                    f" Fix it; {waiting} label(s) wait and print when it is ready."
-                )
-                self._alert(conn, "printer_fault", message, faults=list(health.faults))
-            elif previous:
-                print_jobs.retry_now(conn, name, self._clock())
-                self._recovered(conn, name)
-
-    def _recovered(self, conn: sqlite3.Connection, name: str) -> None:
-        """Close the fault alerts the operator no longer needs to act on; say it is ready."""
-        message = f"Printer {name} is ready again."
-        log.info("%s", message)
-        now = self._now()
-        alerts.resolve(conn, "printer_fault", "printer recovered", now, printer=name)
-        payload = {"type": "printer_recovered", "printer": name, "message": message}
-        alerts.publish(conn, {**payload, "at": now.isoformat()}, now)
-
-    def _uncertain_alert(self, conn: sqlite3.Connection, lot: str, job_id: int, error: str) -> None:
-        message = (
-            f"The label for lot {lot} (print job {job_id}) may not have printed ({error}). "
-            f"Check printer {self.printer.name}; if the label is missing run "
-            f"'lotedge label reprint {lot}'."
-        )
-        self._alert(conn, "print_uncertain", message, lot=lot, job_id=job_id)
-
-    def _label_printed(self, conn: sqlite3.Connection, job: print_jobs.Job) -> None:
-        batch = repo.batch_by_lot(conn, job.lot)
-        if self._identity is None or batch is None:
-            return
-        event_id = f"urn:uuid:{uuid.uuid4()}"
-        message = epcis.batch_message(
-            self._identity,
-            kind="LabelPrinted",
-            batch_id=batch.id,
-            product=batch.product,
-            event_id=event_id,
-            when=datetime.fromtimestamp(self._clock()).astimezone(),
-            lot=job.lot,
-            copies=job.copies,
-            printer=self.printer.name,
-        )
-        outbox.enqueue(
-            conn,
-            topic=topics.OPS,
-            payload=epcis.encode(message),
-            event_id=event_id,
-            created_at=self._clock(),
-        )
-
-    def _alert(self, conn: sqlite3.Connection, kind: str, message: str, **details: Any) -> None:
-        log.warning("%s", message)
-        alerts.raise_alert(conn, kind, message, self._now(), printer=self.printer.name, **details)
-
-    def _now(self) -> datetime:
-        return datetime.fromtimestamp(self._clock(), UTC)
+        if previous != health.faults:
+            self._tell(PrinterHealth(self.printer.name, health.faults, previous, self._clock()))

@@ -16,6 +16,7 @@ from typing import Any
 
 from lotedge.agent.codec import BadRequest, request_from_json
 from lotedge.agent.requests import Once, Reply, Request
+from lotedge.core.reasons import Reason
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +26,9 @@ def parse(name: str, payload: bytes) -> tuple[Request, Any]:
     try:
         body = json.loads(payload or b"{}")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadRequest(f"request is not JSON: {exc}", "bad_json") from None
+        raise BadRequest(f"request is not JSON: {exc}", Reason.BAD_JSON) from None
     if not isinstance(body, dict):
-        raise BadRequest("request must be a JSON object", "bad_json")
+        raise BadRequest("request must be a JSON object", Reason.BAD_JSON)
     transaction = body.pop("transaction", None)
     request = request_from_json(name, body, remote=True)
     if transaction is not None:  # a retry with the same transaction is answered, not re-run
@@ -48,14 +49,14 @@ def handle(name: str, payload: bytes, call: Callable[[Request], Reply]) -> dict[
     try:
         request, transaction = parse(name, payload)
     except BadRequest as exc:
-        reply = Reply(ok=False, error=str(exc), code=exc.code)
+        reply = Reply(ok=False, error=str(exc), code=exc.code.value)
         transaction = _transaction_of(payload)
     else:
         try:
             reply = call(request)
         except Exception as exc:
             log.exception("command %s failed", name)
-            reply = Reply(ok=False, error=f"{name} failed: {exc}", code="internal")
+            reply = Reply(ok=False, error=f"{name} failed: {exc}", code=Reason.INTERNAL.value)
     answer = reply.as_dict()
     if transaction is not None:
         answer["transaction"] = transaction

@@ -227,7 +227,7 @@ class Publisher:
         self._inflight.clear()
         sent_up_to = 0
         next_report = 0.0
-        topics: dict[str, str] = {}
+        full_topics: dict[str, str] = {}  # relative topic -> full topic
         batch = max(1, self._window // 2)
         flush_until: float | None = None  # set when stop() is called: the last flush
         caught_up = False  # the last peek found every committed row already sent
@@ -252,9 +252,9 @@ class Publisher:
                 free = self._window - len(self._inflight)
                 rows = outbox.peek(conn, after=sent_up_to, limit=free) if free else []
                 for row in rows:
-                    if row.topic not in topics:
-                        topics[row.topic] = self.topics.of(row.topic)
-                    info = client.publish(topics[row.topic], row.payload, qos=1)
+                    if row.topic not in full_topics:
+                        full_topics[row.topic] = self.topics.of(row.topic)
+                    info = client.publish(full_topics[row.topic], row.payload, qos=1)
                     self._inflight[info.mid] = row
                     sent_up_to = row.seq
                 caught_up = len(rows) < free

@@ -6,20 +6,17 @@ import dataclasses
 import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+from lotedge.agent.registry import AdapterHost
 from lotedge.publish.publisher import Publisher
 from lotedge.state import outbox
 from lotedge.state.db import STATE_FILE
-
-if TYPE_CHECKING:
-    from lotedge.agent.engine import Engine
 
 log = logging.getLogger(__name__)
 
 
 def start_publisher(
-    engine: Engine,
+    host: AdapterHost,
     stop: threading.Event,
     *,
     on_acked: Callable[[list[outbox.Row]], None] | None = None,
@@ -27,7 +24,7 @@ def start_publisher(
     """Daemon adapter: publish the outbox to `[mqtt]` if configured; returns its stop.
 
     `on_acked` (the bench uses it) sees each batch of rows acknowledged and deleted."""
-    config = engine.config
+    config = host.config
     if config.mqtt is None:
         log.info("mqtt: not configured; events stay in the outbox")
         return lambda: None
@@ -36,11 +33,11 @@ def start_publisher(
         config.identity,
         config.state_dir / STATE_FILE,
         base_dir=config.base_dir,
-        call=engine.call,
+        call=host.call,
         on_acked=on_acked,
     )
     publisher.start()
-    engine.after_commit.append(publisher.wake)
-    engine.status_providers["publisher"] = lambda: dataclasses.asdict(publisher.status())
+    host.on_commit(publisher.wake)
+    host.status("publisher", lambda: dataclasses.asdict(publisher.status()))
     log.info("mqtt: publishing to %s:%d", config.mqtt.host, config.mqtt.effective_port)
     return publisher.stop

@@ -174,6 +174,12 @@ def records(
     return [dict(zip(names, row, strict=True)) for row in cursor]
 
 
+def record(conn: sqlite3.Connection, job_id: int) -> dict[str, Any] | None:
+    """The print record of job `job_id` (no payload), or None."""
+    found = records(conn, after_id=job_id - 1, limit=1)
+    return found[0] if found and found[0]["id"] == job_id else None
+
+
 def latest_status(conn: sqlite3.Connection, lot: str) -> str | None:
     """Status of the most recent label job (print or reprint) of `lot`; None when none."""
     row = conn.execute(

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 
 from lotedge.agent.daemon import Adapter
-from lotedge.agent.engine import Engine
+from lotedge.agent.registry import AdapterHost
 from lotedge.config.model import Config
 from lotedge.state.db import STATE_FILE
 from lotedge.station.access import Access
@@ -34,27 +34,27 @@ def station_adapter(config: Config) -> Adapter:
         raise ValueError("[station] token is empty")
     access = Access(token, tuple(station.networks))
 
-    def start_station(engine: Engine, stop: threading.Event) -> Callable[[], None]:
+    def start_station(host: AdapterHost, stop: threading.Event) -> Callable[[], None]:
         reader = SnapshotReader(
-            engine.config, engine.config.state_dir / STATE_FILE, engine.status_providers
+            host.config, host.config.state_dir / STATE_FILE, host.registry.sections
         )
         hub = Hub(reader).start()
-        engine.after_commit.append(hub.wake)
+        host.on_commit(hub.wake)
         try:
-            server = StationServer(station.bind, station.port, access, hub, engine.call).start()
+            server = StationServer(station.bind, station.port, access, hub, host.call).start()
         except OSError as exc:
             hub.stop()
             raise StationUnavailable(
                 f"[station] cannot listen on {station.bind} port {station.port}: "
                 f"{exc.strerror or exc}; choose another port or bind address"
             ) from None
-        engine.status_providers["station"] = lambda: {"url": server.url}
+        host.status("station", lambda: {"url": server.url})
         log.info("station: operator page at %s", server.url)
         return server.stop
 
     return start_station
 
 
-def _no_station(engine: Engine, stop: threading.Event) -> Callable[[], None]:
+def _no_station(host: AdapterHost, stop: threading.Event) -> Callable[[], None]:
     log.info("station: not configured")
     return lambda: None
