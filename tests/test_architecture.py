@@ -17,30 +17,32 @@ SRC = REPO / "src" / "lotedge"
 LAYERS: dict[str, set[str]] = {
     "masterdata": set(),
     "wire": {"masterdata"},
+    # device URLs: the grammar and the scheme table, pure; adapters are named, not imported
+    "devices": {"masterdata"},
     "core": {"masterdata", "wire"},
-    "config": {"masterdata", "wire", "core"},  # the default topic prefix and filters
+    "config": {"masterdata", "wire", "core", "devices"},  # wire: the default topic prefix
     # infrastructure
     "ops": {"config"},
     "state": {"masterdata", "wire", "core"},
     "mqtt": {"config"},
     # device sources and the trace store
-    "scanners": {"masterdata", "core", "config", "ops"},
-    "camera": {"masterdata", "core", "config", "ops", "scanners"},
+    "scanners": {"masterdata", "core", "config", "ops", "devices"},
+    "camera": {"masterdata", "core", "config", "ops", "devices", "scanners"},
     "store": {"masterdata", "wire", "core", "config", "ops", "mqtt"},
     # the agent, and the adapters that serve it
     "agent": {"masterdata", "wire", "core", "config", "ops", "state", "scanners", "camera"},
-    "printers": {"masterdata", "wire", "core", "config", "ops", "state", "agent"},
+    "printers": {"masterdata", "wire", "core", "config", "ops", "devices", "state", "agent"},
     "publish": {"masterdata", "wire", "core", "config", "ops", "state", "mqtt", "agent"},
     "station": {"masterdata", "wire", "core", "config", "ops", "state", "agent"},
     # applications
     "simulators": {"core", "scanners", "printers"},
     "apps": {
-        "masterdata", "wire", "core", "config", "ops", "state", "mqtt", "scanners", "camera",
-        "store", "agent", "printers", "publish", "station", "simulators",
+        "masterdata", "wire", "core", "config", "ops", "devices", "state", "mqtt", "scanners",
+        "camera", "store", "agent", "printers", "publish", "station", "simulators",
     },
     "cli": {
-        "masterdata", "wire", "core", "config", "ops", "state", "mqtt", "scanners", "camera",
-        "store", "agent", "printers", "publish", "station", "simulators", "apps",
+        "masterdata", "wire", "core", "config", "ops", "devices", "state", "mqtt", "scanners",
+        "camera", "store", "agent", "printers", "publish", "station", "simulators", "apps",
     },
 }  # fmt: skip
 
@@ -68,7 +70,7 @@ IO_MODULES = {
     "shutil",
     "tempfile",
 }
-PURE = ("masterdata", "wire", "core")
+PURE = ("masterdata", "wire", "devices", "core")
 
 
 def _modules() -> Iterator[tuple[str, Path]]:

@@ -25,7 +25,7 @@ WITH_EXAMPLES = [
 
 
 def test_examples_are_found():
-    assert "lotedge.core.zpl" in WITH_EXAMPLES and "lotedge.scanners.url" in WITH_EXAMPLES
+    assert "lotedge.core.zpl" in WITH_EXAMPLES and "lotedge.devices.registry" in WITH_EXAMPLES
 
 
 @pytest.mark.parametrize("name", WITH_EXAMPLES)

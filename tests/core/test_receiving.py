@@ -42,7 +42,7 @@ vendor_pattern = '^SLT-(?P<lot>[A-Z0-9]+)$'
 """
 GS = "\x1d"
 FEFO_REJECT = {'command_prefix = "#LE:"': 'command_prefix = "#LE:"\nfefo = "reject"'}
-PRINTER = '[printer]\nurl = "dir://labels"\n'
+PRINTER = '[printer]\nurl = "dir:///var/spool/lotedge"\n'  # never opened: no worker here
 
 
 def line_in(directory: Path, *, extra: str = SALT, **kw: object) -> Line:

@@ -9,8 +9,8 @@ from lotedge.camera.dedupe import Dedupe
 from lotedge.camera.detection import BackendUnavailable, make_decoder
 from lotedge.camera.source import CameraSource, open_camera
 from lotedge.config.devices import CameraConfig
+from lotedge.devices.url import UrlError
 from lotedge.scanners.base import open_source
-from lotedge.scanners.url import UrlError
 from lotedge.simulators.camera import (
     Code,
     Degradation,

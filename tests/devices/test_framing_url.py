@@ -1,12 +1,13 @@
 import pytest
 
+from lotedge.devices.registry import resolve
+from lotedge.devices.url import UrlError
 from lotedge.scanners.base import open_source
 from lotedge.scanners.framing import Framer, Framing
-from lotedge.scanners.url import DeviceUrl, UrlError
 
 
 def framing(query: str) -> Framing:
-    return Framing.from_options(DeviceUrl.parse(f"x://?{query}").options)
+    return Framing.of(resolve(f"stdin://?{query}", "scanner"))
 
 
 @pytest.mark.parametrize(
@@ -37,20 +38,23 @@ def test_framer_keeps_partial_scan_pending():
     [
         (
             "serial:///dev/ttyACM0?baud=fast",
-            "expected serial:///dev/ttyX?baud=N&parity=N|E|O&bytesize=8&stopbits=1"
-            "&suffix=auto|CR|LF|CRLF&gs=C: option baud='fast' is not a whole number"
-            " (in 'serial:///dev/ttyACM0?baud=fast')",
+            "expected serial://<device>?baud=N&parity=N|E|O|M|S&bytesize=5|6|7|8&stopbits=1|1.5|2"
+            "&suffix=auto|CR|LF|CRLF|TAB|0xHH&gs=C: option baud='fast' is not a positive whole"
+            " number (in 'serial:///dev/ttyACM0?baud=fast')",
         ),
         (
             "serial:///dev/ttyACM0?bauds=9600",
             "unknown option 'bauds'; did you mean 'baud'?",
         ),
-        ("tcp://reader", "expected tcp://host:port?"),
-        ("tcp://reader:99999", "expected host:port"),
-        ("serial:///dev/x?suffix=ETX", "option suffix='ETX' must be auto, CR, LF, CRLF, TAB"),
-        ("serial:///dev/x?parity=X", "option parity='X' must be one of N, E, O, M, S"),
-        ("gopher://x", "unknown scheme gopher://; known: serial://, tcp://"),
-        ("/dev/ttyACM0", "has no scheme; expected e.g. serial:///dev/ttyACM0"),
+        ("tcp://reader", "expected tcp://<host>:<port>?timeout=SECONDS&"),
+        ("tcp://reader", "port is missing"),
+        ("tcp://reader:99999", "port '99999' is not a port number"),
+        ("serial:///dev/x?suffix=ETX", "option suffix='ETX' is not auto, CR, LF, CRLF, TAB"),
+        ("serial:///dev/x?parity=X", "option parity='X' is not one of N, E, O, M, S"),
+        ("gopher://x", "unknown scanner scheme gopher://; known: serial, tcp, tcp-listen, hid"),
+        ("/dev/ttyACM0", "no scheme; expected e.g. serial:///dev/ttyACM0"),
+        ("stdin://tty", "nothing goes between :// and ? here"),
+        ("hid://dev/input/x", "give the absolute path of the input device"),
     ],
 )
 def test_url_errors_name_the_expected_form(url, message):

@@ -94,8 +94,9 @@ def test_config_check_matches_templates_to_the_printer_kind(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load_config(config_file)
     (problem,) = caught.value.problems
+    # The template is the default, not written: the product's own table is blamed.
     assert str(problem) == (
-        "line 10: products[0].label_template: product BREAD uses 'lot_label.zpl.j2', but printer "
+        "line 11: products[0].label_template: product BREAD uses 'lot_label.zpl.j2', but printer "
         "line (escpos+tcp://192.0.2.9) needs a '*.escpos' layout (hint: use lot_label.escpos for "
         "ESC/POS printers, lot_label.zpl.j2 for Zebra printers)"
     )

@@ -9,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lotedge.core.labels import gs1_elements
+from lotedge.devices.url import UrlError
 from lotedge.printers.status import HostStatus, format_host_status, parse_host_status
-from lotedge.printers.transport import PrinterError, PrinterUrlError, open_printer
+from lotedge.printers.transport import PrinterError, open_printer
 from lotedge.simulators.printer import PrinterSimulator, ZplStream
 from tests.labels.label_checks import TEMPLATE, gs1_read
 
@@ -103,23 +104,29 @@ def test_directory_spool_writes_whole_files(tmp_path):
     assert [p.read_bytes() for p in (tmp_path / "spool").glob("*.zpl")] == [b"^XA^XZ"]
 
 
-def test_serial_loop_answers_what_it_is_sent():
-    with open_printer("serial+loop://?baud=19200") as printer:
+@pytest.mark.parametrize("url", ["serial://loop://?baud=19200", "serial+loop://?baud=19200"])
+def test_serial_loop_answers_what_it_is_sent(url):
+    """serial+loop:// is the old spelling of serial://loop://, still read."""
+    with open_printer(url) as printer:
         assert printer.query(b"~HS", 1, lambda r: len(r) == 3) == b"~HS"
 
 
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("lpt://x", r"unknown printer URL scheme in 'lpt://x'; known: tcp://, serial://"),
-        ("tcp://:9100", r"expected 'tcp://<host>\[:<port>\] .*': host is missing"),
-        ("tcp://h:99999", r"expected 'tcp://.*': Port out of range"),
-        ("dir://relative", r"expected 'dir://<absolute directory>.*'"),
-        ("serial:///dev/x?bad=1", r"unknown parameters \['bad'\]; only baud is known"),
+        ("lpt://x", r"unknown printer scheme lpt://; known: tcp, serial, cups, dir, escpos\+tcp"),
+        ("tcp://:9100", r"expected tcp://<host>\[:<port>\]: host is missing \(in 'tcp://:9100'\)"),
+        ("tcp://h:99999", r"expected tcp://<host>\[:<port>\]: port '99999' is not a port number"),
+        ("dir://relative", r"expected dir:///<directory>: give the absolute path"),
+        ("serial:///dev/x?bad=1", r"unknown option 'bad'; did you mean 'baud'\?"),
+        ("serial:///dev/x?xyz=1", r"unknown option 'xyz'; known: baud, parity, bytesize, stop"),
+        ("serial:///dev/x?baud=x", r"option baud='x' is not a positive whole number"),
+        ("escpos+usb://4b8", r"vendor and product ids must be hex, like 04b8:0202"),
+        ("cups://", r"the queue name is missing"),
     ],
 )
 def test_bad_urls_show_the_expected_form(url, message):
-    with pytest.raises(PrinterUrlError, match=message):
+    with pytest.raises(UrlError, match=message):
         open_printer(url)
 
 
@@ -138,7 +145,7 @@ def test_cups_without_lpr_is_a_printer_error(monkeypatch):
 
 
 def test_serial_transport_through_pyserial_socket_url(sim):
-    with open_printer(f"serial+socket://127.0.0.1:{sim.port}", timeout=2) as printer:
+    with open_printer(f"serial://socket://127.0.0.1:{sim.port}", timeout=2) as printer:
         sim.set_fault(ribbon_out=True)
         assert printer.health(2).faults == ("ribbon_out",)
         sim.clear_faults()

@@ -75,9 +75,16 @@ def test_missing_scanner_and_bad_config(tmp_path: Path):
     assert check.status == "fail" and "/dev/ttyNOPE" in check.detail
     assert "dialout" in check.hint
 
+    # A bad URL is a config problem, with its line, as in `lotedge config check`.
     path.write_text(path.read_text().replace("baud=9600", "baud=fast"))
-    check = by_name(run_checks(str(path)))["scanner hopper"]
-    assert check.status == "fail" and "baud" in check.detail
+    [check] = run_checks(str(path))
+    line = path.read_text().splitlines().index('url = "serial:///dev/ttyNOPE?baud=fast"') + 1
+    assert (check.name, check.status) == ("config", "fail")
+    assert check.detail == (
+        f"line {line}: scanners[0].url: option baud='fast' is not a positive whole number"
+        " (hint: expected serial://<device>?baud=N&parity=N|E|O|M|S&bytesize=5|6|7|8"
+        "&stopbits=1|1.5|2&suffix=auto|CR|LF|CRLF|TAB|0xHH&gs=C)"
+    )
 
     path.write_text("[identity]\nsite = 'S'\n")
     checks = run_checks(str(path))

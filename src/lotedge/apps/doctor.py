@@ -9,23 +9,24 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from lotedge.config.device_urls import device_sections
 from lotedge.config.loader import load_config
 from lotedge.config.model import Config
 from lotedge.config.problems import ConfigError
+from lotedge.devices.registry import probe, resolve
 from lotedge.ops.lock import LOCK_FILE
-from lotedge.scanners.base import open_source
-from lotedge.scanners.url import DeviceUrl
 from lotedge.state.db import STATE_FILE, connect
 from lotedge.state.schema import MIGRATIONS
 
 MIN_FREE_BYTES = 200 * 1024 * 1024
+#: Seconds a device probe may take, for devices without a configured timeout.
+PROBE_TIMEOUT = 3.0
 EARLIEST_SANE_YEAR = 2025
 
 
@@ -53,9 +54,7 @@ def run_checks(
     checks = [Check("config", "ok", f"{config_path} is valid")]
     for group in (
         _ports_present,
-        _scanners,
-        _cameras,
-        _printer,
+        _devices,
         _broker,
         _state_dir,
         _disk,
@@ -84,110 +83,20 @@ def _ports_present(config: Config) -> Iterator[Check]:
     yield Check("cameras", "info", ", ".join(cameras) or "none found")
 
 
-def _scanners(config: Config) -> Iterator[Check]:
-    for scanner in config.scanners:
-        name = f"scanner {scanner.name}"
-        try:
-            open_source(scanner.name, scanner.url)  # checks the scheme and every option
-        except ValueError as exc:
-            yield Check(name, "fail", str(exc), "fix the url in [[scanners]]")
+def _devices(config: Config) -> Iterator[Check]:
+    """Each scanner, camera and printer, probed by its adapter (the device registry's probe)."""
+    for _path, kind, section in device_sections(config):
+        if section is None:
+            yield Check(kind, "info", "none configured")
             continue
-        yield _probe_scanner(name, DeviceUrl.parse(scanner.url))
-
-
-def _probe_scanner(name: str, url: DeviceUrl) -> Check:
-    if url.scheme == "serial":
-        import serial
-
-        target = url.location
+        name = f"{kind} {section.name}"
         try:
-            serial.serial_for_url(target, timeout=0).close()
-        except (serial.SerialException, OSError, ValueError) as exc:
-            return Check(
-                name,
-                "fail",
-                f"cannot open {target}: {exc}",
-                "plugged in? user in the dialout group?",
-            )
-        return Check(name, "ok", f"{target} opens")
-    if url.scheme == "tcp":
-        host, port = url.host_port()
-        try:
-            socket.create_connection((host, port), timeout=3).close()
-        except OSError as exc:
-            return Check(
-                name,
-                "fail",
-                f"cannot connect to {host}:{port}: {exc.strerror or exc}",
-                "reader powered and on the network? right port?",
-            )
-        return Check(name, "ok", f"reader answers at {host}:{port}")
-    if url.scheme == "hid":
-        path = Path(url.location)
-        if not path.exists():
-            return Check(
-                name, "fail", f"{path} does not exist", "plugged in? see ls /dev/input/by-id/"
-            )
-        if not os.access(path, os.R_OK):
-            return Check(name, "fail", f"{path} is not readable", "add the user to the input group")
-        return Check(name, "ok", f"{path} readable")
-    return Check(name, "ok", f"{url.scheme}:// needs no probe")
-
-
-def _cameras(config: Config) -> Iterator[Check]:
-    for camera in config.cameras:
-        import cv2
-
-        from lotedge.camera.source import capture_target
-
-        name = f"camera {camera.name}"
-        try:
-            url = DeviceUrl.parse(camera.url)
-            target = capture_target(url, {})
-        except ValueError as exc:
-            yield Check(name, "fail", str(exc), "fix the url in [[cameras]]")
+            device = resolve(section.url, kind, dict(section))
+            found = probe(device, getattr(section, "timeout_seconds", PROBE_TIMEOUT))
+        except Exception as exc:  # a probe must never stop the others
+            yield Check(name, "fail", f"{section.url}: {exc}", "see lotedge config check")
             continue
-        capture = cv2.VideoCapture(target)
-        ok, frame = capture.read() if capture.isOpened() else (False, None)
-        capture.release()
-        if ok and frame is not None:
-            height, width = frame.shape[:2]
-            yield Check(name, "ok", f"frame {width}x{height} from {camera.url}")
-        else:
-            yield Check(
-                name,
-                "fail",
-                f"no frame from {camera.url}",
-                "connected? user in the video group? stream URL right?",
-            )
-
-
-def _printer(config: Config) -> Iterator[Check]:
-    from lotedge.printers.transport import PrinterError, open_printer
-
-    printer = config.printer
-    if printer is None:
-        yield Check("printer", "info", "none configured")
-        return
-    name = f"printer {printer.name}"
-    try:
-        with open_printer(printer.url, printer.timeout_seconds) as transport:
-            health = transport.health(printer.timeout_seconds)
-    except (PrinterError, OSError, ValueError) as exc:
-        yield Check(
-            name, "fail", f"{printer.url}: {exc}", "powered on? cable or network? right URL?"
-        )
-        return
-    if not health.checked:
-        yield Check(name, "ok", f"{printer.url} reachable (no status channel)")
-    elif health.ready:
-        yield Check(name, "ok", f"{printer.url} ready")
-    else:
-        faults = ", ".join(health.faults)
-        hint = "check the printer: " + {
-            "no_answer": "it does not answer ~HS; powered on? right port?",
-        }.get(health.faults[0], "clear the fault on the printer")
-        yield Check(name, "fail", f"{printer.url}: {faults}", hint)
+        yield Check(name, found.status, found.detail, found.hint)
 
 
 def _broker(config: Config) -> Iterator[Check]:

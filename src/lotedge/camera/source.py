@@ -9,24 +9,19 @@ import time
 from urllib.parse import urlencode
 
 import cv2
-from pydantic import ValidationError
 
 from lotedge.camera.capture import CameraStats, FrameGrabber, open_capture
 from lotedge.camera.dedupe import Dedupe
-from lotedge.camera.detection import Decoder, make_decoder
+from lotedge.camera.detection import BackendUnavailable, Decoder, make_decoder
 from lotedge.config.devices import CameraConfig
 from lotedge.core.scan import RawScan
+from lotedge.devices.kinds import Device, Probe
+from lotedge.devices.registry import resolve
+from lotedge.devices.url import UrlError
 from lotedge.scanners.base import ScanSink
 from lotedge.scanners.reconnect import Backoff, LinkStatus, connected, retry_later
 from lotedge.scanners.stream import submit
-from lotedge.scanners.url import DeviceUrl, UrlError
 
-FORM = (
-    "camera://<index>|camera:///dev/videoN|file:///path|http(s)://...|rtsp://..."
-    "?formats=DataMatrix,Code128&backend=zxing|zbar&dedupe=SECONDS&max_fps=N"
-)
-
-_STREAM_SCHEMES = ("http", "https", "rtsp")
 log = logging.getLogger(__name__)
 
 
@@ -98,44 +93,48 @@ class CameraSource:
                 stop.wait(min_period - spent)
 
 
-def capture_target(url: DeviceUrl, rest: dict[str, str]) -> int | str:
+def capture_target(device: Device) -> int | str:
     """What OpenCV opens: a device index, a path, or the stream URL with its own query kept."""
-    if url.scheme == "camera":
-        location = url.location
-        if location.isdigit():
-            return int(location)
-        if not location.startswith("/"):
-            raise UrlError("give a device index (camera://0) or path (camera:///dev/video0)")
-        return location
-    if url.scheme == "file":
-        return url.location
-    query = f"?{urlencode(rest)}" if rest else ""
-    return f"{url.scheme}://{url.location}{query}"
+    if device.scheme.name in ("camera", "file"):
+        target: int | str = device.address
+        return target
+    query = f"?{urlencode(device.passthrough)}" if device.passthrough else ""
+    return f"{device.scheme.name}://{device.location}{query}"
 
 
-def open_camera_url(name: str, url: DeviceUrl, base: CameraConfig | None = None) -> CameraSource:
-    """A camera from a URL; options in its query override `base` (or the defaults)."""
-    defaults = base or CameraConfig(name=name, url=url.raw)
-    with url.expecting(FORM):
-        options = url.options
-        settings = {
-            "formats": options.text("formats", ",".join(defaults.formats)).split(","),
-            "backend": options.choice("backend", defaults.backend, ("zxing", "zbar")),
-            "dedupe_seconds": options.number("dedupe", defaults.dedupe_seconds),
-            "max_fps": options.number("max_fps", defaults.max_fps),
-        }
-        rest = options.unread() if url.scheme in _STREAM_SCHEMES else {}
-        for key in rest:
-            options.text(key, "")  # passed on to the stream server, not ours to check
-        target = capture_target(url, rest)
-        try:
-            config = CameraConfig(**{**settings, "name": name, "url": url.raw})
-            decoder = make_decoder(config.backend, config.formats)
-        except (ValidationError, ValueError) as exc:
-            raise UrlError(str(exc)) from None
-    return CameraSource(config, target, decoder, pace=url.scheme == "file")
+def open_camera_device(name: str, device: Device) -> CameraSource:
+    """A camera from a checked URL; its options already hold the config's fields."""
+    options = device.options
+    config = CameraConfig(
+        name=name,
+        url=device.url,
+        formats=options["formats"],
+        backend=options["backend"],
+        dedupe_seconds=options["dedupe"],
+        max_fps=options["max_fps"],
+    )
+    try:
+        decoder = make_decoder(config.backend, config.formats)  # formats checked with the URL
+    except BackendUnavailable as exc:
+        raise UrlError(str(exc)).located(device.url) from None
+    return CameraSource(config, capture_target(device), decoder, pace=device.scheme.name == "file")
 
 
 def open_camera(config: CameraConfig) -> CameraSource:
-    """The camera a config section describes."""
-    return open_camera_url(config.name, DeviceUrl.parse(config.url), config)
+    """The camera a config section describes (URL options override its fields)."""
+    return open_camera_device(config.name, resolve(config.url, "camera", dict(config)))
+
+
+def probe_camera(device: Device, timeout: float) -> Probe:
+    """Read one frame."""
+    capture = cv2.VideoCapture(capture_target(device))
+    ok, frame = capture.read() if capture.isOpened() else (False, None)
+    capture.release()
+    if ok and frame is not None:
+        height, width = frame.shape[:2]
+        return Probe("ok", f"frame {width}x{height} from {device.url}")
+    return Probe(
+        "fail",
+        f"no frame from {device.url}",
+        "connected? user in the video group? stream URL right?",
+    )

@@ -11,23 +11,8 @@ import numpy as np
 from pyzbar import pyzbar
 
 from lotedge.camera.detection import Detection
+from lotedge.camera.formats import ZBAR_SYMBOLS, not_for_zbar
 
-#: zxing-cpp format names -> zbar symbol types; formats zbar lacks are refused.
-ZBAR_TYPES = {
-    "QRCode": pyzbar.ZBarSymbol.QRCODE,
-    "Code128": pyzbar.ZBarSymbol.CODE128,
-    "Code39": pyzbar.ZBarSymbol.CODE39,
-    "Code93": pyzbar.ZBarSymbol.CODE93,
-    "EAN13": pyzbar.ZBarSymbol.EAN13,
-    "EAN8": pyzbar.ZBarSymbol.EAN8,
-    "UPCA": pyzbar.ZBarSymbol.UPCA,
-    "UPCE": pyzbar.ZBarSymbol.UPCE,
-    "ITF": pyzbar.ZBarSymbol.I25,
-    "DataBar": pyzbar.ZBarSymbol.DATABAR,
-    "DataBarExp": pyzbar.ZBarSymbol.DATABAR_EXP,
-    "Codabar": pyzbar.ZBarSymbol.CODABAR,
-    "PDF417": pyzbar.ZBarSymbol.PDF417,
-}
 _EAN = {"EAN13", "EAN8", "UPCA", "UPCE"}
 
 
@@ -37,13 +22,9 @@ class ZbarDecoder:
     name = "zbar"
 
     def __init__(self, formats: list[str]) -> None:
-        unsupported = [f for f in formats if f not in ZBAR_TYPES]
-        if unsupported:
-            raise ValueError(
-                f"zbar cannot read {', '.join(unsupported)}; use backend 'zxing' "
-                f"(zbar reads {', '.join(ZBAR_TYPES)})"
-            )
-        self.symbols = [ZBAR_TYPES[f] for f in formats]
+        if problem := not_for_zbar(formats):
+            raise ValueError(problem)
+        self.symbols = [pyzbar.ZBarSymbol[ZBAR_SYMBOLS[f]] for f in formats]
 
     def decode(self, gray: np.ndarray) -> list[Detection]:
         return [

@@ -6,14 +6,7 @@ import numpy as np
 import zxingcpp
 
 from lotedge.camera.detection import Detection
-
-
-def parse_formats(formats: list[str]) -> zxingcpp.BarcodeFormats:
-    """zxing-cpp formats from names; raises ValueError naming an unknown one."""
-    try:
-        return zxingcpp.barcode_formats_from_str(",".join(formats))
-    except Exception as exc:  # nanobind raises a plain ValueError/RuntimeError with its own text
-        raise ValueError(f"unknown barcode format in {formats}: {exc}") from None
+from lotedge.camera.formats import zxing_formats
 
 
 class ZxingDecoder:
@@ -27,7 +20,7 @@ class ZxingDecoder:
     name = "zxing"
 
     def __init__(self, formats: list[str]) -> None:
-        self.formats = parse_formats(formats)
+        self.formats = zxing_formats(formats)
 
     def decode(self, gray: np.ndarray) -> list[Detection]:
         results = zxingcpp.read_barcodes(

@@ -12,6 +12,7 @@ from lotedge.agent.devices import start_devices
 from lotedge.cli import label_cmds
 from lotedge.cli.common import add_config_arg, config_or_exit, print_reply
 from lotedge.cli.config_cmds import unescape_scan
+from lotedge.devices.url import UrlError
 from lotedge.ops.lock import AlreadyRunning
 from lotedge.ops.logs import setup_logging
 from lotedge.printers.service import renderer_for, start_printer
@@ -224,6 +225,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     except AlreadyRunning as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 4
-    except StationUnavailable as exc:
+    except (StationUnavailable, UrlError) as exc:  # UrlError: a device's library is missing
         print(f"error: {exc}", file=sys.stderr)
         return 2

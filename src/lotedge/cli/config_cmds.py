@@ -10,6 +10,7 @@ from lotedge.agent.engine import Engine
 from lotedge.agent.replies import decision_reply
 from lotedge.agent.requests import ScanRequest
 from lotedge.cli.common import add_config_arg, config_or_exit, print_json
+from lotedge.config.device_urls import old_spellings
 from lotedge.config.loader import load_config, secret_refs
 from lotedge.config.problems import ConfigError
 from lotedge.core.decisions import ScanContext, decide_material
@@ -59,6 +60,8 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         print("\n".join(missing), file=sys.stderr)
         print(f"{len(missing)} problem(s) found", file=sys.stderr)
         return 1
+    for note in old_spellings(config):
+        print(f"{args.file}: note: {note}", file=sys.stderr)
     print(
         f"{args.file}: ok ({len(config.materials)} materials, {len(config.products)} products, "
         f"{len(config.scanners)} scanners, {len(config.cameras)} cameras)"

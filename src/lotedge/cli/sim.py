@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lotedge.scanners.framing import SUFFIXES
+from lotedge.devices.options import SUFFIXES
 from lotedge.simulators import scanscript
 
 if TYPE_CHECKING:

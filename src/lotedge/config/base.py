@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import ipaddress
 
+from pydantic import BaseModel
+
 from lotedge.masterdata.section import Section
+
+
+def model_of(annotation: object) -> type[BaseModel] | None:
+    """The model in a field's type (``list[X]``, ``X | None`` -> X), if there is one."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = model_of(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def is_loopback(host: str) -> bool:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from lotedge.devices.schemes import DEFAULT_FORMATS
 from lotedge.masterdata.section import Section
-
-#: Formats a line usually needs (zxing-cpp names); fewer formats decode faster.
-DEFAULT_FORMATS = ["DataMatrix", "QRCode", "Code128", "EAN13", "EAN8", "UPCA", "ITF", "DataBar"]
 
 
 class ScannerConfig(Section):
     """One barcode scanner, addressed by URL (serial://, tcp://, tcp-listen://, hid://, stdin://)."""
+
+    device_kind: ClassVar[str] = "scanner"
 
     name: str = Field(min_length=1, description="Name used in logs, decisions and metrics.")
     url: str = Field(
@@ -28,6 +28,8 @@ class ScannerConfig(Section):
 
 class CameraConfig(Section):
     """One camera reading barcodes from frames."""
+
+    device_kind: ClassVar[str] = "camera"
 
     name: str = Field(min_length=1, description="Name used in logs, decisions and metrics.")
     url: str = Field(

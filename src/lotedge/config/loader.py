@@ -11,7 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from lotedge.config.base import SecretRef
+from lotedge.config.base import SecretRef, model_of
+from lotedge.config.device_urls import check_device_urls
 from lotedge.config.model import Config, cross_checks
 from lotedge.config.problems import ConfigError, Problem
 from lotedge.config.store import StoreConfig
@@ -72,11 +73,16 @@ def parse_config(text: str, *, base_dir: Path, source: str = "<config>") -> Conf
     master_file = data.get("master_data_file")
     if isinstance(master_file, str):
         problems.extend(_merge_master_data(data, base_dir / master_file))
+    # Device URLs are checked on the raw data, so a bad URL and a bad value elsewhere show
+    # together, whichever is fixed first.
+    device_problems = check_device_urls(data)
     try:
         config = Config.model_validate({**data, "base_dir": base_dir})
     except ValidationError as exc:
         problems.extend(_from_validation_error(exc, text))
+        problems.extend(_with_line(p, text) for p in device_problems)
         raise ConfigError(source, problems) from None
+    problems.extend(device_problems)
     problems.extend(cross_checks(config))
     if problems:
         raise ConfigError(source, [_with_line(p, text) for p in problems])
@@ -179,35 +185,34 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
         field = model.model_fields.get(str(part))
         if field is None:
             return []
-        inner = _model_of(field.annotation)
+        inner = model_of(field.annotation)
         if inner is None:
             return []
         model = inner
     return list(model.model_fields)
 
 
-def _model_of(annotation: object) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model_of(arg)
-        if found is not None:
-            return found
-    return None
+_HEADER = re.compile(r"^[ \t]*\[", re.M)
 
 
 def _with_line(problem: Problem, text: str) -> Problem:
-    """Best-effort line number: follow the key path through tables and arrays of tables."""
-    pos, found = 0, None
+    """Best-effort line number: follow the key path through tables and arrays of tables, each
+    part looked for only inside the table (or inline value) found for the part before it."""
+    pos, end, found = 0, len(text), None
     for name, index in re.findall(r"([A-Za-z_][\w-]*)(?:\[(\d+)\])?", problem.path):
-        tables = list(re.finditer(rf"^\s*\[\[\s*{re.escape(name)}\s*\]\]", text[pos:], re.M))
+        region = text[pos:end]
+        tables = list(re.finditer(rf"^[ \t]*\[\[[ \t]*{re.escape(name)}[ \t]*\]\]", region, re.M))
         if index and len(tables) > int(index):
             pos += tables[int(index)].start()
         else:
-            match = re.search(rf"^\s*(\[\s*)?{re.escape(name)}\s*(=|\])", text[pos:], re.M)
+            match = re.search(rf"^[ \t]*(\[[ \t]*)?{re.escape(name)}[ \t]*(=|\])", region, re.M)
             if match is None:
                 break
             pos += match.start()
+        # What is inside this table (or this key's inline value) ends at the next header.
+        line_end = text.find("\n", pos)
+        header = _HEADER.search(text, line_end) if line_end >= 0 else None
+        end = header.start() if header else len(text)
         found = pos
     if found is None:
         return problem

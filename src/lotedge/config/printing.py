@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -17,6 +17,8 @@ ESCPOS_TEMPLATE_SUFFIX = ".escpos"
 
 class PrinterConfig(Section):
     """The line's label printer, addressed by URL (see docs/labels.md for every scheme)."""
+
+    device_kind: ClassVar[str] = "printer"
 
     name: str = Field(default="line", min_length=1, description="Printer name in logs and records.")
     url: str = Field(

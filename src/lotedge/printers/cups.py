@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import SplitResult
-
-from lotedge.printers.transport import Health, PrinterError, PrinterTransport, PrinterUrlError
+from lotedge.devices.kinds import Device
+from lotedge.printers.transport import Health, PrinterError, PrinterTransport
 
 try:
     import zebra
@@ -34,8 +33,6 @@ class CupsTransport(PrinterTransport):
         return Health(checked=False)
 
 
-def open_url(parts: SplitResult, timeout: float) -> CupsTransport:
-    queue = parts.netloc or parts.path.strip("/")
-    if not queue:
-        raise PrinterUrlError("the queue name is missing")
-    return CupsTransport(queue)
+def open_device(device: Device, timeout: float) -> CupsTransport:
+    """``cups://<queue>``."""
+    return CupsTransport(device.address)

@@ -8,12 +8,12 @@ a back channel).
 
 from __future__ import annotations
 
-from urllib.parse import SplitResult, parse_qs
-
 from escpos.escpos import Escpos
 from escpos.exceptions import Error as EscposError
 
-from lotedge.printers.transport import Health, PrinterError, PrinterTransport, PrinterUrlError
+from lotedge.devices.kinds import Device
+from lotedge.devices.schemes import serial_settings
+from lotedge.printers.transport import Health, PrinterError, PrinterTransport
 
 
 class EscposTransport(PrinterTransport):
@@ -46,36 +46,28 @@ class EscposTransport(PrinterTransport):
         self._device.close()
 
 
-def open_url(parts: SplitResult, timeout: float) -> EscposTransport:
-    kind = parts.scheme.partition("+")[2]
-    query = parse_qs(parts.query)
-    if kind == "tcp":
-        from escpos.printer import Network
+def open_network(device: Device, timeout: float) -> EscposTransport:
+    """``escpos+tcp://host[:port]``."""
+    from escpos.printer import Network
 
-        if not parts.hostname:
-            raise PrinterUrlError("host is missing")
-        try:
-            port = parts.port or 9100
-        except ValueError as exc:
-            raise PrinterUrlError(str(exc)) from None
-        return EscposTransport(Network(parts.hostname, port, timeout=timeout), parts.netloc)
-    if kind == "serial":
-        from escpos.printer import Serial
+    host, port = device.address
+    return EscposTransport(Network(host, port, timeout=timeout), device.location)
 
-        if not parts.path:
-            raise PrinterUrlError("device path is missing")
-        try:
-            baudrate = int(query.get("baud", ["9600"])[0])
-        except ValueError:
-            raise PrinterUrlError("baud must be a number") from None
-        return EscposTransport(Serial(parts.path, baudrate, timeout=timeout), parts.path)
+
+def open_serial(device: Device, timeout: float) -> EscposTransport:
+    """``escpos+serial:///dev/ttyS0?baud=N``."""
+    from escpos.printer import Serial
+
+    settings = serial_settings(device.options)
+    return EscposTransport(Serial(device.address, timeout=timeout, **settings), device.address)
+
+
+def open_usb(device: Device, timeout: float) -> EscposTransport:
+    """``escpos+usb://<vendor>:<product>`` (hex ids)."""
     from escpos.printer import Usb
 
     if not Usb.is_usable():
         raise PrinterError("escpos+usb:// needs pyusb: pip install 'python-escpos[usb]'")
-    try:
-        vendor, product = (int(part, 16) for part in parts.netloc.split(":"))
-    except ValueError:
-        raise PrinterUrlError("vendor and product ids must be hex, like 04b8:0202") from None
+    vendor, product = device.address
     usb_timeout = int(timeout * 1000)
-    return EscposTransport(Usb(vendor, product, timeout=usb_timeout), parts.netloc)
+    return EscposTransport(Usb(vendor, product, timeout=usb_timeout), device.location)

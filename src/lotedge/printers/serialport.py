@@ -1,23 +1,25 @@
 """Serial printers through pyserial: ``serial:///dev/ttyUSB0?baud=9600`` and pyserial URLs
-(``serial+loop://``, ``serial+socket://host:port``, ``serial+spy:///dev/ttyUSB0``)."""
+(``serial://loop://``, ``serial://socket://host:port``, ``serial://spy:///dev/ttyUSB0``)."""
 
 from __future__ import annotations
 
-from urllib.parse import SplitResult, parse_qs
+from typing import Any
 
 import serial
 
-from lotedge.printers.transport import PrinterError, PrinterTransport, PrinterUrlError
+from lotedge.devices.kinds import Device
+from lotedge.devices.schemes import serial_settings
+from lotedge.printers.transport import PrinterError, PrinterTransport
 
 
 class SerialTransport(PrinterTransport):
     """A serial port opened with ``serial.serial_for_url``."""
 
-    def __init__(self, url: str, baudrate: int = 9600, timeout: float = 5.0) -> None:
+    def __init__(self, url: str, settings: dict[str, Any], timeout: float = 5.0) -> None:
         self.url = url
         try:
             self._port = serial.serial_for_url(
-                url, baudrate=baudrate, timeout=timeout, write_timeout=timeout
+                url, timeout=timeout, write_timeout=timeout, **settings
             )
         except (serial.SerialException, ValueError) as exc:
             raise PrinterError(f"cannot open serial printer {url}: {exc}") from None
@@ -40,19 +42,6 @@ class SerialTransport(PrinterTransport):
         self._port.close()
 
 
-def open_url(parts: SplitResult, timeout: float) -> SerialTransport:
-    query = parse_qs(parts.query)
-    try:
-        baudrate = int(query.pop("baud", ["9600"])[0])
-    except ValueError:
-        raise PrinterUrlError("baud must be a number") from None
-    if query:
-        raise PrinterUrlError(f"unknown parameters {sorted(query)}; only baud is known")
-    inner = parts.scheme.partition("+")[2]
-    if inner:
-        url = f"{inner}://{parts.netloc}{parts.path}"
-    elif parts.path:
-        url = parts.path
-    else:
-        raise PrinterUrlError("device path is missing")
-    return SerialTransport(url, baudrate, timeout)
+def open_device(device: Device, timeout: float) -> SerialTransport:
+    """``serial://<device or pyserial URL>?baud=N&parity=N&bytesize=8&stopbits=1``."""
+    return SerialTransport(device.address, serial_settings(device.options), timeout)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from urllib.parse import SplitResult
 
-from lotedge.printers.transport import Health, PrinterError, PrinterTransport, PrinterUrlError
+from lotedge.devices.kinds import Device
+from lotedge.printers.transport import Health, PrinterError, PrinterTransport
 
 
 class DirectoryTransport(PrinterTransport):
@@ -38,7 +38,6 @@ class DirectoryTransport(PrinterTransport):
         return Health(checked=False)
 
 
-def open_url(parts: SplitResult, timeout: float) -> DirectoryTransport:
-    if parts.netloc or not parts.path.startswith("/"):
-        raise PrinterUrlError("the directory must be an absolute path after dir://")
-    return DirectoryTransport(Path(parts.path))
+def open_device(device: Device, timeout: float) -> DirectoryTransport:
+    """``dir:///absolute/directory``."""
+    return DirectoryTransport(Path(device.address))

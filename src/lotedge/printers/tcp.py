@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import socket
-from urllib.parse import SplitResult
 
-from lotedge.printers.transport import PrinterError, PrinterTransport, PrinterUrlError
+from lotedge.devices.kinds import Device
+from lotedge.printers.transport import PrinterError, PrinterTransport
 
 DEFAULT_PORT = 9100
 
@@ -46,11 +46,7 @@ class TcpTransport(PrinterTransport):
         self._sock.close()
 
 
-def open_url(parts: SplitResult, timeout: float) -> TcpTransport:
-    try:
-        port = parts.port or DEFAULT_PORT
-    except ValueError as exc:
-        raise PrinterUrlError(str(exc)) from None
-    if not parts.hostname:
-        raise PrinterUrlError("host is missing")
-    return TcpTransport(parts.hostname, port, timeout)
+def open_device(device: Device, timeout: float) -> TcpTransport:
+    """``tcp://host[:port]`` (port 9100 unless given)."""
+    host, port = device.address
+    return TcpTransport(host, port, timeout)

@@ -1,30 +1,27 @@
-"""The printer transport interface, health checks and the URL scheme registry.
+"""The printer transport interface, health checks, and opening a printer by URL.
 
 A transport is one open connection to a printer: ``send`` writes label bytes, ``query`` writes a
 request and reads the reply (where the medium has a back channel). ``open_printer(url)`` picks
-the implementation by URL scheme; each lives in its own small module, imported on first use so a
-missing optional dependency only matters to the scheme that needs it.
+the implementation by URL scheme through the device registry (`lotedge.devices.schemes`); each
+lives in its own small module, imported on first use so a missing optional dependency only
+matters to the scheme that needs it.
 """
 
 from __future__ import annotations
 
-import importlib
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from urllib.parse import SplitResult, urlsplit
 
+from lotedge.devices.kinds import Device, Probe
+from lotedge.devices.registry import opener, resolve
 from lotedge.printers.status import HOST_STATUS, host_status_complete, parse_host_status
 
 
 class PrinterError(OSError):
     """The printer could not be reached, written to, or did not answer."""
-
-
-class PrinterUrlError(ValueError):
-    """A printer URL that cannot be used; the message shows the expected form."""
 
 
 @dataclass(frozen=True)
@@ -92,38 +89,25 @@ class PrinterTransport(ABC):
         self.close()
 
 
-#: scheme -> (module under lotedge.printers, the expected URL form shown in errors)
-SCHEMES: dict[str, tuple[str, str]] = {
-    "tcp": ("tcp", "tcp://<host>[:<port>] (port 9100 by default)"),
-    "serial": (
-        "serialport",
-        "serial://<device>[?baud=<rate>], e.g. serial:///dev/ttyUSB0?baud=9600",
-    ),
-    "serial+loop": ("serialport", "serial+loop://"),
-    "serial+socket": ("serialport", "serial+socket://<host>:<port>"),
-    "serial+spy": ("serialport", "serial+spy://<device>[?baud=<rate>]"),
-    "cups": ("cups", "cups://<queue> (a raw CUPS queue)"),
-    "dir": ("spool", "dir://<absolute directory>, e.g. dir:///var/spool/lotedge"),
-    "escpos+tcp": ("escpos_printer", "escpos+tcp://<host>[:<port>]"),
-    "escpos+serial": ("escpos_printer", "escpos+serial://<device>[?baud=<rate>]"),
-    "escpos+usb": (
-        "escpos_printer",
-        "escpos+usb://<vendor id hex>:<product id hex>, e.g. escpos+usb://04b8:0202",
-    ),
-}
-
-
 def open_printer(url: str, timeout: float = 5.0) -> PrinterTransport:
-    """Open the transport for a printer URL; raises PrinterUrlError or PrinterError."""
-    parts = urlsplit(url)
-    entry = SCHEMES.get(parts.scheme)
-    if entry is None:
-        known = ", ".join(f"{s}://" for s in SCHEMES)
-        raise PrinterUrlError(f"unknown printer URL scheme in {url!r}; known: {known}")
-    module_name, form = entry
-    module = importlib.import_module(f"lotedge.printers.{module_name}")
-    opener: Callable[[SplitResult, float], PrinterTransport] = module.open_url
+    """Open the transport for a printer URL; raises UrlError (a ValueError) or PrinterError."""
+    device = resolve(url, "printer")
+    transport: PrinterTransport = opener(device)(device, timeout)
+    return transport
+
+
+def probe_printer(device: Device, timeout: float) -> Probe:
+    """Connect and ask the printer's health (every printer scheme's probe)."""
     try:
-        return opener(parts, timeout)
-    except PrinterUrlError as exc:
-        raise PrinterUrlError(f"expected {form!r}: {exc} (got {url!r})") from None
+        with opener(device)(device, timeout) as transport:
+            health = transport.health(timeout)
+    except (PrinterError, OSError, ValueError) as exc:
+        return Probe("fail", f"{device.url}: {exc}", "powered on? cable or network? right URL?")
+    if not health.checked:
+        return Probe("ok", f"{device.url} reachable (no status channel)")
+    if health.ready:
+        return Probe("ok", f"{device.url} ready")
+    hint = "check the printer: " + {
+        "no_answer": "it does not answer ~HS; powered on? right port?",
+    }.get(health.faults[0], "clear the fault on the printer")
+    return Probe("fail", f"{device.url}: {', '.join(health.faults)}", hint)

@@ -5,13 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from lotedge.scanners.url import Options, UrlError
+from lotedge.devices.kinds import Device
 
 log = logging.getLogger(__name__)
 
 GS = b"\x1d"
-#: Named suffixes; the default, "auto", ends a scan at CR or LF so CR, LF and CRLF scanners work.
-SUFFIXES: dict[str, bytes] = {"AUTO": b"", "CR": b"\r", "LF": b"\n", "CRLF": b"\r\n", "TAB": b"\t"}
 MAX_SCAN_BYTES = 4096
 
 
@@ -25,22 +23,9 @@ class Framing:
     """A byte the scanner sends instead of GS (e.g. ``~``); empty when GS arrives as 0x1D."""
 
     @classmethod
-    def from_options(cls, options: Options, default_suffix: str = "auto") -> Framing:
-        """Read ``suffix=`` (auto, CR, LF, CRLF, TAB or hex like 0x03) and ``gs=`` (one char)."""
-        name = options.text("suffix", default_suffix)
-        if name.upper() in SUFFIXES:
-            suffix = SUFFIXES[name.upper()]
-        else:
-            try:
-                suffix = bytes.fromhex(name.removeprefix("0x"))
-            except ValueError:
-                raise UrlError(
-                    f"option suffix={name!r} must be auto, CR, LF, CRLF, TAB or hex like 0x03"
-                ) from None
-        gs = options.text("gs", "").encode()
-        if len(gs) > 1:
-            raise UrlError(f"option gs={gs.decode()!r} must be a single ASCII character")
-        return cls(suffix, gs)
+    def of(cls, device: Device) -> Framing:
+        """The framing a scanner URL's ``suffix=`` and ``gs=`` options ask for."""
+        return cls(device.options["suffix"], device.options["gs"])
 
 
 class Framer:

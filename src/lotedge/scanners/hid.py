@@ -7,6 +7,7 @@ scan. Use the stable ``/dev/input/by-id/usb-...-event-kbd`` path: it survives un
 from __future__ import annotations
 
 import contextlib
+import os
 import select
 import threading
 from collections.abc import Callable, Iterable
@@ -14,12 +15,11 @@ from typing import Protocol
 
 import evdev
 
+from lotedge.devices.kinds import Device, Probe
 from lotedge.scanners.framing import Framing
-from lotedge.scanners.hid_keymap import LAYOUTS, KeyDecoder
+from lotedge.scanners.hid_keymap import KeyDecoder
 from lotedge.scanners.stream import StreamSource
-from lotedge.scanners.url import DeviceUrl, UrlError
 
-FORM = "hid:///dev/input/by-id/<device>-event-kbd?layout=us|de&grab=1&gs=C"
 _READ_TIMEOUT = 0.2
 
 
@@ -97,12 +97,17 @@ class HidEndpoint:
         """Nothing is kept between connections."""
 
 
-def open_hid(name: str, url: DeviceUrl) -> StreamSource:
+def open_hid(name: str, device: Device) -> StreamSource:
     """``hid:///dev/input/by-id/usb-Scanner-event-kbd?layout=us``: scans framed by Enter."""
-    with url.expecting(FORM):
-        if not url.location.startswith("/"):
-            raise UrlError("give the absolute path of the input device")
-        layout = url.options.choice("layout", "us", tuple(LAYOUTS))
-        grab = url.options.flag("grab", True)
-        framing = Framing.from_options(url.options, default_suffix="CR")
-    return StreamSource(name, HidEndpoint(url.location, layout, grab), framing)
+    endpoint = HidEndpoint(device.address, device.options["layout"], device.options["grab"])
+    return StreamSource(name, endpoint, Framing.of(device))
+
+
+def probe_hid(device: Device, timeout: float) -> Probe:
+    """The input device is there and this user may read it."""
+    path = device.address
+    if not os.path.exists(path):
+        return Probe("fail", f"{path} does not exist", "plugged in? see ls /dev/input/by-id/")
+    if not os.access(path, os.R_OK):
+        return Probe("fail", f"{path} is not readable", "add the user to the input group")
+    return Probe("ok", f"{path} readable")

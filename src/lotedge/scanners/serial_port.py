@@ -6,17 +6,12 @@ import threading
 
 import serial
 
+from lotedge.devices.kinds import Device, Probe
+from lotedge.devices.schemes import serial_settings
 from lotedge.scanners.framing import Framing
 from lotedge.scanners.stream import StreamSource
-from lotedge.scanners.url import DeviceUrl, UrlError
 
-FORM = "serial:///dev/ttyX?baud=N&parity=N|E|O&bytesize=8&stopbits=1&suffix=auto|CR|LF|CRLF&gs=C"
 _READ_TIMEOUT = 0.2
-_STOPBITS = {
-    "1": serial.STOPBITS_ONE,
-    "1.5": serial.STOPBITS_ONE_POINT_FIVE,
-    "2": serial.STOPBITS_TWO,
-}
 
 
 class SerialStream:
@@ -49,17 +44,18 @@ class SerialEndpoint:
         """Nothing is kept between connections."""
 
 
-def open_serial(name: str, url: DeviceUrl) -> StreamSource:
+def open_serial(name: str, device: Device) -> StreamSource:
     """``serial:///dev/ttyACM0?baud=9600`` or ``serial://loop://``: a port path or pyserial URL."""
-    with url.expecting(FORM):
-        if not url.location:
-            raise UrlError("no port given")
-        options = url.options
-        settings: dict[str, object] = {
-            "baudrate": options.integer("baud", 9600),
-            "parity": options.choice("parity", "N", ("N", "E", "O", "M", "S")),
-            "bytesize": int(options.choice("bytesize", "8", ("5", "6", "7", "8"))),
-            "stopbits": _STOPBITS[options.choice("stopbits", "1", tuple(_STOPBITS))],
-        }
-        framing = Framing.from_options(options)
-    return StreamSource(name, SerialEndpoint(url.location, settings), framing)
+    endpoint = SerialEndpoint(device.address, serial_settings(device.options))
+    return StreamSource(name, endpoint, Framing.of(device))
+
+
+def probe_serial(device: Device, timeout: float) -> Probe:
+    """Open the port and close it again."""
+    try:
+        serial.serial_for_url(device.address, timeout=0).close()
+    except (serial.SerialException, OSError, ValueError) as exc:
+        return Probe(
+            "fail", f"cannot open {device.address}: {exc}", "plugged in? user in the dialout group?"
+        )
+    return Probe("ok", f"{device.address} opens")

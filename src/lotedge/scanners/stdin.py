@@ -7,11 +7,10 @@ import select
 import sys
 import threading
 
+from lotedge.devices.kinds import Device, Probe
 from lotedge.scanners.framing import Framing
 from lotedge.scanners.stream import StreamSource
-from lotedge.scanners.url import DeviceUrl
 
-FORM = "stdin://?suffix=auto|CR|LF|CRLF&gs=C"
 _READ_TIMEOUT = 0.2
 
 
@@ -49,8 +48,11 @@ class StdinEndpoint:
         """Nothing is kept between connections."""
 
 
-def open_stdin(name: str, url: DeviceUrl) -> StreamSource:
+def open_stdin(name: str, device: Device) -> StreamSource:
     """``stdin://``: one scan per line typed (or piped) into the agent."""
-    with url.expecting(FORM):
-        framing = Framing.from_options(url.options)
-    return StreamSource(name, StdinEndpoint(), framing)
+    return StreamSource(name, StdinEndpoint(), Framing.of(device))
+
+
+def probe_stdin(device: Device, timeout: float) -> Probe:
+    """Nothing to reach: the agent's own standard input."""
+    return Probe("ok", "reads the agent's standard input")

@@ -5,12 +5,10 @@ from __future__ import annotations
 import socket
 import threading
 
+from lotedge.devices.kinds import Device, Probe
 from lotedge.scanners.framing import Framing
 from lotedge.scanners.stream import StreamSource
-from lotedge.scanners.url import DeviceUrl
 
-CLIENT_FORM = "tcp://host:port?suffix=auto|CR|LF|CRLF&gs=C&timeout=SECONDS"
-LISTEN_FORM = "tcp-listen://address:port?suffix=auto|CR|LF|CRLF&gs=C"
 _READ_TIMEOUT = 0.2
 
 
@@ -76,18 +74,34 @@ class TcpListenEndpoint:
             self._server = None
 
 
-def open_tcp_client(name: str, url: DeviceUrl) -> StreamSource:
+def open_tcp_client(name: str, device: Device) -> StreamSource:
     """``tcp://reader.local:4001``: connect to the reader, reconnecting with backoff."""
-    with url.expecting(CLIENT_FORM):
-        host, port = url.host_port()
-        timeout = url.options.number("timeout", 5.0)
-        framing = Framing.from_options(url.options)
-    return StreamSource(name, TcpClientEndpoint(host, port, timeout), framing)
+    host, port = device.address
+    endpoint = TcpClientEndpoint(host, port, device.options["timeout"])
+    return StreamSource(name, endpoint, Framing.of(device))
 
 
-def open_tcp_listen(name: str, url: DeviceUrl) -> StreamSource:
+def open_tcp_listen(name: str, device: Device) -> StreamSource:
     """``tcp-listen://0.0.0.0:4001``: accept the reader's connection, again after each loss."""
-    with url.expecting(LISTEN_FORM):
-        host, port = url.host_port()
-        framing = Framing.from_options(url.options)
-    return StreamSource(name, TcpListenEndpoint(host, port), framing)
+    host, port = device.address
+    return StreamSource(name, TcpListenEndpoint(host, port), Framing.of(device))
+
+
+def probe_tcp_client(device: Device, timeout: float) -> Probe:
+    """Connect to the reader once."""
+    host, port = device.address
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        return Probe(
+            "fail",
+            f"cannot connect to {host}:{port}: {exc.strerror or exc}",
+            "reader powered and on the network? right port?",
+        )
+    return Probe("ok", f"reader answers at {host}:{port}")
+
+
+def probe_tcp_listen(device: Device, timeout: float) -> Probe:
+    """Nothing to reach: the reader connects to the agent."""
+    host, port = device.address
+    return Probe("ok", f"waits for the reader on {host}:{port}")
