@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lotedge.apps.demo import HOLD_REASON, TRACED_FLOUR_LOT, TRACED_VENDOR, label_lot
+from lotedge.apps.demo.labels import label_lot
+from lotedge.apps.demo.script import HOLD_REASON, TRACED_FLOUR_LOT, TRACED_VENDOR
 from lotedge.state.db import connect
 from lotedge.store.db import open_database
 from lotedge.store.vendors import VendorReport

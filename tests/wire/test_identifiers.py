@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 
 from lotedge.core.lots import GS1_CSET82
 from lotedge.store.classes import parse_class
@@ -32,6 +32,7 @@ LINK_ESCAPED = re.compile(r"^(?:[A-Za-z0-9\-._~]|%[0-9A-F]{2})+$")
 
 
 @given(gtin=gtins, lot=lots)
+@example(gtin="09501101530003", lot=".")
 def test_a_gs1_lot_class_parses_back_to_its_gtin_and_lot(gtin, lot):
     epc_class = gtin_lot_class(gtin, lot)
     assert parse_lot_class(epc_class) == GtinLot(gtin, lot)
@@ -39,7 +40,8 @@ def test_a_gs1_lot_class_parses_back_to_its_gtin_and_lot(gtin, lot):
     urn = lgtin_urn(gtin, lot)
     assert epc_class == (urn or gtin_lot_link(gtin, lot))
     if urn is not None:
-        assert EPC_ESCAPED.match(urn.rsplit(".", 1)[1])
+        # company prefix, item reference, then the lot (which may itself hold a '.')
+        assert EPC_ESCAPED.match(urn.removeprefix("urn:epc:class:lgtin:").split(".", 2)[2])
     assert LINK_ESCAPED.match(gtin_lot_link(gtin, lot).rsplit("/", 1)[1])
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from lotedge.apps.demo import run_demo
+from lotedge.apps.demo.runner import run_demo
 from lotedge.apps.doctor import run_checks
 from lotedge.cli.common import add_config_arg
 

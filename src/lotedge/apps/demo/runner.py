@@ -1,12 +1,4 @@
-"""`lotedge demo`: the whole system on one machine, no hardware, no broker to install.
-
-An embedded MQTT broker, the printer and scanner simulators, the trace store and the agent are
-started. Goods are received (a labelled and an unlabelled delivery, whose receiving label is
-printed and read back), a scripted shift runs through the line, the store holds a vendor lot and
-everything made from it, and the line refuses it; the summary shows what a recall would see and
-the vendor's quality report. The demo checks what it expects along the way and exits non-zero
-if anything did not happen.
-"""
+"""Starting the parts, running the shift, checking each step; `run_demo` is `lotedge demo`."""
 
 from __future__ import annotations
 
@@ -20,200 +12,32 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import zxingcpp
-from PIL import Image
 from rich.console import Console
-from rich.table import Table
 
 from lotedge.agent.control import ControlClient
 from lotedge.apps.broker import EmbeddedBroker
-from lotedge.core.scan import RawScan, parse_scan
+from lotedge.apps.demo.labels import label_lot, label_scan, output_lots, scan_lot
+from lotedge.apps.demo.report import DemoResult, summary
+from lotedge.apps.demo.script import (
+    BACK_TO_PRODUCTION,
+    HELD_SCAN,
+    HOLD_REASON,
+    MASTER_DATA,
+    PURCHASE_ORDER,
+    RECEIVING,
+    TRACED_FLOUR_LOT,
+    TRACED_VENDOR,
+    WAIT,
+    Step,
+    the_shift,
+)
 from lotedge.simulators.printer import PrinterSimulator
 from lotedge.simulators.scanner import PtyScanner
 from lotedge.state.db import STATE_FILE, connect
-
-WAIT = 60.0
-GS = "\x1d"
-
-#: Master data of the demo line: the example config's bakery.
-MASTER_DATA = """
-[[materials]]
-code = "FLOUR"
-name = "Wheat flour T55"
-gtins = ["09501101530003"]
-vendor = "Northern Mills"
-uom = "KGM"
-default_quantity = 25.0
-
-[[materials]]
-code = "SUGAR"
-name = "Caster sugar"
-gtins = ["09501101530010"]
-vendor = "Sweet & Co"
-uom = "KGM"
-default_quantity = 20.0
-
-[[materials]]
-code = "YEAST"
-name = "Fresh yeast"
-vendor = "Levure SA"
-uom = "KGM"
-default_quantity = 1.0
-vendor_pattern = '^YST-(?P<lot>[A-Z0-9]+)-(?P<expiry>\\d{8})$'
-expiry_format = "%Y%m%d"
-
-[[products]]
-code = "BREAD"
-name = "White loaf 800 g"
-gtin = "09501101530102"
-shelf_life_days = 7
-bom = ["FLOUR", "YEAST"]
-lot_template = "{yy}{julian}{line}{seq:4}"
-
-[[products]]
-code = "CAKE"
-name = "Sponge cake"
-gtin = "09501101530119"
-shelf_life_days = 14
-bom = ["FLOUR", "SUGAR"]
-lot_template = "C{yyyy}{mm}-{seq:5}{check}"
-seq_reset = "monthly"
-"""
-
-#: The vendor lot the demo receives, traces and holds: flour from Northern Mills.
-TRACED_FLOUR_LOT = "NM2611A"
-TRACED_VENDOR = "Northern Mills"
-HOLD_REASON = "foreign matter found in a sample"
-PURCHASE_ORDER = "PO-4711"
-
-
-@dataclass(frozen=True)
-class Step:
-    """One scan and the reason the agent is expected to give (and the warning it carries, or
-    text its message must contain)."""
-
-    scan: str
-    expect: str
-    note: str
-    warning: str | None = None
-    says: str | None = None
-
-
-def in_days(days: int, layout: str = "%y%m%d") -> str:
-    """A date `days` from today (GS1 YYMMDD by default): the demo's material never goes out
-    of date."""
-    return (date.today() + timedelta(days=days)).strftime(layout)
-
-
-def flour(lot: str, expires_in_days: int = 60, kilograms: int | None = None) -> str:
-    quantity = f"3100{kilograms:06d}" if kilograms is not None else ""
-    return f"]d20109501101530003{GS}17{in_days(expires_in_days)}{quantity}{GS}10{lot}"
-
-
-def sugar(lot: str) -> str:
-    return f"]d20109501101530010{GS}17{in_days(200)}{GS}10{lot}"
-
-
-def yeast(lot: str) -> str:
-    """The yeast vendor's own Code 128 format: YST-<lot>-<expiry YYYYMMDD>."""
-    return f"]C0YST-{lot}-{in_days(400, '%Y%m%d')}"
-
-
-RECEIVING: list[Step] = [
-    Step("#LE:RECEIVE", "mode_set", "the operator switches the line to receiving mode"),
-    Step(f"]C1400{PURCHASE_ORDER}", "reference_set", "the purchase order's GS1-128 (AI 400)"),
-    Step(
-        flour(TRACED_FLOUR_LOT, kilograms=100),
-        "received",
-        "100 kg of flour, the vendor's GS1 DataMatrix",
-    ),
-]
-"""Goods receipt before the shift; the unlabelled yeast follows (`receive.unlabelled`)."""
-
-BACK_TO_PRODUCTION = Step("#LE:PRODUCE", "mode_set", "back to production mode")
-
-
-def the_shift(receiving_label: str) -> list[tuple[str, list[Step]]]:
-    """The shift's batches; `receiving_label` is the scan read from the yeast's receiving label."""
-    return [
-        (
-            "Batch 1: white loaves",
-            [
-                Step("#LE:START:BREAD:120", "batch_started", "operator scans the BREAD start card"),
-                Step(flour(TRACED_FLOUR_LOT), "accepted", "the received flour, GS1 DataMatrix"),
-                Step(
-                    flour(TRACED_FLOUR_LOT), "double_read", "the scanner reads the same sack twice"
-                ),
-                Step("]C0YST-Y0001-20200131", "expired", "a yeast block past its date"),
-                Step(receiving_label, "accepted", "the received yeast, by its receiving label"),
-                Step(sugar("SW-9001"), "not_in_bom", "sugar has no place in bread"),
-                Step("#LE:END:118", "batch_ended", "118 loaves made; the label prints"),
-            ],
-        ),
-        (
-            "Batch 2: sponge cake (the printer runs out of labels)",
-            [
-                Step("#LE:START:CAKE:40", "batch_started", "CAKE start card"),
-                Step(flour(TRACED_FLOUR_LOT), "accepted", "the rest of the same flour lot"),
-                Step(sugar("SW-9001"), "accepted", "caster sugar"),
-                Step("#LE:END:40", "batch_ended", "40 cakes; the printer is out of paper"),
-            ],
-        ),
-        (
-            "Batch 3: white loaves from another flour lot",
-            [
-                Step("#LE:START:BREAD", "batch_started", "BREAD start card"),
-                Step(
-                    flour("NM2611B", expires_in_days=90),
-                    "accepted",
-                    f"a flour lot that keeps longer than {TRACED_FLOUR_LOT}: FEFO warns",
-                    warning="fefo",
-                    says=TRACED_FLOUR_LOT,
-                ),
-                Step(yeast("Y0003"), "accepted", "fresh yeast, vendor Code 128 label"),
-                Step("#LE:END:96", "batch_ended", "96 loaves"),
-            ],
-        ),
-    ]
-
-
-HELD_SCAN = [
-    Step("#LE:START:BREAD", "batch_started", "BREAD start card"),
-    Step(
-        flour(TRACED_FLOUR_LOT),
-        "on_hold",
-        f"a sack of {TRACED_FLOUR_LOT} reaches the line",
-        says=HOLD_REASON,
-    ),
-]
-"""After the store's hold: the line refuses the held flour."""
-
-
-@dataclass
-class DemoResult:
-    """What happened, for the summary and the exit code."""
-
-    failures: list[str] = field(default_factory=list)
-    lots: list[tuple[str, str, str]] = field(default_factory=list)  # product, lot, batch id
-    labels: list[str] = field(default_factory=list)
-    """The lot labels, in the order the batches ended."""
-    receiving_label: str | None = None
-    forward: dict[str, Any] = field(default_factory=dict)
-    backward: dict[str, Any] = field(default_factory=dict)
-    hold: dict[str, Any] = field(default_factory=dict)
-    """What `lotedge hold ... --json` answered."""
-    vendor: dict[str, Any] = field(default_factory=dict)
-    """The vendor report's entry for TRACED_VENDOR."""
-
-    def expect(self, ok: bool, what: str) -> bool:
-        if not ok:
-            self.failures.append(what)
-        return ok
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = WAIT) -> bool:
@@ -484,7 +308,7 @@ enabled = false
         try:
             queries = TraceQueries(database)
             expected = len(self.outcome.lots)
-            stored = wait_until(lambda: len(_output_lots(queries, self.outcome.lots)) == expected)
+            stored = wait_until(lambda: len(output_lots(queries, self.outcome.lots)) == expected)
             self.outcome.expect(stored, "the store received every batch's output event")
             vendor_lot = queries.resolve(TRACED_FLOUR_LOT)
             self.outcome.forward = queries.trace(vendor_lot, "forward").to_json()
@@ -577,27 +401,6 @@ enabled = false
         )
 
 
-def label_scan(png: Path) -> str | None:
-    """The GS1 DataMatrix of a rendered label as a scanner sends it (AIM prefix, GS
-    separators), decoded with zxing-cpp."""
-    image = Image.open(png)
-    for barcode in zxingcpp.read_barcodes(image, text_mode=zxingcpp.TextMode.Plain):
-        if barcode.symbology_identifier == "]d2":
-            return barcode.symbology_identifier + barcode.bytes.decode("ascii")
-    return None
-
-
-def label_lot(png: Path) -> str | None:
-    """The lot (AI 10) in the GS1 DataMatrix of a rendered label, read as a scanner would."""
-    scan = label_scan(png)
-    return scan_lot(scan) if scan else None
-
-
-def scan_lot(scan: str) -> str | None:
-    """The lot (AI 10) of a GS1 scan (the element string alone: no master data needed)."""
-    return parse_scan(RawScan(scan.encode(), "label"), [], "#LE:").elements.get("10")
-
-
 def _answers(control: ControlClient) -> bool:
     try:
         return control.request("status")["status"] == "ok"
@@ -607,71 +410,6 @@ def _answers(control: ControlClient) -> bool:
 
 def _scan_count(state: Any) -> int:
     return state.execute("SELECT count(*) FROM scans").fetchone()[0]
-
-
-def _output_lots(queries: Any, lots: list[tuple[str, str, str]]) -> list[str]:
-    found = []
-    for _, lot, _ in lots:
-        if queries.find_lots(lot):
-            found.append(lot)
-    return found
-
-
-def summary(console: Console, outcome: DemoResult, directory: Path) -> None:
-    """What a newcomer should take away: lots made, labels printed, and a recall answered."""
-    console.rule("Summary")
-    batches = Table(title="Batches and their new lots")
-    for column in ("product", "lot", "batch"):
-        batches.add_column(column)
-    for product, lot, batch_id in outcome.lots:
-        batches.add_row(product, lot, batch_id)
-    console.print(batches)
-    for path in outcome.labels:
-        console.print(f"label: {path}")
-    forward = Table(title=f"Forward trace of flour lot {TRACED_FLOUR_LOT}: where did it go?")
-    backward = Table(title="Backward trace of the cake lot: what went into it?")
-    for table in (forward, backward):
-        for column in ("depth", "lot", "GTIN", "material / product", "vendor"):
-            table.add_column(column)
-    for table, trace in ((forward, outcome.forward), (backward, outcome.backward)):
-        for lot in trace.get("lots", []):
-            table.add_row(
-                str(lot.get("depth", "")),
-                str(lot.get("lot", "")),
-                str(lot.get("gtin") or "-"),
-                str(lot.get("product") or lot.get("material") or "-"),
-                str(lot.get("vendor") or "-"),
-            )
-    console.print(forward)
-    console.print(backward)
-    if outcome.hold:
-        held = " ".join(outcome.hold.get("lots", []))
-        console.print(f"Hold {outcome.hold.get('hold_id')} ({HOLD_REASON}): {held}")
-    if outcome.vendor:
-        console.print(vendor_table(outcome.vendor))
-    console.print(f"Everything is in {directory} (config, state, trace.db, labels, logs).")
-    if outcome.failures:
-        console.print("[bold red]The demo did not go as expected:[/]")
-        for failure in outcome.failures:
-            console.print(f"  [red]✘[/] {failure}")
-    else:
-        console.print("[bold green]Demo complete: everything happened as expected.[/]")
-
-
-def vendor_table(vendor: dict[str, Any]) -> Table:
-    """The vendor report's figures for one vendor, as `lotedge store vendors` gives them."""
-    table = Table(title=f"Vendor quality: {vendor['vendor']} (lotedge store vendors)")
-    table.add_column("figure")
-    table.add_column("value")
-    table.add_row("receipts / lots received", f"{vendor['receipts']} / {vendor['lots_received']}")
-    for stage, figures in vendor["rejected"].items():
-        reasons = ", ".join(f"{reason}: {n}" for reason, n in figures["by_reason"].items())
-        table.add_row(f"rejected at {stage}", reasons or "0")
-    table.add_row("lots held / recalled", f"{vendor['held_lots']} / {vendor['recalled_lots']}")
-    for stage, spread in vendor["expiry_margin_days"].items():
-        days = f"median {spread['median']}, min {spread['min']}" if spread["count"] else "-"
-        table.add_row(f"expiry margin {stage.replace('_', ' ')} (days)", days)
-    return table
 
 
 def run_demo(keep: Path | None) -> int:
