@@ -17,10 +17,10 @@ from tests.core.daemon_helpers import lotedge
 
 SERIAL_FORM = (
     "serial://<device>?baud=N&parity=N|E|O|M|S&bytesize=5|6|7|8&stopbits=1|1.5|2"
-    "&suffix=auto|CR|LF|CRLF|TAB|0xHH&gs=C"
+    "&suffix=auto|CR|LF|CRLF|TAB|0xHH&gs=TEXT&alt029=1|0"
 )
 CAMERA_FORM = (
-    "camera://<index>|/dev/videoN?formats=A,B&backend=zxing|zbar&dedupe=SECONDS&max_fps=FPS"
+    "camera://<index>|/dev/videoN?formats=A,B&backend=zxing|zbar&dedupe=SECONDS&max_fps=FPS&try_invert=1|0"
 )
 SCANNER_SCHEMES = "serial, tcp, tcp-listen, hid, stdin, camera, file, http, https, rtsp"
 CAMERA_SCHEMES = "camera, file, http, https, rtsp"

@@ -39,8 +39,8 @@ def test_framer_keeps_partial_scan_pending():
         (
             "serial:///dev/ttyACM0?baud=fast",
             "expected serial://<device>?baud=N&parity=N|E|O|M|S&bytesize=5|6|7|8&stopbits=1|1.5|2"
-            "&suffix=auto|CR|LF|CRLF|TAB|0xHH&gs=C: option baud='fast' is not a positive whole"
-            " number (in 'serial:///dev/ttyACM0?baud=fast')",
+            "&suffix=auto|CR|LF|CRLF|TAB|0xHH&gs=TEXT&alt029=1|0: option baud='fast' is not a"
+            " positive whole number (in 'serial:///dev/ttyACM0?baud=fast')",
         ),
         (
             "serial:///dev/ttyACM0?bauds=9600",

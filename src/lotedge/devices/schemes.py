@@ -112,6 +112,13 @@ CAMERA_OPTIONS = (
         "decode at most this many frames per second (0: no limit)",
         field="max_fps",
     ),
+    Option(
+        "try_invert",
+        FLAG,
+        "0",
+        "also read light-on-dark codes (costs decode time; zxing only)",
+        field="try_invert",
+    ),
 )
 
 _SCANNERS = "lotedge.scanners"
