@@ -19,9 +19,7 @@ SERIAL_FORM = (
     "serial://<device>?baud=N&parity=N|E|O|M|S&bytesize=5|6|7|8&stopbits=1|1.5|2"
     "&suffix=auto|CR|LF|CRLF|TAB|0xHH&gs=TEXT&alt029=1|0"
 )
-CAMERA_FORM = (
-    "camera://<index>|/dev/videoN?formats=A,B&backend=zxing|zbar&dedupe=SECONDS&max_fps=FPS&try_invert=1|0"
-)
+CAMERA_FORM = "camera://<index>|/dev/videoN?formats=A,B&backend=zxing|zbar&dedupe=SECONDS&max_fps=FPS&try_invert=1|0"
 SCANNER_SCHEMES = "serial, tcp, tcp-listen, hid, stdin, camera, file, http, https, rtsp"
 CAMERA_SCHEMES = "camera, file, http, https, rtsp"
 PRINTER_SCHEMES = "tcp, serial, cups, dir, escpos+tcp, escpos+serial, escpos+usb"
