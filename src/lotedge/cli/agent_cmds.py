@@ -9,7 +9,7 @@ from typing import Any
 from lotedge.agent.control import ControlClient
 from lotedge.agent.daemon import Daemon
 from lotedge.agent.devices import start_devices
-from lotedge.cli import label_cmds
+from lotedge.cli import label_cmds, scanner_cmds
 from lotedge.cli.common import add_config_arg, config_or_exit, print_reply
 from lotedge.cli.config_cmds import unescape_scan
 from lotedge.core.scan import decode_text
@@ -104,6 +104,7 @@ def register(sub: argparse._SubParsersAction, default_config: str) -> None:
     label = sub.add_parser("label", help="labels")
     label_sub = label.add_subparsers(dest="label_command", required=True)
     label_cmds.add_render_parser(label_sub)
+    scanner_cmds.add_test_sheet_parser(label_sub)
     reprint = _client_parser(label_sub, "reprint", "reprint the label of a lot", default_config)
     reprint.add_argument("lot")
     reprint.add_argument("--copies", type=int, default=1)

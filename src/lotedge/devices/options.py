@@ -136,7 +136,6 @@ def _token(text: str) -> bytes:
 
 GS_TOKEN = OptionType(
     "TEXT",
-    f"a text of up to {_LONGEST_TOKEN} characters, not only digits (for Alt+029: alt029=1), "
-    "without CR or LF",
+    f"1 to {_LONGEST_TOKEN} characters, not all digits (Alt+029: alt029=1), no CR or LF",
     _token,
 )
