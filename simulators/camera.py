@@ -29,20 +29,33 @@ class Code:
     text: str
     format: str = "DataMatrix"
     gs1: bool = False
+    eci: str = ""
+    """An ECI to encode the text with (zxing-cpp's writer: ``20`` Shift_JIS, ``26`` UTF-8)."""
+    version: int = 0
+    """The symbol version (DataMatrix 31-48: the rectangular extension, DMRE); 0: smallest."""
+    inverted: bool = False
+    """Light on dark, as on a laser-etched or dark label."""
 
     def symbol(self) -> zxingcpp.Barcode:
         """The encoded symbol."""
         fmt = zxingcpp.barcode_format_from_str(self.format)
-        return zxingcpp.create_barcode(self.text, fmt, gs1=self.gs1)
+        options: dict[str, object] = {"gs1": self.gs1}
+        if self.eci:
+            options["eci"] = self.eci
+        if self.version:
+            options["version"] = self.version
+        return zxingcpp.create_barcode(self.text, fmt, **options)
 
     @property
     def data(self) -> bytes:
-        """The bytes a decoder should read (GS1: element strings with GS separators)."""
-        return self.symbol().bytes
+        """The bytes a decoder should read: GS1 element strings with GS separators, or the
+        text in UTF-8."""
+        return self.symbol().bytes if self.gs1 else self.text.encode("utf-8")
 
     def image(self, module_px: int) -> np.ndarray:
         """The symbol as a grayscale image with its quiet zone."""
-        return np.asarray(self.symbol().to_image(scale=module_px), dtype=np.uint8)
+        image = np.asarray(self.symbol().to_image(scale=module_px), dtype=np.uint8)
+        return 255 - image if self.inverted else image
 
 
 @dataclass(frozen=True)

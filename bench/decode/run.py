@@ -6,7 +6,8 @@ noise and glare differ per frame). Each library decodes every frame on one pinne
 the same backend classes the agent uses, restricted to the formats it supports. Reported: frames
 per CPU-second of the decoding thread (what one core sustains, independent of other load on the
 machine) and per wall-clock second, the share of frames read, and codes missed (presentations
-with no frame read).
+with no frame read). Then the cost of zxing-cpp's `try_invert` (the camera option): the same
+frames decoded with it on, and the same codes printed light on dark, read with it off and on.
 
     .venv/bin/python -m bench.decode.run [--codes 15] [--seed 1] [--quick]
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -60,11 +61,15 @@ class Result:
     """Codes reported that were not in the frame."""
 
 
-def frames_for(size: tuple[int, int], module_px: int, count: int, seed: int):
-    """(format, presentation, gray frame): `count` presentations per format, fully visible."""
+def frames_for(
+    size: tuple[int, int], module_px: int, count: int, seed: int, inverted: bool = False
+):
+    """(format, presentation, gray frame): `count` presentations per format, fully visible;
+    `inverted`: the codes light on dark."""
     rng = np.random.default_rng(seed)
     out = []
-    for name, code in CODES.items():
+    for name, plain in CODES.items():
+        code = replace(plain, inverted=inverted)
         for presentation in range(count):
             degradation = Degradation(
                 module_px=module_px,
@@ -81,9 +86,9 @@ def frames_for(size: tuple[int, int], module_px: int, count: int, seed: int):
     return out
 
 
-def run_library(backend: str, frames) -> Result | None:
+def run_library(backend: str, frames, try_invert: bool = False) -> Result | None:
     try:
-        decoder = make_decoder(backend, SUPPORTED[backend])
+        decoder = make_decoder(backend, SUPPORTED[backend], try_invert)
     except BackendUnavailable as exc:
         print(f"  {backend}: skipped ({exc})")
         return None
@@ -128,6 +133,29 @@ def report(label: str, size: tuple[int, int], codes: int, results: dict[str, Res
         )
 
 
+def invert_cost(size: tuple[int, int], module_px: int, codes: int, seed: int, frames) -> None:
+    """zxing-cpp with try_invert off and on: fps on the usual frames, and inverted codes read."""
+    inverted = frames_for(size, module_px, codes, seed, inverted=True)
+    runs = {
+        flag: (run_library("zxing", frames, flag), run_library("zxing", inverted, flag))
+        for flag in (False, True)
+    }
+    header = f"  try_invert ({size[0]}x{size[1]}):   fps  frames read  light-on-dark read"
+    print(header + "".join(f" {name:>10}" for name in CODES) + "   (light on dark: missed)")
+    for flag, (usual, dark) in runs.items():
+        assert usual is not None and dark is not None
+        fps = usual.frames / usual.seconds
+        cells = "".join(f" {dark.missed[n]:>10}" for n in CODES)
+        print(
+            f"  {'on' if flag else 'off':>3} {fps:20.1f} {usual.read / usual.supported:>12.1%}"
+            f" {dark.read / dark.supported:>19.1%}{cells}"
+        )
+    off, on = (runs[flag][0] for flag in (False, True))
+    assert off is not None and on is not None
+    ratio = (on.frames / on.seconds) / (off.frames / off.seconds)
+    print(f"  fps with try_invert / without: {ratio:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--codes", type=int, default=15, help="presentations per format")
@@ -142,6 +170,7 @@ def main() -> None:
         frames = frames_for(size, module_px, args.codes, args.seed)
         results = {b: r for b in SUPPORTED if (r := run_library(b, frames)) is not None}
         report(label, size, args.codes, results)
+        invert_cost(size, module_px, args.codes, args.seed, frames)
     print("\nfps and ms/frame: CPU time of the decoding thread; wall fps: elapsed time.")
     print("'frames read' counts frames of the formats a library supports; n/a: not supported.")
 

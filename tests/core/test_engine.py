@@ -133,6 +133,9 @@ def test_every_reason_code_is_reachable(line: Line):
     seen.add(line.scan("]C1010950110153000410L1"))  # bad check digit
     seen.add(line.scan("9501101530003"))  # a bare EAN: no lot
     seen.add(line.scan("]C1010400638133393110L1"))  # unknown material
+    seen.add(line.scan("010950110153000310L117270131"))  # a glued field: missing separator
+    seen.add(line.scan("010950110153000310L1<GS>17270131"))  # a separator sent as text
+    seen.add(line.scan("00095011015300000003"))  # a pallet label (SSCC)
     seen.add(line.scan(SUGAR))  # not in BOM
     seen.add(line.scan("YST-OLD-20200101"))  # expired
     line.command("hold.add", material="YEAST", lot="BAD1", reason="salmonella suspicion")

@@ -17,10 +17,11 @@ from tests.core.daemon_helpers import lotedge
 
 SERIAL_FORM = (
     "serial://<device>?baud=N&parity=N|E|O|M|S&bytesize=5|6|7|8&stopbits=1|1.5|2"
-    "&suffix=auto|CR|LF|CRLF|TAB|0xHH&gs=C"
+    "&suffix=auto|CR|LF|CRLF|TAB|0xHH&gs=TEXT&alt029=1|0"
 )
 CAMERA_FORM = (
     "camera://<index>|/dev/videoN?formats=A,B&backend=zxing|zbar&dedupe=SECONDS&max_fps=FPS"
+    "&try_invert=1|0"
 )
 SCANNER_SCHEMES = "serial, tcp, tcp-listen, hid, stdin, camera, file, http, https, rtsp"
 CAMERA_SCHEMES = "camera, file, http, https, rtsp"
@@ -57,6 +58,27 @@ CASES = [
         "serial:///dev/ttyUSB0?baud=9600&parity=X",
         "option parity='X' is not one of N, E, O, M, S",
         "expected serial://<device>?baud=N&parity=N|E|O|M|S&bytesize=5|6|7|8&stopbits=1|1.5|2",
+    ),
+    # the separator options (issue 17) and try_invert
+    (
+        "scanners",
+        "tcp://reader:4001?gs=029",
+        "option gs='029' is not 1 to 16 characters, not all digits (Alt+029: alt029=1),"
+        " no CR or LF",
+        "expected tcp://<host>:<port>?timeout=SECONDS&suffix=auto|CR|LF|CRLF|TAB|0xHH&gs=TEXT"
+        "&alt029=1|0",
+    ),
+    (
+        "scanners",
+        "stdin://?alt029=maybe",
+        "option alt029='maybe' is not 1 or 0",
+        "expected stdin://?suffix=auto|CR|LF|CRLF|TAB|0xHH&gs=TEXT&alt029=1|0",
+    ),
+    (
+        "cameras",
+        "camera://0?try_invert=2",
+        "option try_invert='2' is not 1 or 0",
+        f"expected {CAMERA_FORM}",
     ),
 ]
 

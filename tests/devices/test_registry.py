@@ -60,12 +60,13 @@ def test_camera_option_defaults_are_the_config_defaults():
 
 def test_url_options_override_config_fields_and_the_rest_come_from_them():
     fields = {"formats": ["Code128"], "backend": "zbar", "dedupe_seconds": 5.0, "max_fps": 0.0}
-    device = resolve("camera://0?max_fps=4", "camera", fields)
+    device = resolve("camera://0?max_fps=4", "camera", fields | {"try_invert": False})
     assert dict(device.options) == {
         "formats": ["Code128"],
         "backend": "zbar",
         "dedupe": 5.0,
         "max_fps": 4.0,
+        "try_invert": False,
     }
     assert device.given == {"max_fps"}
 

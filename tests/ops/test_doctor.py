@@ -83,7 +83,7 @@ def test_missing_scanner_and_bad_config(tmp_path: Path):
     assert check.detail == (
         f"line {line}: scanners[0].url: option baud='fast' is not a positive whole number"
         " (hint: expected serial://<device>?baud=N&parity=N|E|O|M|S&bytesize=5|6|7|8"
-        "&stopbits=1|1.5|2&suffix=auto|CR|LF|CRLF|TAB|0xHH&gs=C)"
+        "&stopbits=1|1.5|2&suffix=auto|CR|LF|CRLF|TAB|0xHH&gs=TEXT&alt029=1|0)"
     )
 
     path.write_text("[identity]\nsite = 'S'\n")

@@ -15,6 +15,7 @@ from lotedge.core.batch import Refusal
 from lotedge.core.decisions import Decision, Outcome
 from lotedge.core.reasons import Reason
 from lotedge.core.scan import ParsedScan
+from lotedge.core.separators import Glued, Token
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,22 @@ def command_decision(result: Done | Refusal, parsed: ParsedScan) -> Decision:
     return Decision(Outcome.COMMAND, result.reason, result.message, parsed)
 
 
+def artefact_data(artefact: Token | Glued | None) -> dict[str, object] | None:
+    """A separator artefact as JSON: the token sent for GS, or the field with a glued one."""
+    if isinstance(artefact, Token):
+        return {"kind": "token", "field": artefact.ai, "text": artefact.text}
+    if isinstance(artefact, Glued):
+        return {
+            "kind": "glued",
+            "field": artefact.ai,
+            "read": artefact.value,
+            "head": artefact.head,
+            "glued": {e.ai.ai: e.value for e in artefact.tail},
+            "alt029": artefact.alt029,
+        }
+    return None
+
+
 def decision_reply(decision: Decision) -> Reply:
     """The reply for a scan: the decision, and what the scan was parsed as."""
     data: dict[str, object] = decision.as_dict()
@@ -70,5 +87,7 @@ def decision_reply(decision: Decision) -> Reply:
             "material": scan.material_code,
             "elements": scan.elements,
             "error": scan.error,
+            "gs1_symbol": scan.gs1_symbol,
+            "artefact": artefact_data(scan.artefact),
         }
     return Reply(True, data)

@@ -14,13 +14,15 @@ class Detection:
     """One barcode read from a frame."""
 
     data: bytes
-    """The raw decoded bytes (GS1 codes: element strings with GS separators, no brackets)."""
+    """GS1 codes: the element strings with GS separators (no brackets); other codes: their
+    text as UTF-8 (zxing-cpp decodes ECI and character sets; zbar: its bytes)."""
     symbology: str | None
     """AIM symbology identifier such as ``]d2`` (GS1 DataMatrix), None if the backend has none."""
     format: str
     """The backend's name for the format, for logs and benchmarks."""
-    gs1: bool = False
-    """True when the symbol carries FNC1 in first position (GS1 data)."""
+    gs1: bool | None = None
+    """True when the symbol carries FNC1 in first position (GS1 data); None when the backend
+    cannot tell (zbar, OpenCV)."""
 
 
 class Decoder(Protocol):
@@ -48,8 +50,9 @@ class BackendUnavailable(RuntimeError):
     """A configured backend whose library is not installed; the message says how to install it."""
 
 
-def make_decoder(backend: str, formats: list[str]) -> Decoder:
-    """A decoder for `formats` (zxing-cpp names, e.g. DataMatrix, Code128, EAN13, QRCode)."""
+def make_decoder(backend: str, formats: list[str], try_invert: bool = False) -> Decoder:
+    """A decoder for `formats` (zxing-cpp names, e.g. DataMatrix, Code128, EAN13, QRCode);
+    `try_invert` also looks for light-on-dark codes (zxing-cpp only)."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown decoder backend {backend!r}; known: {', '.join(BACKENDS)}")
     module_name, hint = BACKENDS[backend]
@@ -59,4 +62,6 @@ def make_decoder(backend: str, formats: list[str]) -> Decoder:
         raise BackendUnavailable(
             f"decoder backend {backend!r} needs {exc.name}, which is not usable here: {hint}"
         ) from None
+    if try_invert:
+        return module.create(formats, try_invert=True)
     return module.create(formats)

@@ -54,3 +54,6 @@ def check_formats(device: Device) -> None:
         raise UrlError(str(exc), option="formats") from None
     if device.options["backend"] == "zbar" and (problem := not_for_zbar(formats)):
         raise UrlError(problem, option="formats")
+    if device.options["backend"] == "zbar" and device.options["try_invert"]:
+        problem = "zbar cannot read light-on-dark codes; use backend 'zxing'"
+        raise UrlError(problem, option="try_invert")

@@ -88,7 +88,7 @@ class CameraSource:
             for found in detections:
                 if dedupe.is_new((found.data, found.symbology), now):
                     self.stats.scans += 1
-                    submit(sink, RawScan(found.data, self.name, found.symbology))
+                    submit(sink, RawScan(found.data, self.name, found.symbology, gs1=found.gs1))
             if min_period > spent:
                 stop.wait(min_period - spent)
 
@@ -112,9 +112,10 @@ def open_camera_device(name: str, device: Device) -> CameraSource:
         backend=options["backend"],
         dedupe_seconds=options["dedupe"],
         max_fps=options["max_fps"],
+        try_invert=options["try_invert"],
     )
-    try:
-        decoder = make_decoder(config.backend, config.formats)  # formats checked with the URL
+    try:  # formats checked with the URL
+        decoder = make_decoder(config.backend, config.formats, config.try_invert)
     except BackendUnavailable as exc:
         raise UrlError(str(exc)).located(device.url) from None
     return CameraSource(config, capture_target(device), decoder, pace=device.scheme.name == "file")

@@ -9,9 +9,10 @@ from typing import Any
 from lotedge.agent.control import ControlClient
 from lotedge.agent.daemon import Daemon
 from lotedge.agent.devices import start_devices
-from lotedge.cli import label_cmds
+from lotedge.cli import label_cmds, scanner_cmds
 from lotedge.cli.common import add_config_arg, config_or_exit, print_reply
 from lotedge.cli.config_cmds import unescape_scan
+from lotedge.core.scan import decode_text
 from lotedge.devices.url import UrlError
 from lotedge.ops.lock import AlreadyRunning
 from lotedge.ops.logs import setup_logging
@@ -59,7 +60,8 @@ def register(sub: argparse._SubParsersAction, default_config: str) -> None:
     scan.add_argument("data", help="scanned text; <GS> or \\x1d for the GS separator")
     scan.add_argument("--source", default="cli")
     scan.set_defaults(
-        op="scan", build=lambda a: {"data": unescape_scan(a.data).decode(), "source": a.source}
+        op="scan",
+        build=lambda a: {"data": decode_text(unescape_scan(a.data)), "source": a.source},
     )
 
     hold = sub.add_parser(
@@ -102,6 +104,7 @@ def register(sub: argparse._SubParsersAction, default_config: str) -> None:
     label = sub.add_parser("label", help="labels")
     label_sub = label.add_subparsers(dest="label_command", required=True)
     label_cmds.add_render_parser(label_sub)
+    scanner_cmds.add_test_sheet_parser(label_sub)
     reprint = _client_parser(label_sub, "reprint", "reprint the label of a lot", default_config)
     reprint.add_argument("lot")
     reprint.add_argument("--copies", type=int, default=1)

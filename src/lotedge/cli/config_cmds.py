@@ -70,11 +70,26 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
 
 def unescape_scan(text: str) -> bytes:
-    """Typed scans: `<GS>` and the escape `\\x1d` stand for the GS separator."""
-    return text.replace("<GS>", "\x1d").replace("\\x1d", "\x1d").encode()
+    """A typed scan as bytes: ``<GS>`` and the escape ``\\x1d`` stand for the GS separator;
+    bytes the terminal could not decode are given back as they were typed."""
+    data = text.encode("utf-8", "surrogateescape")
+    return data.replace(b"<GS>", b"\x1d").replace(b"\\x1d", b"\x1d")
+
+
+def shown(value: object) -> str:
+    """A value for a terminal: control characters (GS ...) as escapes."""
+    text = str(value)
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
+NO_CONFIG = (
+    "no config given (-c FILE): no material is known and no batch is open, so this shows how "
+    "the scan reads, not how the line would judge it"
+)
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
+    sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     raw = RawScan(unescape_scan(args.scan), source="parse")
     if args.config:
         config = config_or_exit(args.config)
@@ -84,14 +99,16 @@ def cmd_parse(args: argparse.Namespace) -> int:
         parsed = parse_scan(raw, [], "#LE:")
         now = datetime.now().astimezone()
         decision = decide_material(parsed, ScanContext(now, None, [], debounce=timedelta(0)))
-        reply = decision_reply(decision).data
+        reply = {**decision_reply(decision).data, "note": NO_CONFIG}
     if args.json:
         print_json(reply)
-    else:
-        for key, value in reply.get("parsed", {}).items():
-            if value not in (None, {}, ""):
-                print(f"{key:>10}: {value}")
-        print(f"{'decision':>10}: {reply['outcome']} ({reply['reason']}) {reply['message']}")
+        return 0
+    for key, value in reply.get("parsed", {}).items():
+        if value not in (None, {}, ""):
+            print(f"{key:>10}: {shown(value)}")
+    print(f"{'decision':>10}: {reply['outcome']} ({reply['reason']}) {shown(reply['message'])}")
+    if "note" in reply:
+        print(f"{'note':>10}: {reply['note']}")
     return 0
 
 

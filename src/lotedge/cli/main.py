@@ -7,7 +7,15 @@ import os
 import sys
 from collections.abc import Sequence
 
-from lotedge.cli import agent_cmds, config_cmds, ops_cmds, sim, sim_printer, store_cmds
+from lotedge.cli import (
+    agent_cmds,
+    config_cmds,
+    ops_cmds,
+    scanner_cmds,
+    sim,
+    sim_printer,
+    store_cmds,
+)
 
 DEFAULT_CONFIG = os.environ.get("LOTEDGE_CONFIG", "/etc/lotedge/lotedge.toml")
 
@@ -20,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     config_cmds.register(sub, DEFAULT_CONFIG)
     agent_cmds.register(sub, DEFAULT_CONFIG)
     ops_cmds.register(sub, DEFAULT_CONFIG)
+    scanner_cmds.register(sub, DEFAULT_CONFIG)
     store_cmds.register(sub, DEFAULT_CONFIG)
     simulators = sub.add_parser("sim", help="simulated scanners, cameras and printers")
     devices = simulators.add_subparsers(dest="device", required=True, metavar="DEVICE")

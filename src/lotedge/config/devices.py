@@ -53,3 +53,8 @@ class CameraConfig(Section):
     max_fps: float = Field(
         default=0.0, ge=0, description="Decode at most this many frames per second; 0 = no limit."
     )
+    try_invert: bool = Field(
+        default=False,
+        description="Also read light-on-dark (inverted) codes; costs decode time "
+        "(docs/benchmarks.md#decode). zxing only.",
+    )

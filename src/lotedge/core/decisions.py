@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from lotedge.core import label_checks
 from lotedge.core.holds import HeldItem, Hold, first_match
 from lotedge.core.reasons import Reason as Reason  # re-exported: where it always was
 from lotedge.core.scan import ParsedScan, ScanKind
@@ -113,9 +114,7 @@ def effective_expiry(scan: ParsedScan, material: Material | None) -> date | None
 
 def unreadable(scan: ParsedScan) -> Decision:
     """The rejection of a scan the parser could not read."""
-    looks_gs1 = (scan.error or "").startswith(("invalid GS1", "GS1 code"))
-    reason = Reason.INVALID_GS1 if looks_gs1 else Reason.UNREADABLE
-    return reject(reason, f"Cannot read this label: {scan.error}. Scan it again or key it in.")
+    return reject(*label_checks.unreadable(scan), scan)
 
 
 class ScanHistory(Protocol):
@@ -178,6 +177,8 @@ def decide_material(scan: ParsedScan, ctx: ScanContext) -> Decision:
     material = screen(scan, ctx)
     if isinstance(material, Decision):
         return material
+    if pallet := label_checks.logistic_unit(scan):
+        return reject(*pallet, scan)
     if material is None:
         return reject(
             Reason.UNKNOWN_MATERIAL,
@@ -192,6 +193,8 @@ def decide_material(scan: ParsedScan, ctx: ScanContext) -> Decision:
             "container.",
             scan,
         )
+    if glued := label_checks.glued_field(scan, material):
+        return reject(*glued, scan)
     if ctx.product is None:
         return reject(
             Reason.NO_OPEN_BATCH,

@@ -37,6 +37,10 @@ class Reason(StrEnum):
     MODE_SET = "mode_set"
     WRONG_MODE = "wrong_mode"
     INTERNAL_LOT = "internal_lot"
+    # Scanner separator artefacts and labels that are not a container's (issue 17).
+    MISSING_SEPARATOR = "missing_separator"
+    SEPARATOR_TOKEN = "separator_token"
+    PALLET_LABEL = "pallet_label"
     # Errors of a request rather than decisions on a scan (control socket, MQTT commands).
     NOT_FOUND = "not_found"
     UNKNOWN_VENDOR = "unknown_vendor"

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from lotedge.core import label_checks
 from lotedge.core.decisions import (
     Decision,
     Outcome,
@@ -102,6 +103,10 @@ def _refused(reason: Reason, message: str, scan: ParsedScan | None) -> Decision:
     return reject(reason, f"Not received: {message}", scan)
 
 
+def _lower(sentence: str) -> str:
+    return sentence[:1].lower() + sentence[1:]
+
+
 def _checked(
     material: Material,
     quantity: Decimal | None,
@@ -146,6 +151,8 @@ def decide_receipt(scan: ParsedScan, ctx: ReceiptContext) -> Receipt | Decision:
     material = screen(scan, ctx)
     if isinstance(material, Decision):
         return material
+    if pallet := label_checks.logistic_unit(scan):
+        return _refused(pallet[0], _lower(pallet[1]), scan)
     if material is None:
         return _refused(
             Reason.UNKNOWN_MATERIAL,
@@ -159,6 +166,8 @@ def decide_receipt(scan: ParsedScan, ctx: ReceiptContext) -> Receipt | Decision:
             f"material (lotedge receive unlabelled {material.code} QTY) and put our label on it.",
             scan,
         )
+    if glued := label_checks.glued_field(scan, material):
+        return _refused(glued[0], glued[1], scan)
     if ctx.internal_lot:
         return _refused(
             Reason.INTERNAL_LOT,

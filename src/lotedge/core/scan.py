@@ -1,7 +1,10 @@
 """Turning raw scanner bytes into structured fields. Pure; never raises on any input.
 
-GS1 element strings, bracketed HRI and Digital Link URIs are parsed by biip; non-GS1 vendor labels
-by each material's `vendor_pattern`; command barcodes by the configured prefix.
+Data that reads as GS1 (`core.gs1`: element strings, bracketed AIs, Digital Link URIs, GTINs,
+read by biip) is judged as GS1 whatever symbol carried it: a GS1 key first wins over vendor
+patterns, other GS1-looking data comes after them. Non-GS1 vendor labels are read by each
+material's `vendor_pattern`; command barcodes by the configured prefix. Separator artefacts of
+scanners are found by `core.separators`.
 """
 
 from __future__ import annotations
@@ -11,15 +14,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
-from biip import ParseConfig, parse
 from biip.gs1_messages import GS1Message
 
+from lotedge.core import gs1
+from lotedge.core.gs1 import GS, GS1Reading, read_gs1
+from lotedge.core.reasons import Reason
+from lotedge.core.separators import Glued, Token, artefact_at, artefact_in, token_in
 from lotedge.masterdata.items import Material
 
-#: AIM symbology identifiers whose data is a GS1 element string (FNC1 in first position).
-GS1_SYMBOLOGIES = frozenset({"]C1", "]d2", "]Q3", "]e0", "]J1"})
-GS = "\x1d"
+#: AIM symbology identifiers of symbols whose data is GS1 (FNC1 in first position): GS1-128,
+#: GS1 DataMatrix (and with ECI; ``]d8``: DMRE, as zxing-cpp reports it), GS1 QR (and with
+#: ECI), GS1 DataBar and composites, GS1 DotCode, GS1 Aztec (and with ECI).
+GS1_SYMBOLOGIES = frozenset({"]C1", "]d2", "]d5", "]d8", "]Q3", "]Q4", "]e0", "]J1", "]z1", "]z4"})
 _AIM = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 _MAX_SCAN_BYTES = 4096
 #: GS1 AI (91), "company internal information": the material code on our receiving label of a
@@ -34,6 +42,7 @@ class ScanKind(StrEnum):
     VENDOR = "vendor"
     COMMAND = "command"
     REFERENCE = "reference"  # a purchase order (GS1 AI 400) with no GTIN: a receipt reference
+    LOGISTIC = "logistic"  # a logistic unit's label: an SSCC (00), or contents (02) without (01)
     UNREADABLE = "unreadable"
 
 
@@ -46,6 +55,8 @@ class RawScan:
     #: AIM identifier reported out of band (cameras); in-band prefixes are found by the parser.
     symbology: str | None = None
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    #: The decoder's GS1 flag (cameras: FNC1 in first position); None when not reported.
+    gs1: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -58,7 +69,7 @@ class Command:
 
 @dataclass(frozen=True)
 class ParsedScan:
-    """The fields a scan carries. `error` explains an UNREADABLE scan."""
+    """The fields a scan carries. `error` explains an UNREADABLE scan, `reason` is its refusal."""
 
     kind: ScanKind
     text: str
@@ -78,6 +89,11 @@ class ParsedScan:
     command: Command | None = None
     elements: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    reason: Reason | None = None
+    #: The symbol says its data is GS1 (decoder flag, else a GS1 AIM identifier); None: unknown.
+    gs1_symbol: bool | None = None
+    #: A separator artefact: a token refused, or a glued field judged with the material.
+    artefact: Token | Glued | None = None
 
     @property
     def dedupe_key(self) -> str:
@@ -107,7 +123,7 @@ def parse_scan(raw: RawScan, materials: list[Material], command_prefix: str) -> 
         return _parse(raw, materials, command_prefix)
     except Exception as exc:  # last line of defence: untrusted input must not crash the agent
         text = decode_text(raw.data[:_MAX_SCAN_BYTES])
-        return ParsedScan(ScanKind.UNREADABLE, text, error=f"parser failed: {exc!r}")
+        return ParsedScan(ScanKind.UNREADABLE, text, error=f"the parser failed: {exc!r}")
 
 
 def _parse(raw: RawScan, materials: list[Material], command_prefix: str) -> ParsedScan:
@@ -115,41 +131,58 @@ def _parse(raw: RawScan, materials: list[Material], command_prefix: str) -> Pars
         return ParsedScan(
             ScanKind.UNREADABLE,
             decode_text(raw.data[:64]),
-            error=f"scan is {len(raw.data)} bytes; at most {_MAX_SCAN_BYTES} are accepted",
+            error=f"the scan is {len(raw.data)} bytes; at most {_MAX_SCAN_BYTES} are accepted",
         )
     text = decode_text(raw.data).strip("\r\n")
     body, symbology = split_aim(text, raw.symbology)
+    flag = raw.gs1 if raw.gs1 is not None else (symbology in GS1_SYMBOLOGIES if symbology else None)
+    seen = _Seen(body, symbology, flag)
     if not body.strip(GS + " "):
-        return ParsedScan(ScanKind.UNREADABLE, body, symbology, error="the scan is empty")
+        return seen.unreadable("the scan is empty")
     if body.startswith(command_prefix):
-        return _parse_command(body, symbology, command_prefix)
-    looks_gs1 = (
-        symbology in GS1_SYMBOLOGIES
-        or body.startswith((GS, "("))
-        or body.lower().startswith(("http://", "https://"))
-    )
-    if not looks_gs1:
-        vendor = _parse_vendor(body, symbology, materials)
-        if vendor is not None:
-            return vendor
-    gs1 = _parse_gs1(body, symbology, materials)
-    if gs1.kind is ScanKind.GS1 or looks_gs1:
-        return gs1
-    return ParsedScan(
-        ScanKind.UNREADABLE,
-        body,
-        symbology,
-        error="not a GS1 code and no material's vendor_pattern matches it",
+        return _parse_command(body, seen, command_prefix)
+    reading = read_gs1(body)
+    if reading.keyed:
+        return _judge_gs1(reading, seen, materials)
+    vendor = _parse_vendor(body, seen, materials)
+    if vendor is not None:
+        return vendor
+    if reading.reads:
+        return _judge_gs1(reading, seen, materials)
+    return seen.unreadable(
+        f"{_shown(body)} is not GS1 data and no material's vendor_pattern matches it"
     )
 
 
-def _parse_command(body: str, symbology: str | None, prefix: str) -> ParsedScan:
+@dataclass(frozen=True)
+class _Seen:
+    """What every parse result carries: the text without AIM identifier, the identifier and
+    the GS1 flag."""
+
+    body: str
+    symbology: str | None
+    gs1_symbol: bool | None
+
+    def scan(self, kind: ScanKind, **fields: Any) -> ParsedScan:
+        return ParsedScan(kind, self.body, self.symbology, gs1_symbol=self.gs1_symbol, **fields)
+
+    def unreadable(
+        self, error: str, reason: Reason = Reason.UNREADABLE, **fields: Any
+    ) -> ParsedScan:
+        return self.scan(ScanKind.UNREADABLE, error=error, reason=reason, **fields)
+
+
+def _shown(body: str) -> str:
+    return repr(body if len(body) <= 40 else body[:37] + "...")
+
+
+def _parse_command(body: str, seen: _Seen, prefix: str) -> ParsedScan:
     parts = body[len(prefix) :].split(":")
     command = Command(parts[0].strip().upper(), tuple(p.strip() for p in parts[1:]))
-    return ParsedScan(ScanKind.COMMAND, body, symbology, command=command)
+    return seen.scan(ScanKind.COMMAND, command=command)
 
 
-def _parse_vendor(body: str, symbology: str | None, materials: list[Material]) -> ParsedScan | None:
+def _parse_vendor(body: str, seen: _Seen, materials: list[Material]) -> ParsedScan | None:
     for material in materials:
         if not material.vendor_pattern:
             continue
@@ -166,18 +199,19 @@ def _parse_vendor(body: str, symbology: str | None, materials: list[Material]) -
             try:
                 dates[name] = datetime.strptime(groups[name], material.expiry_format).date()
             except ValueError:
-                return ParsedScan(
-                    ScanKind.UNREADABLE,
-                    body,
-                    symbology,
+                return seen.unreadable(
+                    f"{name} {groups[name]!r} does not match {material.expiry_format!r}",
                     material_code=material.code,
-                    error=f"{name} {groups[name]!r} does not match {material.expiry_format!r}",
                 )
-        return ParsedScan(
+        lot = groups["lot"]
+        if not lot.isprintable() or token_in(lot, ""):
+            return seen.unreadable(
+                f"the lot {lot!r} holds a control character or a separator sent as text",
+                material_code=material.code,
+            )
+        return seen.scan(
             ScanKind.VENDOR,
-            body,
-            symbology,
-            lot=groups["lot"],
+            lot=lot,
             expiry=dates.get("expiry"),
             received=dates.get("received"),
             material_code=material.code,
@@ -186,26 +220,52 @@ def _parse_vendor(body: str, symbology: str | None, materials: list[Material]) -
     return None
 
 
-def _parse_gs1(body: str, symbology: str | None, materials: list[Material]) -> ParsedScan:
-    message, error = _gs1_message(body)
+def _judge_gs1(reading: GS1Reading, seen: _Seen, materials: list[Material]) -> ParsedScan:
+    message = reading.message
     if message is None:
-        return ParsedScan(ScanKind.UNREADABLE, body, symbology, error=error)
+        found = artefact_at(seen.body.lstrip(GS)) if reading.stop >= 0 else None
+        if isinstance(found, Token):
+            return seen.unreadable(reading.cause, Reason.SEPARATOR_TOKEN, artefact=found)
+        if isinstance(found, Glued):
+            return seen.unreadable(reading.cause, Reason.MISSING_SEPARATOR, artefact=found)
+        return seen.unreadable(reading.cause, Reason.INVALID_GS1)
     elements = {es.ai.ai: es.value for es in message.element_strings}
-    invalid = [
-        error
-        for es in message.element_strings
-        for error in (es.gtin_error, es.gln_error, es.sscc_error)
-        if error
-    ]
-    if invalid:
-        return ParsedScan(
-            ScanKind.UNREADABLE,
-            body,
-            symbology,
-            elements=elements,
-            error=f"invalid GS1 data: {invalid[0]}",
+    if reading.cause:
+        return seen.unreadable(reading.cause, Reason.INVALID_GS1, elements=elements)
+    found = artefact_in(message.element_strings)
+    if isinstance(found, Token):
+        return seen.unreadable(
+            f"{gs1.name(found.ai)} holds {found.text!r}", Reason.SEPARATOR_TOKEN, artefact=found
         )
-    fields: dict[str, object] = {"elements": elements}
+    fields = _fields(message)
+    if "00" in elements or ("02" in elements and "01" not in elements):
+        return seen.scan(ScanKind.LOGISTIC, elements=elements, **fields)
+    gtin = fields.get("gtin")
+    if gtin is not None:
+        material = next((m for m in materials if gtin in m.gtins), None)
+    else:  # our receiving label of a material without GTIN names it in AI (91)
+        code = elements.get(INTERNAL_MATERIAL_AI)
+        material = next((m for m in materials if not m.gtins and m.code == code), None)
+        if material is None and "purchase_order" in fields:
+            return seen.scan(ScanKind.REFERENCE, elements=elements, **fields)
+        if material is None:
+            return seen.unreadable(
+                "a GS1 code without a GTIN (01), so it names no material",
+                Reason.INVALID_GS1,
+                elements=elements,
+            )
+    return seen.scan(
+        ScanKind.GS1,
+        material_code=material.code if material else None,
+        elements=elements,
+        artefact=found,
+        **fields,
+    )
+
+
+def _fields(message: GS1Message) -> dict[str, Any]:
+    """The ParsedScan fields a GS1 message fills."""
+    fields: dict[str, Any] = {}
     for es in message.element_strings:
         ai = es.ai.ai
         if ai == "01":
@@ -224,47 +284,4 @@ def _parse_gs1(body: str, symbology: str | None, materials: list[Material]) -> P
             fields["quantity"], fields["uom"] = es.decimal, "KGM"
         elif ai in ("30", "37") and "quantity" not in fields and es.value.isdigit():
             fields["quantity"], fields["uom"] = Decimal(es.value), "H87"
-    gtin = fields.get("gtin")
-    if gtin is not None:
-        material = next((m for m in materials if gtin in m.gtins), None)
-    else:  # our receiving label of a material without GTIN names it in AI (91)
-        code = elements.get(INTERNAL_MATERIAL_AI)
-        material = next((m for m in materials if not m.gtins and m.code == code), None)
-        if material is None and "purchase_order" in fields:
-            return ParsedScan(ScanKind.REFERENCE, body, symbology, **fields)  # type: ignore[arg-type]
-        if material is None:
-            return ParsedScan(
-                ScanKind.UNREADABLE,
-                body,
-                symbology,
-                elements=elements,
-                error="GS1 code without a GTIN (AI 01)",
-            )
-    return ParsedScan(
-        ScanKind.GS1,
-        body,
-        symbology,
-        material_code=material.code if material else None,
-        **fields,  # type: ignore[arg-type]
-    )
-
-
-def _gs1_message(body: str) -> tuple[GS1Message | None, str]:
-    """A GS1 message from element strings, bracketed HRI or a Digital Link URI."""
-    if body.startswith("("):
-        try:
-            return GS1Message.parse_hri(body), ""
-        except Exception as exc:
-            return None, f"invalid GS1 HRI: {exc}"
-    result = parse(body.lstrip(GS), config=ParseConfig(separator_chars=(GS,)))
-    message = result.gs1_message
-    if message is not None and (
-        result.gtin is None or any(es.ai.ai == "01" for es in message.element_strings)
-    ):
-        return message, ""
-    if result.gs1_digital_link_uri is not None:
-        return result.gs1_digital_link_uri.as_gs1_message(), ""
-    if result.gtin is not None:  # a bare EAN/UPC/ITF-14: a GTIN with no further data
-        return GS1Message.parse("01" + result.gtin.as_gtin_14()), ""
-    error = result.gs1_message_error or result.gs1_digital_link_uri_error or "not a GS1 code"
-    return None, f"invalid GS1 data: {error}"
+    return fields

@@ -125,10 +125,17 @@ def _suffix(text: str) -> bytes:
 SUFFIX = OptionType("auto|CR|LF|CRLF|TAB|0xHH", "auto, CR, LF, CRLF, TAB or hex like 0x03", _suffix)
 
 
-def _character(text: str) -> bytes:
-    if len(text) > 1 or not text.isascii():
+_LONGEST_TOKEN = 16
+
+
+def _token(text: str) -> bytes:
+    if text.isdecimal() or len(text) > _LONGEST_TOKEN or "\r" in text or "\n" in text:
         raise ValueError(text)
     return text.encode()
 
 
-CHARACTER = OptionType("C", "a single ASCII character", _character)
+GS_TOKEN = OptionType(
+    "TEXT",
+    f"1 to {_LONGEST_TOKEN} characters, not all digits (Alt+029: alt029=1), no CR or LF",
+    _token,
+)

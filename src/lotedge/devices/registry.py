@@ -3,10 +3,10 @@
 >>> device = resolve("serial://loop://?baud=19200&suffix=CR", "scanner")
 >>> device.scheme.name, device.address, device.options["baud"], device.options["suffix"]
 ('serial', 'loop://', 19200, b'\\r')
->>> for error in problems("serial:///dev/ttyACM0?bauds=9600&gs=~~", "scanner"):
+>>> for error in problems("serial:///dev/ttyACM0?bauds=9600&alt029=yes&gs=029", "scanner"):
 ...     print(error.reason, "|", error.hint or "-")
 unknown option 'bauds' | did you mean 'baud'?
-option gs='~~' is not a single ASCII character | -
+option gs='029' is not 1 to 16 characters, not all digits (Alt+029: alt029=1), no CR or LF | -
 """
 
 from __future__ import annotations

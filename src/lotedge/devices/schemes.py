@@ -21,8 +21,8 @@ from lotedge.devices.locations import (
     required,
 )
 from lotedge.devices.options import (
-    CHARACTER,
     FLAG,
+    GS_TOKEN,
     POSITIVE_WHOLE,
     SUFFIX,
     Option,
@@ -72,7 +72,20 @@ def framing(default_suffix: str = "auto") -> tuple[Option, ...]:
     """How a scanner ends scans and stands in for GS."""
     return (
         Option("suffix", SUFFIX, default_suffix, "what ends a scan (auto: CR or LF)"),
-        Option("gs", CHARACTER, "", "a character the scanner sends in place of GS (0x1D)"),
+        Option(
+            "gs",
+            GS_TOKEN,
+            "",
+            "the text the scanner sends in place of GS (0x1D), e.g. ~ or <GS> (percent-encode "
+            "& # % + and spaces)",
+        ),
+        Option(
+            "alt029",
+            FLAG,
+            "0",
+            "the scanner types GS as Alt+029 and it arrives as the digits 029 (or 0029): "
+            "turned back into GS where it stands between fields",
+        ),
     )
 
 
@@ -98,6 +111,13 @@ CAMERA_OPTIONS = (
         "0",
         "decode at most this many frames per second (0: no limit)",
         field="max_fps",
+    ),
+    Option(
+        "try_invert",
+        FLAG,
+        "0",
+        "also read light-on-dark codes (costs decode time; zxing only)",
+        field="try_invert",
     ),
 )
 

@@ -14,10 +14,14 @@ lotedge.devices.url.UrlError: no scheme (in '/dev/ttyACM0')
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 #: Old spellings still read: ``serial+<handler>://rest`` is ``serial://<handler>://rest``.
 NESTED_ALIASES = ("serial",)
+
+
+#: Characters a query value keeps as they are (the rest is percent-encoded).
+_QUERY_SAFE = "<>{}[]()^~!*'|/:;,.-_@$"
 
 
 class UrlError(ValueError):
@@ -78,3 +82,17 @@ class DeviceUrl:
         if plus and family in NESTED_ALIASES:
             return cls(url, family, f"{handler}://{location}", pairs, spelled=scheme)
         return cls(url, scheme, location, pairs)
+
+    def with_options(self, options: dict[str, str]) -> str:
+        """This URL with `options` set (added, or replacing the ones given), each value
+        percent-encoded only where the query needs it (``&``, ``#``, ``%``, ``+``, spaces ...).
+
+        >>> DeviceUrl.split("serial:///dev/ttyACM0?suffix=CR").with_options({"gs": "<GS>"})
+        'serial:///dev/ttyACM0?suffix=CR&gs=<GS>'
+        >>> DeviceUrl.split("tcp://r:4001").with_options({"gs": "a&b c"})
+        'tcp://r:4001?gs=a%26b%20c'
+        """
+        query = {**self.query, **options}
+        pairs = "&".join(f"{key}={quote(value, safe=_QUERY_SAFE)}" for key, value in query.items())
+        base = self.raw.partition("?")[0]
+        return f"{base}?{pairs}" if pairs else base

@@ -65,6 +65,12 @@ class Material(Section):
         default="%Y-%m-%d",
         description="strptime format of the 'expiry' and 'received' groups in vendor_pattern.",
     )
+    lot_pattern: str | None = Field(
+        default=None,
+        description="A regex the material's lot numbers match in full, e.g. '[A-Z]\\d{5}': "
+        "tells a lot from a lot with a glued field (a scanner that dropped the separator); "
+        "see docs/scan-decisions.md.",
+    )
 
     _vendor_gln_valid = field_validator("vendor_gln")(check_gln)
 
@@ -72,6 +78,16 @@ class Material(Section):
     @classmethod
     def _gtins_valid(cls, value: list[str]) -> list[str]:
         return [_check_gtin(v) for v in value]
+
+    @field_validator("lot_pattern")
+    @classmethod
+    def _lot_pattern_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"lot_pattern is not a valid regex: {exc}") from None
+        return value
 
     @field_validator("vendor_pattern")
     @classmethod

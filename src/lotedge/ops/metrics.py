@@ -22,6 +22,12 @@ SCANS = Counter(
 )
 BATCHES = Counter("lotedge_batches", "Batches by transition", ["transition"], registry=REGISTRY)
 LOTS = Counter("lotedge_lots_issued", "Lot numbers issued", ["product"], registry=REGISTRY)
+DISCARDED_FRAMES = Counter(
+    "lotedge_scanner_discarded_frames",
+    "Over-long scanner frames discarded up to the next scan suffix, by scanner",
+    ["scanner"],
+    registry=REGISTRY,
+)
 
 
 MetricSource = Callable[[], Iterable[Metric]]

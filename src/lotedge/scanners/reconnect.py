@@ -41,6 +41,8 @@ class LinkStatus:
     """How many times an open device went away."""
     scans: int = 0
     """Scans handed to the sink."""
+    discarded: int = 0
+    """Over-long frames discarded (no scan suffix within the frame limit)."""
     last_error: str | None = None
     """The most recent open or read failure."""
     changed: threading.Condition = field(default_factory=threading.Condition, repr=False)

@@ -11,6 +11,7 @@ import threading
 from typing import Protocol
 
 from lotedge.core.scan import RawScan
+from lotedge.ops import metrics
 from lotedge.scanners.base import ScanSink
 from lotedge.scanners.framing import Framer, Framing
 from lotedge.scanners.reconnect import Backoff, LinkStatus, connected, retry_later
@@ -84,10 +85,16 @@ class StreamSource:
 
     def _pump(self, stream: ByteStream, sink: ScanSink, stop: threading.Event) -> None:
         connected(self.status, self.backoff, self.who, self.endpoint.description)
-        framer = Framer(self.framing)
+        framer = Framer(self.framing, self.who)
+        counted = 0
         try:
             while not stop.is_set():
-                for data in framer.feed(stream.read()):
+                scans = framer.feed(stream.read())
+                if framer.discarded > counted:
+                    new, counted = framer.discarded - counted, framer.discarded
+                    metrics.DISCARDED_FRAMES.labels(self.name).inc(new)
+                    self.status.update(discarded=self.status.discarded + new)
+                for data in scans:
                     self.status.update(scans=self.status.scans + 1)
                     submit(sink, RawScan(data, source=self.name))
         finally:
