@@ -88,10 +88,10 @@ def line_of(payload: bytes) -> str:
 
 
 @pytest.mark.slow
-def test_end_to_end_publish_store_trace(mosquitto, db_url, schema_path, tmp_path):
+def test_end_to_end_publish_store_trace(mosquitto, db_url, tmp_path):
     api_port = free_port()
     config = store_config(
-        tmp_path, port=mosquitto, database_url=db_url, schema=schema_path, api_port=api_port
+        tmp_path, port=mosquitto, database_url=db_url, schema=None, api_port=api_port
     )
     store = StoreProcess(config, "store-e2e")
     try:
@@ -180,7 +180,7 @@ def test_store_killed_mid_stream_loses_nothing_it_acknowledged(mosquitto, db_url
 
 
 @pytest.mark.slow
-def test_agent_outbox_publisher_to_store(mosquitto, db_url, schema_path, tmp_path):
+def test_agent_outbox_publisher_to_store(mosquitto, db_url, tmp_path):
     """The agent's own events (core.epcis) from its outbox, sent by its Publisher."""
     from decimal import Decimal
 
@@ -194,7 +194,7 @@ def test_agent_outbox_publisher_to_store(mosquitto, db_url, schema_path, tmp_pat
     mqtt_config = plain_config(mosquitto)
     filter_ = f"{mqtt_config.topic_prefix}/+/+/events"
     config = store_config(
-        tmp_path, port=mosquitto, database_url=db_url, schema=schema_path, topic_filter=filter_
+        tmp_path, port=mosquitto, database_url=db_url, schema=None, topic_filter=filter_
     )
     events = [
         consumption(lot="F 7/1", n=1),

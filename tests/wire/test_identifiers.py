@@ -39,7 +39,7 @@ def test_a_gs1_lot_class_parses_back_to_its_gtin_and_lot(gtin, lot):
     urn = lgtin_urn(gtin, lot)
     assert epc_class == (urn or gtin_lot_link(gtin, lot))
     if urn is not None:
-        assert EPC_ESCAPED.match(urn.rsplit(".", 1)[1])
+        assert EPC_ESCAPED.match(urn.split(".", 2)[2])  # the lot: after prefix and item
     assert LINK_ESCAPED.match(gtin_lot_link(gtin, lot).rsplit("/", 1)[1])
 
 
