@@ -13,7 +13,8 @@ event written another way is equal):
 An event that comes with its error declaration before the original is stored retracted. A batch
 is written set by set (dead letters, events, steps, nodes, flows, ...), each set as one
 `executemany`, which PostgreSQL pipelines into one round trip. Nodes and steps are upserted in
-sorted order, so concurrent stores lock rows in the same order and cannot deadlock each other.
+sorted order, so concurrent stores lock rows in the same order and cannot deadlock each other
+(a node keeps the identifier form it was first named with: the first in the batch).
 """
 
 from __future__ import annotations
@@ -197,7 +198,8 @@ class Ingestor:
         stepped = [(row, e) for row, e in new if e.step is not None]
         steps = sorted({sql.batch_key(e) for _, e in stepped}, key=_none_first)
         self._upsert(sql.TRANSFORMATION, steps, batches, tuple)
-        lot_keys = sorted(set().union(*(sql.lot_keys(e) for _, e in new)), key=_lot_order)
+        named = dict.fromkeys(key for _, e in new for key in sql.lot_keys(e))
+        lot_keys = sorted(named, key=lambda k: k[0].key)  # stable: first named, first inserted
         self._upsert(sql.LOT, lot_keys, lots, sql.lot_row)
         retracted = {e.event_id for _, e in new if e.declaration} | declared.keys()
         for statement, wanted in ((sql.FLOW, False), (sql.RETRACTED_FLOW, True)):
@@ -364,12 +366,6 @@ def _rolled_back(result: EventResult) -> EventResult:
     if result.outcome in FAILED:
         return result
     return EventResult(IngestOutcome.ROLLED_BACK, result.event_id)
-
-
-def _lot_order(key: sql.LotKey) -> tuple[str, ...]:
-    """Nodes by key (the lock order), then the form they are written in (the first inserted
-    is the one the node keeps: the same whatever the order of the batch)."""
-    return (key[0].key, key[0].epc_class, *_none_first(tuple(vars(key[1]).values())))
 
 
 def _none_first(values: tuple[str | None, ...]) -> tuple[str, ...]:

@@ -101,10 +101,11 @@ def batch_key(event: ParsedEvent) -> BatchKey:
     return (event.batch, event.site, event.line, event.product, event.step.kind)
 
 
-def lot_keys(event: ParsedEvent) -> set[LotKey]:
-    """Every node the event names, with what it says about each."""
-    keys = {(f.lot, f.attrs) for f in (*event.flows, *event.received)}
-    return keys | {(o.node, o.attrs) for o in event.objects}
+def lot_keys(event: ParsedEvent) -> list[LotKey]:
+    """Every node the event names, with what it says about each, in the order it names them."""
+    named = [(o.node, o.attrs) for o in event.objects]
+    named += [(f.lot, f.attrs) for f in (*event.flows, *event.received)]
+    return list(dict.fromkeys(named))
 
 
 def lot_row(key: LotKey) -> tuple[object, ...]:
