@@ -49,7 +49,7 @@ class StoreMqttConfig(MqttConnection):
 
 
 class StoreApiConfig(Section):
-    """The read-only HTTP JSON API."""
+    """The HTTP API: read-only answers under /v1/, the EPCIS 2.0 REST binding under /epcis/."""
 
     bind: str = Field(
         default="127.0.0.1:8470",
@@ -57,6 +57,17 @@ class StoreApiConfig(Section):
         description="host:port to listen on.",
     )
     token: SecretRef = Field(description="Bearer token clients must send (env or file).")
+    capture_limit: int = Field(
+        default=5000,
+        ge=1,
+        description="Most events in one EPCIS capture (POST /epcis/capture); more: 413.",
+    )
+    capture_file_size_limit: int = Field(
+        default=64 * 1024 * 1024, ge=1024, description="Largest capture body in bytes."
+    )
+    page_limit: int = Field(
+        default=1000, ge=1, le=10_000, description="Most events in one page of an EPCIS query."
+    )
 
 
 class StoreConfig(Section):

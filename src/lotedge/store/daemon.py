@@ -6,14 +6,12 @@ import json
 import logging
 import signal
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from lotedge.config.store import StoreApiConfig, StoreConfig
+from lotedge.config.store import StoreConfig
 from lotedge.ops import systemd
-from lotedge.store.api import TraceApi, make_server
-from lotedge.store.db import Database, open_database
+from lotedge.store.db import open_database
+from lotedge.store.http_service import serve_http
 from lotedge.store.ingest import Ingestor, IngestOutcome
 from lotedge.store.schema import SchemaValidator
 from lotedge.store.subscriber import EventSubscriber
@@ -49,7 +47,7 @@ def run_store(
         target=systemd.serve_watchdog, args=(lambda: subscriber.heartbeat, stopped), daemon=True
     )
     try:
-        with _api(config.api, api_token, database_url):
+        with serve_http(config.api, api_token, database_url, validator=validator):
             systemd.notify("READY=1\nSTATUS=ingesting")
             watchdog.start()
             subscriber.run(stop)
@@ -58,26 +56,6 @@ def run_store(
         stopped.set()
         db.close()
     return {outcome.value: ingestor.counts[outcome] for outcome in IngestOutcome}
-
-
-@contextmanager
-def _api(config: StoreApiConfig | None, token: str | None, database_url: str) -> Iterator[None]:
-    """The HTTP API in a background thread while the block runs (nothing when not configured)."""
-    if config is None:
-        yield
-        return
-    if not token:
-        raise ValueError("store.api is configured but no token was given")
-    api = TraceApi(lambda: Database(database_url), token)
-    server = make_server(config.bind, api)
-    threading.Thread(target=server.serve_forever, name="store-api", daemon=True).start()
-    log.info("HTTP API on http://%s:%d/v1/", *server.server_address[:2])
-    try:
-        yield
-    finally:
-        server.shutdown()
-        server.server_close()
-        api.close()
 
 
 def _stop_on_signals() -> threading.Event:
