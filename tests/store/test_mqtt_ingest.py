@@ -126,7 +126,10 @@ def test_end_to_end_publish_store_trace(mosquitto, db_url, tmp_path):
         counts = store.stop()
     finally:
         store.kill()
-    assert counts == {"stored": len(messages) + 1, "duplicate": 1, "dead_lettered": 1}
+    assert counts == {"stored": len(messages) + 1, "duplicate": 1, "dead_lettered": 1} | {
+        "conflict": 0,
+        "retracted": 0,
+    }
     with Database(db_url) as db:
         trace = TraceQueries(db)
         assert trace.trace(trace.resolve("P1"), "backward").depth.keys() >= {
@@ -221,7 +224,9 @@ def test_agent_outbox_publisher_to_store(mosquitto, db_url, tmp_path):
         store.wait_for_log(f"subscribed to $share/lotedge-store/{filter_}")
         publisher.start()
         assert wait_until(lambda: count(db_url, "events") == len(events), 30)
-        assert store.stop() == {"stored": 3, "duplicate": 0, "dead_lettered": 0}
+        assert store.stop() == dict.fromkeys(
+            ("duplicate", "conflict", "retracted", "dead_lettered"), 0
+        ) | {"stored": 3}
     finally:
         publisher.stop()
         store.kill()

@@ -11,12 +11,21 @@ from pathlib import Path
 from lotedge.config.store import StoreConfig
 from lotedge.ops import systemd
 from lotedge.store.db import open_database
+from lotedge.store.forward import forwarding
 from lotedge.store.http_service import serve_http
 from lotedge.store.ingest import Ingestor, IngestOutcome
 from lotedge.store.schema import SchemaValidator
 from lotedge.store.subscriber import EventSubscriber
 
 log = logging.getLogger(__name__)
+MQTT_OUTCOMES = (
+    IngestOutcome.STORED,
+    IngestOutcome.DUPLICATE,
+    IngestOutcome.CONFLICT,
+    IngestOutcome.RETRACTED,
+    IngestOutcome.DEAD_LETTERED,
+)
+"""What can become of an event from MQTT (the summary line counts them)."""
 
 
 def run_store(
@@ -38,7 +47,8 @@ def run_store(
     if validator is None:
         log.warning("no store.schema_path: events are checked structurally only")
     db = open_database(database_url)
-    ingestor = Ingestor(db, validator)
+    forward = config.forward is not None
+    ingestor = Ingestor(db, validator, forward=forward)
     subscriber = EventSubscriber(
         config.mqtt, ingestor, batch_size=config.batch_size, client_id=client_id, base_dir=base_dir
     )
@@ -47,7 +57,10 @@ def run_store(
         target=systemd.serve_watchdog, args=(lambda: subscriber.heartbeat, stopped), daemon=True
     )
     try:
-        with serve_http(config.api, api_token, database_url, validator=validator):
+        with (
+            serve_http(config.api, api_token, database_url, validator=validator, forward=forward),
+            forwarding(config.forward, database_url, base_dir),
+        ):
             systemd.notify("READY=1\nSTATUS=ingesting")
             watchdog.start()
             subscriber.run(stop)
@@ -55,7 +68,7 @@ def run_store(
     finally:
         stopped.set()
         db.close()
-    return {outcome.value: ingestor.counts[outcome] for outcome in IngestOutcome}
+    return {outcome.value: ingestor.counts[outcome] for outcome in MQTT_OUTCOMES}
 
 
 def _stop_on_signals() -> threading.Event:
