@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -40,13 +41,17 @@ from lotedge.state.db import STATE_FILE, connect
 WAIT = 60.0
 GS = "\x1d"
 
-#: Master data of the demo line: the example config's bakery.
+#: Master data of the demo line: the example config's bakery, every party and location with a
+#: GLN of GS1's prefix for examples (952) and the yeast with the site's own GTIN, so the demo's
+#: events name everything by GS1 identifiers (no `urn:lotedge:` URN).
+SITE_GLN = "9520123450007"
 MASTER_DATA = """
 [[materials]]
 code = "FLOUR"
 name = "Wheat flour T55"
 gtins = ["09501101530003"]
 vendor = "Northern Mills"
+vendor_gln = "9521234000013"
 uom = "KGM"
 default_quantity = 25.0
 
@@ -55,13 +60,16 @@ code = "SUGAR"
 name = "Caster sugar"
 gtins = ["09501101530010"]
 vendor = "Sweet & Co"
+vendor_gln = "9521234000020"
 uom = "KGM"
 default_quantity = 20.0
 
 [[materials]]
 code = "YEAST"
 name = "Fresh yeast"
+gtins = ["09520123451011"]
 vendor = "Levure SA"
+vendor_gln = "9521234000037"
 uom = "KGM"
 default_quantity = 1.0
 vendor_pattern = '^YST-(?P<lot>[A-Z0-9]+)-(?P<expiry>\\d{8})$'
@@ -239,6 +247,7 @@ class Demo:
         config = f"""# Written by `lotedge demo`: the demo line on simulators, embedded broker.
 [identity]
 site = "DEMO"
+site_gln = "{SITE_GLN}"
 line = "L1"
 device_id = "demo-edge"
 
@@ -491,8 +500,12 @@ enabled = false
             cake = next((lot for product, lot, _ in self.outcome.lots if product == "CAKE"), None)
             if cake:
                 self.outcome.backward = queries.trace(queries.resolve(cake), "backward").to_json()
+            private = private_urns(database)
         finally:
             database.close()
+        self.outcome.expect(
+            not private, f"every event names things by GS1 identifiers (private: {private[:3]})"
+        )
         reached = {lot["lot"] for lot in self.outcome.forward.get("lots", [])}
         made_with_it = {lot for product, lot, _ in self.outcome.lots[:2]}
         self.outcome.expect(
@@ -607,6 +620,17 @@ def _answers(control: ControlClient) -> bool:
 
 def _scan_count(state: Any) -> int:
     return state.execute("SELECT count(*) FROM scans").fetchone()[0]
+
+
+def private_urns(database: Any) -> list[str]:
+    """The `urn:lotedge:` identifiers in the stored events (their @context's extension
+    namespace, `urn:lotedge:ns:`, is a prefix definition, not an identifier)."""
+    found = []
+    for (body,) in database.fetchall("SELECT body FROM events"):
+        event = json.loads(body)
+        event.pop("@context", None)
+        found += re.findall(r"urn:lotedge:[^\"]*", json.dumps(event))
+    return sorted(set(found))
 
 
 def _output_lots(queries: Any, lots: list[tuple[str, str, str]]) -> list[str]:

@@ -12,6 +12,7 @@ from lotedge.cli.common import add_config_arg, config_or_exit, print_json
 from lotedge.config.loader import load_config, secret_refs
 from lotedge.config.problems import ConfigError
 from lotedge.core.decisions import ScanContext, decide_material
+from lotedge.core.epcis import private_identifiers
 from lotedge.core.lots import LotFields, LotSequenceExhausted
 from lotedge.core.scan import RawScan, parse_scan
 from lotedge.state import lots
@@ -58,6 +59,8 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         print("\n".join(missing), file=sys.stderr)
         print(f"{len(missing)} problem(s) found", file=sys.stderr)
         return 1
+    for warning in private_identifiers(config.identity, config.materials):
+        print(f"{args.file}: warning: {warning}", file=sys.stderr)
     print(
         f"{args.file}: ok ({len(config.materials)} materials, {len(config.products)} products, "
         f"{len(config.scanners)} scanners, {len(config.cameras)} cameras)"

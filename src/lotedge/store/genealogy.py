@@ -31,6 +31,7 @@ from lotedge.store.classes import LotClass, parse_class
 from lotedge.store.fields import Bad, required, text
 from lotedge.wire import keys
 from lotedge.wire.cbv import bare_word
+from lotedge.wire.identifiers import same_batch
 
 EPC_LISTS = (
     ("epcList", "epc"),
@@ -131,10 +132,11 @@ def genealogy_step(event: dict[str, Any], event_type: str, biz_step: str | None)
     if event_type == "TransformationEvent":
         inputs = LotAttrs(material=text(event, keys.MATERIAL), vendor=text(event, keys.VENDOR))
         outputs = LotAttrs(product=text(event, keys.PRODUCT), expiry=expiry(event))
+        batch = text(event, "transformationID")
         return _step(
             event,
             "transformation",
-            text(event, "transformationID"),
+            same_batch(batch) if batch else None,
             flows_of(event, "in", ("inputEPCList", "inputQuantityList"), inputs),
             flows_of(event, "out", ("outputEPCList", "outputQuantityList"), outputs),
         )
