@@ -22,6 +22,8 @@ ALTER TABLE events ADD COLUMN declared_at TEXT;
 ALTER TABLE events ADD COLUMN declaration TEXT;
 CREATE INDEX events_by_time ON events (event_time, id);
 CREATE INDEX events_by_record_time ON events (received_at, id);
+CREATE INDEX events_by_type_time ON events (event_type, event_time, id);
+CREATE INDEX events_by_step_time ON events (biz_step, event_time, id);
 CREATE INDEX lots_by_gtin ON lots (gtin);
 ALTER TABLE transformations ADD COLUMN kind TEXT NOT NULL DEFAULT 'transformation';
 CREATE TABLE step_refs (

@@ -222,7 +222,7 @@ def _reduce(event: Any, body: str) -> ParsedEvent:
         local_date=when.date().isoformat(),
         biz_step=biz_step,
         action=text(event, "action"),
-        objects=tuple(object_refs(event, _attrs_by_role(event, event_type))),
+        objects=tuple(object_refs(event, _attrs_by_role(event, event_type), step)),
         step=step,
         receipt=receipt,
         received=received,
@@ -231,11 +231,8 @@ def _reduce(event: Any, body: str) -> ParsedEvent:
 
 
 def _attrs_by_role(event: dict[str, Any], event_type: str) -> dict[str, LotAttrs]:
-    """What the event says about the objects of each role (the index keeps it on the node)."""
-    if event_type == "TransformationEvent":
-        used = LotAttrs(material=text(event, keys.MATERIAL), vendor=text(event, keys.VENDOR))
-        made = LotAttrs(product=text(event, keys.PRODUCT), expiry=expiry(event))
-        return {"input_quantity": used, "input": used, "output_quantity": made, "output": made}
+    """What an event without a genealogy step says about its objects, by role (an event with
+    one says it on the step's flows)."""
     if event_type == "ObjectEvent" and event.get("action") == "ADD":
         made = LotAttrs(material=text(event, keys.MATERIAL), expiry=expiry(event))
         return {"epc": made, "quantity": made}

@@ -28,6 +28,8 @@ def text(obj: dict[str, Any], key: str, *, where: str = "") -> str | None:
         raise Bad(f"{name}: expected a string, got {value!r}"[:200])
     if "\x00" in value:
         raise Bad(f"{name}: contains a NUL character")
+    if value.isascii():  # no surrogate: nothing more to check
+        return value
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

@@ -74,6 +74,8 @@ class Flow:
     attrs: LotAttrs
     quantity: float | None
     uom: str | None
+    role: str = ""
+    """Where the event names it (see `ObjectRef.role`)."""
 
 
 @dataclass(frozen=True)
@@ -110,8 +112,17 @@ class Step:
     refs: tuple[Ref, ...]
 
 
-def object_refs(event: dict[str, Any], attrs: dict[str, LotAttrs]) -> list[ObjectRef]:
-    """Every identifier of `event` with its role; `attrs` by role (default: none)."""
+ROLES = dict((*EPC_LISTS, *QUANTITY_LISTS, ("parentID", "parent")))
+
+
+def object_refs(
+    event: dict[str, Any], attrs: dict[str, LotAttrs], step: Step | None = None
+) -> list[ObjectRef]:
+    """Every identifier of `event` with its role; `attrs` by role (default: none). With its
+    `step`, they are the step's flows (a step's lists are all the identifiers its event type
+    has), read once."""
+    if step is not None:
+        return [ObjectRef(f.role, f.lot, f.attrs) for f in (*step.inputs, *step.outputs)]
     found = []
     parent = text(event, "parentID")
     if parent:
@@ -240,10 +251,10 @@ def flows_of(
             entries = _quantities(event, key)
         else:
             entries = [(parse_class(uri), None, None) for uri in _strings(event, key)]
+        role = ROLES[key]
         for lot, quantity, uom in entries:
-            flows.append(
-                Flow(direction, len(flows), lot, _with_material(attrs, lot), quantity, uom)
-            )
+            lot_attrs = _with_material(attrs, lot)
+            flows.append(Flow(direction, len(flows), lot, lot_attrs, quantity, uom, role))
     return flows
 
 

@@ -12,7 +12,7 @@ from http.server import ThreadingHTTPServer
 from lotedge.config.store import StoreApiConfig
 from lotedge.store.api import TraceApi, make_server
 from lotedge.store.capture import CaptureWorker
-from lotedge.store.db import Database
+from lotedge.store.db import Database, open_database
 from lotedge.store.epcis_api import EpcisApi, Limits
 from lotedge.store.ingest import Ingestor
 from lotedge.store.schema import SchemaValidator
@@ -36,6 +36,7 @@ def serve_http(
         return
     if not token:
         raise ValueError("store.api is configured but no token was given")
+    open_database(database_url).close()  # its tables, before the first request
     api = TraceApi(lambda: Database(database_url), token)
     worker = CaptureWorker(
         lambda: Database(database_url), lambda db: Ingestor(db, validator, forward=forward)

@@ -11,6 +11,8 @@ Web URIs they stand for (GS1's JSON-LD context maps each bare word to its URI).
 
 from __future__ import annotations
 
+import functools
+
 CBV = "https://ref.gs1.org/cbv/"
 GS1_VOC = "https://gs1.org/voc/"
 
@@ -85,6 +87,7 @@ def cbv_uri(field: str, value: str) -> str:
     return web_vocabulary(value)
 
 
+@functools.lru_cache(maxsize=1024)
 def bare_word(field: str, value: str) -> str:
     """The bare CBV word of a vocabulary value written in any form (as EPCIS JSON writes it);
     a value that is no CBV word is returned as it is."""

@@ -260,6 +260,9 @@ def _correct(node: _Node) -> _Node:
     """The reference's XML-model corrections: each `...List` gathered under one node named
     after the list (elements renamed to the singular), `childEPCs` likewise, quantity
     elements and input/output EPCs renamed."""
+    if not node.children:  # a leaf: only its name may change
+        renamed = _RENAMED.get(node.name, node.name)
+        return node if renamed == node.name else _Node(renamed, node.text)
     children = [c for c in node.children if isinstance(c, _Node)]
     lists: dict[str, list[_Node]] = {}
     for child in [c for c in children if c.name.endswith("List")]:
