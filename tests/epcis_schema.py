@@ -1,4 +1,5 @@
-"""Where GS1's EPCIS 2.0 JSON Schema is, for every test that validates events against it.
+"""Where GS1's EPCIS 2.0 files are (JSON Schema, OpenAPI document, example documents), for the
+conformance assertions that use them; each skips, naming where it looked, when they are absent.
 
 `$LOTEDGE_EPCIS_DIR` when set; else the nearest ancestor's `shared/epcis` (the repository's
 `../shared/epcis`, found as well from a worktree one level deeper).
@@ -35,6 +36,19 @@ def schema_path() -> Path:
     if not SCHEMA.is_file():
         pytest.skip(f"EPCIS schema not found at {SCHEMA} (GS1's file; set LOTEDGE_EPCIS_DIR)")
     return SCHEMA
+
+
+def gs1_file(name: str) -> Path:
+    """A file (or folder) of GS1's set; skips the test when it is missing."""
+    path = epcis_dir() / name
+    if not path.exists():
+        pytest.skip(f"{name} not found in {epcis_dir()} (GS1's files; set LOTEDGE_EPCIS_DIR)")
+    return path
+
+
+def examples() -> list[Path]:
+    """GS1's example documents (`examples/gs1/*.jsonld`); skips when they are absent."""
+    return sorted(gs1_file("examples/gs1").glob("*.jsonld"))
 
 
 def validator() -> Draft7Validator:

@@ -141,7 +141,7 @@ def test_purchase_order_barcode_and_delivery_note(line: Line):
     (event,) = outbox(line, "events")
     assert event["bizTransactionList"][0] == {
         "type": "desadv",
-        "bizTransaction": "urn:lotedge:bt:PLANT1:desadv:DN:77%2F1",
+        "bizTransaction": "urn:epcglobal:cbv:bt:9521234000013:DN:77%2F1",
     }
     assert event["lotedge:receipt"] == "DN:77/1"
 

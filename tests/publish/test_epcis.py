@@ -169,7 +169,7 @@ RECEIVING_EXAMPLE = {
     "eventTimeZoneOffset": "+01:00",
     "action": "ADD",
     "bizStep": "receiving",
-    "disposition": "active",
+    "disposition": "in_progress",
     "readPoint": {"id": "urn:epc:id:sgln:703801.000000.L1"},
     "bizLocation": {"id": "urn:epc:id:sgln:703801.000000.0"},
     "quantityList": [

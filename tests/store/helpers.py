@@ -79,9 +79,11 @@ def store_config(
     api_port: int | None = None,
     topic_filter: str = "lotedge/v1/+/+/events",
     tls: dict[str, str] | None = None,
+    extra: str = "",
+    name: str = "store.toml",
 ) -> Path:
     """A minimal lotedge config for a store process; plain MQTT unless `tls` (the keys of
-    [store.mqtt.tls]) is given."""
+    [store.mqtt.tls]) is given; `extra` is appended (more tables)."""
     tls_keys = {"enabled": "false"} if tls is None else {k: f'"{v}"' for k, v in tls.items()}
     text = f"""
 [identity]
@@ -102,6 +104,6 @@ topic_filter = "{topic_filter}"
     if api_port is not None:
         text += f'\n[store.api]\nbind = "127.0.0.1:{api_port}"\n'
         text += 'token = { env = "LOTEDGE_TEST_TOKEN" }\n'
-    path = directory / "store.toml"
-    path.write_text(text)
+    path = directory / name
+    path.write_text(text + extra)
     return path

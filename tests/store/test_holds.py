@@ -21,7 +21,6 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from lotedge.apps.broker import free_port
 from lotedge.store.db import Database
 from lotedge.store.ingest import Ingestor, IngestOutcome, Message
-from lotedge.store.schema import SchemaValidator
 from lotedge.store.vendors import VendorReport
 from lotedge.wire.identifiers import gtin_lot_class, gtin_lot_link
 from tests.conftest import write_config
@@ -85,12 +84,10 @@ def genealogy(batches: list[tuple[str, str, str, str]] = GENEALOGY) -> list[Mess
     return messages
 
 
-def store_db(
-    db_url: str, validator: SchemaValidator, messages: list[Message] | None = None
-) -> None:
+def store_db(db_url: str, messages: list[Message] | None = None) -> None:
     with Database(db_url) as db:
         db.create_schema()
-        stored = Ingestor(db, validator).ingest(messages or genealogy())
+        stored = Ingestor(db).ingest(messages or genealogy())
         assert set(stored) == {IngestOutcome.STORED}
 
 
@@ -145,9 +142,9 @@ def fake_lines(mosquitto: int) -> Iterator[FakeLines]:
 
 
 def test_forward_hold_reaches_every_downstream_lot_on_every_line(
-    db_url: str, validator: SchemaValidator, mosquitto: int, fake_lines: FakeLines, tmp_path, capsys
+    db_url: str, mosquitto: int, fake_lines: FakeLines, tmp_path, capsys
 ):
-    store_db(db_url, validator)
+    store_db(db_url)
     config = store_config(tmp_path, port=mosquitto, database_url=db_url, schema=None)
     hold = ("hold", "25ABC", "--forward", "--reason", "mould", "-c", str(config))
     code, out, _ = run_cli(capsys, *hold, "--timeout", "3")  # the issue's own words
@@ -220,10 +217,8 @@ def test_forward_hold_reaches_every_downstream_lot_on_every_line(
     assert code == 1 and "no hold of X9 to release" in err
 
 
-def test_hold_without_reason_or_broker_says_so(
-    db_url: str, validator: SchemaValidator, tmp_path, capsys
-):
-    store_db(db_url, validator)
+def test_hold_without_reason_or_broker_says_so(db_url: str, tmp_path, capsys):
+    store_db(db_url)
     port = free_port()
     config = store_config(tmp_path, port=port, database_url=db_url, schema=None)
     code, _, err = run_cli(capsys, "hold", "25ABC", "--forward", "-c", str(config))
@@ -242,9 +237,7 @@ def test_agent_hold_commands_keep_their_meaning(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_real_agents_refuse_the_held_lots(
-    validator: SchemaValidator, schema_path: Path, mosquitto: int, tmp_path: Path, capsys
-):
+def test_real_agents_refuse_the_held_lots(mosquitto: int, tmp_path: Path, capsys):
     """Two `lotedge run` agents (lines L1 and L2) on the broker; the store knows both from their
     topics. `lotedge hold 25ABC --forward` makes L1 refuse the vendor lot and L2 the
     intermediate D1 made from it; a recall of D1 keeps D1 refused after the hold's release, and
@@ -252,7 +245,7 @@ def test_real_agents_refuse_the_held_lots(
     refusals and consumptions meanwhile: the vendor report counts them with the holds. (SQLite
     only: the backends are compared by the other tests.)"""
     db_url = f"sqlite:///{tmp_path / 'trace.db'}"
-    store_db(db_url, validator, genealogy(GENEALOGY[:2]))  # V ─ B1@L1 ─▶ D1 ─ B2@L2 ─▶ BR1
+    store_db(db_url, genealogy(GENEALOGY[:2]))  # V ─ B1@L1 ─▶ D1 ─ B2@L2 ─▶ BR1
     agents, clients = [], {}
     status = Subscriber(mosquitto, f"{PREFIX}/+/status")
     store: StoreProcess | None = None
@@ -267,7 +260,7 @@ def test_real_agents_refuse_the_held_lots(
             ),
             20,
         )
-        config = store_config(tmp_path, port=mosquitto, database_url=db_url, schema=schema_path)
+        config = store_config(tmp_path, port=mosquitto, database_url=db_url, schema=None)
         store = StoreProcess(config, "store-e2e")
         store.wait_for_log("subscribed to")
         hold = ("hold", "25ABC", "--forward", "--reason", "mould in silo 3", "-c", str(config))
@@ -290,7 +283,7 @@ def test_real_agents_refuse_the_held_lots(
         assert refused["reason"] == "on_hold" and "recall 7" in refused["message"]
         assert run_cli(capsys, "hold", "D1", "--recall", *release)[0] == 0
         assert clients["L2"].request("scan", data=SUGAR_D1)["data"]["reason"] == "accepted"
-        with Database(db_url) as db:  # 3 refusals, 2 consumptions (GS1's schema passed)
+        with Database(db_url) as db:  # 3 refusals, 2 consumptions
             assert wait_until(lambda: count(db, "rejections") == 3, 20)
             assert wait_until(lambda: count(db, "events") == 4 + 2, 20)
             report = {e["vendor"]: e for e in VendorReport(db).vendors()}

@@ -12,7 +12,6 @@ import pytest
 
 from lotedge.apps.broker import free_port
 from lotedge.store.db import Database
-from lotedge.store.schema import SchemaValidator
 from tests.core.daemon_helpers import control_client, start_daemon
 from tests.publish.helpers import Subscriber
 
@@ -31,9 +30,7 @@ def flour(lot: str, expiry: date, kg: str = "") -> str:
 
 
 @pytest.mark.slow
-def test_lots_received_at_one_line_warn_fefo_at_another(
-    schema_path: Path, mosquitto: int, tmp_path: Path, capsys
-):
+def test_lots_received_at_one_line_warn_fefo_at_another(mosquitto: int, tmp_path: Path, capsys):
     """Line GR is a receiving station; line L2 produces. GR receives OLD and then NEW (which
     expires later); L2 uses 5 kg of NEW before the push without a warning (it knows no open
     lots), and after `lotedge store lots push` its next scan of NEW is told to use OLD first."""
@@ -54,7 +51,7 @@ def test_lots_received_at_one_line_warn_fefo_at_another(
             ),
             20,
         )
-        config = store_config(tmp_path, port=mosquitto, database_url=db_url, schema=schema_path)
+        config = store_config(tmp_path, port=mosquitto, database_url=db_url, schema=None)
         store = StoreProcess(config, "store-lots")
         store.wait_for_log("subscribed to")
         gr, l2 = clients["GR"], clients["L2"]
@@ -110,10 +107,8 @@ def test_lots_received_at_one_line_warn_fefo_at_another(
         shut_down(store, status, agents)
 
 
-def test_push_without_broker_or_receipts_says_so(
-    db_url: str, validator: SchemaValidator, tmp_path: Path, capsys
-):
-    store_db(db_url, validator)  # a genealogy from four lines, no receipt
+def test_push_without_broker_or_receipts_says_so(db_url: str, tmp_path: Path, capsys):
+    store_db(db_url)  # a genealogy from four lines, no receipt
     config = store_config(tmp_path, port=free_port(), database_url=db_url, schema=None)
     code, out, _ = run_cli(capsys, "store", "lots", "push", "-c", str(config))
     assert code == 0 and "no receipts with a material code in the store: no command sent" in out

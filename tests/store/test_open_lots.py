@@ -10,7 +10,6 @@ from lotedge.store.db import Database
 from lotedge.store.ingest import Ingestor, IngestOutcome, Message
 from lotedge.store.open_lots import lots_open_commands, open_lots
 from lotedge.store.query import TraceQueries
-from lotedge.store.schema import SchemaValidator
 
 from .agent_events import consumption, event_id, payload
 from .vendor_data import SUPPLIES, receiving_event
@@ -96,19 +95,17 @@ def messages() -> list[Message]:
     return out
 
 
-def stored(db_url: str, validator: SchemaValidator) -> Database:
+def stored(db_url: str) -> Database:
     db = Database(db_url)
     db.create_schema()
-    assert set(Ingestor(db, validator).ingest(messages())) == {IngestOutcome.STORED}
+    assert set(Ingestor(db).ingest(messages())) == {IngestOutcome.STORED}
     lot = TraceQueries(db).resolve("A5")
     holds.issue(db, lot, kind="hold", forward=False, reason="mould")
     return db
 
 
-def test_open_lots_from_receipts_consumptions_expiry_and_holds(
-    db_url: str, validator: SchemaValidator
-):
-    with stored(db_url, validator) as db:
+def test_open_lots_from_receipts_consumptions_expiry_and_holds(db_url: str):
+    with stored(db_url) as db:
         assert open_lots(db, TODAY).by_material == OPEN
         assert open_lots(db, TODAY, "SALT").by_material == {"SALT": OPEN["SALT"]}
         assert open_lots(db, TODAY, "SUGAR").by_material == {"SUGAR": []}  # nothing received
@@ -116,10 +113,8 @@ def test_open_lots_from_receipts_consumptions_expiry_and_holds(
         assert [lot["lot"] for lot in tomorrow] == ["A1", "A8", "A9", "A3", "A7"]  # A6 expired
 
 
-def test_lots_open_commands_are_stable_until_something_changes(
-    db_url: str, validator: SchemaValidator
-):
-    with stored(db_url, validator) as db:
+def test_lots_open_commands_are_stable_until_something_changes(db_url: str):
+    with stored(db_url) as db:
         first = lots_open_commands(open_lots(db, TODAY))
         assert [(c.key, c.args) for c in first] == [
             (material, {"material": material, "lots": lots, "replace": True})

@@ -12,7 +12,6 @@ from lotedge.store.db import _DIALECT, MIGRATIONS, Database
 from lotedge.store.events import ParsedEvent, RejectCode, Rejection, parse_event
 from lotedge.store.ingest import Ingestor, IngestOutcome, Message
 from lotedge.store.line_commands import Line, known_lines
-from lotedge.store.schema import SchemaValidator
 
 from .agent_events import event_id, payload, rejected_scan
 from .vendor_data import receiving_event
@@ -56,10 +55,15 @@ def test_a_receiving_event_is_reduced_to_a_receipt():
         "KGM",
         "2027-01-31",
     )
-    assert parsed.batch is None  # not a transformation: no genealogy edges of its own
+    assert parsed.step is not None and parsed.step.kind == "receiving"  # from the vendor:
+    assert [(f.direction, f.lot.key) for f in parsed.flows] == [("out", lot.lot.key)]
+    assert [(r.role, r.type, r.uri) for r in parsed.step.refs] == [
+        ("bizTransaction", "desadv", "urn:lotedge:bt:PLANT1:desadv:DN%2077%2F1"),
+        ("source", "owning_party", "urn:lotedge:vendor:Salt%20AG"),
+    ]
 
 
-def test_receipts_rejections_and_lines_are_stored_once(db: Database, validator: SchemaValidator):
+def test_receipts_rejections_and_lines_are_stored_once(db: Database):
     line_scan = rejected_scan(
         eid=event_id("rej"),
         when=WHEN,
@@ -74,7 +78,7 @@ def test_receipts_rejections_and_lines_are_stored_once(db: Database, validator: 
         Message(payload(line_scan), "lotedge/v1/PLANT1/L1/rejections"),
         Message(payload(old_agent), "lotedge/v1/PLANT1/L1/rejections"),
     ]
-    ingestor = Ingestor(db, validator)
+    ingestor = Ingestor(db)
     assert ingestor.ingest(messages) == [IngestOutcome.STORED] * 3
     assert ingestor.ingest(messages) == [IngestOutcome.DUPLICATE] * 3  # resent: same ids
     assert db.fetchall(
@@ -127,7 +131,8 @@ def test_a_store_made_before_migrations_gets_the_new_tables(db_url: str):
     with Database(db_url) as db:
         db.create_schema()
         db.create_schema()  # idempotent
-        assert db.fetchall("SELECT version FROM schema_version ORDER BY version") == [(1,), (2,)]
+        versions = db.fetchall("SELECT version FROM schema_version ORDER BY version")
+        assert versions == [(1,), (2,), (3,)]
         assert db.fetchall("SELECT event_id, local_date FROM events") == [("e1", None)]
         assert Ingestor(db).ingest([Message(payload(receipt()))]) == [IngestOutcome.STORED]
         assert db.fetchone("SELECT COUNT(*) FROM receipts") == (1,)

@@ -11,11 +11,11 @@ from .genealogy_data import D1, D1_LINK, bakery
 
 
 @pytest.fixture
-def queries(db, validator) -> TraceQueries:
+def queries(db) -> TraceQueries:
     messages = bakery()
     # Out of order and twice over, as at-least-once delivery from several lines may do.
-    Ingestor(db, validator).ingest(messages[::-1])
-    Ingestor(db, validator).ingest(messages)
+    Ingestor(db).ingest(messages[::-1])
+    Ingestor(db).ingest(messages)
     return TraceQueries(db)
 
 

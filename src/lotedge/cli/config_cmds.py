@@ -14,6 +14,7 @@ from lotedge.config.device_urls import old_spellings
 from lotedge.config.loader import load_config, secret_refs
 from lotedge.config.problems import ConfigError
 from lotedge.core.decisions import ScanContext, decide_material
+from lotedge.core.epcis import private_identifiers
 from lotedge.core.lots import LotFields, LotSequenceExhausted
 from lotedge.core.scan import RawScan, parse_scan
 from lotedge.state import lots
@@ -62,6 +63,8 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         return 1
     for note in old_spellings(config):
         print(f"{args.file}: note: {note}", file=sys.stderr)
+    for warning in private_identifiers(config.identity, config.materials):
+        print(f"{args.file}: warning: {warning}", file=sys.stderr)
     print(
         f"{args.file}: ok ({len(config.materials)} materials, {len(config.products)} products, "
         f"{len(config.scanners)} scanners, {len(config.cameras)} cameras)"

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from lotedge.cli import store_files
 from lotedge.cli.agent_cmds import AGENT_HOLD_COMMANDS
 from lotedge.config.loader import load_store_config
 from lotedge.config.problems import ConfigError
@@ -52,6 +53,8 @@ def register(sub: argparse._SubParsersAction, default_config: str | None = None)
     holds.add_argument("--active", action="store_true", help="only those not released")
     holds.set_defaults(func=cmd_holds)
     lots_parser(store_sub, common)
+    for parser in store_files.register(store_sub, common):
+        parser.set_defaults(func=cmd_store_files)
     vendors = store_sub.add_parser(
         "vendors", parents=[common], help="vendor quality: received, rejected, held, expiry"
     )
@@ -174,6 +177,8 @@ def cmd_store(args: argparse.Namespace) -> int:
             SchemaValidator.load(base_dir / store.schema_path) if store.schema_path else None
         )
         token = store.api.token.resolve() if store.api else None
+        if store.forward is not None and store.forward.token is not None:
+            store.forward.token.resolve()  # fail now, not in the forwarding thread
         session.check(store.mqtt, base_dir)  # fail now, not in the network thread
     except (OSError, ValueError) as exc:
         print(f"lotedge store: {exc}", file=sys.stderr)
@@ -240,6 +245,15 @@ def cmd_hold(args: argparse.Namespace) -> int:
     with open_database(_database_url(args, (store, base_dir))) as db:
         lot = _resolve(TraceQueries(db), args)
         return run_hold(args, db, lot, store, base_dir)
+
+
+def cmd_store_files(args: argparse.Namespace) -> int:
+    """`store import FILE...` and `store export`."""
+    store, base_dir = _store_config(args)
+    with open_database(_database_url(args, (store, base_dir))) as db:
+        if args.store_command == "import":
+            return store_files.run_import(args, db, store, base_dir)
+        return store_files.run_export(args, db)
 
 
 def cmd_lots_push(args: argparse.Namespace) -> int:

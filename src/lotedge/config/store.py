@@ -49,7 +49,7 @@ class StoreMqttConfig(MqttConnection):
 
 
 class StoreApiConfig(Section):
-    """The read-only HTTP JSON API."""
+    """The HTTP API: read-only answers under /v1/, the EPCIS 2.0 REST binding under /epcis/."""
 
     bind: str = Field(
         default="127.0.0.1:8470",
@@ -57,6 +57,46 @@ class StoreApiConfig(Section):
         description="host:port to listen on.",
     )
     token: SecretRef = Field(description="Bearer token clients must send (env or file).")
+    capture_limit: int = Field(
+        default=5000,
+        ge=1,
+        description="Most events in one EPCIS capture (POST /epcis/capture); more: 413.",
+    )
+    capture_file_size_limit: int = Field(
+        default=64 * 1024 * 1024, ge=1024, description="Largest capture body in bytes."
+    )
+    page_limit: int = Field(
+        default=1000, ge=1, le=10_000, description="Most events in one page of an EPCIS query."
+    )
+
+
+class StoreForwardConfig(Section):
+    """Forward every stored event to another EPCIS 2.0 repository's capture interface."""
+
+    table: ClassVar[str] = "store.forward"
+
+    url: str = Field(
+        pattern=r"^https?://[^\s/]+(/\S*)?$",
+        description="Base URL of the peer's EPCIS REST binding; documents go to {url}/capture.",
+    )
+    token: SecretRef | None = Field(default=None, description="Bearer token the peer wants.")
+    batch_size: int = Field(
+        default=500,
+        ge=1,
+        le=10_000,
+        description="Most events per document (fewer when the peer's capture limit is lower).",
+    )
+    ca_file: str | None = Field(
+        default=None, description="CA bundle for an https peer (the system CAs when unset)."
+    )
+    retry_min_seconds: float = Field(default=1.0, gt=0, description="First wait after a failure.")
+    retry_max_seconds: float = Field(
+        default=300.0, gt=0, description="Longest wait between attempts (doubling up to it)."
+    )
+    poll_seconds: float = Field(
+        default=0.5, gt=0, description="How often to look for new events, and at a capture job."
+    )
+    timeout_seconds: float = Field(default=30.0, gt=0, description="Per HTTP request.")
 
 
 class StoreConfig(Section):
@@ -76,3 +116,6 @@ class StoreConfig(Section):
     )
     mqtt: StoreMqttConfig = Field(default_factory=StoreMqttConfig)
     api: StoreApiConfig | None = Field(default=None, description="HTTP API; off when absent.")
+    forward: StoreForwardConfig | None = Field(
+        default=None, description="Forwarding to another EPCIS repository; off when absent."
+    )

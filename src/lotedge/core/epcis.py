@@ -19,11 +19,33 @@ from lotedge.masterdata.items import Material, Product
 from lotedge.wire import identifiers, keys
 
 BIZ_STEP = "commissioning"
+RECEIVING_DISPOSITION = "in_progress"
 
 
 def batch_uri(identity: Identity, batch_id: str) -> str:
-    """The batch's transformationID: `urn:lotedge:batch:{site}:{line}:{batch_id}`."""
-    return identifiers.batch_urn(identity.site, identity.line, batch_id)
+    """The batch's transformationID: `urn:uuid:{batch_id}` (the engine's batch ids are UUIDs,
+    unique everywhere); `urn:lotedge:batch:{site}:{line}:{batch_id}` for any other id.
+
+    >>> me = Identity(site="P1", line="L1", device_id="d1")
+    >>> batch_uri(me, "0b6c9f4e-2d0a-4c1e-9f43-5d2a8c7e1b10")
+    'urn:uuid:0b6c9f4e-2d0a-4c1e-9f43-5d2a8c7e1b10'
+    """
+    return identifiers.batch_uuid_urn(batch_id) or identifiers.batch_urn(
+        identity.site, identity.line, batch_id
+    )
+
+
+def material_gtin(material: Material, gtin: str | None) -> str | None:
+    """The GTIN a lot of `material` is written with: the scanned one, else the material's own
+    when its master data gives exactly one (a vendor label read by `vendor_pattern`, or an
+    unlabelled receipt: the lot is then an LGTIN, not a `urn:lotedge:class:`).
+
+    >>> material_gtin(Material(code="Y", name="Yeast", gtins=["09520123451011"]), None)
+    '09520123451011'
+    """
+    if gtin is not None:
+        return gtin
+    return material.gtins[0] if len(material.gtins) == 1 else None
 
 
 def lot_class(identity: Identity, *, gtin: str | None, material_code: str, lot: str) -> str:
@@ -138,6 +160,7 @@ def consumption_event(
     when: datetime,
 ) -> dict[str, Any]:
     """A material lot consumed into a batch: TransformationEvent with one input."""
+    gtin = material_gtin(material, gtin)
     item: dict[str, Any] = {
         "epcClass": lot_class(identity, gtin=gtin, material_code=material.code, lot=lot)
     }
@@ -192,13 +215,15 @@ def output_event(
 def receiving_event(
     identity: Identity, receipt: Receipt, *, event_id: str, when: datetime
 ) -> dict[str, Any]:
-    """A receipt: ObjectEvent ADD, bizStep receiving, the lot's class and quantity, the vendor
-    as owning-party source, the PO or delivery note, and the expiry in ilmd."""
+    """A receipt: ObjectEvent ADD, bizStep receiving, disposition in_progress (as GS1's own
+    receiving example; ADD, not its OBSERVE, because the receipt states the lot's master data
+    in ilmd, which EPCIS allows with ADD only). The lot's class and quantity, the vendor as
+    owning-party source, the PO or delivery note, and the expiry in ilmd: `bestBeforeDate`
+    when the label gave a best-before date (AI 15), else `itemExpirationDate`."""
     material = receipt.material
+    gtin = material_gtin(material, receipt.gtin)
     item: dict[str, Any] = {
-        "epcClass": lot_class(
-            identity, gtin=receipt.gtin, material_code=material.code, lot=receipt.lot
-        ),
+        "epcClass": lot_class(identity, gtin=gtin, material_code=material.code, lot=receipt.lot),
         "quantity": _number(receipt.quantity),
     }
     if receipt.uom is not None:
@@ -210,7 +235,7 @@ def receiving_event(
         **_time_fields(when),
         "action": "ADD",
         "bizStep": "receiving",
-        "disposition": "active",
+        "disposition": RECEIVING_DISPOSITION,
         "readPoint": {"id": location(identity, identity.line)},
         "bizLocation": {"id": location(identity, None)},
         "quantityList": [item],
@@ -225,7 +250,8 @@ def receiving_event(
     if source is not None:
         event["sourceList"] = [{"type": "owning_party", "source": source}]
     if receipt.expiry is not None:
-        event["ilmd"] = {keys.EXPIRY: receipt.expiry.isoformat()}
+        date_key = keys.BEST_BEFORE if receipt.best_before else keys.EXPIRY
+        event["ilmd"] = {date_key: receipt.expiry.isoformat()}
     event |= {
         keys.SITE: identity.site,
         keys.LINE: identity.line,
@@ -279,3 +305,31 @@ def _jsonable(value: Any) -> Any:
 def encode(message: dict[str, Any]) -> bytes:
     """Compact UTF-8 JSON, the payload that goes into the outbox."""
     return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def private_identifiers(identity: Identity, materials: list[Material]) -> list[str]:
+    """What a configuration would write as lotedge's own URNs (`urn:lotedge:...`) instead of
+    standard identifiers, and what to set to avoid it: one message each (empty: none)."""
+    found = []
+    if identity.site_gln is None:
+        found.append(
+            "identity.site_gln is not set: readPoint and bizLocation are written "
+            f"urn:lotedge:loc:{identity.site}..., purchase orders urn:lotedge:bt:...; set the "
+            "site's GLN (SGLN locations, CBV business transactions)"
+        )
+    for material in materials:
+        if len(material.gtins) != 1 and (material.vendor_pattern or not material.gtins):
+            count = "no GTIN" if not material.gtins else "several GTINs"
+            found.append(
+                f"material {material.code} has {count}: its lots from vendor labels without "
+                "one, and unlabelled receipts, are written "
+                "urn:lotedge:class:...; give it exactly one GTIN (gtins = [...], the vendor's or "
+                "one of the site's own)"
+            )
+        if material.vendor and material.vendor_gln is None:
+            found.append(
+                f"material {material.code} names vendor {material.vendor!r} without vendor_gln: "
+                "the vendor is written urn:lotedge:vendor:..., its delivery notes "
+                "urn:lotedge:bt:...; set vendor_gln"
+            )
+    return found

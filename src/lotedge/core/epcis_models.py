@@ -12,6 +12,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from lotedge.wire import keys
 
+_BATCH = r"^(urn:uuid:[0-9a-f-]{36}|urn:lotedge:batch:\S+)$"
+"""A batch's transformationID: the UUID URN of the engine's batch id (or lotedge's URN)."""
 _URI = r"^(urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:\S+|https://\S+)$"
 Uri = Annotated[str, Field(pattern=_URI)]
 EventId = Annotated[
@@ -58,7 +60,7 @@ class TransformationEvent(_Event):
     """A consumption (one input) or a batch end (one output), tied by transformationID."""
 
     type: Literal["TransformationEvent"]
-    transformationID: Annotated[str, Field(pattern=r"^urn:lotedge:batch:\S+$")]
+    transformationID: Annotated[str, Field(pattern=_BATCH)]
     bizStep: Literal["commissioning"]
     inputQuantityList: list[QuantityElement] = Field(default_factory=list, max_length=1)
     outputQuantityList: list[QuantityElement] = Field(default_factory=list, max_length=1)
@@ -89,7 +91,16 @@ class Source(_Strict):
 
 
 class ReceivingIlmd(_Strict):
-    expiry: IsoDate = Field(alias=keys.EXPIRY)
+    """The label's expiry date (AI 17) or, failing that, its best-before date (AI 15)."""
+
+    expiry: IsoDate | None = Field(default=None, alias=keys.EXPIRY)
+    best_before: IsoDate | None = Field(default=None, alias=keys.BEST_BEFORE)
+
+    @model_validator(mode="after")
+    def _one_date(self) -> ReceivingIlmd:
+        if (self.expiry is None) == (self.best_before is None):
+            raise ValueError("ilmd carries one date: itemExpirationDate or bestBeforeDate")
+        return self
 
 
 class ObjectEvent(_Event):
@@ -98,7 +109,7 @@ class ObjectEvent(_Event):
     type: Literal["ObjectEvent"]
     action: Literal["ADD"]
     bizStep: Literal["receiving"]
-    disposition: Literal["active"]
+    disposition: Literal["in_progress"]
     quantityList: list[QuantityElement] = Field(min_length=1, max_length=1)
     bizTransactionList: list[BizTransaction] = Field(min_length=1, max_length=1)
     sourceList: list[Source] = Field(default_factory=list, max_length=1)
@@ -125,7 +136,7 @@ class OpsMessage(_Strict):
     eventID: EventId
     eventTime: AwareDatetime
     eventTimeZoneOffset: Offset
-    transformationID: Annotated[str, Field(pattern=r"^urn:lotedge:batch:\S+$")]
+    transformationID: Annotated[str, Field(pattern=_BATCH)]
     site: str
     line: str
     batchID: str

@@ -71,6 +71,8 @@ class Receipt:
     expiry: date | None
     reference: ReceiptReference
     received_at: datetime
+    best_before: bool = False
+    """`expiry` is the label's best-before date (AI 15; no expiry date, AI 17, beside it)."""
 
     @property
     def vendor_lot(self) -> str | None:
@@ -191,6 +193,7 @@ def decide_receipt(scan: ParsedScan, ctx: ReceiptContext) -> Receipt | Decision:
         expiry=expiry,
         reference=ctx.reference,
         received_at=ctx.now,
+        best_before=expiry == scan.expiry and "15" in scan.elements and "17" not in scan.elements,
     )
 
 

@@ -10,6 +10,7 @@ from biip.gtin import Gtin
 from pydantic import Field, field_validator
 
 from lotedge.masterdata.section import Section
+from lotedge.masterdata.units import rec20_unit
 
 
 def _check_gtin(value: str) -> str:
@@ -48,7 +49,7 @@ class Material(Section):
         "label has no expiry.",
     )
     uom: str | None = Field(
-        default=None, pattern=r"^[A-Z0-9]{2,3}$", description="UN/CEFACT unit, e.g. KGM, LTR, H87."
+        default=None, description="UN/ECE Rec 20 unit code, e.g. KGM, LTR, H87 (not KG, PCS)."
     )
     default_quantity: float | None = Field(
         default=None, gt=0, description="Quantity one container holds, when the label has none."
@@ -73,6 +74,7 @@ class Material(Section):
     )
 
     _vendor_gln_valid = field_validator("vendor_gln")(check_gln)
+    _uom_valid = field_validator("uom")(rec20_unit)
 
     @field_validator("gtins")
     @classmethod
@@ -124,7 +126,8 @@ class Product(Section):
     code: str = Field(min_length=1, max_length=20, description="Internal product code.")
     name: str = Field(min_length=1, description="Name printed on the label.")
     gtin: str = Field(description="GTIN of the output (AI 01 on the label).")
-    unit: str = Field(default="H87", pattern=r"^[A-Z0-9]{2,3}$", description="UN/CEFACT unit.")
+    unit: str = Field(default="H87", description="UN/ECE Rec 20 unit code (H87 = piece).")
+    _unit_valid = field_validator("unit")(rec20_unit)
     shelf_life_days: int = Field(default=365, ge=1, description="Expiry = production date + this.")
     bom: list[str] = Field(min_length=1, description="Material codes allowed in this product.")
     label_template: str = Field(

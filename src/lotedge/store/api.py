@@ -1,4 +1,5 @@
-"""Read-only HTTP JSON API with a bearer token (stdlib ThreadingHTTPServer).
+"""The store's HTTP API with a bearer token (stdlib ThreadingHTTPServer): the read-only JSON
+answers under `/v1/`, and the EPCIS 2.0 REST binding under `/epcis/` (`epcis_api`).
 
     GET /v1/lots?lot=L[&gtin=G]                 lots matching (lists ambiguity)
     GET /v1/trace/forward?lot=L[&gtin=G]        where the lot went
@@ -11,7 +12,8 @@
     GET /v1/holds[?active=1]                             holds and recalls issued
 
 Errors are JSON `{"error": code, "message": ..., "candidates"?: [...]}`: 401 without the
-token, 404 for an unknown lot, 409 when a lot number matches several lots.
+token, 404 for an unknown lot, 409 when a lot number matches several lots (under `/epcis/`:
+RFC 7807 problems).
 """
 
 from __future__ import annotations
@@ -39,9 +41,12 @@ from lotedge.store.answers import (
     vendors_answer,
 )
 from lotedge.store.db import Database
+from lotedge.store.epcis_api import PREFIX as EPCIS_PREFIX
+from lotedge.store.epcis_api import EpcisApi, EpcisProblem, Response, unauthorized
 from lotedge.store.query import AmbiguousLot, LotNotFound, TraceQueries
 
 log = logging.getLogger(__name__)
+_CHALLENGE = 'Bearer realm="lotedge"'
 _ROUTES = (
     "/v1/lots",
     "/v1/trace/forward",
@@ -71,7 +76,8 @@ class TraceApi:
         self._pool: queue.LifoQueue[Database] = queue.LifoQueue()
 
     @contextmanager
-    def _queries(self) -> Iterator[TraceQueries]:
+    def queries(self) -> Iterator[TraceQueries]:
+        """Queries on a pooled connection (one per busy thread)."""
         try:
             db = self._pool.get_nowait()
         except queue.Empty:
@@ -103,15 +109,18 @@ class TraceApi:
             log.exception("GET %s failed", target)
             return 500, _error("internal", "the store could not answer; see its log")
 
+    def authorized(self, authorization: str | None) -> bool:
+        return bearer_matches(authorization, self._token)
+
     def _check_token(self, authorization: str | None) -> None:
-        if not bearer_matches(authorization, self._token):
+        if not self.authorized(authorization):
             raise ApiError(401, "unauthorized", "send 'Authorization: Bearer <token>'")
 
     def _route(self, path: str, params: dict[str, str]) -> Answer:
         if path == _VENDORS or path.startswith(_VENDORS + "/"):
             return self._vendors(unquote(path.removeprefix(_VENDORS).removeprefix("/")), params)
         if path == _HOLDS:
-            with self._queries() as queries:
+            with self.queries() as queries:
                 return holds_answer(queries, active_only=params.get("active") in ("1", "true"))
         if path not in _ROUTES:
             routes = ", ".join((*_ROUTES, _VENDORS, _HOLDS))
@@ -119,7 +128,7 @@ class TraceApi:
         lot, gtin = params.get("lot"), params.get("gtin")
         if not lot:
             raise ApiError(400, "bad_request", "give ?lot=LOT (and &gtin=GTIN when ambiguous)")
-        with self._queries() as queries:
+        with self.queries() as queries:
             if path == "/v1/lots":
                 found = [c.to_json() for c in _lookup(queries.find_lots, lot, gtin)]
                 return Answer(JSON, json_text({"lots": found}))
@@ -142,7 +151,7 @@ class TraceApi:
 
     def _vendors(self, vendor: str, params: dict[str, str]) -> Answer:
         fmt = _format(params, REPORT_FORMATS)
-        with self._queries() as queries:
+        with self.queries() as queries:
             try:
                 return vendors_answer(
                     queries, fmt, since=params.get("since"), vendor=vendor or None
@@ -171,17 +180,49 @@ def _format(params: dict[str, str], allowed: tuple[str, ...]) -> str:
     return fmt
 
 
-def make_server(bind: str, api: TraceApi) -> ThreadingHTTPServer:
-    """An HTTP server for `api` listening on host:port (port 0 picks a free one)."""
+def make_server(bind: str, api: TraceApi, epcis: EpcisApi | None = None) -> ThreadingHTTPServer:
+    """An HTTP server for `api` (and `epcis` under /epcis/) listening on host:port (port 0
+    picks a free one)."""
     host, _, port = bind.rpartition(":")
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "lotedge-store"
 
         def do_GET(self) -> None:
+            if self.path.startswith(EPCIS_PREFIX) and epcis is not None:
+                return self._epcis()
             status, answer = api.handle(self.path, self.headers.get("Authorization"))
-            challenge = {"WWW-Authenticate": 'Bearer realm="lotedge"'} if status == 401 else {}
+            challenge = {"WWW-Authenticate": _CHALLENGE} if status == 401 else {}
             send(self, status, answer.content_type, answer.text.encode(), challenge)
+
+        def do_POST(self) -> None:
+            self._epcis()
+
+        def do_OPTIONS(self) -> None:
+            self._epcis()
+
+        def _epcis(self) -> None:
+            if epcis is None or not self.path.startswith(EPCIS_PREFIX):
+                error = {"error": "no_route", "message": "GET only"}
+                send(self, 405, JSON, json_text(error).encode())
+                return
+            if not api.authorized(self.headers.get("Authorization")):
+                reply = unauthorized()
+                reply.headers["WWW-Authenticate"] = _CHALLENGE
+            else:
+                reply = self._epcis_reply(epcis)
+            send(self, reply.status, reply.content_type, reply.body, reply.headers)
+
+        def _epcis_reply(self, epcis: EpcisApi) -> Response:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > epcis.limits.capture_bytes:  # not read: the connection is closed
+                self.close_connection = True
+                detail = f"{length} bytes, at most {epcis.limits.capture_bytes}"
+                return EpcisProblem(
+                    413, "CaptureLimitExceededException", "Capture payload too large", detail
+                ).response()
+            body = self.rfile.read(length) if length else b""
+            return epcis.handle(self.command, self.path, dict(self.headers.items()), body)
 
         def log_message(self, format: str, *args: Any) -> None:
             log.info("%s %s", self.address_string(), format % args)

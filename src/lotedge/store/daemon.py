@@ -6,19 +6,26 @@ import json
 import logging
 import signal
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from lotedge.config.store import StoreApiConfig, StoreConfig
+from lotedge.config.store import StoreConfig
 from lotedge.ops import systemd
-from lotedge.store.api import TraceApi, make_server
-from lotedge.store.db import Database, open_database
+from lotedge.store.db import open_database
+from lotedge.store.forward import forwarding
+from lotedge.store.http_service import serve_http
 from lotedge.store.ingest import Ingestor, IngestOutcome
 from lotedge.store.schema import SchemaValidator
 from lotedge.store.subscriber import EventSubscriber
 
 log = logging.getLogger(__name__)
+MQTT_OUTCOMES = (
+    IngestOutcome.STORED,
+    IngestOutcome.DUPLICATE,
+    IngestOutcome.CONFLICT,
+    IngestOutcome.RETRACTED,
+    IngestOutcome.DEAD_LETTERED,
+)
+"""What can become of an event from MQTT (the summary line counts them)."""
 
 
 def run_store(
@@ -40,7 +47,8 @@ def run_store(
     if validator is None:
         log.warning("no store.schema_path: events are checked structurally only")
     db = open_database(database_url)
-    ingestor = Ingestor(db, validator)
+    forward = config.forward is not None
+    ingestor = Ingestor(db, validator, forward=forward)
     subscriber = EventSubscriber(
         config.mqtt, ingestor, batch_size=config.batch_size, client_id=client_id, base_dir=base_dir
     )
@@ -49,7 +57,10 @@ def run_store(
         target=systemd.serve_watchdog, args=(lambda: subscriber.heartbeat, stopped), daemon=True
     )
     try:
-        with _api(config.api, api_token, database_url):
+        with (
+            serve_http(config.api, api_token, database_url, validator=validator, forward=forward),
+            forwarding(config.forward, database_url, base_dir),
+        ):
             systemd.notify("READY=1\nSTATUS=ingesting")
             watchdog.start()
             subscriber.run(stop)
@@ -57,27 +68,7 @@ def run_store(
     finally:
         stopped.set()
         db.close()
-    return {outcome.value: ingestor.counts[outcome] for outcome in IngestOutcome}
-
-
-@contextmanager
-def _api(config: StoreApiConfig | None, token: str | None, database_url: str) -> Iterator[None]:
-    """The HTTP API in a background thread while the block runs (nothing when not configured)."""
-    if config is None:
-        yield
-        return
-    if not token:
-        raise ValueError("store.api is configured but no token was given")
-    api = TraceApi(lambda: Database(database_url), token)
-    server = make_server(config.bind, api)
-    threading.Thread(target=server.serve_forever, name="store-api", daemon=True).start()
-    log.info("HTTP API on http://%s:%d/v1/", *server.server_address[:2])
-    try:
-        yield
-    finally:
-        server.shutdown()
-        server.server_close()
-        api.close()
+    return {outcome.value: ingestor.counts[outcome] for outcome in MQTT_OUTCOMES}
 
 
 def _stop_on_signals() -> threading.Event:

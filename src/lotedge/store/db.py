@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from lotedge.store.epcis_tables import EPCIS_REPOSITORY
+
 _GENEALOGY = """
 CREATE TABLE IF NOT EXISTS events (
     id {pk},
@@ -141,6 +143,7 @@ CREATE INDEX hold_lots_by_lot ON hold_lots (lot)
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "events, lots, genealogy, dead letters", _GENEALOGY),
     (2, "receipts, line rejections, holds and recalls, lines seen", _VENDOR_QUALITY),
+    (3, "EPCIS repository: steps of every kind, query index, declarations", EPCIS_REPOSITORY),
 ]
 
 _DIALECT = {

@@ -1,23 +1,41 @@
-"""From an MQTT payload to what the store keeps: a parsed event, or a rejection with a reason.
+"""From a payload to what the store keeps: its events, each parsed or rejected with a reason.
 
-Pure: no database, no network. `parse_event` never raises; every surprise is a `Rejection`.
+A payload is one bare event, an EPCISDocument or an EPCISQueryDocument (`documents`). Each event
+is checked (against GS1's schema when configured, always structurally) and reduced to what the
+genealogy, the query index and the reports need (`genealogy`); its body is kept whole. An event
+without `eventID` is identified by its canonical hash (`lotedge.wire.event_hash`).
+
+Pure: no database, no network. `parse_payload` never raises; every surprise is a `Rejection`.
 """
 
 from __future__ import annotations
 
 import enum
-import hashlib
 import json
-import math
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from typing import Any
 
-from lotedge.store.classes import LotClass, gs1_key, own_key, parse_class
+from lotedge.store.documents import EVENT_TYPES, Kind, NotEpcis, unwrap
+from lotedge.store.fields import Bad, moment, required, text, utc_text
+from lotedge.store.genealogy import (
+    OWNING_PARTY,
+    Flow,
+    LotAttrs,
+    ObjectRef,
+    Step,
+    expiry,
+    flows_of,
+    genealogy_step,
+    object_refs,
+    received_attrs,
+    refs_of,
+)
 from lotedge.store.schema import SchemaValidator
 from lotedge.wire import keys
-from lotedge.wire.gs1 import gtin_14
-from lotedge.wire.topics import line_of_topic
+from lotedge.wire.cbv import bare_word
+from lotedge.wire.event_hash import event_hash
+
+__all__ = ["Flow", "LotAttrs", "ParsedEvent", "RejectCode", "Rejection", "parse_event"]
 
 
 class RejectCode(enum.StrEnum):
@@ -25,39 +43,19 @@ class RejectCode(enum.StrEnum):
 
     NOT_UTF8 = "not_utf8"
     NOT_JSON = "not_json"
+    NOT_EPCIS = "not_epcis"
     SCHEMA = "schema"
     STRUCTURE = "structure"
 
 
 @dataclass(frozen=True)
 class Rejection:
-    """An event the store cannot keep, and why."""
+    """An event (or a whole payload) the store cannot keep, and why."""
 
     code: RejectCode
     reason: str
-
-
-@dataclass(frozen=True)
-class LotAttrs:
-    """What an event says about a lot besides its identifier."""
-
-    material: str | None = None
-    vendor: str | None = None
-    product: str | None = None
-    expiry: str | None = None
-
-
-@dataclass(frozen=True)
-class Flow:
-    """One entry of an input or output quantity list."""
-
-    direction: str
-    """`in` or `out` (of a batch), or `received` (a receiving event's quantityList)."""
-    position: int
-    lot: LotClass
-    attrs: LotAttrs
-    quantity: float | None
-    uom: str | None
+    raw: bytes | None = None
+    """The rejected event's JSON when it came inside a document (else the payload itself)."""
 
 
 @dataclass(frozen=True)
@@ -78,10 +76,24 @@ class Receipt:
 
 
 @dataclass(frozen=True)
+class Declaration:
+    """An error declaration: the event it comes with did not happen as recorded."""
+
+    declared_at: str
+    """UTC, sortable text."""
+    reason: str | None
+    """`did_not_occur`, `incorrect_data` (the bare CBV word) or another reason's URI."""
+    corrective_ids: tuple[str, ...]
+    body: str
+    """The `errorDeclaration` object as JSON."""
+
+
+@dataclass(frozen=True)
 class ParsedEvent:
-    """An accepted event, reduced to what genealogy and reports need."""
+    """An accepted event, reduced to what genealogy, queries and reports need."""
 
     event_id: str
+    """Its `eventID`; without one, its canonical hash (`ni:///sha-256;...?ver=CBV2.0`)."""
     event_type: str
     event_time: str
     """UTC, `YYYY-MM-DDTHH:MM:SS.ffffffZ`, so it sorts as text."""
@@ -89,266 +101,178 @@ class ParsedEvent:
     site: str | None
     line: str | None
     product: str | None
-    flows: tuple[Flow, ...]
     body: str
     local_date: str = ""
     """The calendar date of eventTime where it happened (`YYYY-MM-DD`, its own offset)."""
+    biz_step: str | None = None
+    """The bare CBV word (`receiving`), else the URI as written."""
+    action: str | None = None
+    objects: tuple[ObjectRef, ...] = ()
+    step: Step | None = None
     receipt: Receipt | None = None
     """Set for a receiving ObjectEvent; its lots are `received`."""
     received: tuple[Flow, ...] = ()
+    declaration: Declaration | None = None
+
+    @property
+    def flows(self) -> tuple[Flow, ...]:
+        """Inputs then outputs of its step."""
+        return (*self.step.inputs, *self.step.outputs) if self.step else ()
 
     @property
     def batch(self) -> str | None:
-        """The transformation the flows belong to: its ID, or for a TransformationEvent without
-        one (a self-contained transformation) the event's own ID; None without flows."""
-        if not self.flows:
+        """The step the flows belong to: a transformation's ID, else the event's own ID; None
+        without a step."""
+        if self.step is None:
             return None
-        return self.transformation_id or self.event_id
+        return self.step.uri or self.event_id
 
 
-class _Bad(Exception):
-    """A structural problem, raised inside the parser and turned into a Rejection."""
+@dataclass(frozen=True)
+class ParsedPayload:
+    """A payload's events, in order, each parsed or rejected (one rejection for a payload that
+    is no EPCIS event or document)."""
+
+    kind: Kind | None
+    items: list[ParsedEvent | Rejection] = field(default_factory=list)
+    note: str = ""
+
+
+def parse_payload(payload: bytes, validator: SchemaValidator | None = None) -> ParsedPayload:
+    """Decode, unwrap, check (schema when given, always structure) and reduce every event."""
+    decoded = decode(payload)
+    if isinstance(decoded, Rejection):
+        return ParsedPayload(None, [decoded])
+    body_text, value = decoded
+    try:
+        found = unwrap(value)
+    except NotEpcis as exc:
+        return ParsedPayload(None, [Rejection(RejectCode.NOT_EPCIS, str(exc))])
+    if found.kind == Kind.EVENT:
+        return ParsedPayload(found.kind, [_parse(value, body_text, validator, "")])
+    items = [
+        _parse(event, json.dumps(event, ensure_ascii=False), validator, where)
+        for where, event in found.events
+    ]
+    return ParsedPayload(found.kind, items, found.note)
 
 
 def parse_event(
     payload: bytes, validator: SchemaValidator | None = None
 ) -> ParsedEvent | Rejection:
-    """Decode, check (schema when given, always structure) and reduce one event."""
-    decoded = _decode(payload)
-    if isinstance(decoded, Rejection):
-        return decoded
-    text, event = decoded
-    if validator is not None:
-        error = validator.first_error(event)
-        if error is not None:
-            return Rejection(RejectCode.SCHEMA, error)
-    try:
-        return _reduce(event, text)
-    except _Bad as exc:
-        return Rejection(RejectCode.STRUCTURE, str(exc))
+    """One bare event (the first event of a document)."""
+    parsed = parse_payload(payload, validator)
+    return parsed.items[0] if parsed.items else Rejection(RejectCode.NOT_EPCIS, "no event")
 
 
-def _decode(payload: bytes) -> tuple[str, Any] | Rejection:
+def decode(payload: bytes) -> tuple[str, Any] | Rejection:
     """The payload's text and its JSON value."""
     try:
-        text = payload.decode("utf-8")
+        body_text = payload.decode("utf-8")
     except UnicodeDecodeError as exc:
         return Rejection(RejectCode.NOT_UTF8, f"payload is not UTF-8: {exc.reason} at {exc.start}")
     try:
-        return text, json.loads(text)
+        return body_text, json.loads(body_text)
     except (ValueError, RecursionError) as exc:
         return Rejection(RejectCode.NOT_JSON, f"payload is not JSON: {exc}"[:300])
 
 
-@dataclass(frozen=True)
-class RejectedScan:
-    """A scan an agent refused, as published on its `rejections` topic."""
-
-    rejection_id: str
-    """The payload's `eventID`; without one, a hash of topic and payload (a resend is equal)."""
-    stage: str
-    """`line` (a scan at the line) or `receiving` (a delivery refused at goods receipt)."""
-    site: str | None
-    line: str | None
-    rejected_at: str
-    """UTC, sortable text like `ParsedEvent.event_time`."""
-    reason: str
-    message: str | None
-    material: str | None
-    gtin: str | None
-    lot: str | None
-    lot_key: str | None
-    """The key of the lot in `lots` (see `classes`), when the payload identifies one."""
-    vendor: str | None
-    body: str
-
-
-def parse_rejected_scan(payload: bytes, topic: str) -> RejectedScan | Rejection:
-    """Decode and reduce one message of a `rejections` topic; never raises."""
-    decoded = _decode(payload)
-    if isinstance(decoded, Rejection):
-        return decoded
-    text, body = decoded
+def _parse(
+    event: Any, body: str, validator: SchemaValidator | None, where: str
+) -> ParsedEvent | Rejection:
+    raw = body.encode("utf-8", "surrogatepass") if where else None
+    prefix = f"{where}: " if where else ""
+    if validator is not None:
+        error = validator.first_error(event)
+        if error is not None:
+            return Rejection(RejectCode.SCHEMA, prefix + error, raw)
     try:
-        if not isinstance(body, dict):
-            raise _Bad(f"a rejection is a JSON object, got {type(body).__name__}")
-        where = line_of_topic(topic)
-        site, line = where[1:] if where else (_text(body, "site"), _text(body, "line"))
-        material, gtin, lot = _text(body, "material"), _text(body, "gtin"), _text(body, "lot")
-        digest = hashlib.sha256(topic.encode() + b"\0" + payload).hexdigest()
-        return RejectedScan(
-            rejection_id=_text(body, "eventID") or f"sha256:{digest}",
-            stage=_text(body, "stage") or "line",
-            site=site,
-            line=line,
-            rejected_at=_utc_text(_moment(_required(body, "time"), "time")),
-            reason=_required(body, "reason"),
-            message=_text(body, "message"),
-            material=material,
-            gtin=gtin,
-            lot=lot,
-            lot_key=_lot_key(site, material, gtin, lot),
-            vendor=_text(body, "vendor"),
-            body=text,
-        )
-    except _Bad as exc:
-        return Rejection(RejectCode.STRUCTURE, str(exc))
+        return _reduce(event, body)
+    except Bad as exc:
+        return Rejection(RejectCode.STRUCTURE, prefix + str(exc), raw)
 
 
-def _lot_key(
-    site: str | None, material: str | None, gtin: str | None, lot: str | None
-) -> str | None:
-    """The `lots.class_key` the agent's event for this lot would have had."""
-    if lot is None:
-        return None
-    if gtin is not None:
-        normalized = gtin_14(gtin)
-        return gs1_key(normalized, lot) if normalized else None
-    if site is not None and material is not None:
-        return own_key(site, material, lot)
-    return None
-
-
-def _reduce(event: Any, text: str) -> ParsedEvent:
+def _reduce(event: Any, body: str) -> ParsedEvent:
     if not isinstance(event, dict):
-        raise _Bad(f"an event is a JSON object, got {type(event).__name__}")
-    event_type = _required(event, "type")
-    transformation_id = _text(event, "transformationID")
-    flows: list[Flow] = []
-    if event_type == "TransformationEvent":
-        inputs = LotAttrs(material=_text(event, keys.MATERIAL), vendor=_text(event, keys.VENDOR))
-        outputs = LotAttrs(product=_text(event, keys.PRODUCT), expiry=_expiry(event))
-        flows += _flows(event, "inputQuantityList", "in", inputs)
-        flows += _flows(event, "outputQuantityList", "out", outputs)
+        raise Bad(f"an event is a JSON object, got {type(event).__name__}")
+    event_type = required(event, "type")
+    if event_type not in EVENT_TYPES and ":" not in event_type:
+        raise Bad(
+            f"type: {event_type!r} is not an EPCIS event type ({', '.join(EVENT_TYPES)}, or "
+            "an extension event's URI)"[:300]
+        )
+    if "eventID" in event and not text(event, "eventID"):
+        raise Bad("eventID: must be a non-empty string when given")
+    when = moment(required(event, "eventTime"))
+    step_word = text(event, "bizStep")
+    biz_step = bare_word("bizStep", step_word) if step_word else None
+    step = genealogy_step(event, event_type, biz_step)
     receipt, received = None, ()
-    if event_type == "ObjectEvent" and _is_receiving(event):
-        receipt, received = _receipt(event)
-    moment = _moment(_required(event, "eventTime"))
+    if event_type == "ObjectEvent" and biz_step == "receiving":
+        receipt, received = _receipt(event, step)
     return ParsedEvent(
-        event_id=_required(event, "eventID"),
+        event_id=text(event, "eventID") or event_hash(event),
         event_type=event_type,
-        event_time=_utc_text(moment),
-        transformation_id=transformation_id,
-        site=_text(event, keys.SITE),
-        line=_text(event, keys.LINE),
-        product=_text(event, keys.PRODUCT),
-        flows=tuple(flows),
-        body=text,
-        local_date=moment.date().isoformat(),
+        event_time=utc_text(when),
+        transformation_id=text(event, "transformationID"),
+        site=text(event, keys.SITE),
+        line=text(event, keys.LINE),
+        product=text(event, keys.PRODUCT),
+        body=body,
+        local_date=when.date().isoformat(),
+        biz_step=biz_step,
+        action=text(event, "action"),
+        objects=tuple(object_refs(event, _attrs_by_role(event, event_type), step)),
+        step=step,
         receipt=receipt,
-        received=tuple(received),
+        received=received,
+        declaration=_declaration(event),
     )
 
 
-def _is_receiving(event: dict[str, Any]) -> bool:
-    """bizStep `receiving` (the bare CBV word, or its URN form)."""
-    step = event.get("bizStep")
-    return isinstance(step, str) and step.rsplit(":", 1)[-1] == "receiving"
+def _attrs_by_role(event: dict[str, Any], event_type: str) -> dict[str, LotAttrs]:
+    """What an event without a genealogy step says about its objects, by role (an event with
+    one says it on the step's flows)."""
+    if event_type == "ObjectEvent" and event.get("action") == "ADD":
+        made = LotAttrs(material=text(event, keys.MATERIAL), expiry=expiry(event))
+        return {"epc": made, "quantity": made}
+    return {}
 
 
-def _receipt(event: dict[str, Any]) -> tuple[Receipt, list[Flow]]:
-    source = _typed_entry(event, "sourceList", "source", "owning_party")
-    reference = _typed_entry(event, "bizTransactionList", "bizTransaction", None)
-    vendor = _text(event, keys.VENDOR)
-    attrs = LotAttrs(
-        material=_text(event, keys.MATERIAL), vendor=vendor or source[1], expiry=_expiry(event)
+def _declaration(event: dict[str, Any]) -> Declaration | None:
+    declaration = event.get("errorDeclaration")
+    if declaration is None:
+        return None
+    if not isinstance(declaration, dict):
+        raise Bad("errorDeclaration: expected an object")
+    where = "errorDeclaration"
+    when = moment(required(declaration, "declarationTime", where=where), f"{where}/declarationTime")
+    reason = text(declaration, "reason", where=where)
+    corrective = declaration.get("correctiveEventIDs", [])
+    if not isinstance(corrective, list) or not all(isinstance(c, str) for c in corrective):
+        raise Bad(f"{where}/correctiveEventIDs: expected a list of event IDs")
+    return Declaration(
+        utc_text(when),
+        bare_word("errorReason", reason) if reason else None,
+        tuple(corrective),
+        json.dumps(declaration, ensure_ascii=False),
     )
+
+
+def _receipt(event: dict[str, Any], step: Step | None) -> tuple[Receipt, tuple[Flow, ...]]:
+    """The receipt of a receiving event and its lots (the entries of its `quantityList`)."""
+    refs = step.refs if step else tuple(refs_of(event))
+    vendor_uri = next((r.uri for r in refs if (r.role, r.type) == OWNING_PARTY), None)
+    reference = next((r for r in refs if r.role == "bizTransaction"), None)
+    attrs = received_attrs(event, refs)
     receipt = Receipt(
         vendor=attrs.vendor,
-        vendor_uri=source[1],
+        vendor_uri=vendor_uri,
         material=attrs.material,
-        vendor_lot=_text(event, keys.VENDOR_LOT),
-        internal_lot=_text(event, keys.INTERNAL_LOT),
-        reference=_text(event, keys.RECEIPT),
-        reference_type=reference[0],
-        reference_uri=reference[1],
+        vendor_lot=text(event, keys.VENDOR_LOT),
+        internal_lot=text(event, keys.INTERNAL_LOT),
+        reference=text(event, keys.RECEIPT),
+        reference_type=(reference.type or None) if reference else None,
+        reference_uri=reference.uri if reference else None,
     )
-    return receipt, _flows(event, "quantityList", "received", attrs)
-
-
-def _typed_entry(
-    event: dict[str, Any], key: str, value_key: str, wanted: str | None
-) -> tuple[str | None, str | None]:
-    """(type, value) of the first entry of a source/destination/bizTransaction list whose type
-    is `wanted` (any type when None; the CBV URN form of a type counts); (None, None) if none."""
-    entries = event.get(key, [])
-    if not isinstance(entries, list):
-        raise _Bad(f"{key}: expected a list")
-    for position, entry in enumerate(entries):
-        if not isinstance(entry, dict):
-            raise _Bad(f"{key}/{position}: expected an object")
-        kind = _text(entry, "type", where=f"{key}/{position}")
-        short = kind.rsplit(":", 1)[-1] if kind else None
-        if wanted is None or short == wanted:
-            return short, _text(entry, value_key, where=f"{key}/{position}")
-    return None, None
-
-
-def _expiry(event: dict[str, Any]) -> str | None:
-    ilmd = event.get("ilmd")
-    return _text(ilmd, keys.EXPIRY) if isinstance(ilmd, dict) else None
-
-
-def _flows(event: dict[str, Any], key: str, direction: str, attrs: LotAttrs) -> list[Flow]:
-    entries = event.get(key, [])
-    if not isinstance(entries, list):
-        raise _Bad(f"{key}: expected a list")
-    flows = []
-    for position, entry in enumerate(entries):
-        where = f"{key}/{position}"
-        if not isinstance(entry, dict):
-            raise _Bad(f"{where}: expected an object")
-        lot = parse_class(_required(entry, "epcClass", where=where))
-        if lot.material is not None and attrs.material is None:
-            attrs = LotAttrs(lot.material, attrs.vendor, attrs.product, attrs.expiry)
-        quantity = entry.get("quantity")
-        if quantity is not None and (
-            isinstance(quantity, bool)
-            or not isinstance(quantity, int | float)
-            or not math.isfinite(quantity)
-        ):
-            raise _Bad(f"{where}/quantity: expected a number, got {quantity!r}"[:200])
-        uom = _text(entry, "uom", where=where)
-        flows.append(Flow(direction, position, lot, attrs, quantity, uom))
-    return flows
-
-
-def _required(obj: dict[str, Any], key: str, *, where: str = "") -> str:
-    value = _text(obj, key, where=where)
-    if not value:
-        raise _Bad(
-            f"{where}/{key}: required, non-empty" if where else f"{key}: required, non-empty"
-        )
-    return value
-
-
-def _text(obj: dict[str, Any], key: str, *, where: str = "") -> str | None:
-    """A string field that a database column can hold (no NUL, no lone surrogate)."""
-    value = obj.get(key)
-    if value is None:
-        return None
-    name = f"{where}/{key}" if where else key
-    if not isinstance(value, str):
-        raise _Bad(f"{name}: expected a string, got {value!r}"[:200])
-    if "\x00" in value:
-        raise _Bad(f"{name}: contains a NUL character")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _Bad(f"{name}: contains a lone surrogate") from None
-    return value
-
-
-def _moment(value: str, name: str = "eventTime") -> datetime:
-    """An ISO 8601 date-time that has a UTC offset."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise _Bad(f"{name}: not an ISO 8601 date-time: {value!r}"[:200]) from None
-    if moment.tzinfo is None:
-        raise _Bad(f"{name}: has no UTC offset: {value!r}"[:200])
-    return moment
-
-
-def _utc_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return receipt, tuple(flows_of(event, "out", ("quantityList",), attrs))

@@ -96,8 +96,14 @@ def _lot_label(lot: LotInfo) -> tuple[str, ...]:
 
 
 def _batch_label(batch: Batch) -> tuple[str, ...]:
-    where = " ".join(x for x in (batch.site, batch.line) if x)
-    return (f"batch {batch.uri.rsplit(':', 1)[-1]}", where, batch.last_event[:16].replace("T", " "))
+    """A batch by its ID's last part; another step by its kind and where it went or came from."""
+    when = batch.last_event[:16].replace("T", " ")
+    if batch.kind == "transformation":
+        where = " ".join(x for x in (batch.site, batch.line) if x)
+        return (f"batch {batch.uri.rsplit(':', 1)[-1]}", where, when)
+    parties = [f"{'to' if role == 'destination' else 'from'} {uri}" for role, _, uri in batch.refs
+               if role in ("destination", "source")]  # fmt: skip
+    return (batch.kind, *parties[:2], when)
 
 
 def to_dot(graph: Genealogy) -> str:

@@ -1,21 +1,27 @@
 """Trace queries: find a lot, follow it forward (where it went) or backward (what went into it).
 
-Lots are nodes; a transformation (batch) links every input lot to every output lot. A trace
-is a breadth-first walk, one level per step: the batches that took in the lots reached so far,
-then all their flows. Every lot and batch is visited once, so diamonds and rework cycles
-terminate, and the level is the depth. Each step is two lookups by lists of ids on the indexes
-`lot_flows (lot, direction, transformation)` and `(transformation, direction, lot)`. (A
-recursive CTE was measured too; docs/benchmarks.md says why it is not used.)
+Lots (and logistic units, serialised items, any identified object) are nodes; a step links
+every input to every output: a transformation (batch), an aggregation (children into a
+pallet), a shipping (to its destinations), a receiving (from its sources), a transaction
+(`genealogy`). A trace is a breadth-first walk, one level per step: the steps that took in
+the nodes reached so far, then all their flows. Every node and step is visited once, so
+diamonds and rework cycles terminate, and the level is the depth. Each level is two lookups by
+lists of ids on the indexes `lot_flows (lot, direction, transformation)` and `(transformation,
+direction, lot)`. (A recursive CTE was measured too; docs/benchmarks.md says why it is not
+used.) Retracted events' flows are not in `lot_flows`: a trace lists them apart, with the
+error declaration's reason.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from lotedge.store.classes import gs1_key, parse_class
 from lotedge.store.db import Database
+from lotedge.wire.cbv import bare_word
 from lotedge.wire.gs1 import gtin_14
 
 Direction = Literal["forward", "backward"]
@@ -31,12 +37,32 @@ _BATCHES_OF = """
 SELECT DISTINCT transformation FROM lot_flows WHERE direction = ? AND lot IN ({marks})
 """
 _BATCH_FLOWS = """
-SELECT t.id, t.uri, t.site, t.line, t.product, f.direction, f.lot, f.quantity, f.uom, e.event_time
+SELECT t.id, t.uri, t.site, t.line, t.product, t.kind, f.direction, f.lot, f.quantity, f.uom,
+       e.event_time
 FROM lot_flows f
 CROSS JOIN transformations t
 CROSS JOIN events e
 WHERE f.transformation IN ({marks}) AND t.id = f.transformation AND e.id = f.event
 """
+
+
+_REFS_OF = """
+SELECT transformation, role, type, uri FROM step_refs WHERE transformation IN ({marks})
+ORDER BY role, type, uri
+"""
+_RETRACTED_OF = """
+SELECT e.id, e.event_id, e.event_type, e.event_time, e.declared_at, e.declaration
+FROM events e WHERE e.id IN (SELECT event FROM retracted_flows WHERE lot IN ({marks}))
+"""
+_RETRACTED_FLOWS = """
+SELECT event, direction, lot, quantity, uom FROM retracted_flows WHERE event IN ({marks})
+ORDER BY event, direction, position
+"""
+_REF_ROLES = {
+    "source": "sources",
+    "destination": "destinations",
+    "bizTransaction": "biz_transactions",
+}
 
 
 class LotNotFound(LookupError):
@@ -82,13 +108,17 @@ class FlowTotal:
 
 @dataclass
 class Batch:
-    """One transformation: all its inputs feed all its outputs."""
+    """One step (a transformation, aggregation, shipping ...): all its inputs feed all its
+    outputs."""
 
     id: int
     uri: str
     site: str | None
     line: str | None
     product: str | None
+    kind: str = "transformation"
+    refs: list[tuple[str, str, str]] = field(default_factory=list)
+    """(role, type, URI) of its sources, destinations and business transactions."""
     first_event: str = ""
     last_event: str = ""
     inputs: list[FlowTotal] = field(default_factory=list)
@@ -109,9 +139,14 @@ class Trace:
     batch_depth: dict[int, int]
     receipts: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     """Goods receipts of the lots on the trace (vendor, PO or delivery note, when, how much)."""
+    retracted: list[dict[str, Any]] = field(default_factory=list)
+    """Events that would be on the trace but an error declaration retracted."""
 
     def to_json(self) -> dict[str, Any]:
-        """Plain data, sorted by depth then lot, as the CLI and the API return it."""
+        """Plain data, sorted by depth then lot, as the CLI and the API return it: the lots
+        reached, the batches (transformations), the other steps (aggregations, shipments ...)
+        and the retracted events."""
+        steps = self.sorted_batches()
         return {
             "direction": self.direction,
             "lot": self.root.to_json(),
@@ -121,7 +156,9 @@ class Trace:
                     self.depth.items(), key=lambda kv: (kv[1], _sort(self.lots[kv[0]]))
                 )
             ],
-            "batches": [self._batch_json(b) for b in self.sorted_batches()],
+            "batches": [self._batch_json(b) for b in steps if b.kind == "transformation"],
+            "steps": [self._step_json(b) for b in steps if b.kind != "transformation"],
+            "retracted": self.retracted,
         }
 
     def sorted_batches(self) -> list[Batch]:
@@ -129,18 +166,30 @@ class Trace:
             self.batches.values(), key=lambda b: (self.batch_depth[b.id], b.last_event, b.uri)
         )
 
-    def _batch_json(self, batch: Batch) -> dict[str, Any]:
-        def flows(totals: list[FlowTotal]) -> list[dict[str, Any]]:
-            return [
-                {
-                    "epc_class": self.lots[f.lot].epc_class,
-                    "lot": self.lots[f.lot].lot,
-                    "quantity": f.quantity,
-                    "uom": f.uom,
-                }
-                for f in totals
-            ]
+    def flows_json(self, totals: list[FlowTotal]) -> list[dict[str, Any]]:
+        return [
+            {
+                "epc_class": self.lots[f.lot].epc_class,
+                "lot": self.lots[f.lot].lot,
+                "quantity": f.quantity,
+                "uom": f.uom,
+            }
+            for f in totals
+        ]
 
+    def _step_json(self, step: Batch) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "kind": step.kind,
+            "id": step.uri,
+            "depth": self.batch_depth[step.id],
+            "event_time": step.last_event,
+            "inputs": self.flows_json(step.inputs),
+            "outputs": self.flows_json(step.outputs),
+        }
+        return data | refs_json(step.refs)
+
+    def _batch_json(self, batch: Batch) -> dict[str, Any]:
+        flows = self.flows_json
         return {
             "transformation_id": batch.uri,
             "site": batch.site,
@@ -151,7 +200,15 @@ class Trace:
             "last_event": batch.last_event,
             "inputs": flows(batch.inputs),
             "outputs": flows(batch.outputs),
-        }
+        } | ({"biz_transactions": refs_json(batch.refs)["biz_transactions"]} if batch.refs else {})
+
+
+def refs_json(refs: list[tuple[str, str, str]]) -> dict[str, list[dict[str, str]]]:
+    """A step's sources, destinations and business transactions as JSON lists."""
+    data: dict[str, list[dict[str, str]]] = {key: [] for key in _REF_ROLES.values()}
+    for role, kind, uri in refs:
+        data[_REF_ROLES[role]].append({"type": kind, "id": uri})
+    return data
 
 
 def _sort(lot: LotInfo) -> tuple[str, str]:
@@ -219,7 +276,8 @@ class TraceQueries:
         receipts: dict[int, list[dict[str, Any]]] = {}
         for lot, *row in self._in_chunks(_RECEIPTS_OF, sorted(depth)):
             receipts.setdefault(lot, []).append(dict(zip(_RECEIPT_FIELDS, row, strict=True)))
-        return Trace(direction, root, lots, depth, batches, batch_depth, receipts)
+        retracted = self._retracted(sorted(depth))
+        return Trace(direction, root, lots, depth, batches, batch_depth, receipts, retracted)
 
     def consumers(self, lot: LotInfo) -> tuple[list[Batch], dict[int, LotInfo]]:
         """The batches that consumed `lot` directly, in time order, and the lots they name."""
@@ -234,11 +292,11 @@ class TraceQueries:
     def _load_batches(self, ids: list[int], batches: dict[int, Batch]) -> None:
         """Add batches `ids` with their flows (quantities summed per lot) to `batches`."""
         totals: dict[tuple[int, str, int], list[Any]] = {}
-        for tid, uri, site, line, product, side, lot, qty, uom, when in self._in_chunks(
+        for tid, uri, site, line, product, kind, side, lot, qty, uom, when in self._in_chunks(
             _BATCH_FLOWS, ids
         ):
             batch = batches.get(tid) or batches.setdefault(
-                tid, Batch(tid, uri, site, line, product)
+                tid, Batch(tid, uri, site, line, product, kind)
             )
             batch.first_event = min(batch.first_event or when, when)
             batch.last_event = max(batch.last_event, when)
@@ -249,6 +307,47 @@ class TraceQueries:
             (batches[tid].inputs if side == "in" else batches[tid].outputs).append(
                 FlowTotal(lot, qty, uom)
             )
+        for tid, role, kind, uri in self._in_chunks(_REFS_OF, ids):
+            batches[tid].refs.append((role, kind, uri))
+
+    def _retracted(self, lot_ids: list[int]) -> list[dict[str, Any]]:
+        """The retracted events with a flow of one of `lot_ids`: when, why, which lots."""
+        events = {row[0]: row[1:] for row in self._in_chunks(_RETRACTED_OF, lot_ids)}
+        if not events:
+            return []
+        flows = list(self._in_chunks(_RETRACTED_FLOWS, sorted(events)))
+        lots = self._lots({row[2] for row in flows})
+        found = []
+        for row, (event_id, event_type, event_time, declared_at, declaration) in sorted(
+            events.items(), key=lambda kv: (kv[1][2], kv[1][0])
+        ):
+            body = json.loads(declaration)
+            sides = {
+                side: [
+                    {
+                        "epc_class": lots[lot].epc_class,
+                        "lot": lots[lot].lot,
+                        "quantity": qty,
+                        "uom": uom,
+                    }
+                    for event, direction, lot, qty, uom in flows
+                    if event == row and direction == side
+                ]
+                for side in ("in", "out")
+            }
+            found.append(
+                {
+                    "event_id": event_id,
+                    "event_type": event_type,
+                    "event_time": event_time,
+                    "declared_at": declared_at,
+                    "reason": bare_word("errorReason", body.get("reason") or "") or None,
+                    "corrective_event_ids": body.get("correctiveEventIDs", []),
+                    "inputs": sides["in"],
+                    "outputs": sides["out"],
+                }
+            )
+        return found
 
     def _lots(self, ids: Iterable[int]) -> dict[int, LotInfo]:
         sql = f"SELECT {_LOT_COLUMNS} FROM lots WHERE id IN ({{marks}})"

@@ -22,12 +22,20 @@ COLUMNS = (
     "uom",
     "expiry",
     "inputs",
+    "step",
+    "destination",
+    "references",
 )
-"""`time` is when the batch produced the lot (its last event), or when the lot was first seen."""
+"""`time` is when the batch produced the lot (its last event), or when the lot was first seen.
+`step` says what the row's step is (`transformation`, `aggregation`: the lot went into the
+logistic unit of the row, `shipping`: to the row's `destination` ...); `references` are its
+business transactions (`type id`)."""
 
 
 def recall_rows(trace: Trace) -> list[dict[str, Any]]:
-    """The forward trace of a lot as rows: the lot itself, then every batch output it reached.
+    """The forward trace of a lot as rows: the lot itself, then every output of every step it
+    reached (a batch's lots, the logistic units it was packed into), and every destination a
+    shipment of it went to.
 
     A batch that consumed an affected lot but has no output yet (still running) gets a row with
     an empty lot, so nothing in progress is missed.
@@ -51,9 +59,19 @@ def recall_rows(trace: Trace) -> list[dict[str, Any]]:
             "batch": batch.uri,
             "time": batch.last_event,
             "inputs": "; ".join(_flow(trace, f) for f in batch.inputs if f.lot in trace.depth),
+            "step": batch.kind,
+            "references": "; ".join(
+                f"{k} {uri}".strip() for r, k, uri in batch.refs if r == "bizTransaction"
+            )
+            or None,
         }
         rows.extend(_output_row(trace, batch, base, f) for f in batch.outputs)
-        if not batch.outputs:
+        destinations = [(kind, uri) for role, kind, uri in batch.refs if role == "destination"]
+        for kind, uri in destinations:
+            rows.append(
+                {**dict.fromkeys(COLUMNS, None), **base, "destination": f"{kind} {uri}".strip()}
+            )
+        if not batch.outputs and not destinations:
             rows.append({**dict.fromkeys(COLUMNS, None), **base, "product": batch.product})
     return rows
 

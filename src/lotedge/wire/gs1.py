@@ -81,3 +81,17 @@ def split_gln(gln: str) -> tuple[str, str] | None:
         return None
     prefix = parsed.company_prefix.value
     return prefix, parsed.value[len(prefix) : 12]
+
+
+def with_check_digit(body: str) -> str:
+    """Digits with their GS1 check digit appended (any GS1 key: GTIN, GLN, SSCC, GRAI ...).
+
+    >>> with_check_digit("0061414177777")
+    '00614141777778'
+    """
+    return body + str(gs1_standard_check_digit(body))
+
+
+def check_digit_ok(key: str) -> bool:
+    """True when the last digit of a GS1 key is its check digit."""
+    return len(key) > 1 and key.isascii() and key.isdigit() and with_check_digit(key[:-1]) == key

@@ -21,6 +21,7 @@ OwnLot(site='PLANT1', material='SALT 1:2', lot='S/7')
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -154,6 +155,27 @@ def own_transaction(site: str, kind: str, number: str) -> str:
     return f"urn:lotedge:bt:{segment_escape(site)}:{segment_escape(kind)}:{epc_escape(number)}"
 
 
+def batch_uuid_urn(batch_id: str) -> str | None:
+    """A batch whose id is a UUID: `urn:uuid:{uuid}` (RFC 4122); None for any other id."""
+    try:
+        return uuid.UUID(batch_id).urn if len(batch_id) == 36 else None
+    except ValueError:
+        return None
+
+
 def batch_urn(site: str, line: str, batch_id: str) -> str:
     """A batch (an event's transformationID): `urn:lotedge:batch:{site}:{line}:{batch_id}`."""
     return f"urn:lotedge:batch:{segment_escape(site)}:{segment_escape(line)}:{epc_escape(batch_id)}"
+
+
+def same_batch(transformation_id: str) -> str:
+    """The batch's identity for the store: an older agent's `urn:lotedge:batch:...:{uuid}` is
+    the same batch as the `urn:uuid:{uuid}` agents write now (a batch running across an
+    upgrade stays one); any other ID as it is.
+
+    >>> same_batch("urn:lotedge:batch:P1:L1:0b6c9f4e-2d0a-4c1e-9f43-5d2a8c7e1b10")
+    'urn:uuid:0b6c9f4e-2d0a-4c1e-9f43-5d2a8c7e1b10'
+    """
+    if transformation_id.startswith("urn:lotedge:batch:"):
+        return batch_uuid_urn(transformation_id.rsplit(":", 1)[1]) or transformation_id
+    return transformation_id

@@ -37,3 +37,5 @@ INTERNAL_LOT = "lotedge:internalLot"
 
 LOT_NUMBER = "cbvmda:lotNumber"
 EXPIRY = "cbvmda:itemExpirationDate"
+BEST_BEFORE = "cbvmda:bestBeforeDate"
+"""GS1 AI 15: the date until which the item keeps its quality (not its expiry, AI 17)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -29,6 +30,7 @@ from lotedge.apps.demo.script import (
     MASTER_DATA,
     PURCHASE_ORDER,
     RECEIVING,
+    SITE_GLN,
     TRACED_FLOUR_LOT,
     TRACED_VENDOR,
     WAIT,
@@ -63,6 +65,7 @@ class Demo:
         config = f"""# Written by `lotedge demo`: the demo line on simulators, embedded broker.
 [identity]
 site = "DEMO"
+site_gln = "{SITE_GLN}"
 line = "L1"
 device_id = "demo-edge"
 
@@ -315,8 +318,12 @@ enabled = false
             cake = next((lot for product, lot, _ in self.outcome.lots if product == "CAKE"), None)
             if cake:
                 self.outcome.backward = queries.trace(queries.resolve(cake), "backward").to_json()
+            private = private_urns(database)
         finally:
             database.close()
+        self.outcome.expect(
+            not private, f"every event names things by GS1 identifiers (private: {private[:3]})"
+        )
         reached = {lot["lot"] for lot in self.outcome.forward.get("lots", [])}
         made_with_it = {lot for product, lot, _ in self.outcome.lots[:2]}
         self.outcome.expect(
@@ -406,6 +413,17 @@ def _answers(control: ControlClient) -> bool:
         return control.request("status")["status"] == "ok"
     except (ConnectionError, OSError):
         return False
+
+
+def private_urns(database: Any) -> list[str]:
+    """The `urn:lotedge:` identifiers in the stored events (their @context's extension
+    namespace, `urn:lotedge:ns:`, is a prefix definition, not an identifier)."""
+    found = []
+    for (body,) in database.fetchall("SELECT body FROM events"):
+        event = json.loads(body)
+        event.pop("@context", None)
+        found += re.findall(r"urn:lotedge:[^\"]*", json.dumps(event))
+    return sorted(set(found))
 
 
 def _scan_count(state: Any) -> int:

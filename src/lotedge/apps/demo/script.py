@@ -8,13 +8,17 @@ from datetime import date, timedelta
 WAIT = 60.0
 GS = "\x1d"
 
-#: Master data of the demo line: the example config's bakery.
+#: Master data of the demo line: the example config's bakery, every party and location with a
+#: GLN of GS1's prefix for examples (952) and the yeast with the site's own GTIN, so the demo's
+#: events name everything by GS1 identifiers (no `urn:lotedge:` URN).
+SITE_GLN = "9520123450007"
 MASTER_DATA = """
 [[materials]]
 code = "FLOUR"
 name = "Wheat flour T55"
 gtins = ["09501101530003"]
 vendor = "Northern Mills"
+vendor_gln = "9521234000013"
 uom = "KGM"
 default_quantity = 25.0
 
@@ -23,13 +27,16 @@ code = "SUGAR"
 name = "Caster sugar"
 gtins = ["09501101530010"]
 vendor = "Sweet & Co"
+vendor_gln = "9521234000020"
 uom = "KGM"
 default_quantity = 20.0
 
 [[materials]]
 code = "YEAST"
 name = "Fresh yeast"
+gtins = ["09520123451011"]
 vendor = "Levure SA"
+vendor_gln = "9521234000037"
 uom = "KGM"
 default_quantity = 1.0
 vendor_pattern = '^YST-(?P<lot>[A-Z0-9]+)-(?P<expiry>\\d{8})$'
