@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pytest
 
-from lotedge.apps.demo import MASTER_DATA, SITE_GLN
+from lotedge.apps.demo.script import MASTER_DATA, SITE_GLN
 from lotedge.cli.main import main
 from lotedge.core import epcis
 from lotedge.core.receiving import Receipt, ReceiptContext, decide_receipt
