@@ -173,7 +173,8 @@ class _Seen:
 
 
 def _shown(body: str) -> str:
-    return repr(body if len(body) <= 40 else body[:37] + "...")
+    """The scanned text as the operator's message quotes it: escaped, long ones cut with '…'."""
+    return repr(body if len(body) <= 40 else body[:39] + "…")
 
 
 def _parse_command(body: str, seen: _Seen, prefix: str) -> ParsedScan:
