@@ -6,6 +6,7 @@ import csv
 import re
 import tomllib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from lotedge.config.base import SecretRef, model_of
 from lotedge.config.device_urls import check_device_urls
-from lotedge.config.model import Config, cross_checks
+from lotedge.config.model import Config, cross_checks, customer_code_lists, unique_problems
 from lotedge.config.problems import ConfigError, Problem
 from lotedge.config.store import StoreConfig
+from lotedge.masterdata.customers import Customer
 from lotedge.masterdata.section import Section
 from lotedge.masterdata.suggestions import suggest
 
@@ -32,9 +34,21 @@ def load_config(path: str | Path) -> Config:
     return parse_config(text, base_dir=path.resolve().parent, source=str(path))
 
 
-def load_store_config(path: str | Path) -> tuple[StoreConfig, Path]:
-    """The `[store]` section and the directory it is relative to, from an agent config or from
-    a store-only file (one that holds nothing but `[store]`)."""
+@dataclass(frozen=True)
+class StoreSettings:
+    """What the trace store reads from its config file."""
+
+    store: StoreConfig
+    base_dir: Path
+    """The config file's directory: relative paths in `store` resolve against it."""
+    customers: tuple[Customer, ...] = ()
+    """The customers shipments go to (`[[customers]]`, or the master-data file's)."""
+
+
+def load_store_config(path: str | Path) -> StoreSettings:
+    """The `[store]` section, the customers and the directory they are relative to, from an
+    agent config or from a store-only file (`[store]`, `[[customers]]` and `master_data_file`
+    only; of the master-data file it takes the customers)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -44,19 +58,30 @@ def load_store_config(path: str | Path) -> tuple[StoreConfig, Path]:
     data = _toml(text, str(path))
     if "identity" in data:
         config = parse_config(text, base_dir=base_dir, source=str(path))
-        return config.store, base_dir
+        return StoreSettings(config.store, base_dir, tuple(config.customers))
+    problems = []
+    master_file = data.get("master_data_file")
+    if isinstance(master_file, str):
+        problems.extend(_merge_master_data(data, base_dir / master_file, ("customers",)))
     try:
-        store = StoreFile.model_validate(data).store
+        loaded = StoreFile.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(str(path), _from_validation_error(exc, text)) from None
-    _anchor_secret_files(store, base_dir)
-    return store, base_dir
+        raise ConfigError(str(path), problems + _from_validation_error(exc, text)) from None
+    problems.extend(unique_problems(customer_code_lists(loaded.customers)))
+    if problems:
+        raise ConfigError(str(path), [_with_line(p, text) for p in problems])
+    _anchor_secret_files(loaded.store, base_dir)
+    return StoreSettings(loaded.store, base_dir, tuple(loaded.customers))
 
 
 class StoreFile(Section):
     """A config file for the trace store alone."""
 
     store: StoreConfig = Field(default_factory=StoreConfig)
+    master_data_file: str | None = Field(
+        default=None, description="Optional TOML master-data file; its customers are read."
+    )
+    customers: list[Customer] = Field(default_factory=list, description="Customers.")
 
 
 def _toml(text: str, source: str) -> dict[str, Any]:
@@ -112,14 +137,22 @@ def secret_refs(model: BaseModel, path: str = "") -> Iterator[tuple[str, SecretR
                     yield from secret_refs(item, f"{key}[{i}]")
 
 
-def _merge_master_data(data: dict[str, Any], path: Path) -> list[Problem]:
-    """Append materials/products from a TOML or CSV file to the config data."""
+MASTER_DATA = ("materials", "products", "customers")
+
+
+def _merge_master_data(
+    data: dict[str, Any], path: Path, taken: tuple[str, ...] = MASTER_DATA
+) -> list[Problem]:
+    """Append the `taken` tables (materials, products, customers) of a TOML file, or the
+    materials of a CSV file, to the config data."""
     key = "master_data_file"
     try:
         raw = path.read_text(encoding="utf-8")
     except OSError as exc:
         return [Problem(key, f"cannot read {path}: {exc.strerror}", "path is relative to config")]
     if path.suffix.lower() == ".csv":
+        if "materials" not in taken:
+            return [Problem(key, f"{path}: a CSV master-data file holds materials only")]
         rows = [_csv_material(row) for row in csv.DictReader(raw.splitlines())]
         data["materials"] = [*data.get("materials", []), *rows]
         return []
@@ -127,11 +160,13 @@ def _merge_master_data(data: dict[str, Any], path: Path) -> list[Problem]:
         extra = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         return [Problem(key, f"{path} is not valid TOML: {exc}")]
-    unknown = set(extra) - {"materials", "products"}
+    unknown = set(extra) - set(MASTER_DATA)
     if unknown:
-        return [Problem(key, f"{path} may hold only materials and products, not {sorted(unknown)}")]
-    for section in ("materials", "products"):
-        data[section] = [*data.get(section, []), *extra.get(section, [])]
+        allowed = ", ".join(MASTER_DATA)
+        return [Problem(key, f"{path} may hold only {allowed}, not {sorted(unknown)}")]
+    for section in taken:
+        if section in extra:
+            data[section] = [*data.get(section, []), *extra[section]]
     return []
 
 

@@ -16,6 +16,7 @@ from lotedge.config.station import StationConfig
 from lotedge.config.store import StoreConfig
 from lotedge.core.decisions import FefoPolicy
 from lotedge.core.lots import LotFields, LotScheme, LotTemplate, LotTemplateError
+from lotedge.masterdata.customers import Customer
 from lotedge.masterdata.identity import Identity
 from lotedge.masterdata.items import Material, Product, SeqReset
 from lotedge.masterdata.section import Section
@@ -94,10 +95,12 @@ class Config(Section):
     control: ControlConfig = Field(default_factory=ControlConfig)
     master_data_file: str | None = Field(
         default=None,
-        description="Optional TOML (materials, products) or CSV (materials) master-data file.",
+        description="Optional TOML (materials, products, customers) or CSV (materials) "
+        "master-data file.",
     )
     materials: list[Material] = Field(default_factory=list, description="Materials.")
     products: list[Product] = Field(default_factory=list, description="Products.")
+    customers: list[Customer] = Field(default_factory=list, description="Customers.")
     scanners: list[ScannerConfig] = Field(default_factory=list, description="Barcode scanners.")
     cameras: list[CameraConfig] = Field(default_factory=list, description="Barcode cameras.")
     printer: PrinterConfig | None = Field(default=None, description="The line's label printer.")
@@ -139,21 +142,38 @@ def cross_checks(config: Config) -> list[Problem]:
 
 
 def check_unique_codes(config: Config) -> list[Problem]:
-    """Material codes, product codes, GTINs and device names each identify exactly one thing."""
+    """Material codes, product codes, GTINs, customers and device names each identify exactly
+    one thing."""
+    return unique_problems(
+        [
+            ("materials", "material code", [m.code for m in config.materials]),
+            ("products", "product code", [p.code for p in config.products]),
+            ("materials", "material GTIN", [g for m in config.materials for g in m.gtins]),
+            *customer_code_lists(config.customers),
+            ("scanners", "scanner name", [s.name for s in config.scanners]),
+            ("cameras", "camera name", [c.name for c in config.cameras]),
+        ]
+    )
+
+
+def unique_problems(lists: list[tuple[str, str, list[str]]]) -> list[Problem]:
+    """A problem for each (key, kind, codes) whose codes repeat."""
     problems = []
-    for key, kind, codes in (
-        ("materials", "material code", [m.code for m in config.materials]),
-        ("products", "product code", [p.code for p in config.products]),
-        ("materials", "material GTIN", [g for m in config.materials for g in m.gtins]),
-        ("scanners", "scanner name", [s.name for s in config.scanners]),
-        ("cameras", "camera name", [c.name for c in config.cameras]),
-    ):
+    for key, kind, codes in lists:
         dupes = sorted({c for c in codes if codes.count(c) > 1})
         if dupes:
             problems.append(
                 Problem(key, f"{kind} used more than once: {', '.join(dupes)}", "make each unique")
             )
     return problems
+
+
+def customer_code_lists(customers: list[Customer]) -> list[tuple[str, str, list[str]]]:
+    """The customers' codes and GLNs, each of which must name one customer."""
+    return [
+        ("customers", "customer code", [c.code for c in customers]),
+        ("customers", "customer GLN", [c.gln for c in customers if c.gln]),
+    ]
 
 
 def check_boms(config: Config) -> list[Problem]:

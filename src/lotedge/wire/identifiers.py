@@ -34,6 +34,7 @@ DIGITAL_LINK_ROOT = "https://id.gs1.org"
 _LGTIN = re.compile(r"^urn:epc:class:lgtin:([0-9]{6,12})\.([0-9]{1,7})\.(.+)$")
 _LINK_PATH = re.compile(r"^/(?:.*/)?01/([0-9]{14})/10/([^/?#]+)")
 _OWN_CLASS = re.compile(r"^urn:lotedge:class:([^:]+):([^:]+):(.+)$")
+_CUSTOMER = "urn:lotedge:customer:"
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,26 @@ def own_party(name: str) -> str:
     'urn:lotedge:vendor:Mill%20AS'
     """
     return f"urn:lotedge:vendor:{epc_escape(name)}"
+
+
+def own_customer(code: str) -> str:
+    """A customer without GLN, by our code: `urn:lotedge:customer:{code}`.
+
+    >>> own_customer("C 100")
+    'urn:lotedge:customer:C%20100'
+    """
+    return f"{_CUSTOMER}{epc_escape(code)}"
+
+
+def customer_code(uri: str) -> str | None:
+    """The code of a customer named by `own_customer`; None for any other identifier.
+
+    >>> customer_code("urn:lotedge:customer:C%20100"), customer_code("urn:epc:id:pgln:952.1")
+    ('C 100', None)
+    """
+    if not uri.startswith(_CUSTOMER):
+        return None
+    return unescape(uri.removeprefix(_CUSTOMER)) or None
 
 
 def cbv_transaction(issuer_gln: str, number: str) -> str:
