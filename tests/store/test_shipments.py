@@ -147,3 +147,17 @@ def test_a_partial_unpack_of_an_unknown_amount_leaves_it_on_the_pallet(db):
     Ingestor(db).ingest([Message(payload(e)) for e in events])
     found = recall_json(TraceQueries(db), "NM2611A")["shipments"]
     assert [(s["unit"], [x["quantity"] for x in s["lots"]]) for s in found] == [(pallet, [None])]
+
+
+def test_a_lot_shipped_loose_ships_the_dispatch_quantity(db):
+    loose = dispatch([], story.C200, when=story.T0, eid=event_id("loose"), desadv="DN-9")
+    del loose["epcList"]
+    loose["quantityList"] = [{"epcClass": story.BR1, "quantity": 3, "uom": "H87"}]
+    Ingestor(db).ingest([Message(payload(e)) for e in [*story.events()[:2], loose]])
+    (found,) = recall_json(TraceQueries(db), "NM2611A")["shipments"]
+    assert (found["sscc"], found["unit"], found["customer"]["name"]) == (
+        None,
+        story.BR1,
+        "Station Kiosk",
+    )
+    assert [(x["lot"], x["quantity"], x["uom"]) for x in found["lots"]] == [("BR1", 3.0, "H87")]
