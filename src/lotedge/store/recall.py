@@ -96,7 +96,8 @@ def _output_row(
 ) -> dict[str, Any]:
     lot = trace.lots[flow.lot]
     product = lot.product or batch.product
-    return _lot_row(base, lot, product, flow.quantity, flow.uom, sscc=sscc_of(lot.epc_class))
+    sscc = sscc_of(lot.epc_class) if lot.scheme == "sscc" else None
+    return _lot_row(base, lot, product, flow.quantity, flow.uom, sscc=sscc)
 
 
 def _shipped_row(
