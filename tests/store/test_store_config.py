@@ -81,14 +81,3 @@ def test_customers_are_checked(tmp_path: Path):
     found = [str(p) for p in caught.value.problems]
     assert any("customer code used more than once: C1" in p for p in found), found
     assert any("customer GLN used more than once: 9520000000011" in p for p in found), found
-
-
-def test_agent_config_customers(tmp_path: Path):
-    path = write_config(tmp_path)
-    path.write_text(
-        path.read_text() + '\n[[customers]]\ncode = "C1"\nname = "A"\n'
-        '[[customers]]\ncode = "C1"\nname = "B"\n'
-    )
-    with pytest.raises(ConfigError) as caught:
-        load_store_config(path)
-    assert any("customer code used more than once" in str(p) for p in caught.value.problems)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from lotedge.config.base import SecretRef, model_of
 from lotedge.config.device_urls import check_device_urls
-from lotedge.config.model import Config, cross_checks, customer_code_lists, unique_problems
+from lotedge.config.model import Config, cross_checks
 from lotedge.config.problems import ConfigError, Problem
 from lotedge.config.store import StoreConfig
 from lotedge.masterdata.customers import Customer
@@ -62,16 +62,32 @@ def load_store_config(path: str | Path) -> StoreSettings:
     problems = []
     master_file = data.get("master_data_file")
     if isinstance(master_file, str):
-        problems.extend(_merge_master_data(data, base_dir / master_file, ("customers",)))
+        master: dict[str, Any] = {}  # of which a store takes the customers
+        problems.extend(_merge_master_data(master, base_dir / master_file))
+        data["customers"] = [*data.get("customers", []), *master.get("customers", [])]
     try:
         loaded = StoreFile.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(str(path), problems + _from_validation_error(exc, text)) from None
-    problems.extend(unique_problems(customer_code_lists(loaded.customers)))
+    problems.extend(_customer_problems(loaded.customers))
     if problems:
         raise ConfigError(str(path), [_with_line(p, text) for p in problems])
     _anchor_secret_files(loaded.store, base_dir)
     return StoreSettings(loaded.store, base_dir, tuple(loaded.customers))
+
+
+def _customer_problems(customers: list[Customer]) -> list[Problem]:
+    """Customer codes and GLNs each name one customer."""
+    problems = []
+    for kind, values in (
+        ("customer code", [c.code for c in customers]),
+        ("customer GLN", [c.gln for c in customers if c.gln]),
+    ):
+        dupes = sorted({v for v in values if values.count(v) > 1})
+        if dupes:
+            message = f"{kind} used more than once: {', '.join(dupes)}"
+            problems.append(Problem("customers", message, "make each unique"))
+    return problems
 
 
 class StoreFile(Section):
@@ -137,22 +153,14 @@ def secret_refs(model: BaseModel, path: str = "") -> Iterator[tuple[str, SecretR
                     yield from secret_refs(item, f"{key}[{i}]")
 
 
-MASTER_DATA = ("materials", "products", "customers")
-
-
-def _merge_master_data(
-    data: dict[str, Any], path: Path, taken: tuple[str, ...] = MASTER_DATA
-) -> list[Problem]:
-    """Append the `taken` tables (materials, products, customers) of a TOML file, or the
-    materials of a CSV file, to the config data."""
+def _merge_master_data(data: dict[str, Any], path: Path) -> list[Problem]:
+    """Append materials/products from a TOML or CSV file to the config data."""
     key = "master_data_file"
     try:
         raw = path.read_text(encoding="utf-8")
     except OSError as exc:
         return [Problem(key, f"cannot read {path}: {exc.strerror}", "path is relative to config")]
     if path.suffix.lower() == ".csv":
-        if "materials" not in taken:
-            return [Problem(key, f"{path}: a CSV master-data file holds materials only")]
         rows = [_csv_material(row) for row in csv.DictReader(raw.splitlines())]
         data["materials"] = [*data.get("materials", []), *rows]
         return []
@@ -160,13 +168,12 @@ def _merge_master_data(
         extra = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         return [Problem(key, f"{path} is not valid TOML: {exc}")]
-    unknown = set(extra) - set(MASTER_DATA)
+    sections = ("materials", "products", "customers")
+    unknown = set(extra) - set(sections)
     if unknown:
-        allowed = ", ".join(MASTER_DATA)
-        return [Problem(key, f"{path} may hold only {allowed}, not {sorted(unknown)}")]
-    for section in taken:
-        if section in extra:
-            data[section] = [*data.get(section, []), *extra[section]]
+        return [Problem(key, f"{path} may hold only {', '.join(sections)}, not {sorted(unknown)}")]
+    for section in sections:
+        data[section] = [*data.get(section, []), *extra.get(section, [])]
     return []
 
 

@@ -100,7 +100,7 @@ class Config(Section):
     )
     materials: list[Material] = Field(default_factory=list, description="Materials.")
     products: list[Product] = Field(default_factory=list, description="Products.")
-    customers: list[Customer] = Field(default_factory=list, description="Customers.")
+    customers: list[Customer] = Field(default_factory=list, description="Customers we ship to.")
     scanners: list[ScannerConfig] = Field(default_factory=list, description="Barcode scanners.")
     cameras: list[CameraConfig] = Field(default_factory=list, description="Barcode cameras.")
     printer: PrinterConfig | None = Field(default=None, description="The line's label printer.")
@@ -142,38 +142,21 @@ def cross_checks(config: Config) -> list[Problem]:
 
 
 def check_unique_codes(config: Config) -> list[Problem]:
-    """Material codes, product codes, GTINs, customers and device names each identify exactly
-    one thing."""
-    return unique_problems(
-        [
-            ("materials", "material code", [m.code for m in config.materials]),
-            ("products", "product code", [p.code for p in config.products]),
-            ("materials", "material GTIN", [g for m in config.materials for g in m.gtins]),
-            *customer_code_lists(config.customers),
-            ("scanners", "scanner name", [s.name for s in config.scanners]),
-            ("cameras", "camera name", [c.name for c in config.cameras]),
-        ]
-    )
-
-
-def unique_problems(lists: list[tuple[str, str, list[str]]]) -> list[Problem]:
-    """A problem for each (key, kind, codes) whose codes repeat."""
+    """Material codes, product codes, GTINs and device names each identify exactly one thing."""
     problems = []
-    for key, kind, codes in lists:
+    for key, kind, codes in (
+        ("materials", "material code", [m.code for m in config.materials]),
+        ("products", "product code", [p.code for p in config.products]),
+        ("materials", "material GTIN", [g for m in config.materials for g in m.gtins]),
+        ("scanners", "scanner name", [s.name for s in config.scanners]),
+        ("cameras", "camera name", [c.name for c in config.cameras]),
+    ):
         dupes = sorted({c for c in codes if codes.count(c) > 1})
         if dupes:
             problems.append(
                 Problem(key, f"{kind} used more than once: {', '.join(dupes)}", "make each unique")
             )
     return problems
-
-
-def customer_code_lists(customers: list[Customer]) -> list[tuple[str, str, list[str]]]:
-    """The customers' codes and GLNs, each of which must name one customer."""
-    return [
-        ("customers", "customer code", [c.code for c in customers]),
-        ("customers", "customer GLN", [c.gln for c in customers if c.gln]),
-    ]
 
 
 def check_boms(config: Config) -> list[Problem]:

@@ -1,4 +1,4 @@
-"""Master data: the customers we ship to (the agent's ship-to, the store's recall report)."""
+"""Customers: who pallets are shipped to. Master data, from the config or the master-data file."""
 
 from __future__ import annotations
 
@@ -7,25 +7,21 @@ from pydantic import Field, field_validator
 from lotedge.masterdata.items import check_gln
 from lotedge.masterdata.section import Section
 
-CUSTOMER_CODE = r"^[A-Za-z0-9_.-]{1,40}$"
-"""A customer code: letters, digits, `_ . -`, so it reads the same in a URN, a command barcode
-(`#LE:TO:<code>`) and a file name."""
-
 
 class Customer(Section):
-    """A customer: who a pallet is shipped to.
+    """A customer we ship to; its GLN makes the shipment's destination a GS1 party/location."""
 
-    In an event it is its GLN (`urn:epc:id:pgln:...` as owning party, `urn:epc:id:sgln:...` as
-    location), or `urn:lotedge:customer:<code>` when it has none.
-    """
-
-    code: str = Field(pattern=CUSTOMER_CODE, description="Our code for the customer, e.g. C100.")
-    name: str = Field(min_length=1, max_length=200, description="Name on labels and reports.")
+    code: str = Field(
+        pattern=r"^[A-Za-z0-9_-]{1,20}$",
+        description="Customer code, as scanned (#LE:TO:<code>) and typed (--to <code>).",
+    )
+    name: str = Field(min_length=1, max_length=80, description="Name on the logistic label.")
     gln: str | None = Field(
         default=None,
-        description="The customer's GLN (13 digits): the party and location shipments go to.",
+        description="The customer's GLN (13 digits): destination party (urn:epc:id:pgln:...) "
+        "and location (urn:epc:id:sgln:...) of shipments, and its (410) ship-to barcode.",
     )
-    address: str = Field(default="", max_length=500, description="Ship-to address (lines).")
-    phone: str = Field(default="", max_length=40, description="Contact phone number.")
+    address: str = Field(default="", max_length=200, description="Ship-to address (label text).")
+    phone: str = Field(default="", max_length=40, description="Phone number (label text).")
 
     _gln_valid = field_validator("gln")(check_gln)

@@ -34,7 +34,6 @@ DIGITAL_LINK_ROOT = "https://id.gs1.org"
 _LGTIN = re.compile(r"^urn:epc:class:lgtin:([0-9]{6,12})\.([0-9]{1,7})\.(.+)$")
 _LINK_PATH = re.compile(r"^/(?:.*/)?01/([0-9]{14})/10/([^/?#]+)")
 _OWN_CLASS = re.compile(r"^urn:lotedge:class:([^:]+):([^:]+):(.+)$")
-_CUSTOMER = "urn:lotedge:customer:"
 
 
 @dataclass(frozen=True)
@@ -146,23 +145,13 @@ def own_party(name: str) -> str:
 
 
 def own_customer(code: str) -> str:
-    """A customer without GLN, by our code: `urn:lotedge:customer:{code}`.
+    """A customer without GLN, by its code: `urn:lotedge:customer:{code}` (the destination party
+    and location of a shipment to it).
 
-    >>> own_customer("C 100")
-    'urn:lotedge:customer:C%20100'
+    >>> own_customer("CORNER")
+    'urn:lotedge:customer:CORNER'
     """
-    return f"{_CUSTOMER}{epc_escape(code)}"
-
-
-def customer_code(uri: str) -> str | None:
-    """The code of a customer named by `own_customer`; None for any other identifier.
-
-    >>> customer_code("urn:lotedge:customer:C%20100"), customer_code("urn:epc:id:pgln:952.1")
-    ('C 100', None)
-    """
-    if not uri.startswith(_CUSTOMER):
-        return None
-    return unescape(uri.removeprefix(_CUSTOMER)) or None
+    return f"urn:lotedge:customer:{epc_escape(code)}"
 
 
 def cbv_transaction(issuer_gln: str, number: str) -> str:
@@ -200,3 +189,17 @@ def same_batch(transformation_id: str) -> str:
     if transformation_id.startswith("urn:lotedge:batch:"):
         return batch_uuid_urn(transformation_id.rsplit(":", 1)[1]) or transformation_id
     return transformation_id
+
+
+_CUSTOMER = "urn:lotedge:customer:"
+
+
+def customer_code(uri: str) -> str | None:
+    """The code of a customer named by `own_customer`; None for any other identifier.
+
+    >>> customer_code("urn:lotedge:customer:C%20100"), customer_code("urn:epc:id:pgln:952.1")
+    ('C 100', None)
+    """
+    if not uri.startswith(_CUSTOMER):
+        return None
+    return unescape(uri.removeprefix(_CUSTOMER)) or None
