@@ -144,9 +144,9 @@ def packing(
     line: str = "DOCK",
     site: str = "PLANT1",
 ) -> dict[str, Any]:
-    """A pallet packed (`ADD`) or unpacked (`DELETE`) at the shipping station: AggregationEvent,
-    bizStep packing, parentID the SSCC, childQuantityList the lots (LGTIN) and quantities (an
-    unpack of no lots: of everything)."""
+    """A pallet packed (`ADD`, bizStep packing) or unpacked (`DELETE`, bizStep unpacking) at the
+    shipping station: AggregationEvent, parentID the SSCC, childQuantityList the lots (LGTIN)
+    and quantities (an unpack of no lots, as another system may send it: of everything)."""
     children = [
         {"epcClass": lot, "quantity": qty} | ({"uom": uom} if uom else {}) for lot, qty in lots
     ]
@@ -159,8 +159,8 @@ def packing(
         parentID=pallet,
         **({"childQuantityList": children} if children else {}),  # none: unpack everything
         action=action,
-        bizStep="packing",
-        disposition="in_progress",
+        bizStep="unpacking" if action == "DELETE" else "packing",
+        disposition="container_open" if action == "DELETE" else "container_closed",
     )
 
 
