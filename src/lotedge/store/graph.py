@@ -137,16 +137,17 @@ def _lot_label(lot: LotInfo) -> tuple[str, ...]:
 
 
 def _batch_label(batch: Batch, shipped: bool = True) -> tuple[str, ...]:
-    """A batch by its ID's last part; another step by its kind and where it went or came from;
-    a shipping step that shipped none of the affected lots (`shipped` False) says so."""
+    """A batch by its ID's last part; another step by its kind and where it went or came from
+    (a shipment's customer is a node of its own); a shipping step that shipped none of the
+    affected lots (`shipped` False) says so."""
     when = batch.last_event[:16].replace("T", " ")
     if batch.kind == "transformation":
         where = " ".join(x for x in (batch.site, batch.line) if x)
         return (f"batch {batch.uri.rsplit(':', 1)[-1]}", where, when)
     parties = [f"{'to' if role == 'destination' else 'from'} {uri}" for role, _, uri in batch.refs
                if role in ("destination", "source")]  # fmt: skip
-    if batch.kind == "shipping" and not shipped:
-        return ("shipping: void or unpacked", *parties[:1], when)
+    if batch.kind == "shipping":  # where it went: the customer beside it
+        return ("shipping", when) if shipped else ("shipping: void or unpacked", *parties[:1], when)
     return (batch.kind, *parties[:2], when)
 
 
