@@ -117,6 +117,8 @@ def test_a_pallet_traces_back_to_its_lots_and_the_vendor_lot(queries):
     digits = sscc_of(story.PAL2)
     assert digits is not None
     assert queries.resolve(f"https://id.gs1.org/00/{digits}").id == pallet.id
+    assert queries.resolve(digits).id == pallet.id  # the 18 digits under the label's barcode
+    assert queries.find_lots(digits[:-1] + str((int(digits[-1]) + 1) % 10)) == []  # check digit
 
 
 def test_the_genealogy_shows_the_pallets_and_the_customers(queries):
