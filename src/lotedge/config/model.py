@@ -16,6 +16,7 @@ from lotedge.config.station import StationConfig
 from lotedge.config.store import StoreConfig
 from lotedge.core.decisions import FefoPolicy
 from lotedge.core.lots import LotFields, LotScheme, LotTemplate, LotTemplateError
+from lotedge.masterdata.customers import Customer
 from lotedge.masterdata.identity import Identity
 from lotedge.masterdata.items import Material, Product, SeqReset
 from lotedge.masterdata.section import Section
@@ -94,10 +95,12 @@ class Config(Section):
     control: ControlConfig = Field(default_factory=ControlConfig)
     master_data_file: str | None = Field(
         default=None,
-        description="Optional TOML (materials, products) or CSV (materials) master-data file.",
+        description="Optional TOML (materials, products, customers) or CSV (materials) "
+        "master-data file.",
     )
     materials: list[Material] = Field(default_factory=list, description="Materials.")
     products: list[Product] = Field(default_factory=list, description="Products.")
+    customers: list[Customer] = Field(default_factory=list, description="Customers we ship to.")
     scanners: list[ScannerConfig] = Field(default_factory=list, description="Barcode scanners.")
     cameras: list[CameraConfig] = Field(default_factory=list, description="Barcode cameras.")
     printer: PrinterConfig | None = Field(default=None, description="The line's label printer.")

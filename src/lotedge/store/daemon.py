@@ -10,6 +10,7 @@ from pathlib import Path
 
 from lotedge.config.store import StoreConfig
 from lotedge.ops import systemd
+from lotedge.store.customers import CustomerBook
 from lotedge.store.db import open_database
 from lotedge.store.forward import forwarding
 from lotedge.store.http_service import serve_http
@@ -37,11 +38,13 @@ def run_store(
     client_id: str | None = None,
     stop: threading.Event | None = None,
     base_dir: Path = Path("."),
+    customers: CustomerBook | None = None,
 ) -> dict[str, int]:
     """Run until SIGTERM/SIGINT (or `stop`); returns how many events were stored, duplicate, bad.
 
     `database_url` is resolved against the config's directory; `api_token` is needed when
     `config.api` is set. `base_dir` (the config's directory) resolves relative TLS file names.
+    The API's recall reports name `customers`.
     """
     stop = stop or _stop_on_signals()
     if validator is None:
@@ -58,7 +61,14 @@ def run_store(
     )
     try:
         with (
-            serve_http(config.api, api_token, database_url, validator=validator, forward=forward),
+            serve_http(
+                config.api,
+                api_token,
+                database_url,
+                validator=validator,
+                forward=forward,
+                customers=customers,
+            ),
             forwarding(config.forward, database_url, base_dir),
         ):
             systemd.notify("READY=1\nSTATUS=ingesting")
