@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tomllib
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from lotedge.agent.engine import Engine
 from lotedge.agent.replies import decision_reply
 from lotedge.agent.requests import ScanRequest
 from lotedge.cli.common import add_config_arg, config_or_exit, print_json
 from lotedge.config.device_urls import old_spellings
-from lotedge.config.loader import load_config, secret_refs
+from lotedge.config.loader import load_config, load_store_config, secret_refs
 from lotedge.config.problems import ConfigError
 from lotedge.core.decisions import ScanContext, decide_material
 from lotedge.core.epcis import private_identifiers
@@ -19,6 +21,7 @@ from lotedge.core.lots import LotFields, LotSequenceExhausted
 from lotedge.core.scan import RawScan, parse_scan
 from lotedge.state import lots
 from lotedge.state.db import open_state_readonly
+from lotedge.store.db import resolve_url
 
 
 def register(sub: argparse._SubParsersAction, default_config: str) -> None:
@@ -44,6 +47,8 @@ def register(sub: argparse._SubParsersAction, default_config: str) -> None:
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
+    if is_store_file(args.file):
+        return _check_store_file(args.file)
     try:
         config = load_config(args.file)
     except ConfigError as exc:
@@ -69,6 +74,28 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         f"{args.file}: ok ({len(config.materials)} materials, {len(config.products)} products, "
         f"{len(config.scanners)} scanners, {len(config.cameras)} cameras)"
     )
+    return 0
+
+
+def is_store_file(path: str) -> bool:
+    """A trace store's own config: a TOML file with `[store]` and no `[identity]`."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False  # the agent config's check says what is wrong with it
+    return "store" in data and "identity" not in data
+
+
+def _check_store_file(path: str) -> int:
+    try:
+        store, base_dir = load_store_config(path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"{exc.source}: {problem}", file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
+        return 1
+    database = resolve_url(store.database_url, base_dir)
+    print(f"{path}: ok (trace store: {database}, broker {store.mqtt.host})")
     return 0
 
 
