@@ -12,6 +12,7 @@ from lotedge.agent.engine import Engine
 from lotedge.agent.replies import decision_reply
 from lotedge.agent.requests import ScanRequest
 from lotedge.cli.common import add_config_arg, config_or_exit, print_json
+from lotedge.cli.words import plural
 from lotedge.config.device_urls import old_spellings
 from lotedge.config.loader import load_config, load_store_config, secret_refs
 from lotedge.config.problems import ConfigError
@@ -52,9 +53,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.file)
     except ConfigError as exc:
-        for problem in exc.problems:
-            print(f"{exc.source}: {problem}", file=sys.stderr)
-        print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
+        print_problems(exc)
         return 1
     missing = []
     for key, secret in secret_refs(config):
@@ -64,17 +63,27 @@ def cmd_config_check(args: argparse.Namespace) -> int:
             missing.append(f"{args.file}: {key}: {exc} (hint: set it where the daemon runs)")
     if missing:
         print("\n".join(missing), file=sys.stderr)
-        print(f"{len(missing)} problem(s) found", file=sys.stderr)
+        print(f"{plural(len(missing), 'problem')} found", file=sys.stderr)
         return 1
     for note in old_spellings(config):
         print(f"{args.file}: note: {note}", file=sys.stderr)
     for warning in private_identifiers(config.identity, config.materials):
         print(f"{args.file}: warning: {warning}", file=sys.stderr)
-    print(
-        f"{args.file}: ok ({len(config.materials)} materials, {len(config.products)} products, "
-        f"{len(config.scanners)} scanners, {len(config.cameras)} cameras)"
+    counts = (
+        plural(len(config.materials), "material"),
+        plural(len(config.products), "product"),
+        plural(len(config.scanners), "scanner"),
+        plural(len(config.cameras), "camera"),
     )
+    print(f"{args.file}: ok ({', '.join(counts)})")
     return 0
+
+
+def print_problems(exc: ConfigError) -> None:
+    """Every problem of a config file, in the order of their lines, and how many."""
+    for problem in sorted(exc.problems, key=lambda p: p.line or 0):
+        print(f"{exc.source}: {problem}", file=sys.stderr)
+    print(f"{plural(len(exc.problems), 'problem')} found", file=sys.stderr)
 
 
 def is_store_file(path: str) -> bool:
@@ -90,9 +99,7 @@ def _check_store_file(path: str) -> int:
     try:
         store, base_dir = load_store_config(path)
     except ConfigError as exc:
-        for problem in exc.problems:
-            print(f"{exc.source}: {problem}", file=sys.stderr)
-        print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
+        print_problems(exc)
         return 1
     database = resolve_url(store.database_url, base_dir)
     print(f"{path}: ok (trace store: {database}, broker {store.mqtt.host})")
