@@ -31,6 +31,7 @@ from lotedge.agent.requests import (
 from lotedge.core.holds import SCOPE_FIELDS, SOURCES, HoldScope, ScopeError, parse_scope
 from lotedge.core.reasons import Reason
 from lotedge.core.scan import RawScan
+from lotedge.masterdata.suggestions import unknown
 
 
 class BadRequest(ValueError):
@@ -203,15 +204,13 @@ def request_from_json(op: str, args: dict[str, Any], *, remote: bool = False) ->
     command = COMMANDS.get(op)
     if command is None or (remote and not command.remote):
         known = REMOTE_COMMANDS if remote else sorted(COMMANDS)
-        raise BadRequest(
-            f"unknown operation {op!r}; known: {', '.join(known)}", Reason.UNKNOWN_COMMAND
-        )
+        raise BadRequest(unknown("operation", op, known), Reason.UNKNOWN_COMMAND)
     if not isinstance(args, dict):
         raise BadRequest("arguments must be a JSON object")
-    unknown = sorted(set(args) - set(command.fields))
-    if unknown:
+    extra = sorted(set(args) - set(command.fields))
+    if extra:
         expected = ", ".join(command.fields) or "none"
-        raise BadRequest(f"{op}: unknown argument(s) {', '.join(unknown)}; expected: {expected}")
+        raise BadRequest(f"{op}: unknown argument(s) {', '.join(extra)}; expected: {expected}")
     if "source" in command.fields:  # where the request came from, unless the caller says
         args = {"source": "remote" if remote else "local", **args}
     try:

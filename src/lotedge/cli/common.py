@@ -7,13 +7,12 @@ import json
 import sys
 from typing import Any
 
+from lotedge.cli.errors import CliError
 from lotedge.config.loader import load_config
 from lotedge.config.model import Config
 from lotedge.config.problems import ConfigError
-
-
-class CliError(Exception):
-    """An error to print as one line and exit non-zero."""
+from lotedge.masterdata.items import Product
+from lotedge.masterdata.suggestions import unknown
 
 
 def add_config_arg(parser: argparse.ArgumentParser, default: str) -> None:
@@ -27,6 +26,14 @@ def config_or_exit(path: str) -> Config:
         print(exc, file=sys.stderr)
         print("run 'lotedge config check FILE' for details", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def product_or_exit(config: Config, code: str) -> Product:
+    """The configured product `code`; CliError (exit 2) with the "unknown product" message."""
+    product = config.product(code)
+    if product is None:
+        raise CliError(unknown("product", code, [p.code for p in config.products]))
+    return product
 
 
 def print_json(data: Any) -> None:

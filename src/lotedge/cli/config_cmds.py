@@ -11,7 +11,7 @@ from pathlib import Path
 from lotedge.agent.engine import Engine
 from lotedge.agent.replies import decision_reply
 from lotedge.agent.requests import ScanRequest
-from lotedge.cli.common import add_config_arg, config_or_exit, print_json
+from lotedge.cli.common import add_config_arg, config_or_exit, print_json, product_or_exit
 from lotedge.cli.words import plural
 from lotedge.config.device_urls import old_spellings
 from lotedge.config.loader import load_config, load_store_config, secret_refs
@@ -151,10 +151,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 def cmd_lot_preview(args: argparse.Namespace) -> int:
     config = config_or_exit(args.config)
-    product = config.product(args.product)
-    if product is None:
-        print(f"unknown product {args.product!r}", file=sys.stderr)
-        return 2
+    product = product_or_exit(config, args.product)
     conn = open_state_readonly(config.state_dir)
     identity = config.identity
     fields = LotFields(

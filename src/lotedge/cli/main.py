@@ -16,6 +16,7 @@ from lotedge.cli import (
     sim_printer,
     store_cmds,
 )
+from lotedge.cli.errors import CliError
 
 DEFAULT_CONFIG = os.environ.get("LOTEDGE_CONFIG", "/etc/lotedge/lotedge.toml")
 
@@ -42,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(store_cmds.hold_shorthand(sys.argv[1:] if argv is None else argv))
     try:
         return int(args.func(args) or 0)
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -11,6 +11,7 @@ from typing import Any
 
 from lotedge.cli.store_holds import NOT_CONFIRMED, print_line_states
 from lotedge.config.store import StoreConfig
+from lotedge.masterdata.suggestions import unknown
 from lotedge.mqtt import session
 from lotedge.store.db import Database
 from lotedge.store.line_commands import LineOutcome, known_lines, send_to_lines
@@ -31,10 +32,8 @@ def run_lots_push(
     if args.line:
         lines = [line for line in lines if line.name == args.line]
         if not lines:
-            known = ", ".join(line.name for line in known_lines(db)) or "none yet"
-            print(
-                f"unknown line {args.line!r} (SITE/LINE); the store knows: {known}", file=sys.stderr
-            )
+            known = [line.name for line in known_lines(db)]
+            print(unknown("line", args.line, known, "give SITE/LINE"), file=sys.stderr)
             return 1
     lots = open_lots(db, date.today(), args.material)
     commands = lots_open_commands(lots)

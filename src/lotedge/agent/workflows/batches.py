@@ -36,6 +36,7 @@ def start(uow: UnitOfWork, request: StartBatch) -> Done | Refusal:
             planned_qty=request.planned_qty,
             operator=request.operator,
             now=now,
+            known_products=[p.code for p in uow.config.products],
         )
         if isinstance(result, Refusal):
             return result
