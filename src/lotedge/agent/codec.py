@@ -136,6 +136,13 @@ def _scan(args: dict[str, Any]) -> Request:
     return ScanRequest(RawScan(data.encode(), source), dry_run=bool(args.get("dry_run", False)))
 
 
+def _status(args: dict[str, Any]) -> Request:
+    consumptions = args.get("consumptions", False)
+    if not isinstance(consumptions, bool):
+        raise BadRequest("'consumptions' must be true or false")
+    return Status(consumptions)
+
+
 def _whole(args: dict[str, Any], key: str, default: int | None = None) -> int:
     """A whole number of at least 1 (`default` when absent; required when there is none)."""
     value = args.get(key, default)
@@ -165,7 +172,7 @@ COMMANDS: dict[str, CommandSpec] = {
     ),
     "batch.end": CommandSpec(("qty",), lambda a: EndBatch(_decimal(a, "qty", True) or Decimal(0))),
     "batch.cancel": CommandSpec(("reason",), lambda a: CancelBatch(_text(a, "reason", ""))),
-    "status": CommandSpec((), lambda a: Status()),
+    "status": CommandSpec(("consumptions",), _status),
     "hold.add": CommandSpec(("hold_id", *SCOPE_FIELDS, "reason", "source"), _hold_add),
     "hold.remove": CommandSpec(("hold_id", *SCOPE_FIELDS), _hold_remove),
     "hold.list": CommandSpec((), lambda a: HoldList()),

@@ -39,7 +39,10 @@ class CancelBatch:
 
 @dataclass(frozen=True)
 class Status:
-    pass
+    """The line's state; `consumptions`: also every container consumed into the open batch
+    (else their sums per material and lot: the reply stays small however long the batch)."""
+
+    consumptions: bool = False
 
 
 @dataclass(frozen=True)

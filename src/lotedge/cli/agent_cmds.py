@@ -53,8 +53,13 @@ def register(sub: argparse._SubParsersAction, default_config: str) -> None:
     cancel = _client_parser(batch_sub, "cancel", "cancel the open batch", default_config)
     cancel.add_argument("--reason", default="")
     cancel.set_defaults(op="batch.cancel", build=lambda a: {"reason": a.reason})
-    status = _client_parser(batch_sub, "status", "show the open batch", default_config)
-    status.set_defaults(op="status", build=lambda a: {})
+    status = _client_parser(
+        batch_sub, "status", "the line: open batch, what went in, alerts, devices", default_config
+    )
+    status.add_argument(
+        "--consumptions", action="store_true", help="also every container consumed, in order"
+    )
+    status.set_defaults(op="status", build=lambda a: {"consumptions": a.consumptions or None})
 
     scan = _client_parser(sub, "scan", "inject a scan as if from a scanner", default_config)
     scan.add_argument("data", help="scanned text; <GS> or \\x1d for the GS separator")
@@ -204,7 +209,7 @@ def cmd_client(args: argparse.Namespace) -> int:
     except (ConnectionError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
-    code = print_reply(reply, args.json)
+    code = print_reply(reply, args.json, args.op)
     if args.op == "scan" and reply.get("data", {}).get("outcome") == "rejected":
         return 1  # scripts can tell a refused scan from an accepted one
     return code

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from lotedge.cli.errors import CliError
+from lotedge.cli.reply_text import reply_text
 from lotedge.config.loader import load_config
 from lotedge.config.model import Config
 from lotedge.config.problems import ConfigError
@@ -40,13 +41,14 @@ def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, default=str))
 
 
-def print_reply(reply: dict[str, Any], as_json: bool) -> int:
-    """Print a control reply; exit code 0 when ok, 1 when the agent said no."""
+def print_reply(reply: dict[str, Any], as_json: bool, op: str = "") -> int:
+    """Print a control reply (text, or with `as_json` the reply as it is); exit code 0 when ok,
+    1 when the agent said no."""
     if as_json:
         print_json(reply)
     elif reply.get("status") == "ok":
         data = reply.get("data", {})
-        print(data.get("message") or json.dumps(data, indent=2, default=str))
+        print(reply_text(op, data))
         if data.get("warning"):  # e.g. FEFO: accepted, but another lot should have gone first
             print(f"warning ({data['warning']['code']}): {data['warning']['message']}")
     else:

@@ -35,7 +35,25 @@ def build_parser() -> argparse.ArgumentParser:
     devices = simulators.add_subparsers(dest="device", required=True, metavar="DEVICE")
     sim.register(devices)
     sim_printer.register_printer_sim(devices)
+    _help_without_subcommand(parser)
     return parser
+
+
+def _help_without_subcommand(parser: argparse.ArgumentParser) -> None:
+    """`lotedge`, `lotedge batch` ... alone print their commands (not "arguments required");
+    a group that does something by itself (`lotedge store` runs the store) keeps doing it."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            action.required = False
+            if parser.get_default("func") is None:
+                parser.set_defaults(func=lambda _args, p=parser: _print_help(p))
+            for child in dict.fromkeys(action.choices.values()):
+                _help_without_subcommand(child)
+
+
+def _print_help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,12 +9,14 @@ recorded (or open lots computed) but not every line confirmed the commands.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from lotedge.cli import store_files
 from lotedge.cli.agent_cmds import AGENT_HOLD_COMMANDS
+from lotedge.cli.words import plural
 from lotedge.config.loader import load_store_config
 from lotedge.config.problems import ConfigError
 from lotedge.config.store import StoreConfig
@@ -42,15 +44,20 @@ def register(sub: argparse._SubParsersAction, default_config: str | None = None)
         "store",
         parents=[common],
         help="run the central trace store (or, with a subcommand, ask it or issue holds)",
+        description="Without a subcommand: run the trace store (MQTT -> SQLite/PostgreSQL) "
+        "until stopped. With one: ask the store, issue holds, import or export events.",
     )
     store.add_argument("--client-id", help="MQTT client id (overrides store.mqtt.client_id)")
     store.add_argument("--log-level", default="INFO")
     store.add_argument("--log-json", action="store_true", default=None, help="log JSON lines")
     store.set_defaults(func=cmd_store)
-    store_sub = store.add_subparsers(dest="store_command", metavar="SUBCOMMAND")
+    store_sub = store.add_subparsers(
+        dest="store_command", metavar="[SUBCOMMAND]", title="subcommands (optional)"
+    )
     hold_parser(store_sub, "hold", common, lot)
     holds = store_sub.add_parser("holds", parents=[common], help="holds and recalls issued")
     holds.add_argument("--active", action="store_true", help="only those not released")
+    holds.add_argument("--json", action="store_true", help="print JSON")
     holds.set_defaults(func=cmd_holds)
     lots_parser(store_sub, common)
     for parser in store_files.register(store_sub, common):
@@ -232,7 +239,22 @@ def cmd_vendors(args: argparse.Namespace) -> int:
 
 def cmd_holds(args: argparse.Namespace) -> int:
     with _database(args) as db:
-        return _emit(holds_answer(TraceQueries(db), active_only=args.active), None)
+        answer = holds_answer(TraceQueries(db), active_only=args.active)
+    if args.json:
+        return _emit(answer, None)
+    listed = json.loads(answer.text)["holds"]
+    if not listed:
+        print("No holds." if args.active else "No holds or recalls issued.")
+    for hold in listed:
+        scope = f"{hold['lot'] or hold['epc_class']}" + (
+            " and all made from it" if hold["forward"] else ""
+        )
+        released = f", released {hold['released_at'][:16]}" if hold["released_at"] else ""
+        print(
+            f"{hold['hold_id']}  {hold['kind']} of {scope} ({plural(hold['lots'], 'lot')}): "
+            f"{hold['reason']} (issued {hold['issued_at'][:16]}{released})"
+        )
+    return 0
 
 
 def cmd_hold(args: argparse.Namespace) -> int:
@@ -317,8 +339,8 @@ def _emit(answer: Answer, output: str | None) -> int:
 def _trace_text(queries: TraceQueries, lot: LotInfo, direction: Direction) -> str:
     data = queries.trace(lot, direction).to_json()
     lines = [
-        f"{direction} trace of {lot.epc_class}: {len(data['lots'])} lots, "
-        f"{len(data['batches'])} batches"
+        f"{direction} trace of {lot.epc_class}: {plural(len(data['lots']), 'lot')}, "
+        f"{plural(len(data['batches']), 'batch')}"
     ]
     lines.append(
         f"{'depth':>5}  {'lot':<16} {'GTIN':<14}  {'product/material':<16} vendor (receipts)"

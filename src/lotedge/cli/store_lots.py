@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from lotedge.cli.store_holds import NOT_CONFIRMED, print_line_states
+from lotedge.cli.words import plural
 from lotedge.config.store import StoreConfig
 from lotedge.masterdata.suggestions import unknown
 from lotedge.mqtt import session
@@ -61,7 +62,7 @@ def _print(args: argparse.Namespace, summary: dict[str, Any], outcomes: list[Lin
         print(json.dumps({**summary, "op": OP, "lines": lines}, indent=2))
         return
     by_material = summary["lots"]
-    print(f"open lots of {len(by_material)} materials:")
+    print(f"open lots of {plural(len(by_material), 'material')}:")
     for material, lots in by_material.items():
         listed = ", ".join(f"{lot['lot']} ({lot['expiry'] or 'no expiry'})" for lot in lots)
         print(f"  {material:<16} {listed or '(none open)'}")
