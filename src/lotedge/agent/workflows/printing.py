@@ -58,6 +58,9 @@ def done(uow: UnitOfWork, request: PrintDone) -> Reply | Refusal:
 
 def _printed(uow: UnitOfWork, job: dict[str, Any], at: float) -> None:
     print_jobs.mark_printed(uow.conn, job["id"], at)
+    log.info(
+        "label printed: lot %s on printer %s (print job %s)", job["lot"], job["printer"], job["id"]
+    )
     batch = repo.batch_by_lot(uow.conn, job["lot"])
     if batch is None:
         return
