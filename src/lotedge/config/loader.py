@@ -35,7 +35,9 @@ def load_config(path: str | Path) -> Config:
 
 def load_store_config(path: str | Path) -> tuple[StoreConfig, Path]:
     """The `[store]` section and the directory it is relative to, from an agent config or from
-    a store-only file (one that holds nothing but `[store]`)."""
+    a store-only file (one that holds nothing but `[store]`). Without a `database_url`, the
+    trace database is `trace.db` in an agent config's state directory (never beside the config
+    file, which may be in a source tree), or beside a store-only file."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -45,7 +47,11 @@ def load_store_config(path: str | Path) -> tuple[StoreConfig, Path]:
     data = _toml(text, str(path))
     if "identity" in data:
         config = parse_config(text, base_dir=base_dir, source=str(path))
-        return config.store, base_dir
+        store = config.store
+        if "database_url" not in store.model_fields_set:
+            in_state = f"sqlite:///{config.state_dir / 'trace.db'}"
+            store = store.model_copy(update={"database_url": in_state})
+        return store, base_dir
     try:
         store = StoreFile.model_validate(data).store
     except ValidationError as exc:

@@ -164,6 +164,7 @@ class Database:
         if url.startswith("sqlite:///"):
             self.kind = "sqlite"
             path = Path(url.removeprefix("sqlite:///"))
+            path.parent.mkdir(parents=True, exist_ok=True)  # e.g. the agent's state directory
             self._conn: Any = sqlite3.connect(
                 path, isolation_level=None, timeout=30, check_same_thread=False
             )
