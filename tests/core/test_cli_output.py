@@ -35,6 +35,8 @@ def test_agent_replies_are_text_unless_json_is_asked_for(tmp_path: Path):
         for _ in range(2):
             assert lotedge("scan", "#LE:AGAIN", *c).returncode == 0
             assert lotedge("scan", FLOUR, *c).returncode == 0
+        scanned = json.loads(lotedge("scan", "#LE:AGAIN", "--json", *c).stdout)["data"]
+        into = json.loads(lotedge("scan", FLOUR, "--json", *c).stdout)["data"]["batch"]
         status = lotedge("batch", "status", *c).stdout
         every = lotedge("batch", "status", "--consumptions", *c).stdout
         machine = json.loads(lotedge("batch", "status", "--json", *c).stdout)
@@ -42,10 +44,12 @@ def test_agent_replies_are_text_unless_json_is_asked_for(tmp_path: Path):
     finally:
         daemon.terminate()
         daemon.wait(10)
+    assert scanned["batch"] is None  # a command, not a container: it went into no batch
+    assert into["product"] == "BREAD" and into["id"] == machine["data"]["batch"]["id"]
     assert status.startswith("PLANT1/L1: production mode\nbatch: BREAD since ")
-    assert ", operator Ann\nconsumed: 2 containers\n" in status
-    assert "\n  FLOUR lot NM2611A: 50.0 KGM (2 containers)\n" in status
+    assert ", operator Ann\nconsumed: 3 containers\n" in status
+    assert "\n  FLOUR lot NM2611A: 75.0 KGM (3 containers)\n" in status
     assert "consumptions" not in machine["data"]  # the sums only, unless asked for
-    assert machine["data"]["consumed"][0]["containers"] == 2
-    assert "containers, in order: 2\n" in every and every.count("FLOUR lot NM2611A 25.0 KGM") == 2
+    assert machine["data"]["consumed"][0]["containers"] == 3
+    assert "containers, in order: 3\n" in every and every.count("FLOUR lot NM2611A 25.0 KGM") == 3
     assert lots == "No open lots.\n"

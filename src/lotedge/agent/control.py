@@ -76,7 +76,11 @@ class ControlServer:
 def answer(line: bytes, call: Callable[[Request], Reply]) -> dict[str, Any]:
     """One request line to one reply object; bad input gets an error reply, never an exception."""
     try:
-        message = json.loads(line)
+        try:
+            message = json.loads(line)
+        except json.JSONDecodeError as exc:
+            where = f"{exc.msg.lower()} at character {exc.pos}"
+            raise BadRequest(f"the request is not JSON ({where})") from None
         if not isinstance(message, dict):
             raise BadRequest("a request is a JSON object with 'op' and 'args'")
         request = request_from_json(str(message.get("op")), message.get("args", {}))

@@ -147,10 +147,12 @@ class PrintClaim:
 
 @dataclass(frozen=True)
 class PrintDone:
-    """Every byte of a claimed job reached the printer (and it answered behind them)."""
+    """Every byte of a claimed job reached the printer (and it answered behind them); `output`:
+    where it went when the printer names it (a dir:// printer's file)."""
 
     job_id: int
     at: float
+    output: str | None = None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from lotedge.agent.workflows.rejections import publish_rejection
 from lotedge.core import epcis
 from lotedge.core.batch import Batch
 from lotedge.core.decisions import Decision, Outcome, ScanContext, decide_material
+from lotedge.core.reasons import Reason
 from lotedge.core.scan import Command, ParsedScan, RawScan, ScanKind, parse_scan
 from lotedge.ops import metrics
 from lotedge.state import holds as hold_list
@@ -34,6 +35,10 @@ def scan(uow: UnitOfWork, request: ScanRequest) -> Reply:
     """Judge one scan; record it unless `dry_run` (`lotedge parse` on a read-only state), and
     log the decision (one INFO line: a tech at the console sees each scan)."""
     decision = _decide(uow, request)
+    reply = decision_reply(decision)
+    # Which batch the container went into (none: it went into no batch).
+    into = repo.open_batch(uow.conn) if decision.reason is Reason.ACCEPTED else None
+    reply.data["batch"] = {"id": into.id, "product": into.product} if into else None
     if not request.dry_run:
         parsed = decision.scan
         log.info(
@@ -45,7 +50,7 @@ def scan(uow: UnitOfWork, request: ScanRequest) -> Reply:
             (parsed.lot if parsed else None) or "-",
             decision.message,
         )
-    return decision_reply(decision)
+    return reply
 
 
 def _decide(uow: UnitOfWork, request: ScanRequest) -> Decision:
