@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from lotedge.agent.control import ControlClient
+from lotedge.agent.client import ControlClient
 from lotedge.config.loader import load_config
 from lotedge.state import outbox
 from lotedge.state.db import STATE_FILE, connect

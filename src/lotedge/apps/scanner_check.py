@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lotedge.config.model import Config
-from lotedge.core.scan import decode_text
+from lotedge.core.text import decode_text
 from lotedge.devices.kinds import Device
 from lotedge.devices.registry import resolve
 from lotedge.devices.url import DeviceUrl

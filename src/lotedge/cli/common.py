@@ -1,19 +1,19 @@
-"""Helpers shared by CLI commands: loading config with readable errors, printing replies."""
+"""Helpers shared by CLI commands: loading config with readable errors, printing replies.
+Light to import: the config and master data are imported by the functions that load them."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lotedge.cli.errors import CliError
 from lotedge.cli.reply_text import reply_text
-from lotedge.config.loader import load_config
-from lotedge.config.model import Config
-from lotedge.config.problems import ConfigError
-from lotedge.masterdata.items import Product
-from lotedge.masterdata.suggestions import unknown
+
+if TYPE_CHECKING:
+    from lotedge.config.model import Config
+    from lotedge.masterdata.items import Product
 
 
 def add_config_arg(parser: argparse.ArgumentParser, default: str) -> None:
@@ -21,6 +21,9 @@ def add_config_arg(parser: argparse.ArgumentParser, default: str) -> None:
 
 
 def config_or_exit(path: str) -> Config:
+    from lotedge.config.loader import load_config
+    from lotedge.config.problems import ConfigError
+
     try:
         return load_config(path)
     except ConfigError as exc:
@@ -31,6 +34,8 @@ def config_or_exit(path: str) -> Config:
 
 def product_or_exit(config: Config, code: str) -> Product:
     """The configured product `code`; CliError (exit 2) with the "unknown product" message."""
+    from lotedge.masterdata.suggestions import unknown
+
     product = config.product(code)
     if product is None:
         raise CliError(unknown("product", code, [p.code for p in config.products]))

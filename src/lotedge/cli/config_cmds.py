@@ -1,4 +1,5 @@
-"""Commands that need no running daemon: config check, parse, lot preview."""
+"""Commands that need no running daemon: config check, parse, lot preview. Each imports what it
+uses when it runs (the command line starts at once: see bench/cli)."""
 
 from __future__ import annotations
 
@@ -7,22 +8,13 @@ import sys
 import tomllib
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lotedge.agent.engine import Engine
-from lotedge.agent.replies import decision_reply
-from lotedge.agent.requests import ScanRequest
 from lotedge.cli.common import add_config_arg, config_or_exit, print_json, product_or_exit
-from lotedge.cli.words import plural
-from lotedge.config.device_urls import old_spellings
-from lotedge.config.loader import load_config, load_store_config, secret_refs
-from lotedge.config.problems import ConfigError
-from lotedge.core.decisions import ScanContext, decide_material
-from lotedge.core.epcis import private_identifiers
-from lotedge.core.lots import LotFields, LotSequenceExhausted
-from lotedge.core.scan import RawScan, parse_scan
-from lotedge.state import lots
-from lotedge.state.db import open_state_readonly
-from lotedge.store.db import resolve_url
+from lotedge.cli.words import plural, shown, unescape_scan
+
+if TYPE_CHECKING:
+    from lotedge.config.problems import ConfigError
 
 
 def register(sub: argparse._SubParsersAction, default_config: str) -> None:
@@ -48,6 +40,11 @@ def register(sub: argparse._SubParsersAction, default_config: str) -> None:
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
+    from lotedge.config.device_urls import old_spellings
+    from lotedge.config.loader import load_config, secret_refs
+    from lotedge.config.problems import ConfigError
+    from lotedge.core.epcis import private_identifiers
+
     if is_store_file(args.file):
         return _check_store_file(args.file)
     try:
@@ -96,6 +93,10 @@ def is_store_file(path: str) -> bool:
 
 
 def _check_store_file(path: str) -> int:
+    from lotedge.config.loader import load_store_config
+    from lotedge.config.problems import ConfigError
+    from lotedge.store.db import resolve_url
+
     try:
         store, base_dir = load_store_config(path)
     except ConfigError as exc:
@@ -106,19 +107,6 @@ def _check_store_file(path: str) -> int:
     return 0
 
 
-def unescape_scan(text: str) -> bytes:
-    """A typed scan as bytes: ``<GS>`` and the escape ``\\x1d`` stand for the GS separator;
-    bytes the terminal could not decode are given back as they were typed."""
-    data = text.encode("utf-8", "surrogateescape")
-    return data.replace(b"<GS>", b"\x1d").replace(b"\\x1d", b"\x1d")
-
-
-def shown(value: object) -> str:
-    """A value for a terminal: control characters (GS ...) as escapes."""
-    text = str(value)
-    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
-
-
 NO_CONFIG = (
     "no config given (-c FILE): no material is known and no batch is open, so this shows how "
     "the scan reads, not how the line would judge it"
@@ -126,6 +114,13 @@ NO_CONFIG = (
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
+    from lotedge.agent.engine import Engine
+    from lotedge.agent.replies import decision_reply
+    from lotedge.agent.requests import ScanRequest
+    from lotedge.core.decisions import ScanContext, decide_material
+    from lotedge.core.scan import RawScan, parse_scan
+    from lotedge.state.db import open_state_readonly
+
     sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     raw = RawScan(unescape_scan(args.scan), source="parse")
     if args.config:
@@ -150,6 +145,10 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_lot_preview(args: argparse.Namespace) -> int:
+    from lotedge.core.lots import LotFields, LotSequenceExhausted
+    from lotedge.state import lots
+    from lotedge.state.db import open_state_readonly
+
     config = config_or_exit(args.config)
     product = product_or_exit(config, args.product)
     conn = open_state_readonly(config.state_dir)

@@ -8,13 +8,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-import zplkit
-
 from lotedge.cli.common import product_or_exit
-from lotedge.config.loader import load_config
-from lotedge.config.problems import ConfigError
-from lotedge.core.labels import LabelData, LabelError
-from lotedge.printers.service import renderer_for
 
 
 def add_render_parser(label_commands: argparse._SubParsersAction) -> None:
@@ -43,6 +37,13 @@ def _decimal(text: str) -> Decimal:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    import zplkit
+
+    from lotedge.config.loader import load_config
+    from lotedge.config.problems import ConfigError
+    from lotedge.core.labels import LabelData, LabelError
+    from lotedge.printers.service import renderer_for
+
     try:
         config = load_config(args.config)
     except ConfigError as exc:

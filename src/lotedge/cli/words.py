@@ -1,4 +1,5 @@
-"""Words for the command line's output: counts with their plural, text from elsewhere escaped."""
+"""Text of the command line: counts with their plural, a typed scan as bytes, a value shown
+with its control characters escaped."""
 
 from __future__ import annotations
 
@@ -14,3 +15,16 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     if count == 1:
         return f"{count} {word}"
     return f"{count} {many or _IRREGULAR.get(word, word + 's')}"
+
+
+def unescape_scan(text: str) -> bytes:
+    """A typed scan as bytes: ``<GS>`` and the escape ``\\x1d`` stand for the GS separator;
+    bytes the terminal could not decode are given back as they were typed."""
+    data = text.encode("utf-8", "surrogateescape")
+    return data.replace(b"<GS>", b"\x1d").replace(b"\\x1d", b"\x1d")
+
+
+def shown(value: object) -> str:
+    """A value for a terminal: control characters (GS ...) as escapes."""
+    text = str(value)
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")

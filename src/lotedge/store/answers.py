@@ -11,10 +11,6 @@ from lotedge.masterdata.suggestions import unknown
 from lotedge.store import graph, holds, recall, vendors
 from lotedge.store.query import Direction, LotInfo, TraceQueries
 
-RECALL_FORMATS = ("csv", "json")
-REPORT_FORMATS = RECALL_FORMATS
-GRAPH_FORMATS = ("dot", "svg")
-
 
 class UnknownVendor(LookupError):
     """The vendor report was asked for a vendor the store has nothing about."""

@@ -171,7 +171,13 @@ class Database:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
         elif url.startswith(("postgresql://", "postgres://")):
-            import psycopg
+            try:
+                import psycopg
+            except ImportError:
+                raise ValueError(
+                    "a postgresql:// database needs the PostgreSQL driver: "
+                    "pip install 'lotedge[postgres]'"
+                ) from None
 
             self.kind = "postgresql"
             self._conn = psycopg.connect(url, autocommit=True)

@@ -20,7 +20,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from lotedge.agent.control import ControlClient
+from lotedge.agent.client import ControlClient
 from lotedge.apps.broker import EmbeddedBroker
 from lotedge.apps.demo.labels import label_lot, label_scan, output_lots, scan_lot
 from lotedge.apps.demo.report import DemoResult, ReportConsole, summary
