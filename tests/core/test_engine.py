@@ -170,7 +170,11 @@ def test_again_allows_a_second_container_of_the_same_lot(line: Line):
     assert line.scan(FLOUR) == "double_read"  # armed for one container only
     line.tick(5)
     assert line.scan(FLOUR) == "accepted"  # outside the debounce window
-    assert len(line.do(Status()).data["consumptions"]) == 3
+    status = line.do(Status(consumptions=True)).data
+    assert len(status["consumptions"]) == 3
+    (consumed,) = status["consumed"]  # the sums, without the containers unless asked for
+    assert (consumed["lot"], consumed["containers"]) == ("25ABC", 3)
+    assert "consumptions" not in line.do(Status()).data
 
 
 def test_every_scan_is_audited_and_rejections_published(line: Line):
@@ -214,7 +218,7 @@ def test_open_batch_survives_restart(config_path: Path):
     second = Line(config_path)
     status = second.do(Status()).data
     assert status["batch"]["product"] == "BREAD"
-    assert [c["lot"] for c in status["consumptions"]] == ["25ABC"]
+    assert [c["lot"] for c in status["consumed"]] == ["25ABC"]
 
 
 def test_expiry_from_production_date_and_shelf_life(line: Line):

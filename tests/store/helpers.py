@@ -29,6 +29,7 @@ class StoreProcess:
                 str(config),
                 "--client-id",
                 client_id,
+                "--json",
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -39,7 +39,10 @@ class CancelBatch:
 
 @dataclass(frozen=True)
 class Status:
-    pass
+    """The line's state; `consumptions`: also every container consumed into the open batch
+    (else their sums per material and lot: the reply stays small however long the batch)."""
+
+    consumptions: bool = False
 
 
 @dataclass(frozen=True)
@@ -144,10 +147,12 @@ class PrintClaim:
 
 @dataclass(frozen=True)
 class PrintDone:
-    """Every byte of a claimed job reached the printer (and it answered behind them)."""
+    """Every byte of a claimed job reached the printer (and it answered behind them); `output`:
+    where it went when the printer names it (a dir:// printer's file)."""
 
     job_id: int
     at: float
+    output: str | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from lotedge.cli import (
     sim_printer,
     store_cmds,
 )
+from lotedge.cli.errors import CliError
 
 DEFAULT_CONFIG = os.environ.get("LOTEDGE_CONFIG", "/etc/lotedge/lotedge.toml")
 
@@ -34,7 +35,25 @@ def build_parser() -> argparse.ArgumentParser:
     devices = simulators.add_subparsers(dest="device", required=True, metavar="DEVICE")
     sim.register(devices)
     sim_printer.register_printer_sim(devices)
+    _help_without_subcommand(parser)
     return parser
+
+
+def _help_without_subcommand(parser: argparse.ArgumentParser) -> None:
+    """`lotedge`, `lotedge batch` ... alone print their commands (not "arguments required");
+    a group that does something by itself (`lotedge store` runs the store) keeps doing it."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            action.required = False
+            if parser.get_default("func") is None:
+                parser.set_defaults(func=lambda _args, p=parser: _print_help(p))
+            for child in dict.fromkeys(action.choices.values()):
+                _help_without_subcommand(child)
+
+
+def _print_help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(store_cmds.hold_shorthand(sys.argv[1:] if argv is None else argv))
     try:
         return int(args.func(args) or 0)
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

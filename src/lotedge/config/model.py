@@ -12,6 +12,7 @@ from lotedge.config.devices import CameraConfig, ScannerConfig
 from lotedge.config.mqtt import MqttConfig
 from lotedge.config.printing import LabelConfig, PrinterConfig, check_label_templates
 from lotedge.config.problems import Problem
+from lotedge.config.socket_path import CONTROL_SOCKET, STATE_DIR
 from lotedge.config.station import StationConfig
 from lotedge.config.store import StoreConfig
 from lotedge.core.decisions import FefoPolicy
@@ -26,7 +27,9 @@ from lotedge.masterdata.suggestions import suggest
 class StateConfig(Section):
     """Where the agent keeps its durable state."""
 
-    dir: str = Field(default="state", description="State directory (relative to the config file).")
+    dir: str = Field(
+        default=STATE_DIR, description="State directory (relative to the config file)."
+    )
 
 
 class ScanConfig(Section):
@@ -74,7 +77,7 @@ class ControlConfig(Section):
     """The local control channel the CLI uses to talk to the running daemon."""
 
     socket: str = Field(
-        default="control.sock", description="Unix socket path (relative to the state directory)."
+        default=CONTROL_SOCKET, description="Unix socket path (relative to the state directory)."
     )
 
 

@@ -169,6 +169,22 @@ def consumptions(conn: sqlite3.Connection, batch_id: str) -> list[dict[str, obje
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
+def consumed_summary(conn: sqlite3.Connection, batch_id: str) -> list[dict[str, object]]:
+    """Per material, lot and unit: the containers consumed into a batch and their sum."""
+    sums: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for material, lot, uom, quantity in conn.execute(
+        "SELECT material, lot, uom, quantity FROM consumptions WHERE batch_id = ? ORDER BY id",
+        (batch_id,),
+    ):
+        entry = sums.setdefault(
+            (material, lot, uom),
+            {"material": material, "lot": lot, "uom": uom, "containers": 0, "quantity": Decimal()},
+        )
+        entry["containers"] += 1
+        entry["quantity"] += Decimal(quantity or 0)
+    return [{**entry, "quantity": str(entry["quantity"])} for entry in sums.values()]
+
+
 def consumed_lots(conn: sqlite3.Connection, batch_id: str) -> list[tuple[str, str | None, str]]:
     """(material, GTIN, lot) of each distinct container consumed into a batch."""
     return conn.execute(

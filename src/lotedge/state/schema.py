@@ -92,4 +92,5 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
     (6, "receipts, open lots, scan warnings", receiving.DDL),
     (7, "scoped holds (lot, GTIN + lot, lot ranges) with ids and sources", holds.upgrade),
     (8, "the unit of an open lot's received quantity", receiving.RECEIVED_UNIT),
+    (9, "the file a print job became (dir:// printers)", print_jobs.OUTPUT),
 ]

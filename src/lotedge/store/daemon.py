@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import threading
@@ -89,5 +88,9 @@ def _stop_on_signals() -> threading.Event:
 
 
 def summary_line(counts: dict[str, int]) -> str:
-    """The one JSON line `lotedge store` prints when it stops."""
-    return json.dumps({"store": counts}, sort_keys=True)
+    """The one line `lotedge store` prints when it stops: what it did with the events.
+
+    >>> summary_line({"stored": 3, "duplicate": 1, "conflict": 0})
+    'store stopped: events stored 3, duplicate 1, conflict 0'
+    """
+    return "store stopped: events " + ", ".join(f"{k} {v}" for k, v in counts.items())

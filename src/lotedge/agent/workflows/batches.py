@@ -6,6 +6,7 @@ and a batch end with its lot and label job, or nothing at all.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from decimal import Decimal
 
@@ -24,6 +25,8 @@ from lotedge.state import lots as lot_ledger
 from lotedge.state import repo
 from lotedge.wire import topics
 
+log = logging.getLogger(__name__)
+
 
 def start(uow: UnitOfWork, request: StartBatch) -> Done | Refusal:
     now = uow.now()
@@ -36,12 +39,15 @@ def start(uow: UnitOfWork, request: StartBatch) -> Done | Refusal:
             planned_qty=request.planned_qty,
             operator=request.operator,
             now=now,
+            known_products=[p.code for p in uow.config.products],
         )
         if isinstance(result, Refusal):
             return result
         repo.save_batch(uow.conn, result)
         _batch_message(uow, "BatchStarted", result, now, planned=result.planned_qty)
     metrics.BATCHES.labels("started").inc()
+    who = f", operator {result.operator}" if result.operator else ""
+    log.info("batch started: %s (batch %s%s)", result.product, result.id, who)
     return _done(result, Reason.BATCH_STARTED, f"Batch {result.product} started.")
 
 
@@ -57,6 +63,13 @@ def end(uow: UnitOfWork, request: EndBatch) -> Done | Refusal:
         return rollback.refusal
     metrics.BATCHES.labels("ended").inc()
     metrics.LOTS.labels(ended.product).inc()
+    log.info(
+        "batch ended: %s lot %s, %s produced (batch %s)",
+        ended.product,
+        ended.lot,
+        ended.produced_qty,
+        ended.id,
+    )
     done = _done(ended, Reason.BATCH_ENDED, f"Batch ended: lot {ended.lot}.")
     done.data["print_job"] = job
     return done
@@ -110,6 +123,7 @@ def cancel(uow: UnitOfWork, request: CancelBatch) -> Done | Refusal:
         repo.save_batch(uow.conn, result)
         _batch_message(uow, "BatchCancelled", result, now, reason=request.reason)
     metrics.BATCHES.labels("cancelled").inc()
+    log.info("batch cancelled: %s (batch %s) %s", result.product, result.id, request.reason)
     return _done(result, Reason.BATCH_CANCELLED, "Batch cancelled.")
 
 

@@ -7,6 +7,7 @@ open lots, and answered only after its transaction is on disk.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -19,6 +20,7 @@ from lotedge.agent.workflows.rejections import publish_rejection
 from lotedge.core import epcis
 from lotedge.core.batch import Batch
 from lotedge.core.decisions import Decision, Outcome, ScanContext, decide_material
+from lotedge.core.reasons import Reason
 from lotedge.core.scan import Command, ParsedScan, RawScan, ScanKind, parse_scan
 from lotedge.ops import metrics
 from lotedge.state import holds as hold_list
@@ -26,9 +28,32 @@ from lotedge.state import receiving as receiving_state
 from lotedge.state import repo
 from lotedge.wire import topics
 
+log = logging.getLogger(__name__)
+
 
 def scan(uow: UnitOfWork, request: ScanRequest) -> Reply:
-    """Judge one scan; record it unless `dry_run` (`lotedge parse` on a read-only state)."""
+    """Judge one scan; record it unless `dry_run` (`lotedge parse` on a read-only state), and
+    log the decision (one INFO line: a tech at the console sees each scan)."""
+    decision = _decide(uow, request)
+    reply = decision_reply(decision)
+    # Which batch the container went into (none: it went into no batch).
+    into = repo.open_batch(uow.conn) if decision.reason is Reason.ACCEPTED else None
+    reply.data["batch"] = {"id": into.id, "product": into.product} if into else None
+    if not request.dry_run:
+        parsed = decision.scan
+        log.info(
+            "scan from %s: %s (%s) material %s lot %s: %s",
+            request.raw.source,
+            decision.outcome.value,
+            decision.reason.value,
+            (parsed.material_code if parsed else None) or "-",
+            (parsed.lot if parsed else None) or "-",
+            decision.message,
+        )
+    return reply
+
+
+def _decide(uow: UnitOfWork, request: ScanRequest) -> Decision:
     raw, dry_run = request.raw, request.dry_run
     config = uow.config
     parsed = parse_scan(raw, config.materials, config.scan.command_prefix)
@@ -36,17 +61,17 @@ def scan(uow: UnitOfWork, request: ScanRequest) -> Reply:
         # A purchase order barcode (AI 400) works like #LE:REF:<number>.
         parsed = replace(parsed, command=Command("REF", (parsed.purchase_order,)))
     if parsed.command is not None:
-        return decision_reply(commands.run(uow, raw, parsed, dry_run))
+        return commands.run(uow, raw, parsed, dry_run)
     if receiving.mode(uow) == "receiving":
-        return decision_reply(receiving.receive_scan(uow, raw, parsed, dry_run))
+        return receiving.receive_scan(uow, raw, parsed, dry_run)
     decision = decide_material(parsed, _context(uow, parsed, raw.received_at))
     if dry_run:
-        return decision_reply(decision)
+        return decision
     _record(uow, raw, decision)
     metrics.SCANS.labels(decision.outcome.value, decision.reason.value).inc()
     if decision.outcome is Outcome.ACCEPTED:
         uow.memory.repeat_armed = False
-    return decision_reply(decision)
+    return decision
 
 
 def _context(uow: UnitOfWork, parsed: ParsedScan, received_at: datetime) -> ScanContext:
