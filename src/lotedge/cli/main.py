@@ -14,6 +14,7 @@ from lotedge.cli import (
     scanner_cmds,
     sim,
     sim_printer,
+    sim_scale,
     store_cmds,
 )
 
@@ -30,10 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
     ops_cmds.register(sub, DEFAULT_CONFIG)
     scanner_cmds.register(sub, DEFAULT_CONFIG)
     store_cmds.register(sub, DEFAULT_CONFIG)
-    simulators = sub.add_parser("sim", help="simulated scanners, cameras and printers")
+    simulators = sub.add_parser("sim", help="simulated scanners, cameras, printers and scales")
     devices = simulators.add_subparsers(dest="device", required=True, metavar="DEVICE")
     sim.register(devices)
     sim_printer.register_printer_sim(devices)
+    sim_scale.register_scale_sim(devices)
     return parser
 
 

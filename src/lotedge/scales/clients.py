@@ -21,8 +21,9 @@ from lotedge.scales.link import ScaleLink, ScaleTimeout
 
 #: Replies to other commands that may still be in the line when we ask (a late answer).
 _STRAY_TRIES = 3
-#: The command a reply names, where it is not the command sent (SI is answered by S ...).
-_ANSWERED_AS = {"SI": "S", "@": "I4"}
+#: The commands a reply may name, where not the command sent: MT-SICS answers SI with S and @
+#: with I4; some scales (mt-sics-emulator) answer SI with SI.
+_ANSWERED_AS = {"SI": ("S", "SI"), "@": ("I4",)}
 
 
 class ScaleError(Exception):
@@ -60,10 +61,10 @@ class SicsScale:
         self.link.discard_input()
         self.link.send(command)
         sent = command.split()[0]
-        expected = _ANSWERED_AS.get(sent, sent)
+        expected = _ANSWERED_AS.get(sent, (sent,))
         for _ in range(_STRAY_TRIES):
             reply = parse_sics(self.link.read_line(self.timeout))
-            if reply.command in (expected, "ES", "ET", "EL"):
+            if reply.command in (*expected, "ES", "ET", "EL"):
                 return reply
         raise ScaleError(f"no reply to {command} (other replies came instead)")
 
