@@ -302,13 +302,13 @@ class ScaleServer:
     def disconnect(self) -> None:
         """Drop the line: close the TCP connection, or close the pty and open a new one behind
         the same link (a USB unplug and replug)."""
-        end, self._end = self._end, None
+        # The new pty first: its link replaces the old one atomically, never dangling.
+        replug = _Pty(self._link) if self._open_pty else None
+        end, self._end = self._end, replug
         if end is not None:
             end.close()
-        if self._open_pty:
-            self._end = _Pty(self._link)
-            if self._link is None:
-                self.device = self._end.path
+        if replug is not None and self._link is None:
+            self.device = replug.path
 
     def close(self) -> None:
         self._stop.set()

@@ -29,7 +29,7 @@ def test_sim_scale_serves_a_script_then_stdin_steps(tmp_path, where):
         url = proc.stdout.readline().split(": ", 1)[1].strip()
         assert url.startswith("tcp://127.0.0.1:" if where else "serial:///dev/")
         scale = open_scale(resolve(url, "scale"))
-        assert scale.stable().value == Decimal("25.000")
+        assert wait_until(lambda: scale.stable().value == Decimal("25.000"))  # the script
         proc.stdin.write("load 12.5\n")
         proc.stdin.flush()
         assert wait_until(lambda: scale.stable().value == Decimal("12.500"))

@@ -18,6 +18,7 @@ from lotedge.ops.lock import AlreadyRunning
 from lotedge.ops.logs import setup_logging
 from lotedge.printers.service import renderer_for, start_printer
 from lotedge.publish.service import start_publisher
+from lotedge.scales.service import start_scale
 from lotedge.station.service import StationUnavailable, station_adapter
 
 AGENT_HOLD_COMMANDS = ("add", "remove", "list", "-h", "--help")
@@ -222,7 +223,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return Daemon(
             config,
             # The station last: it shows the printer's and the publisher's status.
-            [start_publisher, start_printer, start_devices, station],
+            [start_publisher, start_printer, start_scale, start_devices, station],
             render_label=renderer_for(config).render,
         ).run()
     except AlreadyRunning as exc:

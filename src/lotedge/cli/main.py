@@ -11,6 +11,7 @@ from lotedge.cli import (
     agent_cmds,
     config_cmds,
     ops_cmds,
+    scale_cmds,
     scanner_cmds,
     sim,
     sim_printer,
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     agent_cmds.register(sub, DEFAULT_CONFIG)
     ops_cmds.register(sub, DEFAULT_CONFIG)
     scanner_cmds.register(sub, DEFAULT_CONFIG)
+    scale_cmds.register(sub, DEFAULT_CONFIG)
     store_cmds.register(sub, DEFAULT_CONFIG)
     simulators = sub.add_parser("sim", help="simulated scanners, cameras, printers and scales")
     devices = simulators.add_subparsers(dest="device", required=True, metavar="DEVICE")
