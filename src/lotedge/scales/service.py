@@ -175,12 +175,17 @@ class ScaleService:
 
     def _weigh(self, scale: Scale, pending: weighings.Weighing) -> None:
         reading = scale.stable()
+        if reading.status is WeightStatus.BUSY:
+            # Not settled within the scale's own time: show the weight on its way (SI), then S
+            # again; the live weight moves at the pace of the scale's S timeout meanwhile.
+            self._update(message=_why_not(reading))
+            self._look(scale)
+            return
         self._observe(reading)
         if not reading.usable or reading.value is None or reading.value <= 0:
             self._update(message=_why_not(reading))
-            if reading.status is not WeightStatus.BUSY:  # S answered at once: do not spin
-                self._woken.wait(self._poll)
-                self._woken.clear()
+            self._woken.wait(self._poll)  # S answered at once: do not spin
+            self._woken.clear()
             return
         assert reading.unit is not None
         reply = self._call(
@@ -222,6 +227,8 @@ def _identify(scale: Scale) -> ScaleIdentity:
 
 
 def _why_not(reading: Reading) -> str:
+    if reading.status is WeightStatus.BUSY:
+        return "waiting for the weight to settle"
     if reading.status is WeightStatus.STABLE and reading.value is not None:
         if not reading.net:
             return "the scale shows a gross weight: tare it"
