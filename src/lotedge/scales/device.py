@@ -56,5 +56,5 @@ def probe_scale(device: Device, timeout: float) -> Probe:
         )
         if part
     )
-    status = "ok" if reading.usable else "info"
-    return Probe(status, f"{who or device.options['protocol']}; weight {reading.text()}")
+    detail = f"{who or device.options['protocol']}; weight {reading.text()}"
+    return Probe("ok", detail) if reading.usable else Probe("info", detail)
