@@ -43,7 +43,15 @@ def register(sub: argparse._SubParsersAction, default_config: str | None = None)
         parents=[common],
         help="run the central trace store (or, with a subcommand, ask it or issue holds)",
     )
-    store.add_argument("--client-id", help="MQTT client id (overrides store.mqtt.client_id)")
+    store.add_argument(
+        "--client-id",
+        help="MQTT client id (overrides store.mqtt.client_id; unique per store instance)",
+    )
+    store.add_argument(
+        "--leave",
+        action="store_true",
+        help="on stop, leave the shared subscription group for good (retiring this instance)",
+    )
     store.add_argument("--log-level", default="INFO")
     store.add_argument("--log-json", action="store_true", default=None, help="log JSON lines")
     store.set_defaults(func=cmd_store)
@@ -191,6 +199,7 @@ def cmd_store(args: argparse.Namespace) -> int:
         api_token=token,
         client_id=args.client_id,
         base_dir=base_dir,
+        leave=args.leave,
     )
     print(summary_line(counts), flush=True)
     return 0

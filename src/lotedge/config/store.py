@@ -35,11 +35,15 @@ class StoreMqttConfig(MqttConnection):
     )
     client_id: str | None = Field(
         default=None,
-        description="MQTT client id. Set it (unique per store process) to keep a persistent "
-        "session, so events sent while the store is down are kept by the broker.",
+        description="MQTT client id, unique per store instance and stable across its restarts "
+        "(it names the persistent session holding what the broker sent this instance "
+        "unacknowledged); lotedge-store-<host name> when unset.",
     )
     session_expiry_seconds: int = Field(
-        default=7 * 24 * 3600, ge=0, description="How long the broker keeps a persistent session."
+        default=7 * 24 * 3600,
+        ge=0,
+        description="How long the broker keeps a store's session while it is down. 0: a "
+        "clean session, and Mosquitto drops what it had sent a killed store unacknowledged.",
     )
 
     @property

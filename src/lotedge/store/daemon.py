@@ -37,11 +37,13 @@ def run_store(
     client_id: str | None = None,
     stop: threading.Event | None = None,
     base_dir: Path = Path("."),
+    leave: bool = False,
 ) -> dict[str, int]:
     """Run until SIGTERM/SIGINT (or `stop`); returns how many events were stored, duplicate, bad.
 
     `database_url` is resolved against the config's directory; `api_token` is needed when
     `config.api` is set. `base_dir` (the config's directory) resolves relative TLS file names.
+    `leave`: on stop, leave the shared group for good (`EventSubscriber.run`).
     """
     stop = stop or _stop_on_signals()
     if validator is None:
@@ -63,7 +65,7 @@ def run_store(
         ):
             systemd.notify("READY=1\nSTATUS=ingesting")
             watchdog.start()
-            subscriber.run(stop)
+            subscriber.run(stop, leave=leave)
             systemd.notify("STOPPING=1")
     finally:
         stopped.set()
