@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from lotedge.config.base import SecretRef, is_loopback
 from lotedge.masterdata.section import Section
 from lotedge.wire.topics import DEFAULT_PREFIX
+
+#: 'host', 'host:port', '[v6 address]:port'.
+_ENDPOINT = re.compile(
+    r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[^\s:/\[\]]+))(?::(?P<port>\d{1,5}))?"
+)
 
 
 class TlsConfig(Section):
@@ -75,6 +81,11 @@ class MqttConnection(Section):
     port: int | None = Field(
         default=None, ge=1, le=65535, description="Broker port; 8883 with TLS, else 1883."
     )
+    failover_hosts: list[str] = Field(
+        default_factory=list,
+        description="More brokers of the same cluster, 'host' or 'host:port' (port as above "
+        "when left out), tried in turn after `host` when a connection fails or is lost.",
+    )
     protocol: Literal["auto", "5", "3.1.1"] = Field(
         default="auto", description="MQTT version; 'auto' tries 5, then falls back to 3.1.1."
     )
@@ -96,11 +107,21 @@ class MqttConnection(Section):
     )
     reconnect_max_seconds: float = Field(default=60.0, gt=0, description="Longest reconnect delay.")
 
+    @field_validator("failover_hosts")
+    @classmethod
+    def _host_and_port(cls, hosts: list[str]) -> list[str]:
+        for entry in hosts:
+            match = _ENDPOINT.fullmatch(entry)
+            if not match or not 1 <= int(match["port"] or 1) <= 65535:
+                raise ValueError(f"{entry!r} is not 'host' or 'host:port' (IPv6 as '[::1]:1883')")
+        return hosts
+
     @model_validator(mode="after")
     def _plain_tcp(self) -> Self:
-        if not self.tls.enabled and not self.allow_plain_tcp and not is_loopback(self.host):
+        remote = [host for host, _ in self.endpoints if not is_loopback(host)]
+        if not self.tls.enabled and not self.allow_plain_tcp and remote:
             raise ValueError(
-                f"plain TCP to {self.host} would send events and passwords unencrypted; "
+                f"plain TCP to {remote[0]} would send events and passwords unencrypted; "
                 f"enable [{self.table}.tls] or set allow_plain_tcp = true"
             )
         if self.password is not None and self.username is None:
@@ -113,6 +134,17 @@ class MqttConnection(Section):
         if self.port is not None:
             return self.port
         return 8883 if self.tls.enabled else 1883
+
+    @property
+    def endpoints(self) -> list[tuple[str, int]]:
+        """(host, port) of `host`, then of each of `failover_hosts`, in the order tried."""
+        found = [(self.host, self.effective_port)]
+        for entry in self.failover_hosts:
+            match = _ENDPOINT.fullmatch(entry)
+            assert match is not None  # checked by the validator
+            port = match["port"]
+            found.append((match["v6"] or match["host"], int(port) if port else found[0][1]))
+        return found
 
 
 class MqttConfig(MqttConnection):
@@ -133,7 +165,8 @@ class MqttConfig(MqttConnection):
         description="MQTT 5: the broker keeps the command subscription this long after a "
         "disconnect and queues QoS 1 commands sent meanwhile (delivered on reconnect). "
         "0: clean start, commands sent while offline are lost (the caller retries). "
-        "MQTT 3.1.1 always uses a clean session.",
+        "MQTT 3.1.1 has no expiry: any other value asks for a persistent session "
+        "(clean_session false) that lasts as long as the broker keeps it.",
     )
     status_seconds: float = Field(
         default=30.0, gt=0, description="How often the retained status is refreshed."

@@ -160,8 +160,10 @@ class CommandSender:
         return list(outcomes.values())
 
     def _connect(self) -> mqtt.Client:
+        """The first broker of host and failover_hosts that accepts one of the versions."""
         versions = ["5", "3.1.1"] if self.config.protocol == "auto" else [self.config.protocol]
-        for version in versions:
+        attempts = [(e, v) for e in self.config.endpoints for v in versions]
+        for endpoint, version in attempts:
             client = session.make_client(
                 self.config,
                 client_id=f"lotedge-store-cmd-{uuid.uuid4().hex[:12]}",
@@ -169,10 +171,10 @@ class CommandSender:
                 base_dir=self.base_dir,
             )
             try:
-                session.connect(client, self.config)
+                session.connect(client, self.config, endpoint)
                 return client
-            except session.ConnectFailed:
-                if version == versions[-1]:
+            except (OSError, session.ConnectFailed):
+                if (endpoint, version) == attempts[-1]:
                     raise
         raise AssertionError("unreachable")
 

@@ -67,6 +67,8 @@ class EventSubscriber:
         file's directory)."""
         self.config = config
         self.base_dir = base_dir
+        self._endpoints = config.endpoints
+        self._endpoint = 0  # the broker of host and failover_hosts connected to or tried next
         self.where = f"{config.host}:{config.effective_port}"
         self.ingestor = ingestor
         self.batch_size = batch_size
@@ -84,6 +86,8 @@ class EventSubscriber:
         self._ack_lock = threading.Lock()
         self._stop = threading.Event()
         self._downgrade = threading.Event()
+        self._failover = threading.Event()
+        self._failover_delay = config.reconnect_min_seconds  # doubles while none answers
         self._answered = False  # a CONNACK came on the current connection
         self._opened: float | None = None  # when the current connection's socket opened
         self._last_error = ""
@@ -114,9 +118,10 @@ class EventSubscriber:
         if v5 and self.persistent:  # expiry 0 is the default: no properties at all otherwise
             properties = Properties(PacketTypes.CONNECT)
             properties.SessionExpiryInterval = self.config.session_expiry_seconds
+        host, port = self._endpoints[self._endpoint]
         client.connect_async(
-            self.config.host,
-            self.config.effective_port,
+            host,
+            port,
             self.config.keepalive,
             clean_start=not self.persistent,
             properties=properties,
@@ -140,6 +145,8 @@ class EventSubscriber:
                 self.heartbeat = time.monotonic()
                 if self._downgrade.is_set() or self._no_connack():
                     self._switch_protocol()
+                if self._failover.is_set():
+                    self._next_broker()
                 self._store(self._take(timeout=0.2), stop)
             if leave:
                 self._client.unsubscribe(self.topics)
@@ -155,14 +162,29 @@ class EventSubscriber:
             self._client.disconnect(properties=properties)
             self._client.loop_stop()
 
-    def _switch_protocol(self) -> None:
-        """Protocol "auto": the broker refused or dropped the CONNECT of one MQTT version, so
-        try the other (a 3.1.1-only broker gets a plain subscription; a broker that was only
-        restarting gets MQTT 5 again on the next failure)."""
+    def _next_broker(self) -> None:
+        """The broker could not be reached: a new client for the next of host and
+        failover_hosts, after the reconnect delay."""
+        self._stop_client()
+        self._failover.clear()
+        self._endpoint = (self._endpoint + 1) % len(self._endpoints)
+        host, port = self._endpoints[self._endpoint]
+        self.where = f"{host}:{port}"
+        if not self._stop.wait(self._failover_delay):
+            self._client = self._start()
+        self._failover_delay = min(self._failover_delay * 2, self.config.reconnect_max_seconds)
+
+    def _stop_client(self) -> None:
         self._client.loop_stop()
         self._client.on_disconnect = None
         self._client.disconnect()
         self._opened = None
+
+    def _switch_protocol(self) -> None:
+        """Protocol "auto": the broker refused or dropped the CONNECT of one MQTT version, so
+        try the other (a 3.1.1-only broker gets a plain subscription; a broker that was only
+        restarting gets MQTT 5 again on the next failure)."""
+        self._stop_client()
         self.protocol = "3.1.1" if self.protocol == "5" else "5"
         self.topics = subscriptions(self.config, self.protocol)
         if self.protocol == "3.1.1":
@@ -219,6 +241,7 @@ class EventSubscriber:
         with self._ack_lock:
             self._connection += 1
         self._last_error = ""
+        self._failover_delay = self.config.reconnect_min_seconds
         log.info("connected to %s as %s", self.where, self.client_id)
         client.subscribe([(topic, 1) for topic in self.topics])
 
@@ -247,7 +270,8 @@ class EventSubscriber:
 
     def _on_connect_fail(self, _client: object, _userdata: object) -> None:
         """No connection (refused, unreachable, TLS failed): paho tries again after its
-        backoff. Called inside paho's `except OSError`, so the error is the one handled."""
+        backoff, or the receive loop goes to the next of host and failover_hosts. Called inside
+        paho's `except OSError`, so the error is the one handled."""
         error = sys.exc_info()[1]
         if isinstance(error, ssl.SSLCertVerificationError):
             why = f"TLS: certificate verify failed: {error.verify_message or error}"
@@ -256,6 +280,8 @@ class EventSubscriber:
         else:
             why = str(error or "connection failed")
         self._failed(f"cannot connect to {self.where}: {why}; retrying")
+        if len(self._endpoints) > 1:
+            self._failover.set()
 
     def _failed(self, message: str) -> None:
         """Log a connection problem: as an error when it is new, then quietly while it lasts."""
