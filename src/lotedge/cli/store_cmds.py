@@ -188,6 +188,8 @@ def cmd_store(args: argparse.Namespace) -> int:
         if store.forward is not None and store.forward.token is not None:
             store.forward.token.resolve()  # fail now, not in the forwarding thread
         session.check(store.mqtt, base_dir)  # fail now, not in the network thread
+        if store.amqp is not None:
+            session.check(store.amqp, base_dir)
     except (OSError, ValueError) as exc:
         print(f"lotedge store: {exc}", file=sys.stderr)
         return 2

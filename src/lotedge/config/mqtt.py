@@ -70,28 +70,29 @@ class OutboxConfig(Section):
     )
 
 
-class MqttConnection(Section):
-    """How to reach a broker: TLS, credentials, timeouts. Shared by the agent's publisher
-    ([mqtt], `MqttConfig`) and the trace store's subscriber ([store.mqtt], `StoreMqttConfig`)."""
+class BrokerConnection(Section):
+    """How to reach a broker (or the nodes of a cluster): TLS, credentials, timeouts. MQTT
+    (`MqttConnection`) and the store's AMQP consumer ([store.amqp]) build on it."""
 
     #: The TOML table of the subclass, for messages.
     table: ClassVar[str] = "mqtt"
+    #: The default port with TLS and without.
+    default_ports: ClassVar[tuple[int, int]] = (8883, 1883)
 
     host: str = Field(default="127.0.0.1", description="Broker host name.")
     port: int | None = Field(
-        default=None, ge=1, le=65535, description="Broker port; 8883 with TLS, else 1883."
+        default=None,
+        ge=1,
+        le=65535,
+        description="Broker port; MQTT: 8883 with TLS, else 1883 (AMQP: 5671, 5672).",
     )
     failover_hosts: list[str] = Field(
         default_factory=list,
         description="More brokers of the same cluster, 'host' or 'host:port' (port as above "
         "when left out), tried in turn after `host` when a connection fails or is lost.",
     )
-    protocol: Literal["auto", "5", "3.1.1"] = Field(
-        default="auto", description="MQTT version; 'auto' tries 5, then falls back to 3.1.1."
-    )
-    keepalive: int = Field(default=30, ge=5, le=3600, description="Keepalive in seconds.")
     connect_timeout_seconds: float = Field(
-        default=10.0, gt=0, description="Give up a connection attempt without CONNACK after this."
+        default=10.0, gt=0, description="Give up a connection attempt without an answer after this."
     )
     tls: TlsConfig = Field(default_factory=TlsConfig)
     username: str | None = Field(default=None, description="User name, if the broker wants one.")
@@ -133,7 +134,7 @@ class MqttConnection(Section):
         """The port to connect to."""
         if self.port is not None:
             return self.port
-        return 8883 if self.tls.enabled else 1883
+        return self.default_ports[0] if self.tls.enabled else self.default_ports[1]
 
     @property
     def endpoints(self) -> list[tuple[str, int]]:
@@ -145,6 +146,16 @@ class MqttConnection(Section):
             port = match["port"]
             found.append((match["v6"] or match["host"], int(port) if port else found[0][1]))
         return found
+
+
+class MqttConnection(BrokerConnection):
+    """An MQTT broker: shared by the agent's publisher ([mqtt], `MqttConfig`) and the trace
+    store's subscriber ([store.mqtt], `StoreMqttConfig`)."""
+
+    protocol: Literal["auto", "5", "3.1.1"] = Field(
+        default="auto", description="MQTT version; 'auto' tries 5, then falls back to 3.1.1."
+    )
+    keepalive: int = Field(default=30, ge=5, le=3600, description="Keepalive in seconds.")
 
 
 class MqttConfig(MqttConnection):

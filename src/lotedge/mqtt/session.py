@@ -25,7 +25,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from lotedge.config.mqtt import MqttConfig, MqttConnection, TlsConfig
+from lotedge.config.mqtt import BrokerConnection, MqttConfig, MqttConnection, TlsConfig
 
 PROTOCOLS = {"5": MQTTProtocolVersion.MQTTv5, "3.1.1": MQTTProtocolVersion.MQTTv311}
 
@@ -78,7 +78,7 @@ def make_client(
     return client
 
 
-def check(config: MqttConnection, base_dir: Path) -> None:
+def check(config: BrokerConnection, base_dir: Path) -> None:
     """Read the password and the TLS files now (at start-up, not in a network thread).
     Raises OSError (ssl.SSLError included) or ValueError naming what is wrong."""
     if config.password is not None:

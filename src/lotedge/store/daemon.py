@@ -1,4 +1,5 @@
-"""`lotedge store`: ingest events from MQTT and, when configured, serve the HTTP API."""
+"""`lotedge store`: ingest events from MQTT (or from a RabbitMQ queue over AMQP) and, when
+configured, serve the HTTP API."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from lotedge.config.store import StoreConfig
 from lotedge.ops import systemd
+from lotedge.store.amqp_consumer import QueueConsumer
 from lotedge.store.db import open_database
 from lotedge.store.forward import forwarding
 from lotedge.store.http_service import serve_http
@@ -51,9 +53,24 @@ def run_store(
     db = open_database(database_url)
     forward = config.forward is not None
     ingestor = Ingestor(db, validator, forward=forward)
-    subscriber = EventSubscriber(
-        config.mqtt, ingestor, batch_size=config.batch_size, client_id=client_id, base_dir=base_dir
-    )
+    subscriber: EventSubscriber | QueueConsumer
+    if config.amqp is not None:
+        subscriber = QueueConsumer(
+            config.amqp,
+            config.mqtt.topic_filters,
+            ingestor,
+            batch_size=config.batch_size,
+            consumer_tag=client_id,
+            base_dir=base_dir,
+        )
+    else:
+        subscriber = EventSubscriber(
+            config.mqtt,
+            ingestor,
+            batch_size=config.batch_size,
+            client_id=client_id,
+            base_dir=base_dir,
+        )
     stopped = threading.Event()
     watchdog = threading.Thread(
         target=systemd.serve_watchdog, args=(lambda: subscriber.heartbeat, stopped), daemon=True

@@ -29,6 +29,7 @@ from paho.mqtt.properties import Properties
 
 from lotedge.config.store import StoreMqttConfig
 from lotedge.mqtt import session
+from lotedge.store.delivery import store_until_committed
 from lotedge.store.ingest import Ingestor, Message
 
 log = logging.getLogger(__name__)
@@ -208,16 +209,9 @@ class EventSubscriber:
         """Commit, then acknowledge; on database trouble retry until stopped, never ack unstored."""
         if not batch:
             return
-        delay = 0.5
-        while True:
-            try:
-                self.ingestor.ingest([Message(m.payload, m.topic) for _, m in batch])
-                break
-            except Exception:
-                log.exception("storing %d events failed; retrying in %.1f s", len(batch), delay)
-                if stop.wait(delay):
-                    return  # not acknowledged: the broker sends them again
-                delay = min(delay * 2, 30.0)
+        messages = [Message(m.payload, m.topic) for _, m in batch]
+        if not store_until_committed(self.ingestor, messages, stop):
+            return  # not acknowledged: the broker sends them again
         with self._ack_lock:
             for connection, message in batch:
                 if connection == self._connection:
