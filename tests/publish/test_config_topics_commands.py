@@ -69,7 +69,7 @@ def test_topics():
     topics = Topics.for_agent("lotedge/v1/", SITE)
     assert topics.of("events") == "lotedge/v1/PLANT1/L1/events"
     assert topics.status == "lotedge/v1/PLANT1/L1/status"
-    assert topics.requests == "lotedge/v1/PLANT1/L1/cmd/request/+"
+    assert topics.requests == "lotedge/v1/PLANT1/L1/cmd/request/#"
     assert topics.response("batch.end") == "lotedge/v1/PLANT1/L1/cmd/response/batch.end"
     assert topics.command_name("lotedge/v1/PLANT1/L1/cmd/request/batch.end") == "batch.end"
     assert topics.command_name("lotedge/v1/PLANT1/L1/events") is None

@@ -25,7 +25,15 @@ def register(sub: argparse._SubParsersAction, default_config: str | None = None)
         description="Without a subcommand: run the trace store (MQTT -> SQLite/PostgreSQL) "
         "until stopped. With one: ask the store, issue holds, import or export events.",
     )
-    store.add_argument("--client-id", help="MQTT client id (overrides store.mqtt.client_id)")
+    store.add_argument(
+        "--client-id",
+        help="MQTT client id (overrides store.mqtt.client_id; unique per store instance)",
+    )
+    store.add_argument(
+        "--leave",
+        action="store_true",
+        help="on stop, leave the shared subscription group for good (retiring this instance)",
+    )
     store.add_argument("--log-level", default="INFO")
     store.add_argument("--log-json", action="store_true", default=None, help="log JSON lines")
     store.add_argument(

@@ -42,6 +42,8 @@ def cmd_store(args: argparse.Namespace) -> int:
         if store.forward is not None and store.forward.token is not None:
             store.forward.token.resolve()  # fail now, not in the forwarding thread
         session.check(store.mqtt, base_dir)  # fail now, not in the network thread
+        if store.amqp is not None:
+            session.check(store.amqp, base_dir)
     except (OSError, ValueError) as exc:
         print(f"lotedge store: {exc}", file=sys.stderr)
         return 2
@@ -56,6 +58,7 @@ def cmd_store(args: argparse.Namespace) -> int:
         client_id=args.client_id,
         base_dir=base_dir,
         customers=CustomerBook(settings.customers),
+        leave=args.leave,
     )
     print(json.dumps({"store": counts}) if args.json else summary_line(counts), flush=True)
     return 0
