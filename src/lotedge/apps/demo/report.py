@@ -42,10 +42,10 @@ class ReportConsole(Console):
 
     def __init__(self) -> None:
         plain = not sys.stdout.isatty()
-        super().__init__(
-            highlight=False,
-            **({"no_color": True, "width": 10_000, "soft_wrap": True} if plain else {}),
-        )
+        if plain:
+            super().__init__(highlight=False, no_color=True, width=10_000, soft_wrap=True)
+        else:
+            super().__init__(highlight=False)
         self.plain = plain
 
     def rule(self, title: str = "", **kwargs: Any) -> None:  # type: ignore[override]
