@@ -44,7 +44,9 @@ class ReportConsole(Console):
         plain = not sys.stdout.isatty()
         super().__init__(
             highlight=False,
-            **({"no_color": True, "width": 10_000, "soft_wrap": True} if plain else {}),
+            no_color=True if plain else None,  # None: NO_COLOR in the environment decides
+            width=10_000 if plain else None,
+            soft_wrap=plain,
         )
         self.plain = plain
 

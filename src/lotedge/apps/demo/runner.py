@@ -243,7 +243,7 @@ enabled = false
             return None
         self.console.print(
             "  [green]✔[/] 1 kg of yeast without a lot number: internal lot "
-            f"[bold]{escape(internal)}[/]"
+            f"[bold]{escape(str(internal))}[/]"
         )
         printed = wait_until(lambda: printer.wait_for_jobs(1, 0.2))
         job = printer.jobs[0] if printed else None
@@ -259,7 +259,8 @@ enabled = false
         ):
             return None
         self.console.print(
-            f"  [green]✔[/] receiving label {escape(job.png_path.name)} reads {escape(internal)}"
+            f"  [green]✔[/] receiving label {escape(job.png_path.name)} "
+            f"reads {escape(str(internal))}"
         )
         if not self.play(state, scanner, BACK_TO_PRODUCTION):
             return None
