@@ -83,9 +83,8 @@ def test_a_store_config_points_each_problem_at_its_own_line(tmp_path: Path):
     checked = lotedge("config", "check", str(path))
     assert checked.returncode == 1
     assert checked.stderr.splitlines() == [
-        f"{path}: line 4: store.batch_size: Input should be greater than or equal to 1 (got 0)",
-        f"{path}: line 8: store.mqtt.port: Input should be a valid integer, unable to parse "
-        "string as an integer (got 'x')",
+        f"{path}: line 4: store.batch_size: must be at least 1 (got 0)",
+        f"{path}: line 8: store.mqtt.port: must be a whole number (got 'x')",
         f"{path}: line 9: store.mqtt.bogus: unknown key (hint: remove it or check the docs)",
         "3 problems found",
     ]

@@ -125,7 +125,7 @@ def test_config_check_lists_every_problem_in_one_run(tmp_path):
     lines = result.stderr.splitlines()
     assert lines[-1] == "8 problems found"
     dpi = next(i for i, x in enumerate(path.read_text().splitlines(), 1) if "dpi = 250" in x)
-    assert lines[0].startswith(f"{path}: line {dpi}: labels.dpi: Input should be 203 or 300")
+    assert lines[0].startswith(f"{path}: line {dpi}: labels.dpi: must be 203 or 300")
     url_lines = {url: line_of(path, f'url = "{url}"') for _key, _kind, url, *_ in EVERY}
     assert lines[1:-1] == [
         f"{path}: line {url_lines[url]}: {key}: {message} (hint: {hint})"

@@ -248,11 +248,60 @@ def _from_validation_error(exc: ValidationError, text: str) -> list[Problem]:
         elif error["type"] == "missing":
             message = "required key is missing"
         else:
-            message = error["msg"].removeprefix("Value error, ")
+            message = _in_our_words(error)
+            if error["type"] == "string_pattern_mismatch":
+                hint = _description(loc)
             if "input" in error and not isinstance(error["input"], dict | list):
                 message += f" (got {error['input']!r})"
         problems.append(_with_line(Problem(path, message, hint), text))
     return problems
+
+
+#: pydantic's messages for a wrong value, as this project says them ({...}: the error's context).
+_OUR_WORDS = {
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": "must be text (in quotes)",
+    "greater_than_equal": "must be at least {ge}",
+    "greater_than": "must be more than {gt}",
+    "less_than_equal": "must be at most {le}",
+    "less_than": "must be less than {lt}",
+    "literal_error": "must be {expected}",
+    "enum": "must be {expected}",
+    "string_pattern_mismatch": "is not of the form this key takes",
+    "string_too_long": "is too long (at most {max_length} characters)",
+    "string_too_short": "is too short (at least {min_length} characters)",
+    "list_type": "must be a list [...]",
+    "dict_type": "must be a table",
+}
+
+
+def _in_our_words(error: Any) -> str:
+    """The error's message in our words where we have them, else pydantic's (our own
+    validators' messages are ours already)."""
+    words = _OUR_WORDS.get(error["type"])
+    if words is None:
+        return str(error["msg"]).removeprefix("Value error, ")
+    return words.format(**error.get("ctx", {}))
+
+
+def _description(loc: tuple[int | str, ...]) -> str:
+    """The description of the field at `loc`: what a value of it looks like."""
+    *parents, name = [part for part in loc if not isinstance(part, int)]
+    model: type[BaseModel] = Config
+    for part in parents:
+        field = model.model_fields.get(str(part))
+        inner = model_of(field.annotation) if field else None
+        if inner is None:
+            return ""
+        model = inner
+    field = model.model_fields.get(str(name))
+    return (field.description or "") if field else ""
 
 
 def _format_loc(loc: tuple[int | str, ...]) -> str:

@@ -274,7 +274,9 @@ SCHEMES: tuple[Scheme, ...] = (
         "dir",
         absolute_path("/<directory>", "spool directory"),
         (),
-        "one .zpl file per job, written and renamed atomically; no health",
+        "one .zpl file per job, named after its lot and job (`26339L10001-job12.zpl`; "
+        "characters a file name cannot hold become `_`), written and renamed atomically; the "
+        "print record keeps the name (`output`); no health",
         opener=f"{_PRINTERS}.spool:open_device",
         prober=_PRINTER_PROBE,
     ),

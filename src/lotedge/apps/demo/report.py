@@ -42,10 +42,12 @@ class ReportConsole(Console):
 
     def __init__(self) -> None:
         plain = not sys.stdout.isatty()
-        if plain:
-            super().__init__(highlight=False, no_color=True, width=10_000, soft_wrap=True)
-        else:
-            super().__init__(highlight=False)
+        super().__init__(
+            highlight=False,
+            no_color=True if plain else None,  # None: NO_COLOR in the environment decides
+            width=10_000 if plain else None,
+            soft_wrap=plain,
+        )
         self.plain = plain
 
     def rule(self, title: str = "", **kwargs: Any) -> None:  # type: ignore[override]
