@@ -15,9 +15,9 @@ from lotedge.simulators.scale import ScaleModel, ScaleServer
 from lotedge.state.db import connect
 from tests.conftest import write_config
 from tests.core.daemon_helpers import control_client, lotedge, start_daemon
+from tests.core.test_engine import FLOUR
 from tests.scales.test_weighing_engine import SCALE, TARGET, WEIGHED
 
-FLOUR = "]C10109501101530003172701311025ABC"
 FLOUR_2 = FLOUR.replace("25ABC", "25DEF")
 WAIT = 20.0
 
