@@ -38,3 +38,28 @@ def test_store_only_file_reports_problems_with_paths(tmp_path: Path):
 def test_agent_config_store_section(tmp_path: Path):
     store, base_dir = load_store_config(write_config(tmp_path))
     assert (store.database_url, base_dir) == ("sqlite:///trace.db", tmp_path)
+
+
+def test_store_amqp_section(tmp_path: Path):
+    """[store.amqp]: the connection keys of [store.mqtt] with AMQP's ports, TLS by default."""
+    path = tmp_path / "store.toml"
+    path.write_text(
+        '[store]\ndatabase_url = "sqlite:///trace.db"\n'
+        '[store.amqp]\nhost = "rabbit1.plant"\nfailover_hosts = ["rabbit2.plant", "rabbit3:5673"]\n'
+        'username = "store"\npassword = { env = "LOTEDGE_AMQP_PASSWORD" }\nprefetch = 500\n'
+    )
+    store, _ = load_store_config(path)
+    assert store.amqp is not None
+    assert store.amqp.endpoints == [
+        ("rabbit1.plant", 5671),
+        ("rabbit2.plant", 5671),
+        ("rabbit3", 5673),
+    ]
+    assert (store.amqp.queue, store.amqp.exchange, store.amqp.prefetch) == (
+        "lotedge-store",
+        "amq.topic",
+        500,
+    )
+    path.write_text('[store.amqp]\nhost = "rabbit1.plant"\n[store.amqp.tls]\nenabled = false\n')
+    with pytest.raises(ConfigError, match=r"store\.amqp.*plain TCP to rabbit1\.plant"):
+        load_store_config(path)
