@@ -60,13 +60,21 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 class Line:
     """One line: its outbox, the agent's publisher, and a thread queueing events at `rate`/s."""
 
-    def __init__(self, n: int, workdir: Path, broker_port: int, rate: float) -> None:
+    def __init__(
+        self, n: int, workdir: Path, broker_port: int, rate: float, reconnect: float
+    ) -> None:
         self.name = f"L{n:03d}"
         self.identity = agent("FLEET", self.name)
         directory = workdir / self.name
         state.open_state(directory).close()
         self.db_path = directory / state.STATE_FILE
-        config = plain_config(broker_port, topic_prefix=PREFIX, status_seconds=30.0)
+        config = plain_config(
+            broker_port,
+            topic_prefix=PREFIX,
+            status_seconds=30.0,
+            reconnect_min_seconds=reconnect,
+            reconnect_max_seconds=max(reconnect * 8, 1.0),
+        )
         self.publisher = Publisher(config, self.identity, self.db_path)
         self.rate = rate
         self.queued = 0
@@ -226,11 +234,18 @@ def soak(args: argparse.Namespace, url: str, schema: str, workdir: Path) -> dict
         schema=None,
         topic_filter=f"{PREFIX}/+/+/events",
     )
-    config.write_text(config.read_text().replace("batch_size = 50", "batch_size = 500"))
+    reconnect = args.store_reconnect
+    config.write_text(
+        config.read_text()
+        .replace("batch_size = 50", "batch_size = 500")
+        .replace("[store.mqtt]\n", f"[store.mqtt]\nreconnect_min_seconds = {reconnect}\n")
+    )
     stores = [
         Store(config, f"fleet-store-{n}", workdir / f"store-{n}.log") for n in range(args.stores)
     ]
-    lines = [Line(n, workdir, broker.port, args.rate) for n in range(args.lines)]
+    lines = [
+        Line(n, workdir, broker.port, args.rate, args.line_reconnect) for n in range(args.lines)
+    ]
     try:
         # Until a store has subscribed, the shared group has no session and Mosquitto drops
         # what the lines publish (a fleet's first start: stores first, then the lines).
@@ -307,6 +322,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=3.0, help="events per second per line")
     parser.add_argument("--seconds", type=float, default=600)
     parser.add_argument("--stores", type=int, default=2, help="store instances")
+    parser.add_argument(
+        "--line-reconnect",
+        type=float,
+        default=2.0,
+        help="the lines' first reconnect delay: longer than the stores' (see docs/operations.md)",
+    )
+    parser.add_argument("--store-reconnect", type=float, default=0.1)
     parser.add_argument(
         "--drain-seconds", type=float, default=300, help="longest wait for the backlog after"
     )
