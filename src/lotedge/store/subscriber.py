@@ -105,9 +105,9 @@ class EventSubscriber:
             clean_session=None if v5 else not self.persistent,
             manual_ack=True,
         )
-        client.reconnect_delay_set(
-            self.config.reconnect_min_seconds,
-            self.config.reconnect_max_seconds,
+        client.reconnect_delay_set(  # paho's stubs say int; it computes with floats
+            self.config.reconnect_min_seconds,  # type: ignore[arg-type]
+            self.config.reconnect_max_seconds,  # type: ignore[arg-type]
         )
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
@@ -209,7 +209,7 @@ class EventSubscriber:
         """Commit, then acknowledge; on database trouble retry until stopped, never ack unstored."""
         if not batch:
             return
-        messages = [Message(m.payload, m.topic) for _, m in batch]
+        messages = [Message(bytes(m.payload), m.topic) for _, m in batch]
         if not store_until_committed(self.ingestor, messages, stop):
             return  # not acknowledged: the broker sends them again
         with self._ack_lock:
