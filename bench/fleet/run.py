@@ -35,7 +35,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -93,44 +93,40 @@ class Line:
         with sqlite3.connect(self.db_path) as conn:
             return conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
 
-    def _events(self) -> Iterator[Callable[[datetime], dict[str, Any]]]:
-        """A batch's three scans, then its end, forever: each made when it is queued."""
+    def _event(self, number: int, when: datetime) -> dict[str, Any]:
+        """Event `number` of this line: each batch is three scans, then its end."""
         gtin = join_gtin("0614141", "077777")
         assert gtin is not None
-        batch = 0
-        while True:
-            batch += 1
-            name = f"{self.name}B{batch}"
-            for scan in range(3):
-                yield lambda when, s=scan, b=name: consumption(
-                    gtin_lot_class(gtin, f"V{b}S{s}"),
-                    10.0,
-                    line=self.name,
-                    site="FLEET",
-                    batch=b,
-                    material="FLOUR",
-                    vendor="Mill",
-                    when=when,
-                    eid=event_id(b, s),
-                )
-            yield lambda when, b=name: output(
-                gtin_lot_class(gtin, f"{b}OUT"),
-                30.0,
+        batch, step = f"{self.name}B{number // 4}", number % 4
+        if step < 3:
+            return consumption(
+                gtin_lot_class(gtin, f"V{batch}S{step}"),
+                10.0,
                 line=self.name,
                 site="FLEET",
-                batch=b,
-                product="BREAD",
-                expiry=EXPIRY,
+                batch=batch,
+                material="FLOUR",
+                vendor="Mill",
                 when=when,
-                eid=event_id(b, "out"),
+                eid=event_id(batch, step),
             )
+        return output(
+            gtin_lot_class(gtin, f"{batch}OUT"),
+            30.0,
+            line=self.name,
+            site="FLEET",
+            batch=batch,
+            product="BREAD",
+            expiry=EXPIRY,
+            when=when,
+            eid=event_id(batch, "out"),
+        )
 
     def _run(self) -> None:
         conn = state.connect(self.db_path)
-        events = self._events()
         due = time.monotonic() + random.uniform(0, 1 / self.rate)
         while not self._stop.wait(max(0.0, due - time.monotonic())):
-            event = next(events)(datetime.now(UTC))
+            event = self._event(self.queued, datetime.now(UTC))
             with state.transaction(conn):
                 outbox.enqueue(
                     conn,
@@ -162,6 +158,9 @@ class Store:
             stderr=self.log.open("a"),
             text=True,
         )
+
+    def subscribed(self) -> bool:
+        return "subscribed to" in self.log.read_text()
 
     def cpu(self) -> float:
         """CPU seconds (user + system) of this instance, the killed ones included."""
@@ -250,7 +249,7 @@ def soak(args: argparse.Namespace, url: str, schema: str, workdir: Path) -> dict
         # Until a store has subscribed, the shared group has no session and Mosquitto drops
         # what the lines publish (a fleet's first start: stores first, then the lines).
         for store in stores:
-            assert wait_for(lambda s=store: "subscribed to" in s.log.read_text(), 60), store.log
+            assert wait_for(store.subscribed, 60), store.log
         start_up_cpu = sum(store.cpu() for store in stores)  # imports, connections: not ingest
         empty_bytes = database_bytes(url, schema)
         started = time.monotonic()
