@@ -30,6 +30,7 @@ class StoreProcess:
                 str(config),
                 "--client-id",
                 client_id,
+                "--json",
                 *args,
             ],
             stdout=subprocess.PIPE,

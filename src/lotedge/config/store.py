@@ -141,7 +141,8 @@ class StoreConfig(Section):
 
     database_url: str = Field(
         default="sqlite:///trace.db",
-        description="sqlite:///path (relative to the config file) or postgresql://...",
+        description="sqlite:///path (relative to the config file) or postgresql://...; "
+        "default: trace.db in the agent's state directory (a store-only file: beside it).",
     )
     schema_path: str | None = Field(
         default=None,

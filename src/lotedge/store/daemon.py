@@ -3,7 +3,6 @@ configured, serve the HTTP API."""
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import threading
@@ -12,6 +11,7 @@ from pathlib import Path
 from lotedge.config.store import StoreConfig
 from lotedge.ops import systemd
 from lotedge.store.amqp_consumer import QueueConsumer
+from lotedge.store.customers import CustomerBook
 from lotedge.store.db import open_database
 from lotedge.store.forward import forwarding
 from lotedge.store.http_service import serve_http
@@ -39,12 +39,14 @@ def run_store(
     client_id: str | None = None,
     stop: threading.Event | None = None,
     base_dir: Path = Path("."),
+    customers: CustomerBook | None = None,
     leave: bool = False,
 ) -> dict[str, int]:
     """Run until SIGTERM/SIGINT (or `stop`); returns how many events were stored, duplicate, bad.
 
     `database_url` is resolved against the config's directory; `api_token` is needed when
     `config.api` is set. `base_dir` (the config's directory) resolves relative TLS file names.
+    The API's recall reports name `customers`.
     `leave`: on stop, leave the shared group for good (`EventSubscriber.run`).
     """
     stop = stop or _stop_on_signals()
@@ -77,7 +79,14 @@ def run_store(
     )
     try:
         with (
-            serve_http(config.api, api_token, database_url, validator=validator, forward=forward),
+            serve_http(
+                config.api,
+                api_token,
+                database_url,
+                validator=validator,
+                forward=forward,
+                customers=customers,
+            ),
             forwarding(config.forward, database_url, base_dir),
         ):
             systemd.notify("READY=1\nSTATUS=ingesting")
@@ -98,5 +107,9 @@ def _stop_on_signals() -> threading.Event:
 
 
 def summary_line(counts: dict[str, int]) -> str:
-    """The one JSON line `lotedge store` prints when it stops."""
-    return json.dumps({"store": counts}, sort_keys=True)
+    """The one line `lotedge store` prints when it stops: what it did with the events.
+
+    >>> summary_line({"stored": 3, "duplicate": 1, "conflict": 0})
+    'store stopped: events stored 3, duplicate 1, conflict 0'
+    """
+    return "store stopped: events " + ", ".join(f"{k} {v}" for k, v in counts.items())
