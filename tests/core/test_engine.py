@@ -52,6 +52,21 @@ RECEIVING_REASONS = frozenset(
     }
 )
 
+#: Reasons of weighing; tests/scales/test_weighing_engine.py reaches each of them.
+WEIGHING_REASONS = frozenset(
+    {
+        "weighing_pending",
+        "weighed",
+        "out_of_tolerance",
+        "stale_weight",
+        "same_load",
+        "weighing_skipped",
+        "scale_action",
+        "no_weighing",
+        "no_scale",
+    }
+)
+
 #: Reasons only a request's error reply gives (never a scan's decision), each tested where the
 #: request is: not_found and no_printer here and in test_engine_holds / test_receiving,
 #: unknown_vendor in test_holds, bad_request, bad_json and internal in
@@ -149,11 +164,13 @@ def test_every_reason_code_is_reachable(line: Line):
     seen.add(line.scan("#LE:START:CAKE"))
     seen.add(line.scan("#LE:CANCEL"))  # cancelled
     # NOT_RECORDED (failed commit), LOT_SEQUENCE_EXHAUSTED and LABEL_ERROR: tests of their own;
-    # receiving and FEFO: tests/core/test_receiving.py; request errors: REQUEST_ERRORS.
+    # receiving and FEFO: tests/core/test_receiving.py; request errors: REQUEST_ERRORS;
+    # weighing: tests/scales/test_weighing_engine.py.
     elsewhere = {
         *("not_recorded", "lot_sequence_exhausted", "label_error"),
         *RECEIVING_REASONS,
         *REQUEST_ERRORS,
+        *WEIGHING_REASONS,
     }
     expected = {r.value for r in Reason} - elsewhere
     assert seen == expected

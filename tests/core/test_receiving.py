@@ -110,6 +110,7 @@ def test_labelled_receipt_records_lot_event_and_open_lot(line: Line):
             "received_qty": "25.0",
             "uom": "KGM",
             "consumed_qty": "0",
+            "remaining_qty": "25.0",
         }
     ]
     assert line.rows("consumptions") == 0  # a receipt is not a consumption

@@ -22,9 +22,11 @@ from lotedge.agent.requests import (
     ReceiveUnlabelled,
     Reprint,
     Request,
+    ScaleAction,
     ScanRequest,
     SetMode,
     SetReference,
+    SkipWeighing,
     StartBatch,
     Status,
 )
@@ -198,6 +200,15 @@ COMMANDS: dict[str, CommandSpec] = {
         ("material", "lot"), lambda a: LotsClose(_text(a, "material"), _text(a, "lot"))
     ),
     "lots.list": CommandSpec(("material",), lambda a: LotsList(_text(a, "material", "") or None)),
+    # The scale and its weighing: for whoever stands at the line, not from the network.
+    "weigh.skip": CommandSpec(
+        ("reason", "operator"),
+        lambda a: SkipWeighing(_text(a, "reason"), _text(a, "operator", "")),
+        remote=False,
+    ),
+    "scale.tare": CommandSpec((), lambda a: ScaleAction("tare"), remote=False),
+    "scale.zero": CommandSpec((), lambda a: ScaleAction("zero"), remote=False),
+    "scale.reread": CommandSpec((), lambda a: ScaleAction("reread"), remote=False),
 }
 
 #: The operations MQTT commands accept (`cmd/request/<op>`).

@@ -127,6 +127,38 @@ class LotsList:
     material: str | None = None
 
 
+# -- weighing (agent/workflows/weighing.py) ---------------------------------------------------
+@dataclass(frozen=True)
+class WeightReading:
+    """The scale service read a stable net weight for pending weighing `weighing_id`.
+
+    `load_changed`: the scale showed another weight since the previous weighing was recorded;
+    `confirmed`: the operator asked for this re-read (a weight equal to the previous one is
+    then accepted)."""
+
+    weighing_id: int
+    value: Decimal
+    unit: str
+    scale: str
+    load_changed: bool = True
+    confirmed: bool = False
+
+
+@dataclass(frozen=True)
+class SkipWeighing:
+    """Record the pending weighing's lot as consumed without a weight, for `reason`."""
+
+    reason: str
+    operator: str = ""
+
+
+@dataclass(frozen=True)
+class ScaleAction:
+    """Ask the scale service to `tare`, `zero` or `reread` (the scale's I/O is its own)."""
+
+    action: str
+
+
 # -- facts from the print worker (it reads due jobs on its own connection, writes nothing) ---
 @dataclass(frozen=True)
 class PrinterStarted:
@@ -215,6 +247,9 @@ Request = (
     | PrintUncertain
     | PrintRetry
     | PrinterHealth
+    | WeightReading
+    | SkipWeighing
+    | ScaleAction
     | Once
 )
 

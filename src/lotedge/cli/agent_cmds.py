@@ -222,6 +222,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from lotedge.ops.memory import give_large_buffers_back
     from lotedge.printers.service import renderer_for, start_printer
     from lotedge.publish.service import start_publisher
+    from lotedge.scales.service import start_scale
     from lotedge.station.service import StationUnavailable, station_adapter
 
     give_large_buffers_back()
@@ -236,7 +237,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return Daemon(
             config,
             # The station last: it shows the printer's and the publisher's status.
-            [start_publisher, start_printer, start_devices, station],
+            [start_publisher, start_printer, start_scale, start_devices, station],
             render_label=renderer_for(config).render,
         ).run()
     except AlreadyRunning as exc:

@@ -98,11 +98,12 @@ def _check_store_file(path: str) -> int:
     from lotedge.store.db import resolve_url
 
     try:
-        store, base_dir = load_store_config(path)
+        settings = load_store_config(path)
     except ConfigError as exc:
         print_problems(exc)
         return 1
-    database = resolve_url(store.database_url, base_dir)
+    store = settings.store
+    database = resolve_url(store.database_url, settings.base_dir)
     print(f"{path}: ok (trace store: {database}, broker {store.mqtt.host})")
     return 0
 

@@ -11,9 +11,11 @@ from lotedge.cli import (
     agent_cmds,
     config_cmds,
     ops_cmds,
+    scale_cmds,
     scanner_cmds,
     sim,
     sim_printer,
+    sim_scale,
     store_cmds,
 )
 from lotedge.cli.errors import CliError
@@ -30,11 +32,13 @@ def build_parser() -> argparse.ArgumentParser:
     agent_cmds.register(sub, DEFAULT_CONFIG)
     ops_cmds.register(sub, DEFAULT_CONFIG)
     scanner_cmds.register(sub, DEFAULT_CONFIG)
+    scale_cmds.register(sub, DEFAULT_CONFIG)
     store_cmds.register(sub, DEFAULT_CONFIG)
-    simulators = sub.add_parser("sim", help="simulated scanners, cameras and printers")
+    simulators = sub.add_parser("sim", help="simulated scanners, cameras, printers and scales")
     devices = simulators.add_subparsers(dest="device", required=True, metavar="DEVICE")
     sim.register(devices)
     sim_printer.register_printer_sim(devices)
+    sim_scale.register_scale_sim(devices)
     _help_without_subcommand(parser)
     return parser
 

@@ -25,7 +25,15 @@ def register(sub: argparse._SubParsersAction, default_config: str | None = None)
         description="Without a subcommand: run the trace store (MQTT -> SQLite/PostgreSQL) "
         "until stopped. With one: ask the store, issue holds, import or export events.",
     )
-    store.add_argument("--client-id", help="MQTT client id (overrides store.mqtt.client_id)")
+    store.add_argument(
+        "--client-id",
+        help="MQTT client id (overrides store.mqtt.client_id; unique per store instance)",
+    )
+    store.add_argument(
+        "--leave",
+        action="store_true",
+        help="on stop, leave the shared subscription group for good (retiring this instance)",
+    )
     store.add_argument("--log-level", default="INFO")
     store.add_argument("--log-json", action="store_true", default=None, help="log JSON lines")
     store.add_argument(
@@ -72,12 +80,12 @@ def register(sub: argparse._SubParsersAction, default_config: str | None = None)
     graph = trace_sub.add_parser("graph", parents=[common, lot], help="the genealogy as a picture")
     graph.add_argument("--format", choices=GRAPH_FORMATS, default="svg")
     graph.add_argument("-o", "--output", help="write to this file instead of stdout")
-    graph.set_defaults(func=_run("cmd_lot_answer"), answer="graph")
+    graph.set_defaults(func=_run("cmd_lot_answer"), answer="graph", customers=True)
 
     recall = sub.add_parser("recall", parents=[common, lot], help="the recall report of a lot")
     recall.add_argument("--format", choices=RECALL_FORMATS, default="csv")
     recall.add_argument("-o", "--output", help="write to this file instead of stdout")
-    recall.set_defaults(func=_run("cmd_lot_answer"), answer="recall")
+    recall.set_defaults(func=_run("cmd_lot_answer"), answer="recall", customers=True)
 
 
 def files_parsers(

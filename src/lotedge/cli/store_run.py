@@ -11,9 +11,8 @@ from pathlib import Path
 from lotedge.cli import store_files
 from lotedge.cli.errors import CliError
 from lotedge.cli.words import plural
-from lotedge.config.loader import load_store_config
+from lotedge.config.loader import StoreSettings, load_store_config
 from lotedge.config.problems import ConfigError
-from lotedge.config.store import StoreConfig
 from lotedge.store import answers
 from lotedge.store.answers import (
     Answer,
@@ -22,6 +21,7 @@ from lotedge.store.answers import (
     trace_answer,
     vendors_answer,
 )
+from lotedge.store.customers import CustomerBook
 from lotedge.store.db import Database, open_database, resolve_url
 from lotedge.store.query import AmbiguousLot, Direction, LotInfo, LotNotFound, TraceQueries
 
@@ -32,7 +32,8 @@ def cmd_store(args: argparse.Namespace) -> int:
     from lotedge.store.daemon import run_store, summary_line
     from lotedge.store.schema import SchemaValidator
 
-    store, base_dir = _store_config(args)
+    settings = _store_config(args)
+    store, base_dir = settings.store, settings.base_dir
     try:
         validator = (
             SchemaValidator.load(base_dir / store.schema_path) if store.schema_path else None
@@ -41,10 +42,12 @@ def cmd_store(args: argparse.Namespace) -> int:
         if store.forward is not None and store.forward.token is not None:
             store.forward.token.resolve()  # fail now, not in the forwarding thread
         session.check(store.mqtt, base_dir)  # fail now, not in the network thread
+        if store.amqp is not None:
+            session.check(store.amqp, base_dir)
     except (OSError, ValueError) as exc:
         print(f"lotedge store: {exc}", file=sys.stderr)
         return 2
-    database_url = _database_url(args, (store, base_dir))
+    database_url = _database_url(args, settings)
     _open(database_url).close()  # fail now with one line (no driver ...), not in a thread
     setup_logging(args.log_level, args.log_json)
     counts = run_store(
@@ -54,6 +57,8 @@ def cmd_store(args: argparse.Namespace) -> int:
         api_token=token,
         client_id=args.client_id,
         base_dir=base_dir,
+        customers=CustomerBook(settings.customers),
+        leave=args.leave,
     )
     print(json.dumps({"store": counts}) if args.json else summary_line(counts), flush=True)
     return 0
@@ -70,11 +75,17 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 
 def cmd_lot_answer(args: argparse.Namespace) -> int:
-    """`args.answer` (a picture or report of one lot) in `args.format`, to stdout or -o."""
+    """`args.answer` (a picture or report of one lot) in `args.format`, to stdout or -o; with
+    `args.customers`, given the config's customers (none with --db and no config file)."""
+    extra = {}
+    if getattr(args, "customers", False):
+        has_config = args.config and (not args.db or Path(args.config).exists())
+        settings = _store_config(args) if has_config else None
+        extra["customers"] = CustomerBook(settings.customers if settings else ())
     with _database(args) as db:
         queries = TraceQueries(db)
         answer = getattr(answers, f"{args.answer}_answer")
-        return _emit(answer(queries, _resolve(queries, args), args.format), args.output)
+        return _emit(answer(queries, _resolve(queries, args), args.format, **extra), args.output)
 
 
 def cmd_vendors(args: argparse.Namespace) -> int:
@@ -120,16 +131,18 @@ def cmd_hold(args: argparse.Namespace) -> int:
     if not args.release and not args.reason:
         print("give --reason TEXT (or --release)", file=sys.stderr)
         return 2
-    store, base_dir = _store_config(args)
-    with _open(_database_url(args, (store, base_dir))) as db:
+    settings = _store_config(args)
+    store, base_dir = settings.store, settings.base_dir
+    with _open(_database_url(args, settings)) as db:
         lot = _resolve(TraceQueries(db), args)
         return run_hold(args, db, lot, store, base_dir)
 
 
 def cmd_store_files(args: argparse.Namespace) -> int:
     """`store import FILE...` and `store export`."""
-    store, base_dir = _store_config(args)
-    with _open(_database_url(args, (store, base_dir))) as db:
+    settings = _store_config(args)
+    store, base_dir = settings.store, settings.base_dir
+    with _open(_database_url(args, settings)) as db:
         if args.store_command == "import":
             return store_files.run_import(args, db, store, base_dir)
         return store_files.run_export(args, db)
@@ -138,8 +151,9 @@ def cmd_store_files(args: argparse.Namespace) -> int:
 def cmd_lots_push(args: argparse.Namespace) -> int:
     from lotedge.cli.store_lots import run_lots_push
 
-    store, base_dir = _store_config(args)
-    with _open(_database_url(args, (store, base_dir))) as db:
+    settings = _store_config(args)
+    store, base_dir = settings.store, settings.base_dir
+    with _open(_database_url(args, settings)) as db:
         return run_lots_push(args, db, store, base_dir)
 
 
@@ -150,8 +164,9 @@ def _config_path(args: argparse.Namespace) -> str:
     return args.config
 
 
-def _store_config(args: argparse.Namespace) -> tuple[StoreConfig, Path]:
-    """`[store]` from an agent config or a store-only file, or exit with every problem."""
+def _store_config(args: argparse.Namespace) -> StoreSettings:
+    """`[store]` and the customers from an agent config or a store-only file, or exit with
+    every problem."""
     try:
         return load_store_config(_config_path(args))
     except ConfigError as exc:
@@ -159,12 +174,12 @@ def _store_config(args: argparse.Namespace) -> tuple[StoreConfig, Path]:
         raise SystemExit(2) from None
 
 
-def _database_url(args: argparse.Namespace, loaded: tuple[StoreConfig, Path] | None = None) -> str:
+def _database_url(args: argparse.Namespace, loaded: StoreSettings | None = None) -> str:
     """--db (relative to the working directory), else the config's (relative to its file)."""
     if args.db:
         return resolve_url(args.db, Path.cwd())
-    store, base_dir = loaded or _store_config(args)
-    return resolve_url(store.database_url, base_dir)
+    settings = loaded or _store_config(args)
+    return resolve_url(settings.store.database_url, settings.base_dir)
 
 
 def _database(args: argparse.Namespace) -> Database:

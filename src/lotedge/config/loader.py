@@ -7,6 +7,7 @@ import csv
 import re
 import tomllib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from lotedge.config.device_urls import check_device_urls
 from lotedge.config.model import Config, cross_checks
 from lotedge.config.problems import ConfigError, Problem
 from lotedge.config.store import StoreConfig
+from lotedge.masterdata.customers import Customer
 from lotedge.masterdata.section import Section
 from lotedge.masterdata.suggestions import suggest
 
@@ -33,11 +35,23 @@ def load_config(path: str | Path) -> Config:
     return parse_config(text, base_dir=path.resolve().parent, source=str(path))
 
 
-def load_store_config(path: str | Path) -> tuple[StoreConfig, Path]:
-    """The `[store]` section and the directory it is relative to, from an agent config or from
-    a store-only file (one that holds nothing but `[store]`). Without a `database_url`, the
-    trace database is `trace.db` in an agent config's state directory (never beside the config
-    file, which may be in a source tree), or beside a store-only file."""
+@dataclass(frozen=True)
+class StoreSettings:
+    """What the trace store reads from its config file."""
+
+    store: StoreConfig
+    base_dir: Path
+    """The config file's directory: relative paths in `store` resolve against it."""
+    customers: tuple[Customer, ...] = ()
+    """The customers shipments go to (`[[customers]]`, or the master-data file's)."""
+
+
+def load_store_config(path: str | Path) -> StoreSettings:
+    """The `[store]` section, the customers and the directory they are relative to, from an
+    agent config or from a store-only file (`[store]`, `[[customers]]` and `master_data_file`
+    only; of the master-data file it takes the customers). Without a `database_url`, the trace
+    database is `trace.db` in an agent config's state directory (never beside the config file,
+    which may be in a source tree), or beside a store-only file."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -51,19 +65,46 @@ def load_store_config(path: str | Path) -> tuple[StoreConfig, Path]:
         if "database_url" not in store.model_fields_set:
             in_state = f"sqlite:///{config.state_dir / 'trace.db'}"
             store = store.model_copy(update={"database_url": in_state})
-        return store, base_dir
+        return StoreSettings(store, base_dir, tuple(config.customers))
+    problems = []
+    master_file = data.get("master_data_file")
+    if isinstance(master_file, str):
+        master: dict[str, Any] = {}  # of which a store takes the customers
+        problems.extend(_merge_master_data(master, base_dir / master_file))
+        data["customers"] = [*data.get("customers", []), *master.get("customers", [])]
     try:
-        store = StoreFile.model_validate(data).store
+        loaded = StoreFile.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(str(path), _from_validation_error(exc, text)) from None
-    _anchor_secret_files(store, base_dir)
-    return store, base_dir
+        raise ConfigError(str(path), problems + _from_validation_error(exc, text)) from None
+    problems.extend(_customer_problems(loaded.customers))
+    if problems:
+        raise ConfigError(str(path), [_with_line(p, text) for p in problems])
+    _anchor_secret_files(loaded.store, base_dir)
+    return StoreSettings(loaded.store, base_dir, tuple(loaded.customers))
+
+
+def _customer_problems(customers: list[Customer]) -> list[Problem]:
+    """Customer codes and GLNs each name one customer."""
+    problems = []
+    for kind, values in (
+        ("customer code", [c.code for c in customers]),
+        ("customer GLN", [c.gln for c in customers if c.gln]),
+    ):
+        dupes = sorted({v for v in values if values.count(v) > 1})
+        if dupes:
+            message = f"{kind} used more than once: {', '.join(dupes)}"
+            problems.append(Problem("customers", message, "make each unique"))
+    return problems
 
 
 class StoreFile(Section):
     """A config file for the trace store alone."""
 
     store: StoreConfig = Field(default_factory=StoreConfig)
+    master_data_file: str | None = Field(
+        default=None, description="Optional TOML master-data file; its customers are read."
+    )
+    customers: list[Customer] = Field(default_factory=list, description="Customers.")
 
 
 def _toml(text: str, source: str) -> dict[str, Any]:
@@ -171,10 +212,11 @@ def _merge_master_data(data: dict[str, Any], path: Path) -> list[Problem]:
         extra = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         return [Problem(key, f"{path} is not valid TOML: {exc}")]
-    unknown = set(extra) - {"materials", "products"}
+    sections = ("materials", "products", "customers")
+    unknown = set(extra) - set(sections)
     if unknown:
-        return [Problem(key, f"{path} may hold only materials and products, not {sorted(unknown)}")]
-    for section in ("materials", "products"):
+        return [Problem(key, f"{path} may hold only {', '.join(sections)}, not {sorted(unknown)}")]
+    for section in sections:
         data[section] = [*data.get(section, []), *extra.get(section, [])]
     return []
 

@@ -15,8 +15,10 @@ from lotedge.config.problems import Problem
 from lotedge.config.socket_path import CONTROL_SOCKET, STATE_DIR
 from lotedge.config.station import StationConfig
 from lotedge.config.store import StoreConfig
+from lotedge.config.weighing import ScaleConfig, WeighingConfig, check_weighing
 from lotedge.core.decisions import FefoPolicy
 from lotedge.core.lots import LotFields, LotScheme, LotTemplate, LotTemplateError
+from lotedge.masterdata.customers import Customer
 from lotedge.masterdata.identity import Identity
 from lotedge.masterdata.items import Material, Product, SeqReset
 from lotedge.masterdata.section import Section
@@ -97,13 +99,17 @@ class Config(Section):
     control: ControlConfig = Field(default_factory=ControlConfig)
     master_data_file: str | None = Field(
         default=None,
-        description="Optional TOML (materials, products) or CSV (materials) master-data file.",
+        description="Optional TOML (materials, products, customers) or CSV (materials) "
+        "master-data file.",
     )
     materials: list[Material] = Field(default_factory=list, description="Materials.")
     products: list[Product] = Field(default_factory=list, description="Products.")
+    customers: list[Customer] = Field(default_factory=list, description="Customers we ship to.")
     scanners: list[ScannerConfig] = Field(default_factory=list, description="Barcode scanners.")
     cameras: list[CameraConfig] = Field(default_factory=list, description="Barcode cameras.")
     printer: PrinterConfig | None = Field(default=None, description="The line's label printer.")
+    scales: list[ScaleConfig] = Field(default_factory=list, description="Scales (weighing).")
+    weighing: WeighingConfig = Field(default_factory=WeighingConfig)
     labels: LabelConfig = Field(default_factory=LabelConfig)
     mqtt: MqttConfig | None = Field(default=None, description="Broker for publishing events.")
     store: StoreConfig = Field(default_factory=StoreConfig)
@@ -130,6 +136,11 @@ class Config(Section):
     def material(self, code: str) -> Material | None:
         return next((m for m in self.materials if m.code == code), None)
 
+    def weighing_scale(self) -> ScaleConfig | None:
+        """The scale weighed materials are weighed on: the one named, else the first."""
+        name = self.weighing.scale
+        return next((s for s in self.scales if not name or s.name == name), None)
+
 
 def cross_checks(config: Config) -> list[Problem]:
     """Checks that span sections; each problem names the key it is about."""
@@ -138,6 +149,7 @@ def cross_checks(config: Config) -> list[Problem]:
         *check_boms(config),
         *check_lot_templates(config),
         *check_label_templates(config.printer, config.products),
+        *check_weighing(config.materials, config.products, config.scales, config.weighing),
     ]
 
 
@@ -150,6 +162,7 @@ def check_unique_codes(config: Config) -> list[Problem]:
         ("materials", "material GTIN", [g for m in config.materials for g in m.gtins]),
         ("scanners", "scanner name", [s.name for s in config.scanners]),
         ("cameras", "camera name", [c.name for c in config.cameras]),
+        ("scales", "scale name", [s.name for s in config.scales]),
     ):
         dupes = sorted({c for c in codes if codes.count(c) > 1})
         if dupes:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from lotedge.core.batch import Batch
 from lotedge.core.decisions import Decision
-from lotedge.core.scan import ParsedScan, RawScan
+from lotedge.core.scan import RawScan
 
 _BATCH_COLUMNS = (
     "id, product, started_at, planned_qty, operator, status, ended_at, produced_qty, lot"
@@ -121,8 +121,10 @@ def record_consumption(
     *,
     batch_id: str,
     scan_id: int,
-    scan: ParsedScan,
     material: str,
+    gtin: str | None,
+    lot: str,
+    expiry: date | None,
     quantity: Decimal | None,
     uom: str | None,
     when: datetime,
@@ -135,9 +137,9 @@ def record_consumption(
             batch_id,
             scan_id,
             material,
-            scan.gtin,
-            scan.lot,
-            scan.expiry.isoformat() if scan.expiry else None,
+            gtin,
+            lot,
+            expiry.isoformat() if expiry else None,
             str(quantity) if quantity is not None else None,
             uom,
             when.isoformat(),

@@ -13,6 +13,7 @@ from decimal import Decimal
 from lotedge.agent.replies import Done
 from lotedge.agent.requests import CancelBatch, EndBatch, StartBatch
 from lotedge.agent.unit_of_work import UnitOfWork
+from lotedge.agent.workflows import weighing
 from lotedge.core import batch as batch_rules
 from lotedge.core import epcis
 from lotedge.core.batch import Batch, Refusal
@@ -58,7 +59,10 @@ def end(uow: UnitOfWork, request: EndBatch) -> Done | Refusal:
     now = uow.now()
     try:
         with uow.transaction():
+            if refusal := weighing.pending_refusal(uow, "Ending the batch"):
+                return refusal
             ended, job = _close(uow, qty, now)
+            totals = weighing.totals(uow, ended)
     except _Rollback as rollback:
         return rollback.refusal
     metrics.BATCHES.labels("ended").inc()
@@ -70,8 +74,11 @@ def end(uow: UnitOfWork, request: EndBatch) -> Done | Refusal:
         ended.produced_qty,
         ended.id,
     )
-    done = _done(ended, Reason.BATCH_ENDED, f"Batch ended: lot {ended.lot}.")
+    weighed = "".join(f" {total.text()}." for total in totals)
+    done = _done(ended, Reason.BATCH_ENDED, f"Batch ended: lot {ended.lot}.{weighed}")
     done.data["print_job"] = job
+    if totals:
+        done.data["weighed"] = [total.as_dict() for total in totals]
     return done
 
 
@@ -121,6 +128,7 @@ def cancel(uow: UnitOfWork, request: CancelBatch) -> Done | Refusal:
         if isinstance(result, Refusal):
             return result
         repo.save_batch(uow.conn, result)
+        weighing.cancel(uow, result.id, now)
         _batch_message(uow, "BatchCancelled", result, now, reason=request.reason)
     metrics.BATCHES.labels("cancelled").inc()
     log.info("batch cancelled: %s (batch %s) %s", result.product, result.id, request.reason)

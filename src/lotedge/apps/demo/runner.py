@@ -98,6 +98,7 @@ database_url = "sqlite:///trace.db"
 [store.mqtt]
 host = "127.0.0.1"
 port = {broker_port}
+protocol = "3.1.1"
 [store.mqtt.tls]
 enabled = false
 {MASTER_DATA}"""
