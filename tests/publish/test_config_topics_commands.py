@@ -196,7 +196,7 @@ def test_answers_echo_the_transaction_even_on_errors():
     assert failed == {
         "status": "error",
         "data": {},
-        "error": "status failed: engine gone",
+        "error": "status failed; the agent's log says why",
         "code": "internal",
         "transaction": 1,
     }

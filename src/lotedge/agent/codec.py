@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from lotedge.agent.requests import (
@@ -29,8 +29,13 @@ from lotedge.agent.requests import (
     Status,
 )
 from lotedge.core.holds import SCOPE_FIELDS, SOURCES, HoldScope, ScopeError, parse_scope
+from lotedge.core.limits import TextTooLong, check_text
+from lotedge.core.quantities import QuantityError, parse_quantity
 from lotedge.core.reasons import Reason
 from lotedge.core.scan import RawScan
+
+#: Labels one reprint may ask for.
+MAX_COPIES = 100
 
 
 class BadRequest(ValueError):
@@ -47,7 +52,10 @@ def _text(args: dict[str, Any], key: str, default: str | None = None) -> str:
     value = args.get(key, default)
     if not isinstance(value, str) or (default is None and not value):
         raise BadRequest(f"'{key}' must be a non-empty string")
-    return value
+    try:
+        return check_text(key, value)
+    except TextTooLong as exc:
+        raise BadRequest(str(exc)) from None
 
 
 def _decimal(args: dict[str, Any], key: str, required: bool) -> Decimal | None:
@@ -56,12 +64,10 @@ def _decimal(args: dict[str, Any], key: str, required: bool) -> Decimal | None:
         if required:
             raise BadRequest(f"'{key}' is required")
         return None
-    if isinstance(value, bool):
-        raise BadRequest(f"'{key}' must be a number, got {value!r}")
     try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        raise BadRequest(f"'{key}' must be a number, got {value!r}") from None
+        return parse_quantity(value, f"'{key}'")
+    except QuantityError as exc:
+        raise BadRequest(str(exc)) from None
 
 
 def _optional_text(args: dict[str, Any], key: str) -> str | None:
@@ -135,11 +141,14 @@ def _scan(args: dict[str, Any]) -> Request:
     return ScanRequest(RawScan(data.encode(), source), dry_run=bool(args.get("dry_run", False)))
 
 
-def _whole(args: dict[str, Any], key: str, default: int | None = None) -> int:
-    """A whole number of at least 1 (`default` when absent; required when there is none)."""
+def _whole(
+    args: dict[str, Any], key: str, default: int | None = None, most: int = 2**63 - 1
+) -> int:
+    """A whole number from 1 to `most` (`default` when absent; required when there is none)."""
     value = args.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise BadRequest(f"'{key}' must be a whole number of at least 1, got {value!r}")
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
+        shown = repr(value) if len(repr(value)) <= 32 else repr(value)[:30] + "…"
+        raise BadRequest(f"'{key}' must be a whole number from 1 to {most}, got {shown}")
     return value
 
 
@@ -169,7 +178,7 @@ COMMANDS: dict[str, CommandSpec] = {
     "hold.remove": CommandSpec(("hold_id", *SCOPE_FIELDS), _hold_remove),
     "hold.list": CommandSpec((), lambda a: HoldList()),
     "label.reprint": CommandSpec(
-        ("lot", "copies"), lambda a: Reprint(_text(a, "lot"), _whole(a, "copies", 1))
+        ("lot", "copies"), lambda a: Reprint(_text(a, "lot"), _whole(a, "copies", 1, MAX_COPIES))
     ),
     "alert.ack": CommandSpec(
         ("id", "operator"), lambda a: AlertAck(_whole(a, "id"), _text(a, "operator", ""))

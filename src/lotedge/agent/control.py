@@ -11,14 +11,15 @@ import socketserver
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from lotedge.agent.codec import BadRequest, request_from_json
 from lotedge.agent.requests import Reply, Request
+from lotedge.core.limits import MAX_REQUEST_BYTES, load_request
 from lotedge.core.reasons import Reason
 
 log = logging.getLogger(__name__)
-_MAX_LINE = 64 * 1024
+_MAX_LINE = MAX_REQUEST_BYTES + 1  # one more: a longer line is refused, not split
 
 
 class ControlServer:
@@ -51,6 +52,8 @@ class ControlServer:
                     for line in iter(lambda: self.rfile.readline(_MAX_LINE), b""):
                         self.wfile.write(json.dumps(answer(line, call)).encode() + b"\n")
                         self.wfile.flush()
+                        if len(line) == _MAX_LINE and not line.endswith(b"\n"):
+                            _skip_line(self.rfile)  # refused as too large: never parsed
                 except (BrokenPipeError, ConnectionResetError):
                     return  # the client went away; its request, if any, was still applied
                 finally:
@@ -73,17 +76,23 @@ class ControlServer:
         self.path.unlink(missing_ok=True)
 
 
+def _skip_line(stream: BinaryIO) -> None:
+    """Read and drop the rest of an over-long line, up to its newline."""
+    while (chunk := stream.readline(_MAX_LINE)) and not chunk.endswith(b"\n"):
+        pass
+
+
 def answer(line: bytes, call: Callable[[Request], Reply]) -> dict[str, Any]:
     """One request line to one reply object; bad input gets an error reply, never an exception."""
     try:
-        message = json.loads(line)
+        message = load_request(line)
         if not isinstance(message, dict):
             raise BadRequest("a request is a JSON object with 'op' and 'args'")
         request = request_from_json(str(message.get("op")), message.get("args", {}))
     except BadRequest as exc:
         return Reply(False, error=str(exc), code=exc.code.value).as_dict()
-    except ValueError as exc:
-        return Reply(False, error=str(exc), code=Reason.BAD_REQUEST.value).as_dict()
+    except ValueError as exc:  # not JSON, too deep or too large: json's message names where
+        return Reply(False, error=str(exc), code=Reason.BAD_JSON.value).as_dict()
     return call(request).as_dict()
 
 

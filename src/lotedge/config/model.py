@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -14,6 +15,7 @@ from lotedge.config.printing import LabelConfig, PrinterConfig, check_label_temp
 from lotedge.config.problems import Problem
 from lotedge.config.station import StationConfig
 from lotedge.config.store import StoreConfig
+from lotedge.core import quantities
 from lotedge.core.decisions import FefoPolicy
 from lotedge.core.lots import LotFields, LotScheme, LotTemplate, LotTemplateError
 from lotedge.masterdata.identity import Identity
@@ -77,6 +79,17 @@ class ControlConfig(Section):
     )
 
 
+class LimitsConfig(Section):
+    """Bounds on what comes from outside (see docs/security.md)."""
+
+    max_quantity: Decimal = Field(
+        default=quantities.DEFAULT_MAXIMUM,
+        gt=0,
+        le=Decimal(10) ** quantities.MAX_EXPONENT,
+        description="The largest planned, produced or received quantity accepted.",
+    )
+
+
 class MetricsConfig(Section):
     """The optional Prometheus endpoint."""
 
@@ -92,6 +105,7 @@ class Config(Section):
     scan: ScanConfig = Field(default_factory=ScanConfig)
     receiving: ReceivingConfig = Field(default_factory=ReceivingConfig)
     control: ControlConfig = Field(default_factory=ControlConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
     master_data_file: str | None = Field(
         default=None,
         description="Optional TOML (materials, products) or CSV (materials) master-data file.",

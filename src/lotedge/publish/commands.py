@@ -16,6 +16,7 @@ from typing import Any
 
 from lotedge.agent.codec import BadRequest, request_from_json
 from lotedge.agent.requests import Once, Reply, Request
+from lotedge.core.limits import load_request
 from lotedge.core.reasons import Reason
 
 log = logging.getLogger(__name__)
@@ -24,9 +25,10 @@ log = logging.getLogger(__name__)
 def parse(name: str, payload: bytes) -> tuple[Request, Any]:
     """The engine request for command `name`, and the caller's transaction id (or None)."""
     try:
-        body = json.loads(payload or b"{}")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadRequest(f"request is not JSON: {exc}", Reason.BAD_JSON) from None
+        body = load_request(payload or b"{}")
+    except ValueError as exc:  # not JSON (json's message says where), too deep, too large
+        message = f"request is not JSON (or too deep or large): {exc}"
+        raise BadRequest(message, Reason.BAD_JSON) from None
     if not isinstance(body, dict):
         raise BadRequest("request must be a JSON object", Reason.BAD_JSON)
     transaction = body.pop("transaction", None)
@@ -38,8 +40,8 @@ def parse(name: str, payload: bytes) -> tuple[Request, Any]:
 
 def _transaction_of(payload: bytes) -> Any:
     try:
-        body = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        body = load_request(payload)
+    except ValueError:
         return None
     return body.get("transaction") if isinstance(body, dict) else None
 
@@ -54,9 +56,10 @@ def handle(name: str, payload: bytes, call: Callable[[Request], Reply]) -> dict[
     else:
         try:
             reply = call(request)
-        except Exception as exc:
+        except Exception:
             log.exception("command %s failed", name)
-            reply = Reply(ok=False, error=f"{name} failed: {exc}", code=Reason.INTERNAL.value)
+            error = f"{name} failed; the agent's log says why"
+            reply = Reply(ok=False, error=error, code=Reason.INTERNAL.value)
     answer = reply.as_dict()
     if transaction is not None:
         answer["transaction"] = transaction

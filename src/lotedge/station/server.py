@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from lotedge.agent.codec import BadRequest, request_from_json
 from lotedge.agent.requests import Reply, Request
+from lotedge.core.limits import load_request
 from lotedge.ops.web import JSON, send
 from lotedge.station.access import Access
 from lotedge.station.hub import Hub
@@ -305,8 +306,8 @@ def _handler(
                 self._error(413, "bad_request", f"the body may be at most {MAX_BODY} bytes")
                 return None
             try:
-                args = json.loads(self.rfile.read(length))
-            except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+                args = load_request(self.rfile.read(length), MAX_BODY)
+            except ValueError as exc:  # not JSON (json's message says where), too deep
                 self._error(400, "bad_request", f"the body is not valid JSON: {exc}")
                 return None
             if not isinstance(args, dict):
