@@ -44,6 +44,7 @@ from lotedge.store.db import Database
 from lotedge.store.epcis_api import PREFIX as EPCIS_PREFIX
 from lotedge.store.epcis_api import EpcisApi, EpcisProblem, Response, unauthorized
 from lotedge.store.query import AmbiguousLot, LotNotFound, TraceQueries
+from lotedge.store.query_params import query_problem
 
 log = logging.getLogger(__name__)
 _CHALLENGE = 'Bearer realm="lotedge"'
@@ -102,6 +103,9 @@ class TraceApi:
             self._check_token(authorization)
             url = urlsplit(target)
             params = {k: v[-1] for k, v in parse_qs(url.query).items()}
+            problem = query_problem(url.path, params)
+            if problem is not None:
+                raise ApiError(400, "bad_request", problem)
             return 200, self._route(url.path, params)
         except ApiError as exc:
             return exc.status, _error(exc.code, str(exc), **exc.extra)
