@@ -16,7 +16,7 @@ from lotedge.store.ingest import Ingestor
 from lotedge.store.subscriber import EventSubscriber, subscriptions
 
 from .genealogy_data import numbered_events
-from .helpers import wait_until
+from .helpers import own_topic, wait_until
 
 
 @pytest.mark.slow
@@ -38,7 +38,7 @@ def test_auto_protocol_falls_back_to_311_plain_subscription(amqtt_port: int, tmp
         publisher.connect("127.0.0.1", amqtt_port)
         publisher.loop_start()
         infos = [
-            publisher.publish("lotedge/v1/P1/L1/events", payload, qos=1)
+            publisher.publish(own_topic(payload), payload, qos=1)
             for payload in numbered_events("amqtt", 20)
         ]
         for info in infos:

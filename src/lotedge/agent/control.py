@@ -9,6 +9,7 @@ import os
 import socket
 import socketserver
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -17,8 +18,12 @@ from lotedge.agent.codec import BadRequest, request_from_json
 from lotedge.agent.requests import Reply, Request
 from lotedge.core.limits import MAX_REQUEST_BYTES, load_request
 from lotedge.core.reasons import Reason
+from lotedge.ops.connections import BoundedThreads
 
 log = logging.getLogger(__name__)
+#: A client that neither sends nor reads for this long is cut off.
+IO_TIMEOUT_SECONDS = 10.0
+BUSY = Reply(False, error="the daemon is busy: too many clients at once; try again", code="busy")
 _MAX_LINE = MAX_REQUEST_BYTES + 1  # one more: a longer line is refused, not split
 
 
@@ -33,9 +38,7 @@ class ControlServer:
         handler = self._handler_class()
         if path.exists():
             path.unlink()  # the single-instance lock guarantees no live owner
-        self._server = socketserver.ThreadingUnixStreamServer(str(path), handler)
-        # stop() waits for each connection to finish the request in hand (block_on_close).
-        self._server.daemon_threads = False
+        self._server = _Server(str(path), handler)
         os.chmod(path, 0o660)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="control", daemon=True
@@ -45,6 +48,10 @@ class ControlServer:
         call, connections, lock = self._call, self._connections, self._lock
 
         class Handler(socketserver.StreamRequestHandler):
+            #: Each read and write: a client that stops reading its replies (or sends nothing)
+            #: is cut off after this, so a stop never waits longer.
+            timeout = IO_TIMEOUT_SECONDS
+
             def handle(self) -> None:
                 with lock:
                     connections.add(self.connection)
@@ -54,8 +61,8 @@ class ControlServer:
                         self.wfile.flush()
                         if len(line) == _MAX_LINE and not line.endswith(b"\n"):
                             _skip_line(self.rfile)  # refused as too large: never parsed
-                except (BrokenPipeError, ConnectionResetError):
-                    return  # the client went away; its request, if any, was still applied
+                except (BrokenPipeError, ConnectionResetError, TimeoutError):
+                    return  # the client went away or stalled; its request was still applied
                 finally:
                     with lock:
                         connections.discard(self.connection)
@@ -74,6 +81,18 @@ class ControlServer:
                     connection.shutdown(socket.SHUT_RD)  # ends the next readline, not the reply
         self._server.server_close()  # joins the connection threads
         self.path.unlink(missing_ok=True)
+
+
+class _Server(BoundedThreads, socketserver.UnixStreamServer):
+    """16 clients served at once, 128 waiting; one turned away is told the daemon is busy."""
+
+    # stop() waits for each connection to finish the request in hand (block_on_close).
+    daemon_threads = False
+
+    def busy(self, request: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            request.settimeout(1.0)
+            request.sendall(json.dumps(BUSY.as_dict()).encode() + b"\n")
 
 
 def _skip_line(stream: BinaryIO) -> None:
@@ -103,16 +122,30 @@ class ControlClient:
         self.path = path
         self.timeout = timeout
 
-    def request(self, op: str, **args: Any) -> dict[str, Any]:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.settimeout(self.timeout)
+    def _connect(self, sock: socket.socket) -> None:
+        """Connect, waiting while the daemon's backlog is full (up to the timeout)."""
+        deadline = time.monotonic() + self.timeout
+        while True:
             try:
                 sock.connect(str(self.path))
+                return
             except (FileNotFoundError, ConnectionRefusedError):
                 raise ConnectionError(
                     f"no lotedge daemon is listening on {self.path}; "
                     "start it with 'lotedge run -c FILE'"
                 ) from None
+            except BlockingIOError:  # EAGAIN: every slot of the listen backlog is taken
+                if time.monotonic() > deadline:
+                    raise ConnectionError(
+                        f"the lotedge daemon on {self.path} is busy (too many clients at "
+                        f"once for {self.timeout:.0f} s); try again"
+                    ) from None
+                time.sleep(0.05)
+
+    def request(self, op: str, **args: Any) -> dict[str, Any]:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(self.timeout)
+            self._connect(sock)
             sock.sendall(json.dumps({"op": op, "args": args}, default=str).encode() + b"\n")
             with sock.makefile("rb") as stream:
                 line = stream.readline()
