@@ -50,7 +50,11 @@ class Line:
 def line(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Line]:
     tmp = tmp_path_factory.mktemp("line")
     with private_mosquitto(tmp / "mosquitto") as broker:
-        path = write_config(tmp, extra=agent_mqtt_toml(broker.port) + "\n[station]\nport = 0\n")
+        # batch.start from the broker too: its bounds are tested on every channel
+        remote = '[remote]\nallow = ["status", "hold.add", "hold.list", "batch.start"]\n'
+        path = write_config(
+            tmp, extra=agent_mqtt_toml(broker.port) + "\n[station]\nport = 0\n" + remote
+        )
         daemon = start_daemon(path)
         try:
             control = control_client(path)

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from lotedge.cli import store_files
+from lotedge.cli import store_files, store_keys
 from lotedge.cli.agent_cmds import AGENT_HOLD_COMMANDS
 from lotedge.config.loader import load_store_config
 from lotedge.config.problems import ConfigError
@@ -53,6 +53,7 @@ def register(sub: argparse._SubParsersAction, default_config: str | None = None)
     holds.add_argument("--active", action="store_true", help="only those not released")
     holds.set_defaults(func=cmd_holds)
     lots_parser(store_sub, common)
+    store_keys.add_parser(store_sub, common)
     for parser in store_files.register(store_sub, common):
         parser.set_defaults(func=cmd_store_files)
     vendors = store_sub.add_parser(

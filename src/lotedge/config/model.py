@@ -13,6 +13,7 @@ from lotedge.config.devices import CameraConfig, ScannerConfig
 from lotedge.config.mqtt import MqttConfig
 from lotedge.config.printing import LabelConfig, PrinterConfig, check_label_templates
 from lotedge.config.problems import Problem
+from lotedge.config.remote import RemoteConfig
 from lotedge.config.station import StationConfig
 from lotedge.config.store import StoreConfig
 from lotedge.core import quantities
@@ -106,6 +107,7 @@ class Config(Section):
     receiving: ReceivingConfig = Field(default_factory=ReceivingConfig)
     control: ControlConfig = Field(default_factory=ControlConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    remote: RemoteConfig = Field(default_factory=RemoteConfig)
     master_data_file: str | None = Field(
         default=None,
         description="Optional TOML (materials, products) or CSV (materials) master-data file.",

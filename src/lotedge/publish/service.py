@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 
 from lotedge.agent.registry import AdapterHost
+from lotedge.publish.authorization import RemotePolicy
 from lotedge.publish.publisher import Publisher
 from lotedge.state import outbox
 from lotedge.state.db import STATE_FILE
@@ -35,6 +36,7 @@ def start_publisher(
         base_dir=config.base_dir,
         call=host.call,
         on_acked=on_acked,
+        policy=RemotePolicy.from_config(config.remote),
     )
     publisher.start()
     host.on_commit(publisher.wake)
