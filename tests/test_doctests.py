@@ -16,11 +16,24 @@ MODULES = sorted(
     for package in (lotedge, lotedge.simulators)
     for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")
 )
+
+
+def _imported(name: str) -> object | None:
+    """The module, or None when an optional library it wraps (zbar, cups ...) is missing."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+#: Modules wrapping the library of an extra (`pip install 'lotedge[zbar]'`): absent without it.
+OPTIONAL = {"lotedge.camera.zbar_backend"}
+NOT_IMPORTABLE = [name for name in MODULES if _imported(name) is None]
 WITH_EXAMPLES = [
     name
     for name in MODULES
-    if doctest.DocTestFinder().find(importlib.import_module(name))
-    and any(test.examples for test in doctest.DocTestFinder().find(importlib.import_module(name)))
+    if (module := _imported(name)) is not None
+    and any(test.examples for test in doctest.DocTestFinder().find(module))
 ]
 
 
@@ -32,3 +45,9 @@ def test_examples_are_found():
 def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name))
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_only_modules_of_an_extra_may_fail_to_import():
+    assert set(NOT_IMPORTABLE) <= OPTIONAL, "a module fails to import without an optional library"
+    if NOT_IMPORTABLE:
+        pytest.skip(f"examples not run, optional library missing: {', '.join(NOT_IMPORTABLE)}")

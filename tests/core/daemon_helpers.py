@@ -60,7 +60,7 @@ def _scan_until_dead(
     while True:
         lot = f"K{i}"
         try:
-            reply = client.request("scan", data="]C1010950110153000317270131" + f"10{lot}")
+            reply = client.request("scan", data="]C1010950110153000317490131" + f"10{lot}")
         except (ConnectionError, OSError):
             return
         if reply["data"].get("reason") != reason:

@@ -33,8 +33,8 @@ from lotedge.state import repo
 from lotedge.state.db import open_state, transaction
 
 GS = "\x1d"
-FLOUR = "]C10109501101530003172701311025ABC"
-SUGAR = "]C10109501101530010172701311025XYZ"
+FLOUR = "]C10109501101530003174901311025ABC"
+SUGAR = "]C10109501101530010174901311025XYZ"
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=timezone(timedelta(hours=1)))
 
 
@@ -133,8 +133,8 @@ def test_every_reason_code_is_reachable(line: Line):
     seen.add(line.scan("]C1010950110153000410L1"))  # bad check digit
     seen.add(line.scan("9501101530003"))  # a bare EAN: no lot
     seen.add(line.scan("]C1010400638133393110L1"))  # unknown material
-    seen.add(line.scan("010950110153000310L117270131"))  # a glued field: missing separator
-    seen.add(line.scan("010950110153000310L1<GS>17270131"))  # a separator sent as text
+    seen.add(line.scan("010950110153000310L117490131"))  # a glued field: missing separator
+    seen.add(line.scan("010950110153000310L1<GS>17490131"))  # a separator sent as text
     seen.add(line.scan("00095011015300000003"))  # a pallet label (SSCC)
     seen.add(line.scan(SUGAR))  # not in BOM
     seen.add(line.scan("YST-OLD-20200101"))  # expired

@@ -22,7 +22,7 @@ from tests.publish.helpers import Subscriber, wait_until
 
 pytestmark = pytest.mark.skipif(MOSQUITTO is None, reason="mosquitto binary not installed")
 
-FLOUR = "]C101095011015300031727013110"  # FLOUR's GTIN and expiry; the lot follows (AI 10)
+FLOUR = "]C101095011015300031749013110"  # FLOUR's GTIN and expiry; the lot follows (AI 10)
 #: The issue's bound from the central side's publish to the rejecting answer at the line.
 WITHIN_SECONDS = 1.0
 

@@ -48,7 +48,7 @@ def scan(config_path: Path, lots: list[str]) -> None:
     """One accepted consumption per lot, in this order (one at a time: commit order)."""
     client = control_client(config_path)
     for lot in lots:
-        reply = client.request("scan", data=f"]C101{GTIN}17270131" + f"10{lot}")
+        reply = client.request("scan", data=f"]C101{GTIN}17490131" + f"10{lot}")
         assert reply["data"]["reason"] == "accepted", reply
 
 

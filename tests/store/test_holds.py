@@ -32,7 +32,7 @@ from .helpers import StoreProcess, store_config, wait_until
 from .test_answers import run_cli
 
 T0 = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
-EXPIRY = date(2027, 1, 31)
+EXPIRY = date(2049, 1, 31)
 PREFIX = "lotedge/v1/PLANT1"
 FLOUR_GTIN = "09501101530003"  # FLOUR in the example config
 SUGAR_GTIN = "09501101530010"  # SUGAR there; here also the GTIN of our intermediate D1
@@ -309,8 +309,8 @@ def shut_down(
         agent.wait(20)
 
 
-FLOUR_25ABC = "]C10109501101530003172701311025ABC"
-SUGAR_D1 = "]C101095011015300101727013110D1"
+FLOUR_25ABC = "]C10109501101530003174901311025ABC"
+SUGAR_D1 = "]C101095011015300101749013110D1"
 
 
 def agent_config(directory: Path, line: str, port: int, extra: str = "") -> Path:

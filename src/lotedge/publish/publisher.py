@@ -382,7 +382,7 @@ class Publisher:
         signature = signature_of(message)
         with contextlib.suppress(RuntimeError):  # the worker is already shut down: stopping
             self._commands.submit(
-                self._answer, name, message.topic, message.payload, signature, self._call
+                self._answer, name, message.topic, bytes(message.payload), signature, self._call
             )
 
     def _answer(
