@@ -14,6 +14,7 @@ alert ids beyond any database. Before issue 21, `1e400000` held the writer for s
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import tempfile
 import time
@@ -74,7 +75,7 @@ def main() -> None:
             print(f"peer: status request (control socket path): {summary(peer)}")
             worst = 0.0
             for name, line in worst_inputs().items():
-                socket_path = timed(lambda line=line: answer(line, engine.call), rounds)
+                socket_path = timed(functools.partial(answer, line, engine.call), rounds)
                 body = (
                     json.loads(line)["args"]
                     if len(line) < 70_000 and line.count(b"[") < 50
@@ -83,8 +84,7 @@ def main() -> None:
                 op = json.loads(line)["op"] if body is not None else "status"
                 payload = json.dumps(body).encode() if body is not None else line
                 mqtt_path = timed(
-                    lambda op=op, payload=payload: commands.handle(op, payload, engine.call),
-                    rounds,
+                    functools.partial(commands.handle, op, payload, engine.call), rounds
                 )
                 longest = max(socket_path + mqtt_path)
                 worst = max(worst, longest)

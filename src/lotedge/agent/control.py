@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
@@ -12,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from lotedge.agent.codec import BadRequest, request_from_json
 from lotedge.agent.requests import Reply, Request
@@ -95,7 +96,7 @@ class _Server(BoundedThreads, socketserver.UnixStreamServer):
             request.sendall(json.dumps(BUSY.as_dict()).encode() + b"\n")
 
 
-def _skip_line(stream: BinaryIO) -> None:
+def _skip_line(stream: io.BufferedIOBase) -> None:
     """Read and drop the rest of an over-long line, up to its newline."""
     while (chunk := stream.readline(_MAX_LINE)) and not chunk.endswith(b"\n"):
         pass
