@@ -17,7 +17,7 @@ from lotedge.devices.url import UrlError
 from lotedge.ops.lock import AlreadyRunning
 from lotedge.ops.logs import setup_logging
 from lotedge.printers.service import renderer_for, start_printer
-from lotedge.publish.service import start_publisher
+from lotedge.publish.service import publisher_adapter
 from lotedge.station.service import StationUnavailable, station_adapter
 
 AGENT_HOLD_COMMANDS = ("add", "remove", "list", "-h", "--help")
@@ -214,7 +214,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     setup_logging(args.log_level, args.log_json)
     config = config_or_exit(args.config)
     try:
-        station = station_adapter(config)
+        station, publisher = station_adapter(config), publisher_adapter(config)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -222,7 +222,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return Daemon(
             config,
             # The station last: it shows the printer's and the publisher's status.
-            [start_publisher, start_printer, start_devices, station],
+            [publisher, start_printer, start_devices, station],
             render_label=renderer_for(config).render,
         ).run()
     except AlreadyRunning as exc:
