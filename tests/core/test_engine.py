@@ -58,6 +58,7 @@ RECEIVING_REASONS = frozenset(
 #: tests/publish/test_config_topics_commands.py.
 REQUEST_ERRORS = frozenset(
     {"not_found", "no_printer", "unknown_vendor", "bad_request", "bad_json", "internal"}
+    | {"not_allowed", "unsigned", "bad_signature"}  # MQTT commands refused (issue 21)
 )
 
 

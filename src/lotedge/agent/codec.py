@@ -31,7 +31,7 @@ from lotedge.agent.requests import (
 from lotedge.config.remote import REMOTE_OPERATIONS
 from lotedge.core.holds import SCOPE_FIELDS, SOURCES, HoldScope, ScopeError, parse_scope
 from lotedge.core.limits import TextTooLong, check_text
-from lotedge.core.quantities import QuantityError, parse_quantity
+from lotedge.core.quantities import QuantityError, parse_number
 from lotedge.core.reasons import Reason
 from lotedge.core.scan import RawScan
 
@@ -66,7 +66,7 @@ def _decimal(args: dict[str, Any], key: str, required: bool) -> Decimal | None:
             raise BadRequest(f"'{key}' is required")
         return None
     try:
-        return parse_quantity(value, f"'{key}'")
+        return parse_number(value, f"'{key}'")  # the workflow checks sign, unit and maximum
     except QuantityError as exc:
         raise BadRequest(str(exc)) from None
 

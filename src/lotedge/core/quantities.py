@@ -51,16 +51,23 @@ def parse_quantity(
     unit: str | None = None,
 ) -> Decimal:
     """A positive, bounded quantity from text or a JSON number; QuantityError otherwise."""
+    return check_quantity(parse_number(value, what), what, maximum=maximum, unit=unit)
+
+
+def parse_number(value: object, what: str) -> Decimal:
+    """A finite number from text or a JSON number, its digits and exponent in range (what a
+    channel checks before a request reaches the engine, whose workflow then applies
+    `check_quantity` with the product's unit and the configured maximum)."""
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise QuantityError(f"{what} must be a number, got {_shown(value)}.")
     if isinstance(value, int) and value.bit_length() > 64:
-        raise QuantityError(f"{what} is too large (at most {maximum}).")
+        raise QuantityError(f"{what} has too many digits (at most {MAX_SIGNIFICANT}).")
     if isinstance(value, float) and not math.isfinite(value):
         raise QuantityError(f"{what} must be a finite number, got {value}.")
     text = value.strip() if isinstance(value, str) else repr(value)
     if isinstance(value, Decimal):
         text = str(value) if value.is_finite() else "nan"
-    return check_quantity(_decimal(text, what), what, maximum=maximum, unit=unit)
+    return _decimal(text, what)
 
 
 def check_quantity(
