@@ -1,5 +1,6 @@
 """The worst inputs against the agent's entry points: the longest time any of them takes,
-against a plain `status` request measured in the same run.
+against a plain `status` request and an ordinary command barcode (its audit row committed
+durably) measured in the same run.
 
     .venv/bin/python -m bench.fuzz_engine.run [--rounds 20] [--quick]
 
@@ -73,6 +74,9 @@ def main() -> None:
         try:
             peer = timed(lambda: answer(b'{"op":"status"}', engine.call), rounds * 5)
             print(f"peer: status request (control socket path): {summary(peer)}")
+            ordinary = b'{"op":"scan","args":{"data":"#LE:CANCEL"}}'  # a command scan, recorded
+            scans = timed(functools.partial(answer, ordinary, engine.call), rounds * 5)
+            print(f"peer: an ordinary command barcode (durable audit row): {summary(scans)}")
             worst = 0.0
             for name, line in worst_inputs().items():
                 socket_path = timed(functools.partial(answer, line, engine.call), rounds)
