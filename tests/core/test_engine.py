@@ -52,6 +52,21 @@ RECEIVING_REASONS = frozenset(
     }
 )
 
+#: Reasons of weighing; tests/scales/test_weighing_engine.py reaches each of them.
+WEIGHING_REASONS = frozenset(
+    {
+        "weighing_pending",
+        "weighed",
+        "out_of_tolerance",
+        "stale_weight",
+        "same_load",
+        "weighing_skipped",
+        "scale_action",
+        "no_weighing",
+        "no_scale",
+    }
+)
+
 #: Reasons only a request's error reply gives (never a scan's decision), each tested where the
 #: request is: not_found and no_printer here and in test_engine_holds / test_receiving,
 #: unknown_vendor in test_holds, bad_request, bad_json and internal in
@@ -150,11 +165,13 @@ def test_every_reason_code_is_reachable(line: Line):
     seen.add(line.scan("#LE:START:CAKE"))
     seen.add(line.scan("#LE:CANCEL"))  # cancelled
     # NOT_RECORDED (failed commit), LOT_SEQUENCE_EXHAUSTED and LABEL_ERROR: tests of their own;
-    # receiving and FEFO: tests/core/test_receiving.py; request errors: REQUEST_ERRORS.
+    # receiving and FEFO: tests/core/test_receiving.py; request errors: REQUEST_ERRORS;
+    # weighing: tests/scales/test_weighing_engine.py.
     elsewhere = {
         *("not_recorded", "lot_sequence_exhausted", "label_error"),
         *RECEIVING_REASONS,
         *REQUEST_ERRORS,
+        *WEIGHING_REASONS,
     }
     expected = {r.value for r in Reason} - elsewhere
     assert seen == expected
@@ -171,7 +188,11 @@ def test_again_allows_a_second_container_of_the_same_lot(line: Line):
     assert line.scan(FLOUR) == "double_read"  # armed for one container only
     line.tick(5)
     assert line.scan(FLOUR) == "accepted"  # outside the debounce window
-    assert len(line.do(Status()).data["consumptions"]) == 3
+    status = line.do(Status(consumptions=True)).data
+    assert len(status["consumptions"]) == 3
+    (consumed,) = status["consumed"]  # the sums, without the containers unless asked for
+    assert (consumed["lot"], consumed["containers"]) == ("25ABC", 3)
+    assert "consumptions" not in line.do(Status()).data
 
 
 def test_every_scan_is_audited_and_rejections_published(line: Line):
@@ -215,7 +236,7 @@ def test_open_batch_survives_restart(config_path: Path):
     second = Line(config_path)
     status = second.do(Status()).data
     assert status["batch"]["product"] == "BREAD"
-    assert [c["lot"] for c in status["consumptions"]] == ["25ABC"]
+    assert [c["lot"] for c in status["consumed"]] == ["25ABC"]
 
 
 def test_expiry_from_production_date_and_shelf_life(line: Line):

@@ -75,9 +75,7 @@ def test_labelled_delivery_is_received_and_fefo_warns_at_the_line(tmp_path: Path
         assert daemon.wait(10) == 0
     events = outbox_events(path, "ObjectEvent")
     assert [e["lotedge:vendorLot"] for e in events] == ["NEW", "OLD"]
-    checker = epcis_schema.validator()
-    for event in events:
-        assert epcis_schema.errors(checker, event) == []
+    assert epcis_schema.problems(events) == {}
     assert events[0]["bizTransactionList"][0]["type"] == "desadv"
 
 
@@ -112,7 +110,7 @@ def test_receiving_label_round_trip_is_accepted_at_the_line(tmp_path: Path):
         printer.stop()
     (event,) = outbox_events(path, "ObjectEvent")
     assert event["lotedge:internalLot"] == internal
-    assert epcis_schema.errors(epcis_schema.validator(), event) == []
+    assert epcis_schema.problems([event]) == {}
     consumption = outbox_events(path, "TransformationEvent")[0]
     assert consumption["inputQuantityList"][0]["epcClass"] == event["quantityList"][0]["epcClass"]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lotedge.agent.control import ControlClient
+from lotedge.agent.client import ControlClient
 from lotedge.config.loader import load_config
 from tests.conftest import write_config
 from tests.core.daemon_helpers import control_client, start_daemon

@@ -22,9 +22,11 @@ from lotedge.agent.requests import (
     ReceiveUnlabelled,
     Reprint,
     Request,
+    ScaleAction,
     ScanRequest,
     SetMode,
     SetReference,
+    SkipWeighing,
     StartBatch,
     Status,
 )
@@ -34,6 +36,7 @@ from lotedge.core.limits import TextTooLong, check_text
 from lotedge.core.quantities import QuantityError, parse_number
 from lotedge.core.reasons import Reason
 from lotedge.core.scan import RawScan
+from lotedge.masterdata.suggestions import unknown
 
 #: Labels one reprint may ask for.
 MAX_COPIES = 100
@@ -139,6 +142,13 @@ def _scan(args: dict[str, Any]) -> Request:
     return ScanRequest(RawScan(data.encode(), source), dry_run=bool(args.get("dry_run", False)))
 
 
+def _status(args: dict[str, Any]) -> Request:
+    consumptions = args.get("consumptions", False)
+    if not isinstance(consumptions, bool):
+        raise BadRequest("'consumptions' must be true or false")
+    return Status(consumptions)
+
+
 def _whole(
     args: dict[str, Any], key: str, default: int | None = None, most: int = 2**63 - 1
 ) -> int:
@@ -174,7 +184,7 @@ COMMANDS: dict[str, CommandSpec] = {
     ),
     "batch.end": CommandSpec(("qty",), lambda a: EndBatch(_decimal(a, "qty", True) or Decimal(0))),
     "batch.cancel": CommandSpec(("reason",), lambda a: CancelBatch(_text(a, "reason", ""))),
-    "status": CommandSpec((), lambda a: Status()),
+    "status": CommandSpec(("consumptions",), _status),
     "hold.add": CommandSpec(("hold_id", *SCOPE_FIELDS, "reason"), _hold_add, by_source=True),
     "hold.remove": CommandSpec(("hold_id", *SCOPE_FIELDS), _hold_remove, by_source=True),
     "hold.list": CommandSpec((), lambda a: HoldList()),
@@ -200,6 +210,15 @@ COMMANDS: dict[str, CommandSpec] = {
         ("material", "lot"), lambda a: LotsClose(_text(a, "material"), _text(a, "lot"))
     ),
     "lots.list": CommandSpec(("material",), lambda a: LotsList(_text(a, "material", "") or None)),
+    # The scale and its weighing: for whoever stands at the line, not from the network.
+    "weigh.skip": CommandSpec(
+        ("reason", "operator"),
+        lambda a: SkipWeighing(_text(a, "reason"), _text(a, "operator", "")),
+        remote=False,
+    ),
+    "scale.tare": CommandSpec((), lambda a: ScaleAction("tare"), remote=False),
+    "scale.zero": CommandSpec((), lambda a: ScaleAction("zero"), remote=False),
+    "scale.reread": CommandSpec((), lambda a: ScaleAction("reread"), remote=False),
 }
 
 #: The operations MQTT commands accept (`cmd/request/<op>`); `[remote] allow` picks from them.
@@ -219,15 +238,13 @@ def request_from_json(
     command = COMMANDS.get(op)
     if command is None or (remote and not command.remote):
         known = REMOTE_COMMANDS if remote else sorted(COMMANDS)
-        raise BadRequest(
-            f"unknown operation {op!r}; known: {', '.join(known)}", Reason.UNKNOWN_COMMAND
-        )
+        raise BadRequest(unknown("operation", op, known), Reason.UNKNOWN_COMMAND)
     if not isinstance(args, dict):
         raise BadRequest("arguments must be a JSON object")
-    unknown = sorted(set(args) - set(command.fields))
-    if unknown:
+    extra = sorted(set(args) - set(command.fields))
+    if extra:
         expected = ", ".join(command.fields) or "none"
-        raise BadRequest(f"{op}: unknown argument(s) {', '.join(unknown)}; expected: {expected}")
+        raise BadRequest(f"{op}: unknown argument(s) {', '.join(extra)}; expected: {expected}")
     try:
         return command.build(args, source) if command.by_source else command.build(args)
     except BadRequest as exc:

@@ -10,7 +10,6 @@ import os
 import socket
 import socketserver
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -105,7 +104,11 @@ def _skip_line(stream: io.BufferedIOBase) -> None:
 def answer(line: bytes, call: Callable[[Request], Reply]) -> dict[str, Any]:
     """One request line to one reply object; bad input gets an error reply, never an exception."""
     try:
-        message = load_request(line)
+        try:
+            message = load_request(line)
+        except json.JSONDecodeError as exc:  # too deep, too large: ValueError, below
+            where = f"{exc.msg.lower()} at character {exc.pos}"
+            raise BadRequest(f"the request is not JSON ({where})") from None
         if not isinstance(message, dict):
             raise BadRequest("a request is a JSON object with 'op' and 'args'")
         request = request_from_json(str(message.get("op")), message.get("args", {}))
@@ -114,42 +117,3 @@ def answer(line: bytes, call: Callable[[Request], Reply]) -> dict[str, Any]:
     except ValueError as exc:  # not JSON, too deep or too large: json's message names where
         return Reply(False, error=str(exc), code=Reason.BAD_JSON.value).as_dict()
     return call(request).as_dict()
-
-
-class ControlClient:
-    """The CLI's side of the control socket."""
-
-    def __init__(self, path: Path, timeout: float = 30.0) -> None:
-        self.path = path
-        self.timeout = timeout
-
-    def _connect(self, sock: socket.socket) -> None:
-        """Connect, waiting while the daemon's backlog is full (up to the timeout)."""
-        deadline = time.monotonic() + self.timeout
-        while True:
-            try:
-                sock.connect(str(self.path))
-                return
-            except (FileNotFoundError, ConnectionRefusedError):
-                raise ConnectionError(
-                    f"no lotedge daemon is listening on {self.path}; "
-                    "start it with 'lotedge run -c FILE'"
-                ) from None
-            except BlockingIOError:  # EAGAIN: every slot of the listen backlog is taken
-                if time.monotonic() > deadline:
-                    raise ConnectionError(
-                        f"the lotedge daemon on {self.path} is busy (too many clients at "
-                        f"once for {self.timeout:.0f} s); try again"
-                    ) from None
-                time.sleep(0.05)
-
-    def request(self, op: str, **args: Any) -> dict[str, Any]:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.settimeout(self.timeout)
-            self._connect(sock)
-            sock.sendall(json.dumps({"op": op, "args": args}, default=str).encode() + b"\n")
-            with sock.makefile("rb") as stream:
-                line = stream.readline()
-        if not line:
-            raise ConnectionError("the daemon closed the connection without answering")
-        return json.loads(line)

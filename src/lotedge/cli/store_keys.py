@@ -11,22 +11,6 @@ from lotedge.config.store import StoreConfig
 from lotedge.wire.signing import line_key
 
 
-def add_parser(store_sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    parser = store_sub.add_parser(
-        "line-key", parents=[common], help="the key a line checks the store's signed commands with"
-    )
-    parser.add_argument("site")
-    parser.add_argument("line")
-    parser.set_defaults(func=_run)
-
-
-def _run(args: argparse.Namespace) -> int:
-    from lotedge.cli.store_cmds import _store_config
-
-    store, _base_dir = _store_config(args)
-    return run_line_key(args, store)
-
-
 def run_line_key(args: argparse.Namespace, store: StoreConfig) -> int:
     if store.signing_key is None:
         print("no [store] signing_key: set signing_key = {file = PATH}", file=sys.stderr)

@@ -23,6 +23,7 @@ from lotedge.agent.workflows import (
     remote,
     scans,
     status,
+    weighing,
 )
 
 Handler = Callable[[UnitOfWork, Any], Result]
@@ -41,4 +42,6 @@ def _table(*workflows: ModuleType) -> dict[type, Handler]:
 
 
 #: Request type -> its handler.
-HANDLERS = _table(scans, batches, holds, receiving, labels, printing, alerts, status, remote)
+HANDLERS = _table(
+    scans, batches, holds, receiving, labels, printing, alerts, status, weighing, remote
+)
