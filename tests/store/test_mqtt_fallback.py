@@ -96,7 +96,7 @@ def test_subscriber_goes_to_the_next_failover_host_when_one_is_down(mosquitto, t
     try:
         assert subscriber.subscribed.wait(20)
         assert subscriber.where == f"127.0.0.1:{mosquitto}"
-        publish(mosquitto, [("lotedge/v1/P1/L1/events", p) for p in numbered_events("fo", 10)])
+        publish(mosquitto, [(own_topic(p), p) for p in numbered_events("fo", 10)])
         assert wait_until(lambda: db.fetchone("SELECT COUNT(*) FROM events") == (10,), 20)
     finally:
         stop.set()
