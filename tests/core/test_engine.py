@@ -73,6 +73,7 @@ WEIGHING_REASONS = frozenset(
 #: tests/publish/test_config_topics_commands.py.
 REQUEST_ERRORS = frozenset(
     {"not_found", "no_printer", "unknown_vendor", "bad_request", "bad_json", "internal"}
+    | {"not_allowed", "unsigned", "bad_signature"}  # MQTT commands refused (issue 21)
 )
 
 
@@ -308,7 +309,8 @@ def test_failed_commit_is_not_acknowledged(line: Line):
     )
     reply = line.do(ScanRequest(RawScan(FLOUR.encode(), "t", received_at=line.now)))
     assert (reply.ok, reply.code) == (False, "not_recorded")
-    assert "disk full" in reply.error
+    assert "disk full" not in reply.error  # internal text stays in the log (issue 21)
+    assert reply.error == "not recorded: the agent failed to apply it; its log says why"
     assert line.rows("scans") == 0  # the audit row rolled back with it
 
 
@@ -321,7 +323,7 @@ def test_reprint_and_cancel_errors(line: Line):
     assert line.do(EndBatch(Decimal(1))).code == "no_open_batch"
 
 
-def test_label_that_cannot_be_made_refuses_the_batch_end(tmp_path: Path):
+def test_a_fraction_of_a_counted_product_refuses_the_batch_end(tmp_path: Path):
     from lotedge.printers.service import renderer_for
     from tests.conftest import write_config
 
@@ -330,8 +332,8 @@ def test_label_that_cannot_be_made_refuses_the_batch_end(tmp_path: Path):
     line.engine = Engine(line.config, line.conn, render_label=renderer_for(line.config).render)
     line.do(StartBatch("BREAD"))
     reply = line.do(EndBatch(Decimal("12.5")))  # BREAD is counted in pieces (H87, AI 30)
-    assert reply.code == "label_error"
-    assert "Nothing was ended" in reply.error
+    assert reply.code == "invalid_quantity"  # refused before any label (issue 21's bounds)
+    assert "must be whole pieces (unit H87), got 12.5" in reply.error
     assert line.do(Status()).data["batch"]["status"] == "open"
     assert line.rows("issued_lots") == 0 and line.rows("print_jobs") == 0
     ended = line.do(EndBatch(Decimal(12)))

@@ -99,12 +99,16 @@ def test_topics():
             {"vendor": "V", "lot_from": "A9", "lot_to": "A10", "reason": "r", "hold_id": "R1"},
             HoldAdd(HoldScope(vendor="V", lot_from="A9", lot_to="A10"), "r", "R1", "remote"),
         ),
-        ("hold.remove", {"material": "F", "lot": "L"}, HoldRemove(HoldScope("F", lot="L"))),
-        ("hold.remove", {"hold_id": "R1"}, HoldRemove(hold_id="R1")),
+        (
+            "hold.remove",
+            {"material": "F", "lot": "L"},
+            HoldRemove(HoldScope("F", lot="L"), source="remote"),
+        ),
+        ("hold.remove", {"hold_id": "R1"}, HoldRemove(hold_id="R1", source="remote")),
         (
             "hold.remove",
             {"hold_id": "R1", "material": "*", "lot": "L"},
-            HoldRemove(HoldScope("*", lot="L"), "R1"),
+            HoldRemove(HoldScope("*", lot="L"), "R1", "remote"),
         ),
         ("hold.list", {}, HoldList()),
         ("label.reprint", {"lot": "L", "copies": 2}, Reprint("L", 2)),
@@ -203,7 +207,7 @@ def test_answers_echo_the_transaction_even_on_errors():
     assert failed == {
         "status": "error",
         "data": {},
-        "error": "status failed: engine gone",
+        "error": "status failed; the agent's log says why",
         "code": "internal",
         "transaction": 1,
     }

@@ -114,3 +114,10 @@ topic_filter = "{topic_filter}"
     path = directory / name
     path.write_text(text + extra)
     return path
+
+
+def own_topic(payload: bytes) -> str:
+    """The events topic of the line an agent's event names (`lotedge:site`, `lotedge:line`):
+    the store dead-letters one published on another line's topic."""
+    event = json.loads(payload)
+    return f"lotedge/v1/{event['lotedge:site']}/{event['lotedge:line']}/events"

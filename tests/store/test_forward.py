@@ -20,7 +20,7 @@ from tests.publish.broker import free_port
 from . import partner_events as wms
 from .epcis_http import TOKEN, Client, store_http
 from .genealogy_data import bakery, numbered_events
-from .helpers import StoreProcess, store_config, wait_until
+from .helpers import StoreProcess, own_topic, store_config, wait_until
 from .test_mqtt_ingest import publish
 
 CONFLICTING = {"eventID": "urn:uuid:5e1d0000-0000-4000-8000-000000000001"}
@@ -148,13 +148,13 @@ poll_seconds = 0.05
     b: StoreProcess | None = None
     try:
         a.wait_for_log("subscribed to")
-        publish(mosquitto, [("lotedge/v1/P/L1/events", p) for p in first])
+        publish(mosquitto, [(own_topic(p), p) for p in first])
         a.wait_for_log("forwarding to http://127.0.0.1:", 30)  # the peer is down: retrying
         b = StoreProcess(b_config, "store-b")
         assert wait_until(lambda: _count(b_db) == len(first), 60)
         b.stop()
         b = None
-        publish(mosquitto, [("lotedge/v1/P/L1/events", p) for p in later])
+        publish(mosquitto, [(own_topic(p), p) for p in later])
         assert wait_until(lambda: _count(a_db) == len(first) + len(later), 30)
         b = StoreProcess(b_config, "store-b")
         assert wait_until(lambda: _count(b_db) == len(first) + len(later), 60)

@@ -156,9 +156,9 @@ def test_forward_hold_reaches_every_downstream_lot_on_every_line(
     assert {op for _, op, _ in first} == {"hold.add"}
     hold_id = result_id(out)
     assert all(
-        body.keys() == {"hold_id", "material", "lot", "reason", "source", "transaction"}
-        and (body["hold_id"], body["material"], body["reason"], body["source"])
-        == (hold_id, "*", "mould", "store")
+        body.keys() == {"hold_id", "material", "lot", "reason", "transaction"}  # no source:
+        and (body["hold_id"], body["material"], body["reason"])  # the line decides it
+        == (hold_id, "*", "mould")
         and body["transaction"] == f"{hold_id}/{body['lot']}"
         for _, _, body in first
     )

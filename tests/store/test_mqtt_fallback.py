@@ -17,7 +17,7 @@ from lotedge.store.subscriber import EventSubscriber, default_client_id, subscri
 from tests.publish.broker import free_port
 
 from .genealogy_data import numbered_events
-from .helpers import wait_until
+from .helpers import own_topic, wait_until
 from .test_mqtt_ingest import publish
 
 
@@ -42,7 +42,7 @@ def test_auto_protocol_falls_back_to_311_plain_subscription(amqtt_port: int, tmp
         publisher.connect("127.0.0.1", amqtt_port)
         publisher.loop_start()
         infos = [
-            publisher.publish("lotedge/v1/P1/L1/events", payload, qos=1)
+            publisher.publish(own_topic(payload), payload, qos=1)
             for payload in numbered_events("amqtt", 20)
         ]
         for info in infos:
@@ -96,7 +96,7 @@ def test_subscriber_goes_to_the_next_failover_host_when_one_is_down(mosquitto, t
     try:
         assert subscriber.subscribed.wait(20)
         assert subscriber.where == f"127.0.0.1:{mosquitto}"
-        publish(mosquitto, [("lotedge/v1/P1/L1/events", p) for p in numbered_events("fo", 10)])
+        publish(mosquitto, [(own_topic(p), p) for p in numbered_events("fo", 10)])
         assert wait_until(lambda: db.fetchone("SELECT COUNT(*) FROM events") == (10,), 20)
     finally:
         stop.set()

@@ -19,7 +19,7 @@ from lotedge.store.ingest import Ingestor
 from lotedge.store.subscriber import EventSubscriber
 
 from .genealogy_data import numbered_events
-from .helpers import StoreProcess, store_config, wait_until
+from .helpers import StoreProcess, own_topic, store_config, wait_until
 from .test_mqtt_ingest import count, publish
 
 
@@ -44,7 +44,7 @@ def test_store_subscribes_over_mutual_tls(tls_mosquitto, tmp_path):
         store.wait_for_log(f"connected to 127.0.0.1:{tls_mosquitto.mtls_port}")
         store.wait_for_log("subscribed to $share/lotedge-store/lotedge/v1/+/+/events")
         payloads = numbered_events("tls", 30)
-        publish(tls_mosquitto.port, [("lotedge/v1/P1/L1/events", p) for p in payloads])
+        publish(tls_mosquitto.port, [(own_topic(p), p) for p in payloads])
         assert wait_until(lambda: count(db_url, "events") == 30, 30)
         assert store.stop()["stored"] == 30
     finally:
@@ -71,9 +71,7 @@ def test_store_subscribes_over_verified_tls(tls_mosquitto, tmp_path):
     subscriber, stop, worker, db = run_subscriber(config, tmp_path)
     try:
         assert subscriber.subscribed.wait(20)
-        publish(
-            tls_mosquitto.port, [("lotedge/v1/P1/L2/events", p) for p in numbered_events("v", 5)]
-        )
+        publish(tls_mosquitto.port, [(own_topic(p), p) for p in numbered_events("v", 5)])
         assert wait_until(lambda: db.fetchone("SELECT COUNT(*) FROM events") == (5,), 20)
     finally:
         stop.set()

@@ -5,12 +5,14 @@ hold still goes out to every line over MQTT."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from lotedge.agent.requests import Reply, Request
 from lotedge.config.loader import load_config
+from lotedge.masterdata.identity import Identity
 from lotedge.publish.publisher import Publisher
 from lotedge.state import db as state
 from lotedge.state import outbox
@@ -65,14 +67,23 @@ enabled = false
     return path
 
 
-def agent_outbox(directory: Path, tag: str) -> Path:
-    """A state database whose outbox holds PER_LINE events."""
+def agent_outbox(directory: Path, tag: str, identity: Identity) -> Path:
+    """A state database whose outbox holds PER_LINE events of `identity`'s line (the store
+    dead-letters an event that names another line than its topic's)."""
     state.open_state(directory).close()
     path = directory / state.STATE_FILE
     conn = state.connect(path)
     with state.transaction(conn):
         for n, body in enumerate(numbered_events(tag, PER_LINE)):
-            outbox.enqueue(conn, topic="events", payload=body, event_id=f"{tag}-{n}", created_at=0)
+            event = {
+                **json.loads(body),
+                "lotedge:site": identity.site,
+                "lotedge:line": identity.line,
+            }
+            payload = json.dumps(event).encode()
+            outbox.enqueue(
+                conn, topic="events", payload=payload, event_id=f"{tag}-{n}", created_at=0
+            )
     conn.close()
     return path
 
@@ -96,7 +107,7 @@ def test_cluster_node_killed_mid_stream_loses_nothing_stores_nothing_twice(pg_ur
                 session_expiry_seconds=600,
             )
             identity = SITE.model_copy(update={"line": f"L{i}", "device_id": f"edge{i}"})
-            path = agent_outbox(tmp_path / f"agent{i}", f"line{i}")
+            path = agent_outbox(tmp_path / f"agent{i}", f"line{i}", identity)
             agents.append(Publisher(config, identity, path, call=call))
         stores = [
             StoreProcess(store_toml(tmp_path, nodes, i, prefix, pg_url), f"store-{i}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +17,30 @@ class ControlClient:
         self.path = path
         self.timeout = timeout
 
-    def request(self, op: str, **args: Any) -> dict[str, Any]:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.settimeout(self.timeout)
+    def _connect(self, sock: socket.socket) -> None:
+        """Connect, waiting while the daemon's backlog is full (up to the timeout)."""
+        deadline = time.monotonic() + self.timeout
+        while True:
             try:
                 sock.connect(str(self.path))
+                return
             except (FileNotFoundError, ConnectionRefusedError):
                 raise ConnectionError(
                     f"no lotedge daemon is listening on {self.path}; "
                     "start it with 'lotedge run -c FILE'"
                 ) from None
+            except BlockingIOError:  # EAGAIN: every slot of the listen backlog is taken
+                if time.monotonic() > deadline:
+                    raise ConnectionError(
+                        f"the lotedge daemon on {self.path} is busy (too many clients at "
+                        f"once for {self.timeout:.0f} s); try again"
+                    ) from None
+                time.sleep(0.05)
+
+    def request(self, op: str, **args: Any) -> dict[str, Any]:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(self.timeout)
+            self._connect(sock)
             sock.sendall(json.dumps({"op": op, "args": args}, default=str).encode() + b"\n")
             with sock.makefile("rb") as stream:
                 line = stream.readline()

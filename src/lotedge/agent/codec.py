@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from lotedge.agent.requests import (
@@ -30,10 +30,16 @@ from lotedge.agent.requests import (
     StartBatch,
     Status,
 )
+from lotedge.config.remote import REMOTE_OPERATIONS
 from lotedge.core.holds import SCOPE_FIELDS, SOURCES, HoldScope, ScopeError, parse_scope
+from lotedge.core.limits import TextTooLong, check_text
+from lotedge.core.quantities import QuantityError, parse_number
 from lotedge.core.reasons import Reason
 from lotedge.core.scan import RawScan
 from lotedge.masterdata.suggestions import unknown
+
+#: Labels one reprint may ask for.
+MAX_COPIES = 100
 
 
 class BadRequest(ValueError):
@@ -50,7 +56,10 @@ def _text(args: dict[str, Any], key: str, default: str | None = None) -> str:
     value = args.get(key, default)
     if not isinstance(value, str) or (default is None and not value):
         raise BadRequest(f"'{key}' must be a non-empty string")
-    return value
+    try:
+        return check_text(key, value)
+    except TextTooLong as exc:
+        raise BadRequest(str(exc)) from None
 
 
 def _decimal(args: dict[str, Any], key: str, required: bool) -> Decimal | None:
@@ -59,12 +68,10 @@ def _decimal(args: dict[str, Any], key: str, required: bool) -> Decimal | None:
         if required:
             raise BadRequest(f"'{key}' is required")
         return None
-    if isinstance(value, bool):
-        raise BadRequest(f"'{key}' must be a number, got {value!r}")
     try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        raise BadRequest(f"'{key}' must be a number, got {value!r}") from None
+        return parse_number(value, f"'{key}'")  # the workflow checks sign, unit and maximum
+    except QuantityError as exc:
+        raise BadRequest(str(exc)) from None
 
 
 def _optional_text(args: dict[str, Any], key: str) -> str | None:
@@ -78,18 +85,15 @@ def _scope(args: dict[str, Any]) -> HoldScope:
         raise BadRequest(str(exc)) from None
 
 
-def _hold_add(args: dict[str, Any]) -> Request:
-    source = _text(args, "source")
-    if source not in SOURCES:
-        raise BadRequest(f"'source' must be one of {', '.join(SOURCES)}, got {source!r}")
+def _hold_add(args: dict[str, Any], source: str) -> Request:
     return HoldAdd(_scope(args), _text(args, "reason"), _optional_text(args, "hold_id"), source)
 
 
-def _hold_remove(args: dict[str, Any]) -> Request:
+def _hold_remove(args: dict[str, Any], source: str) -> Request:
     hold_id = _optional_text(args, "hold_id")
     if hold_id is not None and not any(args.get(name) is not None for name in SCOPE_FIELDS):
-        return HoldRemove(hold_id=hold_id)
-    return HoldRemove(_scope(args), hold_id)
+        return HoldRemove(hold_id=hold_id, source=source)
+    return HoldRemove(_scope(args), hold_id, source)
 
 
 def _date(value: Any, key: str) -> date | None:
@@ -145,11 +149,14 @@ def _status(args: dict[str, Any]) -> Request:
     return Status(consumptions)
 
 
-def _whole(args: dict[str, Any], key: str, default: int | None = None) -> int:
-    """A whole number of at least 1 (`default` when absent; required when there is none)."""
+def _whole(
+    args: dict[str, Any], key: str, default: int | None = None, most: int = 2**63 - 1
+) -> int:
+    """A whole number from 1 to `most` (`default` when absent; required when there is none)."""
     value = args.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise BadRequest(f"'{key}' must be a whole number of at least 1, got {value!r}")
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
+        shown = repr(value) if len(repr(value)) <= 32 else repr(value)[:30] + "…"
+        raise BadRequest(f"'{key}' must be a whole number from 1 to {most}, got {shown}")
     return value
 
 
@@ -158,10 +165,13 @@ class CommandSpec:
     """One operation: the argument names it accepts and how it becomes an engine request."""
 
     fields: tuple[str, ...]
-    build: Callable[[dict[str, Any]], Request]
+    build: Callable[..., Request]
     #: Also accepted as an MQTT command from the central side. Scans are not: they come from
     #: the line's devices (or the local CLI), never from the network.
     remote: bool = True
+    #: `build` also takes the caller's source (`local`, `remote`, `store`): decided by the
+    #: agent from the channel (and the store's signature), never taken from the payload.
+    by_source: bool = False
 
 
 COMMANDS: dict[str, CommandSpec] = {
@@ -175,11 +185,11 @@ COMMANDS: dict[str, CommandSpec] = {
     "batch.end": CommandSpec(("qty",), lambda a: EndBatch(_decimal(a, "qty", True) or Decimal(0))),
     "batch.cancel": CommandSpec(("reason",), lambda a: CancelBatch(_text(a, "reason", ""))),
     "status": CommandSpec(("consumptions",), _status),
-    "hold.add": CommandSpec(("hold_id", *SCOPE_FIELDS, "reason", "source"), _hold_add),
-    "hold.remove": CommandSpec(("hold_id", *SCOPE_FIELDS), _hold_remove),
+    "hold.add": CommandSpec(("hold_id", *SCOPE_FIELDS, "reason"), _hold_add, by_source=True),
+    "hold.remove": CommandSpec(("hold_id", *SCOPE_FIELDS), _hold_remove, by_source=True),
     "hold.list": CommandSpec((), lambda a: HoldList()),
     "label.reprint": CommandSpec(
-        ("lot", "copies"), lambda a: Reprint(_text(a, "lot"), _whole(a, "copies", 1))
+        ("lot", "copies"), lambda a: Reprint(_text(a, "lot"), _whole(a, "copies", 1, MAX_COPIES))
     ),
     "alert.ack": CommandSpec(
         ("id", "operator"), lambda a: AlertAck(_whole(a, "id"), _text(a, "operator", ""))
@@ -211,14 +221,20 @@ COMMANDS: dict[str, CommandSpec] = {
     "scale.reread": CommandSpec((), lambda a: ScaleAction("reread"), remote=False),
 }
 
-#: The operations MQTT commands accept (`cmd/request/<op>`).
+#: The operations MQTT commands accept (`cmd/request/<op>`); `[remote] allow` picks from them.
 REMOTE_COMMANDS = tuple(op for op, command in COMMANDS.items() if command.remote)
+assert REMOTE_COMMANDS == REMOTE_OPERATIONS, "config.remote.REMOTE_OPERATIONS is out of date"
 
 
-def request_from_json(op: str, args: dict[str, Any], *, remote: bool = False) -> Request:
+def request_from_json(
+    op: str, args: dict[str, Any], *, remote: bool = False, source: str | None = None
+) -> Request:
     """Build a request from an operation name and its JSON arguments.
 
-    `remote` (MQTT) accepts only the operations marked remote."""
+    `remote` (MQTT) accepts only the operations marked remote. `source` is who asks, as the
+    channel says (default: `remote` for MQTT, `local` otherwise)."""
+    source = source or ("remote" if remote else "local")
+    assert source in SOURCES, source
     command = COMMANDS.get(op)
     if command is None or (remote and not command.remote):
         known = REMOTE_COMMANDS if remote else sorted(COMMANDS)
@@ -229,9 +245,7 @@ def request_from_json(op: str, args: dict[str, Any], *, remote: bool = False) ->
     if extra:
         expected = ", ".join(command.fields) or "none"
         raise BadRequest(f"{op}: unknown argument(s) {', '.join(extra)}; expected: {expected}")
-    if "source" in command.fields:  # where the request came from, unless the caller says
-        args = {"source": "remote" if remote else "local", **args}
     try:
-        return command.build(args)
+        return command.build(args, source) if command.by_source else command.build(args)
     except BadRequest as exc:
         raise BadRequest(f"{op}: {exc}", exc.code) from None

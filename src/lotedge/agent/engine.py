@@ -115,9 +115,10 @@ class Engine:
         )
         try:
             return self._apply(uow, request)
-        except Exception as exc:
+        except Exception:
             log.exception("request %r failed", request)
-            return Reply(False, error=f"not recorded: {exc}", code=Reason.NOT_RECORDED.value)
+            error = "not recorded: the agent failed to apply it; its log says why"
+            return Reply(False, error=error, code=Reason.NOT_RECORDED.value)
         finally:
             if uow.wake_workers:
                 self._registry.wake()

@@ -62,6 +62,18 @@ class HoldRemove:
 
     scope: HoldScope | None = None
     hold_id: str | None = None
+    #: Who releases it: a hold placed locally needs `local`, one placed by the store `store`
+    #: (or `local`); any caller's source may release a `remote` one.
+    source: str = "local"
+
+
+@dataclass(frozen=True)
+class RemoteRefused:
+    """An MQTT command this line refused (not allowed, unsigned, badly signed): an alert."""
+
+    op: str
+    why: str
+    code: str
 
 
 @dataclass(frozen=True)
@@ -233,6 +245,7 @@ Request = (
     | HoldAdd
     | HoldRemove
     | HoldList
+    | RemoteRefused
     | Reprint
     | AlertAck
     | SetMode

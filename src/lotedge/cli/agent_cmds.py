@@ -221,7 +221,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from lotedge.ops.logs import setup_logging
     from lotedge.ops.memory import give_large_buffers_back
     from lotedge.printers.service import renderer_for, start_printer
-    from lotedge.publish.service import start_publisher
+    from lotedge.publish.service import publisher_adapter
     from lotedge.scales.service import start_scale
     from lotedge.station.service import StationUnavailable, station_adapter
 
@@ -229,7 +229,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     setup_logging(args.log_level, args.log_json)
     config = config_or_exit(args.config)
     try:
-        station = station_adapter(config)
+        station, publisher = station_adapter(config), publisher_adapter(config)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -237,7 +237,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return Daemon(
             config,
             # The station last: it shows the printer's and the publisher's status.
-            [start_publisher, start_printer, start_scale, start_devices, station],
+            [publisher, start_printer, start_scale, start_devices, station],
             render_label=renderer_for(config).render,
         ).run()
     except AlreadyRunning as exc:

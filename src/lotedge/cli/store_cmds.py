@@ -49,6 +49,7 @@ def register(sub: argparse._SubParsersAction, default_config: str | None = None)
     holds.add_argument("--json", action="store_true", help="print JSON")
     holds.set_defaults(func=_run("cmd_holds"))
     lots_parser(store_sub, common)
+    store_keys_parser(store_sub, common)
     for parser in files_parsers(store_sub, common):
         parser.set_defaults(func=_run("cmd_store_files"))
     vendors = store_sub.add_parser(
@@ -146,6 +147,16 @@ def hold_parser(
     _line_command_options(hold)
     hold.set_defaults(func=_run("cmd_hold"))
     return hold
+
+
+def store_keys_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """`line-key SITE LINE`: the key a line checks the store's signed commands with."""
+    parser = sub.add_parser(
+        "line-key", parents=[common], help="the key a line checks the store's signed commands with"
+    )
+    parser.add_argument("site")
+    parser.add_argument("line")
+    parser.set_defaults(func=_run("cmd_line_key"))
 
 
 def lots_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

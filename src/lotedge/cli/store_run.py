@@ -157,6 +157,12 @@ def cmd_lots_push(args: argparse.Namespace) -> int:
         return run_lots_push(args, db, store, base_dir)
 
 
+def cmd_line_key(args: argparse.Namespace) -> int:
+    from lotedge.cli.store_keys import run_line_key
+
+    return run_line_key(args, _store_config(args).store)
+
+
 def _config_path(args: argparse.Namespace) -> str:
     if not args.config:
         print("give -c FILE (a lotedge config) or set LOTEDGE_CONFIG", file=sys.stderr)

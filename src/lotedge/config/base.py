@@ -30,8 +30,31 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-#: Every secret value read so far; the log filter (lotedge.ops.logs) masks them.
+#: Every secret value read so far, in every encoding it may take in a log line (as is,
+#: URL-encoded, JSON-escaped, base64 as in Basic auth); the log filter (lotedge.ops.logs)
+#: masks them.
 RESOLVED_SECRETS: set[str] = set()
+
+
+def secret_forms(value: str) -> set[str]:
+    """`value` as it may appear in a log line: itself, URL-encoded (path or form), JSON-escaped
+    and base64 (a Basic auth header).
+
+    >>> sorted(secret_forms("a b/+"))
+    ['YSBiLys=', 'a b/+', 'a%20b%2F%2B', 'a+b%2F%2B']
+    """
+    import base64
+    import json
+    from urllib.parse import quote, quote_plus
+
+    return {
+        value,
+        quote(value, safe=""),
+        quote_plus(value, safe=""),
+        json.dumps(value, ensure_ascii=True)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        base64.b64encode(value.encode()).decode(),
+    }
 
 
 class SecretRef(Section):
@@ -60,5 +83,5 @@ class SecretRef(Section):
             except OSError as exc:
                 raise ValueError(f"cannot read secret file {self.file}: {exc.strerror}") from None
         if value:
-            RESOLVED_SECRETS.add(value)
+            RESOLVED_SECRETS.update(secret_forms(value))
         return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -12,10 +13,12 @@ from lotedge.config.devices import CameraConfig, ScannerConfig
 from lotedge.config.mqtt import MqttConfig
 from lotedge.config.printing import LabelConfig, PrinterConfig, check_label_templates
 from lotedge.config.problems import Problem
+from lotedge.config.remote import RemoteConfig
 from lotedge.config.socket_path import CONTROL_SOCKET, STATE_DIR
 from lotedge.config.station import StationConfig
 from lotedge.config.store import StoreConfig
 from lotedge.config.weighing import ScaleConfig, WeighingConfig, check_weighing
+from lotedge.core import quantities
 from lotedge.core.decisions import FefoPolicy
 from lotedge.core.lots import LotFields, LotScheme, LotTemplate, LotTemplateError
 from lotedge.masterdata.customers import Customer
@@ -82,6 +85,17 @@ class ControlConfig(Section):
     )
 
 
+class LimitsConfig(Section):
+    """Bounds on what comes from outside (see docs/security.md)."""
+
+    max_quantity: Decimal = Field(
+        default=quantities.DEFAULT_MAXIMUM,
+        gt=0,
+        le=Decimal(10) ** quantities.MAX_EXPONENT,
+        description="The largest planned, produced or received quantity accepted.",
+    )
+
+
 class MetricsConfig(Section):
     """The optional Prometheus endpoint."""
 
@@ -97,6 +111,8 @@ class Config(Section):
     scan: ScanConfig = Field(default_factory=ScanConfig)
     receiving: ReceivingConfig = Field(default_factory=ReceivingConfig)
     control: ControlConfig = Field(default_factory=ControlConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    remote: RemoteConfig = Field(default_factory=RemoteConfig)
     master_data_file: str | None = Field(
         default=None,
         description="Optional TOML (materials, products, customers) or CSV (materials) "

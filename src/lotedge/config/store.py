@@ -161,3 +161,8 @@ class StoreConfig(Section):
     forward: StoreForwardConfig | None = Field(
         default=None, description="Forwarding to another EPCIS repository; off when absent."
     )
+    signing_key: SecretRef | None = Field(
+        default=None,
+        description="The master key the store signs its commands to the lines with ({file = "
+        "PATH} or {env = NAME}); each line gets its own key from 'lotedge store line-key'.",
+    )

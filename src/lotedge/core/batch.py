@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from lotedge.core import quantities
 from lotedge.core.decisions import Reason
 from lotedge.masterdata.items import Product
 from lotedge.masterdata.suggestions import unknown
@@ -36,16 +37,13 @@ class Refusal:
 
 
 def parse_quantity(text: str | Decimal | None, what: str) -> Decimal | Refusal | None:
-    """A positive quantity from operator input, None when absent."""
+    """A positive quantity from operator input (`core.quantities`' bounds), None when absent."""
     if text is None or text == "":
         return None
     try:
-        value = Decimal(str(text))
-    except InvalidOperation:
-        return Refusal(Reason.INVALID_QUANTITY, f"{what} {text!r} is not a number.")
-    if not value.is_finite() or value <= 0:
-        return Refusal(Reason.INVALID_QUANTITY, f"{what} must be more than zero, got {text}.")
-    return value
+        return quantities.parse_quantity(text, what)
+    except quantities.QuantityError as exc:
+        return Refusal(Reason.INVALID_QUANTITY, str(exc))
 
 
 def start(

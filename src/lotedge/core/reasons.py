@@ -58,3 +58,7 @@ class Reason(StrEnum):
     BAD_REQUEST = "bad_request"
     BAD_JSON = "bad_json"
     INTERNAL = "internal"
+    # Remote callers this line does not take the command from (issue 21).
+    NOT_ALLOWED = "not_allowed"
+    UNSIGNED = "unsigned"
+    BAD_SIGNATURE = "bad_signature"

@@ -5,21 +5,39 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from datetime import UTC, datetime
+from urllib.parse import unquote_plus
 
 from lotedge.config.base import RESOLVED_SECRETS
 
+#: A word of a log line that may be a URL-encoded value (a query parameter, a path segment).
+_ENCODED = re.compile(r"[^\s&?=\"'<>]*[%+][^\s&?=\"'<>]*")
+
+
+def redact(text: str) -> str:
+    """`text` with every secret lotedge has read masked, in each of its encodings: as is,
+    escaped (`config.base.secret_forms`), and URL-encoded in any way a client chose."""
+    for secret in sorted(RESOLVED_SECRETS, key=len, reverse=True):  # longest form first
+        text = text.replace(secret, "***")
+    return _ENCODED.sub(_mask_encoded, text)
+
+
+def _mask_encoded(word: re.Match[str]) -> str:
+    decoded = unquote_plus(word.group())
+    return "***" if any(secret in decoded for secret in RESOLVED_SECRETS) else word.group()
+
 
 class RedactSecrets(logging.Filter):
-    """Masks every secret lotedge has read (passwords, tokens) in any log record."""
+    """Masks every secret lotedge has read (passwords, tokens) in any log record, its
+    traceback included."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if RESOLVED_SECRETS:
-            message = record.getMessage()
-            for secret in RESOLVED_SECRETS:
-                message = message.replace(secret, "***")
-            record.msg, record.args = message, ()
+            record.msg, record.args = redact(record.getMessage()), ()
+            if record.exc_info:
+                record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
         return True
 
 
@@ -34,7 +52,7 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry)
 
 

@@ -36,6 +36,7 @@ from lotedge.config.mqtt import MqttConfig
 from lotedge.masterdata.identity import Identity
 from lotedge.mqtt import session
 from lotedge.publish import commands
+from lotedge.publish.authorization import RemotePolicy, signature_of
 from lotedge.state import db, outbox
 from lotedge.wire import topics
 from lotedge.wire.topics import Topics
@@ -75,8 +76,11 @@ class Publisher:
         base_dir: Path = Path("."),
         call: Callable[[Request], Reply] | None = None,
         on_acked: Callable[[list[outbox.Row]], None] | None = None,
+        policy: RemotePolicy | None = None,
     ) -> None:
-        """`call` serves MQTT commands (none if unset); `on_acked` sees each acknowledged batch."""
+        """`call` serves MQTT commands (none if unset) under `policy` (the line's `[remote]`
+        rules; None takes every remote operation); `on_acked` sees each acknowledged batch."""
+        self._policy = policy
         self.config = config
         self.identity = identity
         self.topics = Topics.for_agent(config.topic_prefix, identity)
@@ -388,11 +392,23 @@ class Publisher:
         name = self.topics.command_name(message.topic)
         if name is None or self._commands is None or self._call is None:
             return
+        signature = signature_of(message)
         with contextlib.suppress(RuntimeError):  # the worker is already shut down: stopping
-            self._commands.submit(self._answer, name, bytes(message.payload), self._call)
+            self._commands.submit(
+                self._answer, name, message.topic, bytes(message.payload), signature, self._call
+            )
 
-    def _answer(self, name: str, payload: bytes, call: Callable[[Request], Reply]) -> None:
+    def _answer(
+        self,
+        name: str,
+        topic: str,
+        payload: bytes,
+        signature: str | None,
+        call: Callable[[Request], Reply],
+    ) -> None:
         """On the command worker: run the request, queue the answer for the publisher thread."""
-        answer = commands.handle(name, payload, call)
+        answer = commands.handle(
+            name, payload, call, topic=topic, signature=signature, policy=self._policy
+        )
         self._replies.append((self.topics.response(name), json.dumps(answer, default=str).encode()))
         self.wake()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,10 +54,20 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
+#: The state directory and its database, whatever the umask: the daemon's user writes, its
+#: group (operators using the CLI) reads; nobody else (docs/security.md).
+STATE_DIR_MODE = 0o750
+STATE_FILE_MODE = 0o640
+
+
 def open_state(state_dir: Path) -> sqlite3.Connection:
     """Create the state directory if needed, open the database and bring its schema up to date."""
     state_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(state_dir, STATE_DIR_MODE)
     conn = connect(state_dir / STATE_FILE)
+    for name in (STATE_FILE, f"{STATE_FILE}-wal", f"{STATE_FILE}-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(state_dir / name, STATE_FILE_MODE)
     migrate(conn)
     return conn
 

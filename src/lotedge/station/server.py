@@ -1,7 +1,8 @@
 """The station's HTTP server: the page, its assets, the snapshot, the live stream, commands.
 
-Stdlib `ThreadingHTTPServer`: a handful of endpoints, server-sent events need nothing but a
-long-lived response, and the device is small (no framework, no new dependency).
+Stdlib `HTTPServer` with bounded threads (`ops.connections`): a handful of endpoints,
+server-sent events need nothing but a long-lived response, and the device is small (no
+framework, no new dependency).
 
     GET  /                      the page (`/?token=T` logs a browser in with a cookie)
     GET  /static/<file>         its assets, only files that ship in the package's static dir
@@ -20,13 +21,15 @@ import queue
 import socket
 import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from lotedge.agent.codec import BadRequest, request_from_json
 from lotedge.agent.requests import Reply, Request
+from lotedge.core.limits import load_request
+from lotedge.ops.connections import BoundedThreads, RequestDeadline, http_busy
 from lotedge.ops.web import JSON, send
 from lotedge.station.access import Access
 from lotedge.station.hub import Hub
@@ -69,9 +72,8 @@ class StationServer:
     ) -> None:
         self.hub = hub
         handler = _handler(access, hub, call, _static_files(static_dir), keepalive_seconds)
-        server_class = _Server6 if ":" in bind else ThreadingHTTPServer
+        server_class = _Server6 if ":" in bind else _Server
         self._server = server_class((bind, port), handler)
-        self._server.daemon_threads = True
         host = socket.gethostname() if bind in ("0.0.0.0", "::") else bind
         host = f"[{host}]" if ":" in host else host
         self.url = f"http://{host}:{self._server.server_address[1]}/"
@@ -90,7 +92,16 @@ class StationServer:
         self._server.server_close()
 
 
-class _Server6(ThreadingHTTPServer):
+class _Server(BoundedThreads, HTTPServer):
+    """At most 32 connections at once (live streams included); others wait, then get a 503."""
+
+    max_workers = 32
+
+    def busy(self, request: socket.socket) -> None:
+        http_busy(request)
+
+
+class _Server6(_Server):
     address_family = socket.AF_INET6
 
 
@@ -134,7 +145,7 @@ def _handler(
     static: dict[str, Path],
     keepalive_seconds: float,
 ) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(RequestDeadline, BaseHTTPRequestHandler):
         server_version = "lotedge-station"
         #: Socket timeout: a client that stops reading is cut off after this.
         timeout = 60
@@ -305,8 +316,10 @@ def _handler(
                 self._error(413, "bad_request", f"the body may be at most {MAX_BODY} bytes")
                 return None
             try:
-                args = json.loads(self.rfile.read(length))
-            except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+                body = self.rfile.read(length)
+                self.request_complete()
+                args = load_request(body, MAX_BODY)
+            except ValueError as exc:  # not JSON (json's message says where), too deep
                 self._error(400, "bad_request", f"the body is not valid JSON: {exc}")
                 return None
             if not isinstance(args, dict):

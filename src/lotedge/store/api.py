@@ -1,4 +1,4 @@
-"""The store's HTTP API with a bearer token (stdlib ThreadingHTTPServer): the read-only JSON
+"""The store's HTTP API with a bearer token (stdlib HTTPServer, bounded threads): the read-only JSON
 answers under `/v1/`, and the EPCIS 2.0 REST binding under `/epcis/` (`epcis_api`).
 
     GET /v1/lots?lot=L[&gtin=G]                 lots matching (lists ambiguity)
@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import logging
 import queue
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from lotedge.ops.connections import BoundedThreads, RequestDeadline, http_busy
 from lotedge.ops.web import JSON, bearer_matches, json_text, send
 from lotedge.store.answers import (
     Answer,
@@ -43,6 +45,7 @@ from lotedge.store.epcis_api import PREFIX as EPCIS_PREFIX
 from lotedge.store.epcis_api import EpcisApi, EpcisProblem, Response, unauthorized
 from lotedge.store.formats import GRAPH_FORMATS, RECALL_FORMATS, REPORT_FORMATS
 from lotedge.store.query import AmbiguousLot, LotNotFound, TraceQueries
+from lotedge.store.query_params import query_problem
 
 log = logging.getLogger(__name__)
 _CHALLENGE = 'Bearer realm="lotedge"'
@@ -104,6 +107,9 @@ class TraceApi:
             self._check_token(authorization)
             url = urlsplit(target)
             params = {k: v[-1] for k, v in parse_qs(url.query).items()}
+            problem = query_problem(url.path, params)
+            if problem is not None:
+                raise ApiError(400, "bad_request", problem)
             return 200, self._route(url.path, params)
         except ApiError as exc:
             return exc.status, _error(exc.code, str(exc), **exc.extra)
@@ -183,13 +189,18 @@ def _format(params: dict[str, str], allowed: tuple[str, ...]) -> str:
     return fmt
 
 
-def make_server(bind: str, api: TraceApi, epcis: EpcisApi | None = None) -> ThreadingHTTPServer:
+def make_server(
+    bind: str, api: TraceApi, epcis: EpcisApi | None = None, *, request_deadline: float = 60.0
+) -> HTTPServer:
     """An HTTP server for `api` (and `epcis` under /epcis/) listening on host:port (port 0
-    picks a free one)."""
+    picks a free one); a request must arrive whole within `request_deadline` seconds."""
     host, _, port = bind.rpartition(":")
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(RequestDeadline, BaseHTTPRequestHandler):
         server_version = "lotedge-store"
+        #: Socket timeout of each read and write.
+        timeout = 30
+        request_deadline_seconds = request_deadline
 
         def do_GET(self) -> None:
             if self.path.startswith(EPCIS_PREFIX) and epcis is not None:
@@ -225,11 +236,19 @@ def make_server(bind: str, api: TraceApi, epcis: EpcisApi | None = None) -> Thre
                     413, "CaptureLimitExceededException", "Capture payload too large", detail
                 ).response()
             body = self.rfile.read(length) if length else b""
+            self.request_complete()
             return epcis.handle(self.command, self.path, dict(self.headers.items()), body)
 
         def log_message(self, format: str, *args: Any) -> None:
             log.info("%s %s", self.address_string(), format % args)
 
-    server = ThreadingHTTPServer((host, int(port)), Handler)
-    server.daemon_threads = True
-    return server
+    return _Server((host, int(port)), Handler)
+
+
+class _Server(BoundedThreads, HTTPServer):
+    """At most 32 connections at once; others wait, then get a 503."""
+
+    max_workers = 32
+
+    def busy(self, request: socket.socket) -> None:
+        http_busy(request)

@@ -268,6 +268,16 @@ class Database:
 
         return (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
 
+    def data_errors(self) -> tuple[type[Exception], ...]:
+        """Errors that say a value of the batch is refused (not that the database is away): the
+        batch is tried again message by message and the refused one dead-lettered."""
+        common: tuple[type[Exception], ...] = (ValueError, OverflowError)  # Unicode, big ints
+        if self.kind == "sqlite":
+            return (*common, sqlite3.IntegrityError, sqlite3.DataError, sqlite3.InterfaceError)
+        import psycopg
+
+        return (*common, psycopg.DataError, psycopg.IntegrityError, psycopg.ProgrammingError)
+
 
 def open_database(url: str) -> Database:
     """Connect and make sure the tables exist."""

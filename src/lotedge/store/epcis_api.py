@@ -28,6 +28,7 @@ from lotedge.store.capture import BEHAVIOURS, CaptureRequest, CaptureWorker
 from lotedge.store.db import Database
 from lotedge.store.documents import Kind, NotEpcis, unwrap
 from lotedge.store.ingest import FAILED, IngestOutcome, MessageResult
+from lotedge.store.query_params import query_problem
 
 log = logging.getLogger(__name__)
 PREFIX = "/epcis"
@@ -101,6 +102,9 @@ class EpcisApi:
         params = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         headers = {name.lower(): value for name, value in headers.items()}
         try:
+            bad = query_problem(path, params)
+            if bad is not None:
+                raise EpcisProblem(400, "QueryParameterException", "Bad request", bad)
             response = self._route(method, path, params, headers, body)
         except EpcisProblem as problem:
             return problem.response()

@@ -31,6 +31,7 @@ from lotedge.store.genealogy import (
     refs_of,
 )
 from lotedge.store.schema import SchemaValidator
+from lotedge.store.storable import first_unstorable
 from lotedge.wire import keys
 from lotedge.wire.cbv import bare_word
 from lotedge.wire.event_hash import event_hash
@@ -46,6 +47,12 @@ class RejectCode(enum.StrEnum):
     NOT_EPCIS = "not_epcis"
     SCHEMA = "schema"
     STRUCTURE = "structure"
+    UNSTORABLE = "unstorable"
+    """A value no database keeps as text (a NUL, a lone surrogate), once decoded."""
+    WRONG_LINE = "wrong_line"
+    """Published on one line's topic, naming another site or line in its body."""
+    DATABASE = "database"
+    """The database refused the event (its reason is kept); the rest of its batch is stored."""
 
 
 @dataclass(frozen=True)
@@ -187,9 +194,13 @@ def _parse(
         if error is not None:
             return Rejection(RejectCode.SCHEMA, prefix + error, raw)
     try:
-        return _reduce(event, body)
+        parsed = _reduce(event, body)
     except Bad as exc:
         return Rejection(RejectCode.STRUCTURE, prefix + str(exc), raw)
+    problem = first_unstorable(parsed)
+    if problem is not None:
+        return Rejection(RejectCode.UNSTORABLE, f"{prefix}{problem}; no database keeps it", raw)
+    return parsed
 
 
 def _reduce(event: Any, body: str) -> ParsedEvent:

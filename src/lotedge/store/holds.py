@@ -61,7 +61,8 @@ def hold_commands(op: str, hold_id: str, lots: list[str], reason: str) -> list[L
     another on the same lot in force), and the transaction `{hold_id}/{lot}`. A line that
     answers a release with `not_found` never had the lot under this id: that counts as done."""
     adding = op == "hold.add"
-    extra: dict[str, str] = {"reason": reason, "source": "store"} if adding else {}
+    # the line decides the source from the channel and the store's signature, not from this
+    extra: dict[str, str] = {"reason": reason} if adding else {}
     done = frozenset() if adding else frozenset({"not_found"})
     return [
         LineCommand(

@@ -7,7 +7,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import ThreadingHTTPServer
+from http.server import HTTPServer
 
 from lotedge.config.store import StoreApiConfig
 from lotedge.store.api import TraceApi, make_server
@@ -30,7 +30,7 @@ def serve_http(
     validator: SchemaValidator | None = None,
     forward: bool = False,
     customers: CustomerBook | None = None,
-) -> Iterator[ThreadingHTTPServer | None]:
+) -> Iterator[HTTPServer | None]:
     """The API while the block runs (nothing when not configured). Captured events are
     checked with `validator` and, with `forward`, queued for the forwarding peer; recalls name
     `customers`."""

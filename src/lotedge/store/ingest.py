@@ -20,6 +20,7 @@ sorted order, so concurrent stores lock rows in the same order and cannot deadlo
 from __future__ import annotations
 
 import enum
+import logging
 import time
 from collections import ChainMap, Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -32,10 +33,13 @@ from lotedge.store.db import Database
 from lotedge.store.documents import Kind
 from lotedge.store.events import Declaration, ParsedEvent, Rejection, parse_payload
 from lotedge.store.identity import Stored, resolve
+from lotedge.store.origin import checked
+from lotedge.store.poison import dead_letter_refused
 from lotedge.store.rejected_scans import RejectedScan, parse_rejected_scan
 from lotedge.store.schema import SchemaValidator
 from lotedge.wire import topics
 
+log = logging.getLogger(__name__)
 K = TypeVar("K")
 _CACHE_LIMIT = 200_000
 _CHUNK = 500
@@ -130,10 +134,30 @@ class Ingestor:
     ) -> list[MessageResult]:
         """Store a batch in one transaction; retries the whole batch on transient DB errors.
 
+        When the database refuses a value of the batch (a poison message), the batch is
+        stored message by message: the refused one is dead-lettered with the database's
+        reason, the others are stored at once.
+
         `all_or_nothing`: store nothing when an event is bad or a conflict (nothing is
         dead-lettered then; the results say why). Raises only when the database keeps
         failing; then nothing of the batch is stored and the caller must not acknowledge it.
         """
+        if all_or_nothing:
+            return self._batch(messages, all_or_nothing)
+        try:
+            return self._batch(messages, all_or_nothing)
+        except self.db.data_errors() as exc:
+            if len(messages) > 1:
+                log.warning("the database refused a batch of %d: storing one by one", len(messages))
+                return [result for m in messages for result in self.ingest_messages([m])]
+            [message] = messages
+            reason = dead_letter_refused(self.db, self.clock(), message, exc)
+            self.counts[IngestOutcome.DEAD_LETTERED] += 1
+            dead = EventResult(IngestOutcome.DEAD_LETTERED, reason=reason)
+            return [MessageResult(None, events=[dead])]
+
+    def _batch(self, messages: Sequence[Message], all_or_nothing: bool) -> list[MessageResult]:
+        """One transaction for the batch (retried on transient errors)."""
         results, items = self._parse(messages)
         flat = [(i, item) for i, found in enumerate(items) for item in found]
         for attempt in range(self.retries + 1):
@@ -169,11 +193,12 @@ class Ingestor:
         for message in messages:
             if message.source.rpartition("/")[2] == topics.REJECTIONS:
                 results.append(MessageResult(None))
-                items.append([parse_rejected_scan(message.payload, message.source)])
+                scan = parse_rejected_scan(message.payload, message.source)
+                items.append([checked(message.source, scan)])
                 continue
             parsed = parse_payload(message.payload, self.validator)
             results.append(MessageResult(parsed.kind, parsed.note))
-            items.append(list(parsed.items))
+            items.append([checked(message.source, item) for item in parsed.items])
         return results, items
 
     @staticmethod
@@ -381,9 +406,14 @@ def _none_first(values: tuple[str | None, ...]) -> tuple[str, ...]:
 def _line_rows(
     messages: Sequence[Message], flat: list[tuple[int, Item]], outcomes: list[IngestOutcome]
 ) -> Iterator[LineRow]:
-    """(topic root, prefix, site, line) of the agents whose messages were stored."""
-    for (i, _item), outcome in zip(flat, outcomes, strict=True):
+    """(topic root, prefix, site, line) of the agents whose messages were stored: events that
+    name their site and line (`origin.checked` found them equal to their topic's) and rejected
+    scans (a line's own topic; broker ACLs keep others off it). Another producer's event
+    registers no line."""
+    for (i, item), outcome in zip(flat, outcomes, strict=True):
         if outcome not in (IngestOutcome.STORED, IngestOutcome.RETRACTED):
+            continue
+        if isinstance(item, ParsedEvent) and (item.site is None or item.line is None):
             continue
         where = topics.line_of_topic(messages[i].source)
         if where is not None:

@@ -19,10 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from lotedge.config.store import StoreConfig, StoreMqttConfig
 from lotedge.mqtt import session
 from lotedge.store.db import Database
+from lotedge.wire import signing
 from lotedge.wire.topics import REQUEST, RESPONSE, STATUS, rabbitmq_delivered
 
 
@@ -114,16 +117,21 @@ def send_to_lines(
     """Check the broker settings, then send `commands` to `lines` (see `CommandSender.send`).
     Raises OSError, ValueError or `session.ConnectFailed` when they cannot be sent."""
     session.check(store.mqtt, base_dir)
-    return CommandSender(store.mqtt, base_dir).send(op, lines, commands, timeout)
+    master = store.signing_key.resolve().encode() if store.signing_key else None
+    return CommandSender(store.mqtt, base_dir, master).send(op, lines, commands, timeout)
 
 
 class CommandSender:
     """A short-lived MQTT client (clean session) that sends commands and gathers answers."""
 
-    def __init__(self, config: StoreMqttConfig, base_dir: Path) -> None:
+    def __init__(
+        self, config: StoreMqttConfig, base_dir: Path, master_key: bytes | None = None
+    ) -> None:
+        """`master_key`: sign every command with the line's key derived from it (MQTT 5)."""
         # no persistent session for this client: it lives for one command run
         self.config = config.model_copy(update={"session_expiry_seconds": 0})
         self.base_dir = base_dir
+        self.master_key = master_key
 
     def send(
         self, op: str, lines: list[Line], commands: list[LineCommand], timeout: float
@@ -147,7 +155,10 @@ class CommandSender:
                 for command in commands:
                     payload = json.dumps({**command.args, "transaction": command.transaction})
                     topic = f"{line.root}/{REQUEST}/{op}"
-                    pending.append(client.publish(topic, payload.encode(), qos=1))
+                    signed = self._signature(client, line, topic, payload.encode())
+                    pending.append(
+                        client.publish(topic, payload.encode(), qos=1, properties=signed)
+                    )
                     outcomes[line.root].sent += 1
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline and not (
@@ -160,6 +171,20 @@ class CommandSender:
         finally:
             client.disconnect()
         return list(outcomes.values())
+
+    def _signature(
+        self, client: mqtt.Client, line: Line, topic: str, payload: bytes
+    ) -> Properties | None:
+        """The command's signature as an MQTT 5 user property (None unsigned: no key, or
+        MQTT 3.1.1, which has no properties; a line requiring signatures refuses those)."""
+        if self.master_key is None or client.protocol != mqtt.MQTTv5:
+            return None
+        key = signing.line_key(self.master_key, line.site, line.line)
+        properties = Properties(PacketTypes.PUBLISH)
+        properties.UserProperty = [
+            (signing.USER_PROPERTY, signing.sign(key, topic, payload, int(time.time())))
+        ]
+        return properties
 
     def _connect(self) -> mqtt.Client:
         """The first broker of host and failover_hosts that accepts one of the versions."""

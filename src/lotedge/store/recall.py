@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 from lotedge.store.query import Batch, FlowTotal, LotInfo, Trace
@@ -150,22 +151,32 @@ def _flow(trace: Trace, flow: FlowTotal) -> str:
 
 #: A spreadsheet takes a cell starting with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: A line break followed by a formula's first character: a reader that splits the cell there
+#: (a bare CR) would start a row, or a line of a cell, with a formula.
+_FORMULA_AFTER_BREAK = re.compile(r"(\r\n|\r|\n)(?=[=+\-@\t])")
 
 
 def spreadsheet_safe(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula, made literal with a leading quote (OWASP);
-    lots and names come from barcodes and are untrusted.
+    """Text a spreadsheet would run as a formula, made literal with a leading quote (OWASP),
+    at the start and after every line break; lots and names come from barcodes and are
+    untrusted.
 
     >>> spreadsheet_safe("@SUM(A1)"), spreadsheet_safe("L-1"), spreadsheet_safe(-2)
     ("'@SUM(A1)", 'L-1', -2)
+    >>> spreadsheet_safe("DDE1\\r=cmd|' /C calc'!A0")
+    "DDE1\\r'=cmd|' /C calc'!A0"
     """
-    return f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+    if not isinstance(value, str):
+        return value
+    value = _FORMULA_AFTER_BREAK.sub(r"\1'", value)
+    return f"'{value}" if value.startswith(_FORMULA_START) else value
 
 
 def to_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] = COLUMNS) -> str:
-    """Rows as CSV with a header line, every text cell spreadsheet-safe."""
+    """Rows as CSV (RFC 4180: CRLF between rows, so every cell holding a CR or LF is quoted)
+    with a header line, every text cell spreadsheet-safe."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
     return out.getvalue()

@@ -20,6 +20,7 @@ from lotedge.agent.workflows import (
     labels,
     printing,
     receiving,
+    remote,
     scans,
     status,
     weighing,
@@ -41,4 +42,6 @@ def _table(*workflows: ModuleType) -> dict[type, Handler]:
 
 
 #: Request type -> its handler.
-HANDLERS = _table(scans, batches, holds, receiving, labels, printing, alerts, status, weighing)
+HANDLERS = _table(
+    scans, batches, holds, receiving, labels, printing, alerts, status, weighing, remote
+)

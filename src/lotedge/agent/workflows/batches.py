@@ -15,7 +15,7 @@ from lotedge.agent.requests import CancelBatch, EndBatch, StartBatch
 from lotedge.agent.unit_of_work import UnitOfWork
 from lotedge.agent.workflows import weighing
 from lotedge.core import batch as batch_rules
-from lotedge.core import epcis
+from lotedge.core import epcis, quantities
 from lotedge.core.batch import Batch, Refusal
 from lotedge.core.labels import LabelData, LabelError
 from lotedge.core.lots import LotFields, LotSequenceExhausted
@@ -30,11 +30,16 @@ log = logging.getLogger(__name__)
 
 
 def start(uow: UnitOfWork, request: StartBatch) -> Done | Refusal:
+    product = uow.config.product(request.product)
+    if product is not None and request.planned_qty is not None:
+        refused = _out_of_bounds(uow, request.planned_qty, "Planned quantity", product.unit)
+        if refused is not None:
+            return refused
     now = uow.now()
     with uow.transaction():
         result = batch_rules.start(
             repo.open_batch(uow.conn),
-            uow.config.product(request.product),
+            product,
             request.product,
             batch_id=uow.new_id(),
             planned_qty=request.planned_qty,
@@ -56,6 +61,12 @@ def end(uow: UnitOfWork, request: EndBatch) -> Done | Refusal:
     qty = batch_rules.parse_quantity(request.produced_qty, "Produced quantity")
     if isinstance(qty, Refusal) or qty is None:
         return qty or Refusal(Reason.INVALID_QUANTITY, "A quantity is needed.")
+    open_batch = repo.open_batch(uow.conn)
+    product = uow.config.product(open_batch.product) if open_batch else None
+    if product is not None:
+        refused = _out_of_bounds(uow, qty, "Produced quantity", product.unit)
+        if refused is not None:
+            return refused
     now = uow.now()
     try:
         with uow.transaction():
@@ -80,6 +91,15 @@ def end(uow: UnitOfWork, request: EndBatch) -> Done | Refusal:
     if totals:
         done.data["weighed"] = [total.as_dict() for total in totals]
     return done
+
+
+def _out_of_bounds(uow: UnitOfWork, qty: Decimal, what: str, unit: str) -> Refusal | None:
+    """A refusal when `qty` is above the configured maximum or not whole for a counted unit."""
+    try:
+        quantities.check_quantity(qty, what, maximum=uow.config.limits.max_quantity, unit=unit)
+    except quantities.QuantityError as exc:
+        return Refusal(Reason.INVALID_QUANTITY, str(exc))
+    return None
 
 
 def _close(uow: UnitOfWork, qty: Decimal, now: datetime) -> tuple[Batch, int | None]:

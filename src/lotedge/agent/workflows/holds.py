@@ -110,6 +110,9 @@ def hold_remove(uow: UnitOfWork, request: HoldRemove) -> Reply | Refusal:
         ]
         if not released:
             return Refusal(Reason.NOT_FOUND, _not_held(request.hold_id, scope))
+        kept = [hold for hold in released if request.source not in RELEASERS[hold.source]]
+        if kept:
+            return Refusal(Reason.NOT_ALLOWED, _not_yours(kept, request.source))
         hold_list.remove(uow.conn, released)
         _close_released_alerts(uow, {hold.hold_id for hold in released})
     words = "; ".join(f"{h.scope.describe()} (hold {h.hold_id})" for h in released)
@@ -137,6 +140,20 @@ def hold_listing(uow: UnitOfWork, request: HoldList) -> Reply:
     active = hold_list.active(uow.conn)
     lines = [_hold_line(hold) for hold in active] or ["Nothing is on hold."]
     return Reply(True, {"message": "\n".join(lines), "holds": hold_dicts(active)})
+
+
+#: Who may release a hold, by who placed it: a hold placed at the line (QA) only at the line,
+#: the store's only by the store (signed) or the line; anyone's remote one by anyone.
+RELEASERS = {
+    "local": {"local"},
+    "store": {"store", "local"},
+    "remote": {"remote", "store", "local"},
+}
+
+
+def _not_yours(kept: list[Hold], source: str) -> str:
+    placed = "; ".join(f"{h.hold_id} (placed by {h.source})" for h in kept)
+    return f"A {source} caller may not release {placed}: it needs the source that placed it."
 
 
 def _not_held(hold_id: str | None, scope: HoldScope | None) -> str:

@@ -21,7 +21,7 @@ from lotedge.agent.requests import (
 )
 from lotedge.agent.unit_of_work import UnitOfWork
 from lotedge.agent.workflows.rejections import publish_rejection
-from lotedge.core import epcis
+from lotedge.core import epcis, quantities
 from lotedge.core.batch import Refusal
 from lotedge.core.decisions import Decision, Outcome
 from lotedge.core.labels import LabelError, ReceivingLabelData
@@ -153,6 +153,11 @@ def receive_unlabelled(uow: UnitOfWork, request: ReceiveUnlabelled) -> Reply | R
     )
     if isinstance(result, Decision):
         return Refusal(result.reason, result.message)
+    try:
+        maximum = uow.config.limits.max_quantity
+        quantities.check_quantity(request.quantity, "Quantity", maximum=maximum, unit=material.uom)
+    except quantities.QuantityError as exc:
+        return Refusal(Reason.INVALID_QUANTITY, str(exc))
     identity = uow.config.identity
     fields = LotFields(now.date(), identity.site, identity.line, material.code)
     try:
