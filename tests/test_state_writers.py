@@ -26,6 +26,7 @@ _SCANS = "agent/workflows/scans.py"
 _COMMANDS = "agent/workflows/commands.py"
 _BATCHES = "agent/workflows/batches.py"
 _RECEIVING = "agent/workflows/receiving.py"
+_SHIPPING = "agent/workflows/shipping.py"
 
 #: (table, statement) -> the modules (under src/lotedge) that may run it. Every state table has
 #: a row; docs/architecture.md ("Who writes the state") lists the same modules per table.
@@ -35,7 +36,9 @@ WRITERS: dict[tuple[str, str], set[str]] = {
     ("consumptions", "INSERT"): {_SCANS},
     ("command_log", "INSERT"): {_ENGINE},
     ("command_log", "DELETE"): {_ENGINE},
-    ("lot_sequences", "INSERT"): {_BATCHES, _RECEIVING},
+    ("lot_sequences", "INSERT"): {_BATCHES, _RECEIVING, _SHIPPING},
+    ("issued_ssccs", "INSERT"): {_SHIPPING},
+    ("pallets", "INSERT"): {_SHIPPING},
     ("issued_lots", "INSERT"): {_BATCHES, _RECEIVING},
     ("lot_holds", "INSERT"): {"agent/workflows/holds.py"},
     ("lot_holds", "DELETE"): {"agent/workflows/holds.py"},

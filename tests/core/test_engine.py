@@ -31,6 +31,7 @@ from lotedge.core.decisions import Reason
 from lotedge.core.scan import RawScan
 from lotedge.state import repo
 from lotedge.state.db import open_state, transaction
+from tests.shipping.reasons import SHIPPING_REASONS
 
 GS = "\x1d"
 FLOUR = "]C10109501101530003172701311025ABC"
@@ -149,10 +150,12 @@ def test_every_reason_code_is_reachable(line: Line):
     seen.add(line.scan("#LE:START:CAKE"))
     seen.add(line.scan("#LE:CANCEL"))  # cancelled
     # NOT_RECORDED (failed commit), LOT_SEQUENCE_EXHAUSTED and LABEL_ERROR: tests of their own;
-    # receiving and FEFO: tests/core/test_receiving.py; request errors: REQUEST_ERRORS.
+    # receiving and FEFO: tests/core/test_receiving.py; the shipping dock:
+    # tests/shipping/test_packing.py; request errors: REQUEST_ERRORS.
     elsewhere = {
         *("not_recorded", "lot_sequence_exhausted", "label_error"),
         *RECEIVING_REASONS,
+        *SHIPPING_REASONS,
         *REQUEST_ERRORS,
     }
     expected = {r.value for r in Reason} - elsewhere

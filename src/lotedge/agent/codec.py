@@ -19,6 +19,7 @@ from lotedge.agent.requests import (
     LotsClose,
     LotsList,
     LotsOpen,
+    PalletOpen,
     ReceiveUnlabelled,
     Reprint,
     Request,
@@ -31,6 +32,7 @@ from lotedge.agent.requests import (
 from lotedge.core.holds import SCOPE_FIELDS, SOURCES, HoldScope, ScopeError, parse_scope
 from lotedge.core.reasons import Reason
 from lotedge.core.scan import RawScan
+from lotedge.state.receiving import MODES
 
 
 class BadRequest(ValueError):
@@ -174,9 +176,7 @@ COMMANDS: dict[str, CommandSpec] = {
     "alert.ack": CommandSpec(
         ("id", "operator"), lambda a: AlertAck(_whole(a, "id"), _text(a, "operator", ""))
     ),
-    "mode.set": CommandSpec(
-        ("mode",), lambda a: SetMode(_choice(a, "mode", ("production", "receiving"), ""))
-    ),
+    "mode.set": CommandSpec(("mode",), lambda a: SetMode(_choice(a, "mode", MODES, ""))),
     "receive.ref": CommandSpec(
         ("ref", "type"),
         lambda a: SetReference(_text(a, "ref"), _choice(a, "type", ("po", "desadv"), "po")),
@@ -190,6 +190,10 @@ COMMANDS: dict[str, CommandSpec] = {
         ("material", "lot"), lambda a: LotsClose(_text(a, "material"), _text(a, "lot"))
     ),
     "lots.list": CommandSpec(("material",), lambda a: LotsList(_text(a, "material", "") or None)),
+    # The dock's pallets are in hand at this device (its labels print here): not remote.
+    "pallet.open": CommandSpec(
+        ("customer",), lambda a: PalletOpen(_optional_text(a, "customer")), remote=False
+    ),
 }
 
 #: The operations MQTT commands accept (`cmd/request/<op>`).

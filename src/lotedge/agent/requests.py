@@ -124,6 +124,14 @@ class LotsList:
     material: str | None = None
 
 
+# -- the shipping dock (agent/workflows/shipping.py) -----------------------------------------
+@dataclass(frozen=True)
+class PalletOpen:
+    """Open a pallet (an SSCC), optionally for a customer; one pallet is open at a time."""
+
+    customer: str | None = None
+
+
 # -- facts from the print worker (it reads due jobs on its own connection, writes nothing) ---
 @dataclass(frozen=True)
 class PrinterStarted:
@@ -204,6 +212,7 @@ Request = (
     | LotsOpen
     | LotsClose
     | LotsList
+    | PalletOpen
     | PrinterStarted
     | PrintClaim
     | PrintDone

@@ -10,6 +10,7 @@ from lotedge.agent.engine import Engine
 from lotedge.agent.replies import decision_reply
 from lotedge.agent.requests import ScanRequest
 from lotedge.cli.common import add_config_arg, config_or_exit, print_json
+from lotedge.cli.sscc_cmds import sscc_range_warnings
 from lotedge.config.device_urls import old_spellings
 from lotedge.config.loader import load_config, secret_refs
 from lotedge.config.problems import ConfigError
@@ -63,7 +64,10 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         return 1
     for note in old_spellings(config):
         print(f"{args.file}: note: {note}", file=sys.stderr)
-    for warning in private_identifiers(config.identity, config.materials):
+    for warning in [
+        *private_identifiers(config.identity, config.materials),
+        *sscc_range_warnings(config),
+    ]:
         print(f"{args.file}: warning: {warning}", file=sys.stderr)
     print(
         f"{args.file}: ok ({len(config.materials)} materials, {len(config.products)} products, "

@@ -12,8 +12,10 @@ from lotedge.cli import (
     config_cmds,
     ops_cmds,
     scanner_cmds,
+    shipping_cmds,
     sim,
     sim_printer,
+    sscc_cmds,
     store_cmds,
 )
 
@@ -29,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     agent_cmds.register(sub, DEFAULT_CONFIG)
     ops_cmds.register(sub, DEFAULT_CONFIG)
     scanner_cmds.register(sub, DEFAULT_CONFIG)
+    shipping_cmds.register(sub, DEFAULT_CONFIG)
+    sscc_cmds.register(sub, DEFAULT_CONFIG)
     store_cmds.register(sub, DEFAULT_CONFIG)
     simulators = sub.add_parser("sim", help="simulated scanners, cameras and printers")
     devices = simulators.add_subparsers(dest="device", required=True, metavar="DEVICE")

@@ -127,10 +127,11 @@ def _merge_master_data(data: dict[str, Any], path: Path) -> list[Problem]:
         extra = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         return [Problem(key, f"{path} is not valid TOML: {exc}")]
-    unknown = set(extra) - {"materials", "products"}
+    sections = ("materials", "products", "customers")
+    unknown = set(extra) - set(sections)
     if unknown:
-        return [Problem(key, f"{path} may hold only materials and products, not {sorted(unknown)}")]
-    for section in ("materials", "products"):
+        return [Problem(key, f"{path} may hold only {', '.join(sections)}, not {sorted(unknown)}")]
+    for section in sections:
         data[section] = [*data.get(section, []), *extra.get(section, [])]
     return []
 

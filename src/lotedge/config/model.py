@@ -12,10 +12,12 @@ from lotedge.config.devices import CameraConfig, ScannerConfig
 from lotedge.config.mqtt import MqttConfig
 from lotedge.config.printing import LabelConfig, PrinterConfig, check_label_templates
 from lotedge.config.problems import Problem
+from lotedge.config.shipping import ShippingConfig, check_shipping
 from lotedge.config.station import StationConfig
 from lotedge.config.store import StoreConfig
 from lotedge.core.decisions import FefoPolicy
 from lotedge.core.lots import LotFields, LotScheme, LotTemplate, LotTemplateError
+from lotedge.masterdata.customers import Customer
 from lotedge.masterdata.identity import Identity
 from lotedge.masterdata.items import Material, Product, SeqReset
 from lotedge.masterdata.section import Section
@@ -94,10 +96,12 @@ class Config(Section):
     control: ControlConfig = Field(default_factory=ControlConfig)
     master_data_file: str | None = Field(
         default=None,
-        description="Optional TOML (materials, products) or CSV (materials) master-data file.",
+        description="Optional TOML (materials, products, customers) or CSV (materials) "
+        "master-data file.",
     )
     materials: list[Material] = Field(default_factory=list, description="Materials.")
     products: list[Product] = Field(default_factory=list, description="Products.")
+    customers: list[Customer] = Field(default_factory=list, description="Customers we ship to.")
     scanners: list[ScannerConfig] = Field(default_factory=list, description="Barcode scanners.")
     cameras: list[CameraConfig] = Field(default_factory=list, description="Barcode cameras.")
     printer: PrinterConfig | None = Field(default=None, description="The line's label printer.")
@@ -107,6 +111,9 @@ class Config(Section):
     metrics: MetricsConfig | None = Field(default=None, description="Prometheus endpoint.")
     station: StationConfig | None = Field(
         default=None, description="The operator station web page; off when absent."
+    )
+    shipping: ShippingConfig | None = Field(
+        default=None, description="The shipping dock (pallets, SSCCs); off when absent."
     )
 
     #: Directory the config file was read from; relative paths resolve against it.
@@ -127,6 +134,16 @@ class Config(Section):
     def material(self, code: str) -> Material | None:
         return next((m for m in self.materials if m.code == code), None)
 
+    @property
+    def device_role(self) -> str:
+        """`receiving` or `shipping` for a station of that role, else `line` (modes switch)."""
+        if self.shipping is not None and self.shipping.role == "shipping":
+            return "shipping"
+        return self.receiving.role
+
+    def customer(self, code: str) -> Customer | None:
+        return next((c for c in self.customers if c.code == code), None)
+
 
 def cross_checks(config: Config) -> list[Problem]:
     """Checks that span sections; each problem names the key it is about."""
@@ -135,7 +152,17 @@ def cross_checks(config: Config) -> list[Problem]:
         *check_boms(config),
         *check_lot_templates(config),
         *check_label_templates(config.printer, config.products),
+        *check_shipping(config.shipping, config.customers),
+        *check_one_role(config),
     ]
+
+
+def check_one_role(config: Config) -> list[Problem]:
+    """A device is a receiving station or a shipping station, not both."""
+    if config.receiving.role == "receiving" and config.device_role == "shipping":
+        message = "[receiving] role and [shipping] role both make this device a station"
+        return [Problem("shipping.role", message, "set one of them to line")]
+    return []
 
 
 def check_unique_codes(config: Config) -> list[Problem]:

@@ -41,6 +41,12 @@ class Reason(StrEnum):
     MISSING_SEPARATOR = "missing_separator"
     SEPARATOR_TOKEN = "separator_token"
     PALLET_LABEL = "pallet_label"
+    # The shipping dock (issue 14).
+    PALLET_OPENED = "pallet_opened"
+    PALLET_ALREADY_OPEN = "pallet_already_open"
+    SSCC_EXHAUSTED = "sscc_exhausted"
+    UNKNOWN_CUSTOMER = "unknown_customer"
+    SHIPPING_OFF = "shipping_off"
     # Errors of a request rather than decisions on a scan (control socket, MQTT commands).
     NOT_FOUND = "not_found"
     UNKNOWN_VENDOR = "unknown_vendor"

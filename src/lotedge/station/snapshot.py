@@ -61,7 +61,7 @@ class SnapshotReader:
             depth = repo.count(conn, "outbox")
             open_alerts = alerts.open_alerts(conn)
             held = hold_list.active(conn)
-            mode = receiving.effective_mode(conn, config.receiving.role)
+            mode = receiving.effective_mode(conn, config.device_role)
         return {
             "site": config.identity.site,
             "line": config.identity.line,

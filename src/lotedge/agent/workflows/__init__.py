@@ -21,6 +21,7 @@ from lotedge.agent.workflows import (
     printing,
     receiving,
     scans,
+    shipping,
     status,
 )
 
@@ -40,4 +41,4 @@ def _table(*workflows: ModuleType) -> dict[type, Handler]:
 
 
 #: Request type -> its handler.
-HANDLERS = _table(scans, batches, holds, receiving, labels, printing, alerts, status)
+HANDLERS = _table(scans, batches, holds, receiving, shipping, labels, printing, alerts, status)

@@ -1,5 +1,5 @@
 """Command barcodes (`#LE:START:<product>[:<qty>]`, `END:<qty>`, `CANCEL`, `AGAIN`, `RECEIVE`,
-`PRODUCE`, `REF:<order>`, `DN:<note>`): each runs its workflow's operation directly, and the
+`SHIP`, `PRODUCE`, `REF:<order>`, `DN:<note>`): each runs its workflow's operation directly, and the
 operation's result becomes the scan's decision. The command and its audit row commit together.
 """
 
@@ -23,9 +23,11 @@ from lotedge.state import repo
 Operation = Callable[[UnitOfWork], Done | Refusal]
 
 KNOWN = (
-    "START:<product>[:<qty>], END:<qty>, CANCEL, AGAIN, RECEIVE, PRODUCE, "
+    "START:<product>[:<qty>], END:<qty>, CANCEL, AGAIN, RECEIVE, SHIP, PRODUCE, "
     "REF:<purchase order>, DN:<delivery note>"
 )
+#: The mode each mode command switches to.
+MODE_VERBS = {"RECEIVE": "receiving", "SHIP": "shipping", "PRODUCE": "production"}
 
 
 def run(uow: UnitOfWork, raw: RawScan, parsed: ParsedScan, dry_run: bool) -> Decision:
@@ -79,8 +81,8 @@ def _operation(command: Command) -> Operation | Refusal | None:
         return lambda uow: batches.end(uow, end)
     if verb == "CANCEL":
         return lambda uow: batches.cancel(uow, CancelBatch("cancelled by command barcode"))
-    if verb in ("RECEIVE", "PRODUCE"):
-        mode = SetMode("receiving" if verb == "RECEIVE" else "production")
+    if verb in MODE_VERBS:
+        mode = SetMode(MODE_VERBS[verb])
         return lambda uow: receiving.set_mode(uow, mode)
     if verb in ("REF", "DN") and args:
         kind = ReferenceKind.PO if verb == "REF" else ReferenceKind.DESADV
