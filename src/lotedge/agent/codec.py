@@ -19,13 +19,19 @@ from lotedge.agent.requests import (
     LotsClose,
     LotsList,
     LotsOpen,
+    PalletClose,
     PalletOpen,
+    PalletRepeat,
+    PalletUnpack,
     ReceiveUnlabelled,
     Reprint,
     Request,
     ScanRequest,
     SetMode,
     SetReference,
+    Ship,
+    ShipTo,
+    ShipVoid,
     StartBatch,
     Status,
 )
@@ -131,6 +137,14 @@ def _unlabelled(args: dict[str, Any]) -> Request:
     return ReceiveUnlabelled(_text(args, "material"), quantity, _date(args.get("expiry"), "expiry"))
 
 
+def _ship(args: dict[str, Any]) -> Request:
+    ssccs = args.get("ssccs")
+    if not isinstance(ssccs, list) or not ssccs or not all(isinstance(s, str) for s in ssccs):
+        raise BadRequest("'ssccs' must be a non-empty list of SSCCs")
+    refs = {key: _optional_text(args, key) for key in ("po", "desadv", "bol")}
+    return Ship(tuple(ssccs), _text(args, "customer"), **refs)
+
+
 def _scan(args: dict[str, Any]) -> Request:
     data = _text(args, "data")
     source = _text(args, "source", "cli")
@@ -194,6 +208,12 @@ COMMANDS: dict[str, CommandSpec] = {
     "pallet.open": CommandSpec(
         ("customer",), lambda a: PalletOpen(_optional_text(a, "customer")), remote=False
     ),
+    "pallet.close": CommandSpec((), lambda a: PalletClose(), remote=False),
+    "pallet.qty": CommandSpec(("count",), lambda a: PalletRepeat(_whole(a, "count")), remote=False),
+    "pallet.unpack": CommandSpec(("sscc",), lambda a: PalletUnpack(_text(a, "sscc")), remote=False),
+    "ship.to": CommandSpec(("customer",), lambda a: ShipTo(_text(a, "customer")), remote=False),
+    "ship": CommandSpec(("ssccs", "customer", "po", "desadv", "bol"), _ship, remote=False),
+    "ship.void": CommandSpec(("sscc",), lambda a: ShipVoid(_text(a, "sscc")), remote=False),
 }
 
 #: The operations MQTT commands accept (`cmd/request/<op>`).

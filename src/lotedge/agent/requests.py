@@ -132,6 +132,50 @@ class PalletOpen:
     customer: str | None = None
 
 
+@dataclass(frozen=True)
+class PalletClose:
+    """Close the open pallet: its AggregationEvent and its logistic label."""
+
+
+@dataclass(frozen=True)
+class PalletRepeat:
+    """`count` more cases like the last one scanned onto the open pallet (`#LE:QTY:n`)."""
+
+    count: int
+
+
+@dataclass(frozen=True)
+class PalletUnpack:
+    """Take a pallet apart (a closed one: the DELETE aggregation; an open one: dropped)."""
+
+    sscc: str
+
+
+@dataclass(frozen=True)
+class ShipTo:
+    """The customer the next pallet labels scanned in shipping mode are dispatched to."""
+
+    customer: str
+
+
+@dataclass(frozen=True)
+class Ship:
+    """Dispatch closed pallets to a customer, with the shipment's documents."""
+
+    ssccs: tuple[str, ...]
+    customer: str
+    po: str | None = None
+    desadv: str | None = None
+    bol: str | None = None
+
+
+@dataclass(frozen=True)
+class ShipVoid:
+    """Take back the dispatch of a pallet (a mistake): it is at the dock again."""
+
+    sscc: str
+
+
 # -- facts from the print worker (it reads due jobs on its own connection, writes nothing) ---
 @dataclass(frozen=True)
 class PrinterStarted:
@@ -213,6 +257,12 @@ Request = (
     | LotsClose
     | LotsList
     | PalletOpen
+    | PalletClose
+    | PalletRepeat
+    | PalletUnpack
+    | ShipTo
+    | Ship
+    | ShipVoid
     | PrinterStarted
     | PrintClaim
     | PrintDone

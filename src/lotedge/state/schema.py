@@ -93,4 +93,5 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
     (7, "scoped holds (lot, GTIN + lot, lot ranges) with ids and sources", holds.upgrade),
     (8, "the unit of an open lot's received quantity", receiving.RECEIVED_UNIT),
     (9, "pallets and the SSCC ledger", shipping.DDL),
+    (10, "what pallets hold, and shipments", shipping.CONTENTS + ";" + shipping.SHIPMENTS),
 ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from lotedge.core.shipping import Cases
 from lotedge.core.sscc import SsccScheme
 from lotedge.state import lots as numbering
 
@@ -63,6 +64,35 @@ CREATE TABLE shipments (
 """
 
 
+_SHIP_TO = "ship_to"
+
+
+def ship_to(conn: sqlite3.Connection) -> str | None:
+    """The customer the next pallets scanned in shipping mode go to (kept across restarts)."""
+    row = conn.execute("SELECT value FROM flags WHERE name = ?", (_SHIP_TO,)).fetchone()
+    return row[0] if row else None
+
+
+def set_ship_to(conn: sqlite3.Connection, customer: str) -> None:
+    conn.execute(
+        "INSERT INTO flags (name, value) VALUES (?, ?)"
+        " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        (_SHIP_TO, customer),
+    )
+
+
+def last_packed(
+    conn: sqlite3.Connection, pallet_id: str, dedupe_key: str, since: datetime
+) -> datetime | None:
+    """When this code last added cases to the pallet, if after `since` (double reads)."""
+    row = conn.execute(
+        "SELECT max(i.added_at) FROM pallet_items i JOIN scans s ON s.id = i.scan_id"
+        " WHERE i.pallet_id = ? AND s.dedupe_key = ? AND i.added_at >= ?",
+        (pallet_id, dedupe_key, since.isoformat()),
+    ).fetchone()
+    return datetime.fromisoformat(row[0]) if row[0] else None
+
+
 def _issued(conn: sqlite3.Connection, sscc: str) -> bool:
     return conn.execute("SELECT 1 FROM issued_ssccs WHERE sscc = ?", (sscc,)).fetchone() is not None
 
@@ -103,7 +133,8 @@ class Pallet:
 
 @dataclass(frozen=True)
 class PalletLine:
-    """One GTIN + lot (+ unit) on a pallet: the cases scanned and their total quantity."""
+    """One GTIN + lot (+ unit) on a pallet: the cases scanned and their total quantity (`uom`
+    None: trade items of the GTIN)."""
 
     product: str
     gtin: str
@@ -150,34 +181,29 @@ def create_pallet(
 
 
 def add_cases(
-    conn: sqlite3.Connection,
-    pallet_id: str,
-    line: PalletLine,
-    *,
-    scan_id: int | None,
-    now: datetime,
+    conn: sqlite3.Connection, pallet_id: str, cases: Cases, *, scan_id: int | None, now: datetime
 ) -> None:
-    """`line.cases` cases of `line.quantity` each (in `line.uom`) onto the pallet."""
+    """`cases.count` cases of `cases.each` (in `cases.uom`) each onto the pallet."""
     conn.execute(
         "INSERT INTO pallet_items (pallet_id, scan_id, product, gtin, lot, expiry, quantity, uom,"
         " cases, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             pallet_id,
             scan_id,
-            line.product,
-            line.gtin,
-            line.lot,
-            line.expiry.isoformat() if line.expiry else None,
-            str(line.quantity),
-            line.uom,
-            line.cases,
+            cases.product.code,
+            cases.gtin,
+            cases.lot,
+            cases.expiry.isoformat() if cases.expiry else None,
+            str(cases.each),
+            cases.uom,
+            cases.count,
             now.isoformat(),
         ),
     )
 
 
 def last_case(conn: sqlite3.Connection, pallet_id: str) -> PalletLine | None:
-    """The case scanned last onto the pallet (one case of it), for `#LE:QTY:n`."""
+    """One case like the last one scanned onto the pallet, for `#LE:QTY:n`."""
     row = conn.execute(
         "SELECT product, gtin, lot, expiry, quantity, uom FROM pallet_items WHERE pallet_id = ?"
         " ORDER BY id DESC LIMIT 1",

@@ -144,6 +144,16 @@ def own_party(name: str) -> str:
     return f"urn:lotedge:vendor:{epc_escape(name)}"
 
 
+def own_customer(code: str) -> str:
+    """A customer without GLN, by its code: `urn:lotedge:customer:{code}` (the destination party
+    and location of a shipment to it).
+
+    >>> own_customer("CORNER")
+    'urn:lotedge:customer:CORNER'
+    """
+    return f"urn:lotedge:customer:{epc_escape(code)}"
+
+
 def cbv_transaction(issuer_gln: str, number: str) -> str:
     """A business transaction (PO, delivery note) by its issuer's GLN, as CBV writes it:
     `urn:epcglobal:cbv:bt:{gln}:{number}`."""

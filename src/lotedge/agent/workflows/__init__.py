@@ -16,6 +16,7 @@ from lotedge.agent.unit_of_work import UnitOfWork
 from lotedge.agent.workflows import (
     alerts,
     batches,
+    dispatch,
     holds,
     labels,
     printing,
@@ -41,4 +42,6 @@ def _table(*workflows: ModuleType) -> dict[type, Handler]:
 
 
 #: Request type -> its handler.
-HANDLERS = _table(scans, batches, holds, receiving, shipping, labels, printing, alerts, status)
+HANDLERS = _table(
+    scans, batches, holds, receiving, shipping, dispatch, labels, printing, alerts, status
+)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from lotedge.agent.replies import Done, command_decision
 from lotedge.agent.requests import CancelBatch, EndBatch, SetMode, SetReference, StartBatch
 from lotedge.agent.unit_of_work import UnitOfWork
-from lotedge.agent.workflows import batches, receiving
+from lotedge.agent.workflows import batches, dock, receiving
 from lotedge.core import batch as batch_rules
 from lotedge.core.batch import Refusal
 from lotedge.core.decisions import Decision, Outcome
@@ -54,7 +54,7 @@ def _decide(uow: UnitOfWork, parsed: ParsedScan, command: Command, dry_run: bool
     if isinstance(operation, Refusal):
         return Decision(Outcome.REJECTED, operation.reason, operation.message, parsed)
     if operation is None:
-        message = f"Unknown command {parsed.text!r}; known: {KNOWN}."
+        message = f"Unknown command {parsed.text!r}; known: {KNOWN}; at the dock: {dock.KNOWN}."
         return Decision(Outcome.REJECTED, Reason.UNKNOWN_COMMAND, message, parsed)
     if dry_run:
         return Decision(Outcome.COMMAND, Reason.ACCEPTED, f"Would run {command.verb}.", parsed)
@@ -88,4 +88,4 @@ def _operation(command: Command) -> Operation | Refusal | None:
         kind = ReferenceKind.PO if verb == "REF" else ReferenceKind.DESADV
         reference = SetReference(":".join(args), kind.value)
         return lambda uow: receiving.set_reference(uow, reference)
-    return None
+    return dock.operation(command)

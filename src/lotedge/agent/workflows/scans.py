@@ -14,7 +14,7 @@ from decimal import Decimal
 from lotedge.agent.replies import decision_reply
 from lotedge.agent.requests import Reply, ScanRequest
 from lotedge.agent.unit_of_work import UnitOfWork
-from lotedge.agent.workflows import commands, receiving
+from lotedge.agent.workflows import commands, dock, receiving
 from lotedge.agent.workflows.rejections import publish_rejection
 from lotedge.core import epcis
 from lotedge.core.batch import Batch
@@ -37,8 +37,11 @@ def scan(uow: UnitOfWork, request: ScanRequest) -> Reply:
         parsed = replace(parsed, command=Command("REF", (parsed.purchase_order,)))
     if parsed.command is not None:
         return decision_reply(commands.run(uow, raw, parsed, dry_run))
-    if receiving.mode(uow) == "receiving":
+    mode = receiving.mode(uow)
+    if mode == "receiving":
         return decision_reply(receiving.receive_scan(uow, raw, parsed, dry_run))
+    if mode == "shipping":
+        return decision_reply(dock.scan(uow, raw, parsed, dry_run))
     decision = decide_material(parsed, _context(uow, parsed, raw.received_at))
     if dry_run:
         return decision_reply(decision)
