@@ -88,6 +88,7 @@ def test_a_used_up_range_refuses_and_config_check_warns_before(tmp_path: Path):
     checked = lotedge("config", "check", str(path))
     assert checked.returncode == 0
     assert "9001 of 9999 SSCC serial references of prefix 952012345678" in checked.stderr
+    assert "customer CORNER has no gln: shipments to it are written" in checked.stderr
     _allocate(conn, scheme, 998)
     with pytest.raises(SerialRangeExhausted, match="no SSCC serial left"):
         _allocate(conn, scheme, 1)

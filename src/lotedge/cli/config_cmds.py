@@ -18,6 +18,7 @@ from lotedge.core.decisions import ScanContext, decide_material
 from lotedge.core.epcis import private_identifiers
 from lotedge.core.lots import LotFields, LotSequenceExhausted
 from lotedge.core.scan import RawScan, parse_scan
+from lotedge.core.shipping_events import private_customers
 from lotedge.state import lots
 from lotedge.state.db import open_state_readonly
 
@@ -66,6 +67,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         print(f"{args.file}: note: {note}", file=sys.stderr)
     for warning in [
         *private_identifiers(config.identity, config.materials),
+        *private_customers(config.customers),
         *sscc_range_warnings(config),
     ]:
         print(f"{args.file}: warning: {warning}", file=sys.stderr)

@@ -224,3 +224,13 @@ def shipping_event(
     event |= {keys.SITE: identity.site, keys.LINE: identity.line, keys.CUSTOMER: customer.code}
     ShippingEvent.model_validate(event)
     return event
+
+
+def private_customers(customers: list[Customer]) -> list[str]:
+    """Customers that shipments name by lotedge's own URN (no GLN): one warning each."""
+    return [
+        f"customer {c.code} has no gln: shipments to it are written "
+        f"{identifiers.own_customer(c.code)}; set its GLN (PGLN and SGLN destinations)"
+        for c in customers
+        if c.gln is None
+    ]
