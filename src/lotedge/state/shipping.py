@@ -216,6 +216,14 @@ def last_case(conn: sqlite3.Connection, pallet_id: str) -> PalletLine | None:
     return PalletLine(product, gtin, lot, expires, uom, 1, Decimal(quantity))
 
 
+def case_count(conn: sqlite3.Connection, pallet_id: str) -> int:
+    """How many cases the pallet holds."""
+    row = conn.execute(
+        "SELECT coalesce(sum(cases), 0) FROM pallet_items WHERE pallet_id = ?", (pallet_id,)
+    ).fetchone()
+    return int(row[0])
+
+
 def contents(conn: sqlite3.Connection, pallet_id: str) -> list[PalletLine]:
     """What the pallet holds, one line per GTIN, lot and unit, in the order first scanned."""
     totals: dict[tuple[str, str, str | None], PalletLine] = {}

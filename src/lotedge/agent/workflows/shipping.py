@@ -70,7 +70,7 @@ def no_open_pallet() -> Refusal:
 
 def packed(uow: UnitOfWork, pallet: Pallet, cases: Cases) -> Done:
     """What the operator is told when `cases` go onto `pallet` (before they are added)."""
-    total = cases.count + sum(line.cases for line in dock.contents(uow.conn, pallet.id))
+    total = cases.count + dock.case_count(uow.conn, pallet.id)
     what = f"{cases.count} case(s) of {cases.product.name} lot {cases.lot}"
     message = f"{what} packed on pallet {pallet.sscc}; it holds {total} case(s)."
     data = {"sscc": pallet.sscc, "cases": cases.count, "pallet_cases": total}
