@@ -121,12 +121,12 @@ def render_frame(
         symbol = code.image(_fitting_module_px(code, d.module_px, size)).astype(np.float32)
         h, w = symbol.shape
         cx, cy = center or (width / 2, height / 2)
-        src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+        src = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
         angle = np.deg2rad(d.rotation)
         rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
         jitter = rng.uniform(-d.perspective, d.perspective, (4, 2)) * [w, h]
         dst = (src - [w / 2, h / 2] + jitter) @ rot.T + [cx, cy]
-        matrix = cv2.getPerspectiveTransform(src, np.float32(dst))
+        matrix = cv2.getPerspectiveTransform(src, dst.astype(np.float32))
         warped = cv2.warpPerspective(symbol, matrix, size, borderValue=0)
         mask = cv2.warpPerspective(np.ones_like(symbol), matrix, size, borderValue=0)
         frame = frame * (1 - mask) + warped * 0.85 * mask + 20 * mask  # paper is not pure white
@@ -210,6 +210,7 @@ class MjpegServer:
         self.fps = fps
         self.loop = loop
         self.stopping = threading.Event()
+        self._host = host
         self._http = ThreadingHTTPServer((host, port), _handler_for(self))
         self._http.daemon_threads = True
         self._thread = threading.Thread(target=self._http.serve_forever, name="mjpeg", daemon=True)
@@ -217,8 +218,7 @@ class MjpegServer:
     @property
     def url(self) -> str:
         """The stream's URL."""
-        host, port = self._http.server_address[:2]
-        return f"http://{host}:{port}/stream.mjpg"
+        return f"http://{self._host}:{self._http.server_port}/stream.mjpg"
 
     def start(self) -> MjpegServer:
         """Serve in a background thread."""

@@ -73,7 +73,9 @@ def _when(family: int) -> datetime:
 
 def count(url: str) -> int:
     with Database(url) as db:
-        return db.fetchone("SELECT COUNT(*) FROM events")[0]
+        row = db.fetchone("SELECT COUNT(*) FROM events")
+        assert row is not None, "COUNT(*) returns a row"
+        return int(row[0])
 
 
 def mqtt_rate(url: str, payloads: list[bytes], broker: int) -> float:
@@ -152,7 +154,7 @@ def query_latencies(url: str, n: int, samples: int, per_page: int) -> dict[str, 
         ingestor.ingest(pending)
         db.execute("ANALYZE")
         lots = [r[0] for r in db.fetchall("SELECT epc_class FROM lots ORDER BY id LIMIT 5000")]
-    rng, times = random.Random(3), {}
+    rng, times = random.Random(3), dict[str, list[float]]()
     with store_http(url) as base:
         client = Client(base)
         for name, params in QUERIES.items():

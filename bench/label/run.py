@@ -34,7 +34,7 @@ from bench.common import example_config, figures, start_engine
 from lotedge.agent.registry import AdapterHost, Registry
 from lotedge.agent.requests import EndBatch, StartBatch
 from lotedge.agent.unit_of_work import LabelRender
-from lotedge.core.labels import LabelData
+from lotedge.core.labels import LabelData, ReceivingLabelData
 from lotedge.printers.service import renderer_for, start_printer
 from lotedge.simulators.printer import PrinterSimulator
 
@@ -49,7 +49,7 @@ class TimedRenderer:
         self.seconds: list[float] = []
         self.payloads: list[bytes] = []
 
-    def __call__(self, label: LabelData, template: str) -> bytes:
+    def __call__(self, label: LabelData | ReceivingLabelData, template: str) -> bytes:
         start = time.perf_counter()
         payload = self._render(label, template)
         self.seconds.append(time.perf_counter() - start)
@@ -57,7 +57,7 @@ class TimedRenderer:
         return payload
 
 
-def wait_printed(state: Callable[[], dict[str, Any]], count: int, timeout: float = 30.0) -> None:
+def wait_printed(state: Callable[[], Any], count: int, timeout: float = 30.0) -> None:
     """Wait until the worker recorded `count` labels as printed (its ~HS after the job done)."""
     deadline = time.monotonic() + timeout
     while state()["printed"] < count:

@@ -19,6 +19,7 @@ from bench.common import example_config, start_engine, summary
 from lotedge.agent.requests import StartBatch
 from lotedge.core.scan import RawScan
 from lotedge.scanners.base import open_source
+from lotedge.scanners.stream import StreamSource
 from lotedge.simulators.scanner import PtyScanner
 
 
@@ -39,6 +40,7 @@ def measure(directory: Path, count: int) -> list[float]:
     scanner = PtyScanner(directory / "ttyBench")
     source = open_source("bench", f"serial://{scanner.device}?baud=115200&suffix=CR")
     stop = threading.Event()
+    assert isinstance(source, StreamSource), "a serial URL opens a stream source"
     thread = threading.Thread(target=source.run, args=(sink, stop))
     thread.start()
     if not source.status.wait_for(lambda s: s.connected, 10):

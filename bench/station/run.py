@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.common import example_config, start_engine, summary
 from lotedge.agent.registry import Registry
@@ -61,7 +62,7 @@ class Page(threading.Thread):
             return self.seen[scan_id]
 
 
-def measure(directory: Path, args: argparse.Namespace, *, wake: bool) -> dict[str, object]:
+def measure(directory: Path, args: argparse.Namespace, *, wake: bool) -> dict[str, Any]:
     """Delivery times (s) to the first and to every page; snapshot build times; idle CPU."""
     config = example_config(directory)
     registry = Registry()
@@ -113,9 +114,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory(dir=".") as tmp:
             result = measure(Path(tmp), args, wake=wake)
         print(f"{title}:")
-        print(f"  committed -> first page:   {summary(result['first'])}")  # type: ignore[arg-type]
-        print(f"  committed -> every page:   {summary(result['every'])}")  # type: ignore[arg-type]
-        print(f"  one snapshot build:        {summary(result['builds'])}")  # type: ignore[arg-type]
+        print(f"  committed -> first page:   {summary(result['first'])}")
+        print(f"  committed -> every page:   {summary(result['every'])}")
+        print(f"  one snapshot build:        {summary(result['builds'])}")
         print(f"  idle: {result['idle_cpu'] * 100:.2f} % of one CPU")
     print("target: committed -> every page p99 < 1000 ms")
 

@@ -23,6 +23,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from bench.common import REPO, percentile
 from lotedge.store.db import Database, open_database
@@ -53,7 +54,7 @@ def family_events(family: int, depth: int, width: int, rng: random.Random) -> It
     for level in range(1, depth + 1):
         for i in range(width):
             batch, line = f"F{family}L{level}B{i}", f"L{level}"
-            common = {"batch": batch, "line": line, "when": when}
+            common: dict[str, Any] = {"batch": batch, "line": line, "when": when}
             sources = (i, (i + 1) % width, (i + 1 + rng.randrange(1, width - 1)) % width)
             for n, src in enumerate(sources):
                 yield payload(

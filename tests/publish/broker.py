@@ -171,6 +171,7 @@ class Mosquitto:
         self.conf.write_text("\n".join(lines) + "\n")
 
     def start(self) -> None:
+        assert MOSQUITTO is not None, "mosquitto binary not found"
         self.process = subprocess.Popen(
             [MOSQUITTO, "-c", str(self.conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )

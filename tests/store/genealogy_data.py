@@ -31,7 +31,8 @@ P1 = gtin_lot_class("30614141777779", "P1")
 AMBIGUOUS = (gtin_lot_class("40614141777776", "1001"), gtin_lot_class("50614141777773", "1001"))
 
 # batch, line, product, [(input class, qty, material, vendor)], (output class, qty, lot) or None
-BATCHES = [
+Input = tuple[str, float, str, str | None]
+BATCHES: list[tuple[str, str, str, list[Input], tuple[str, float] | None]] = [
     (
         "B1",
         "L1",

@@ -95,6 +95,9 @@ class MqttConnection(Section):
         default=0.5, gt=0, description="First reconnect delay; doubles up to the max."
     )
     reconnect_max_seconds: float = Field(default=60.0, gt=0, description="Longest reconnect delay.")
+    session_expiry_seconds: int = Field(
+        default=0, ge=0, le=2**32 - 1, description="MQTT 5: how long the broker keeps the session."
+    )
 
     @model_validator(mode="after")
     def _plain_tcp(self) -> Self:

@@ -46,9 +46,11 @@ def host_port(default_port: int | None = None) -> Location:
             raise UrlError(f"{text!r} is not host:port")
         if not parts.hostname:
             raise UrlError("host is missing")
-        if port is None and default_port is None:
+        if port is not None:
+            return parts.hostname, port
+        if default_port is None:
             raise UrlError("port is missing")
-        return parts.hostname, port if port is not None else default_port
+        return parts.hostname, default_port
 
     form = "<host>:<port>" if default_port is None else "<host>[:<port>]"
     return Location(form, convert)

@@ -58,7 +58,7 @@ def make_client(
     client_id: str,
     protocol: MQTTProtocolVersion,
     base_dir: Path,
-    **options: object,
+    **options: Any,
 ) -> mqtt.Client:
     """A paho client with the connection's TLS, credentials and connect timeout, not yet
     connected. `options` go to `mqtt.Client` (e.g. manual_ack). Raises OSError or ValueError

@@ -8,7 +8,7 @@ from lotedge.printers.transport import Health, PrinterError, PrinterTransport
 try:
     import zebra
 except ImportError:  # optional: pip install 'lotedge[cups]'
-    zebra = None
+    zebra = None  # type: ignore[assignment]
 
 
 class CupsTransport(PrinterTransport):

@@ -376,7 +376,7 @@ class Publisher:
         if name is None or self._commands is None or self._call is None:
             return
         with contextlib.suppress(RuntimeError):  # the worker is already shut down: stopping
-            self._commands.submit(self._answer, name, message.payload, self._call)
+            self._commands.submit(self._answer, name, bytes(message.payload), self._call)
 
     def _answer(self, name: str, payload: bytes, call: Callable[[Request], Reply]) -> None:
         """On the command worker: run the request, queue the answer for the publisher thread."""

@@ -207,7 +207,8 @@ def _reduce(event: Any, body: str) -> ParsedEvent:
     step_word = text(event, "bizStep")
     biz_step = bare_word("bizStep", step_word) if step_word else None
     step = genealogy_step(event, event_type, biz_step)
-    receipt, received = None, ()
+    receipt: Receipt | None = None
+    received: tuple[Flow, ...] = ()
     if event_type == "ObjectEvent" and biz_step == "receiving":
         receipt, received = _receipt(event, step)
     return ParsedEvent(

@@ -243,6 +243,7 @@ def flows_of(
 ) -> list[Flow]:
     """The objects of `lists` (EPC lists, quantity lists or `parentID`), numbered in order."""
     flows: list[Flow] = []
+    entries: list[tuple[LotClass, float | None, str | None]]
     for key in lists:
         if key == "parentID":
             parent = text(event, key)

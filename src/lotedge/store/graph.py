@@ -51,8 +51,8 @@ def genealogy(forward: Trace, backward: Trace) -> Genealogy:
     for trace, sign in ((forward, 1), (backward, -1)):
         for lot, depth in trace.depth.items():
             place(_lot_id(lot), sign * 2 * depth)
-        for batch, depth in trace.batch_depth.items():
-            place(_batch_id(batch), sign * (2 * depth + 1))
+        for batch_key, depth in trace.batch_depth.items():
+            place(_batch_id(batch_key), sign * (2 * depth + 1))
     lots = {**backward.lots, **forward.lots}
     batches = {**backward.batches, **forward.batches}
     edges: dict[tuple[str, str], str] = {}

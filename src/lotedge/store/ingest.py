@@ -164,7 +164,8 @@ class Ingestor:
         raise AssertionError("unreachable")
 
     def _parse(self, messages: Sequence[Message]) -> tuple[list[MessageResult], list[list[Item]]]:
-        results, items = [], []
+        results: list[MessageResult] = []
+        items: list[list[Item]] = []
         for message in messages:
             if message.source.rpartition("/")[2] == topics.REJECTIONS:
                 results.append(MessageResult(None))
@@ -216,8 +217,13 @@ class Ingestor:
         self.db.executemany(
             sql.STEP_REF,
             sorted(
-                {(batches[sql.batch_key(e)], *astuple(r)) for _, e in stepped for r in e.step.refs}
-            ),  # type: ignore[union-attr]
+                {
+                    (batches[sql.batch_key(e)], *astuple(r))
+                    for _, e in stepped
+                    if e.step is not None
+                    for r in e.step.refs
+                }
+            ),
         )
         self.db.executemany(
             sql.EVENT_OBJECT,

@@ -251,7 +251,7 @@ class TraceQueries:
         """Every batch and lot reachable from `root` in `direction`, with depths."""
         start = "in" if direction == "forward" else "out"  # the side that leads onward
         batches: dict[int, Batch] = {}
-        depth, batch_depth = {root.id: 0}, {}
+        depth, batch_depth = {root.id: 0}, dict[int, int]()
         frontier, level = [root.id], 0
         while frontier:
             new = sorted(

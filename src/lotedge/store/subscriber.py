@@ -89,9 +89,9 @@ class EventSubscriber:
             clean_session=None if v5 else not self.persistent,
             manual_ack=True,
         )
-        client.reconnect_delay_set(
-            self.config.reconnect_min_seconds,
-            self.config.reconnect_max_seconds,
+        client.reconnect_delay_set(  # paho's stubs say int; it computes with floats
+            self.config.reconnect_min_seconds,  # type: ignore[arg-type]
+            self.config.reconnect_max_seconds,  # type: ignore[arg-type]
         )
         client.on_connect = self._on_connect
         client.on_connect_fail = self._on_connect_fail
@@ -156,7 +156,7 @@ class EventSubscriber:
         delay = 0.5
         while True:
             try:
-                self.ingestor.ingest([Message(m.payload, m.topic) for _, m in batch])
+                self.ingestor.ingest([Message(bytes(m.payload), m.topic) for _, m in batch])
                 break
             except Exception:
                 log.exception("storing %d events failed; retrying in %.1f s", len(batch), delay)

@@ -68,13 +68,14 @@ class _Vendor:
     at_use: list[int] = field(default_factory=list)
 
     def to_json(self, name: str | None) -> dict[str, Any]:
+        rejected: dict[str, dict[str, int]] = {s: {} for s in STAGES} | self.rejected
         return {
             "vendor": name,
             "receipts": self.receipts,
             "lots_received": len(self.lots),
             "rejected": {
                 stage: {"total": sum(reasons.values()), "by_reason": dict(sorted(reasons.items()))}
-                for stage, reasons in sorted(({s: {} for s in STAGES} | self.rejected).items())
+                for stage, reasons in sorted(rejected.items())
             },
             "held_lots": self.kinds.get("hold", 0),
             "recalled_lots": self.kinds.get("recall", 0),

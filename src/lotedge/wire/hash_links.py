@@ -85,7 +85,7 @@ _ROOT = "https://id.gs1.org"
 _DOT, _DOTS = r"\d{12}\.", r"\d{12}\.\."
 """What the reference accepts after a 12-digit company prefix (the second is its quirk)."""
 #: (pattern, Digital Link) per EPC URI scheme, in the reference's order.
-_EPC: list[tuple[re.Pattern[str], Callable[[str], str]]] = [
+_EPC: list[tuple[str, Callable[[str], str]]] = [
     (rf"^urn:epc:id:sgtin:{_cp(13)}\.{_C}{{1,20}}$",
      lambda u: f"{_ROOT}/01/{_gtin(u, 17)}/21/{_web(u[32:])}"),
     (rf"^urn:epc:id:sscc:{_cp(17)}$", lambda u: f"{_ROOT}/00/{_sscc(u)}"),

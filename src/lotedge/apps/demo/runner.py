@@ -228,7 +228,7 @@ enabled = false
         answer = control.request("receive.unlabelled", material="YEAST", quantity=1, expiry=expiry)
         internal = (answer.get("data") or {}).get("lot")
         if not self.outcome.expect(
-            answer["status"] == "ok" and internal, f"unlabelled yeast received ({answer})"
+            answer["status"] == "ok" and bool(internal), f"unlabelled yeast received ({answer})"
         ):
             return None
         self.console.print(
