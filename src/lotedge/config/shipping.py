@@ -55,7 +55,7 @@ class ShippingConfig(Section):
 
 def check_shipping(shipping: ShippingConfig | None, customers: list[Customer]) -> list[Problem]:
     """The SSCC prefix can number pallets, and customer codes and GLNs are unique."""
-    problems = []
+    problems: list[Problem] = []
     if shipping is not None:
         problems.extend(
             Problem("shipping.company_prefix", message, "see docs/shipping.md#sscc-numbering")

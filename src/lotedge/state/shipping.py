@@ -297,8 +297,8 @@ def shipment(conn: sqlite3.Connection, event_id: str) -> Shipment | None:
     ).fetchone()
     if row is None:
         return None
-    *fields, shipped_at = row
-    return Shipment(*fields, datetime.fromisoformat(shipped_at))
+    event, customer, po, desadv, bol, shipped_at = row
+    return Shipment(event, customer, po, desadv, bol, datetime.fromisoformat(shipped_at))
 
 
 def unship(conn: sqlite3.Connection, pallet_id: str) -> None:
