@@ -235,3 +235,14 @@ def test_every_shipping_reason_is_reachable(dock: Line, tmp_path: Path):
     path.write_text(text[: text.index("[shipping]")] + text[text.index("# Customers") :])
     seen.add(Line(path).scan("#LE:SHIP"))
     assert seen == SHIPPING_REASONS
+
+
+def test_qty_takes_a_whole_number_of_cases_within_bounds(dock: Line):
+    dock.command("pallet.open")
+    dock.scan(case_label("Q1"))
+    for text in ("#LE:QTY", "#LE:QTY:0", "#LE:QTY:10000", "#LE:QTY:1e3", "#LE:QTY:-2", "#LE:QTY:²"):
+        assert dock.scan(text) == "invalid_quantity", text
+    assert dock.command("pallet.qty", count=100_000).code == "invalid_quantity"
+    assert _reason(dock.command("pallet.qty", count=9999)) == "cases_added"
+    (line,) = dock.command("status").data["pallet"]["contents"]
+    assert line["cases"] == 10_000

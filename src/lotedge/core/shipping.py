@@ -20,6 +20,8 @@ from lotedge.core.scan import ParsedScan, ScanKind
 from lotedge.masterdata.items import Product
 from lotedge.wire.gs1 import gtin_14
 
+#: The most cases one `#LE:QTY:n` (or `pallet qty`) adds: more is a typing mistake.
+MAX_REPEAT = 9999
 #: Units of a quantity that counts trade items: written without `uom` in EPCIS (instances).
 COUNT_UNITS = frozenset({"H87", "C62", "EA"})
 
@@ -36,6 +38,18 @@ class Cases:
     each: Decimal
     uom: str | None
     count: int
+
+
+def repeat_count(text: str) -> int | Refusal:
+    """The n of `#LE:QTY:n` / `pallet qty n`: a whole number from 1 to `MAX_REPEAT`.
+
+    >>> repeat_count("12"), repeat_count("0").reason.value, repeat_count("1e3").reason.value
+    (12, 'invalid_quantity', 'invalid_quantity')
+    """
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_REPEAT:
+        message = f"QTY needs a whole number of cases from 1 to {MAX_REPEAT}, got {text!r}."
+        return Refusal(Reason.INVALID_QUANTITY, message)
+    return int(text)
 
 
 def dock_holds_item(product: Product, gtin: str, lot: str) -> HeldItem:

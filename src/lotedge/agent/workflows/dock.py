@@ -19,7 +19,7 @@ from lotedge.core.batch import Refusal
 from lotedge.core.decisions import Decision, Outcome
 from lotedge.core.reasons import Reason
 from lotedge.core.scan import Command, ParsedScan, RawScan, ScanKind
-from lotedge.core.shipping import Cases, judge_cases
+from lotedge.core.shipping import Cases, judge_cases, repeat_count
 from lotedge.ops import metrics
 from lotedge.state import holds as hold_list
 from lotedge.state import repo
@@ -40,11 +40,10 @@ def operation(command: Command) -> Operation | Refusal | None:
     if verb == "CLOSE":
         return lambda uow: shipping.close_pallet(uow, PalletClose())
     if verb == "QTY":
-        if not args or not args[0].isdigit() or int(args[0]) < 1:
-            return Refusal(
-                Reason.INVALID_QUANTITY, "QTY needs a whole number of cases, e.g. QTY:10."
-            )
-        repeat = PalletRepeat(int(args[0]))
+        count = repeat_count(args[0] if args else "")
+        if isinstance(count, Refusal):
+            return count
+        repeat = PalletRepeat(count)
         return lambda uow: shipping.repeat(uow, repeat)
     if verb == "TO" and args and args[0]:
         ship_to = ShipTo(":".join(args))

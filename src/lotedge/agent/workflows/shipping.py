@@ -18,7 +18,7 @@ from lotedge.core.holds import first_match
 from lotedge.core.labels import LabelError
 from lotedge.core.logistic_label import LogisticLabelData, PalletContent
 from lotedge.core.reasons import Reason
-from lotedge.core.shipping import Cases, dock_holds_item
+from lotedge.core.shipping import Cases, dock_holds_item, repeat_count
 from lotedge.core.shipping_events import Content, packing_event
 from lotedge.core.sscc import SerialRangeExhausted
 from lotedge.masterdata.suggestions import suggest_known
@@ -79,10 +79,9 @@ def packed(uow: UnitOfWork, pallet: Pallet, cases: Cases) -> Done:
 
 def repeat(uow: UnitOfWork, request: PalletRepeat) -> Done | Refusal:
     """`#LE:QTY:n`: n more cases like the last one packed on the open pallet."""
-    if request.count < 1:
-        return Refusal(
-            Reason.INVALID_QUANTITY, f"QTY needs a whole number of at least 1, got {request.count}."
-        )
+    count = repeat_count(str(request.count))
+    if isinstance(count, Refusal):
+        return count
     with uow.transaction():
         pallet = dock.open_pallet(uow.conn)
         if pallet is None:
