@@ -26,6 +26,8 @@ _SCANS = "agent/workflows/scans.py"
 _COMMANDS = "agent/workflows/commands.py"
 _BATCHES = "agent/workflows/batches.py"
 _RECEIVING = "agent/workflows/receiving.py"
+_CONSUMPTION = "agent/workflows/consumption.py"
+_WEIGHING = "agent/workflows/weighing.py"
 _SHIPPING = "agent/workflows/shipping.py"
 _DISPATCH = "agent/workflows/dispatch.py"
 _DOCK = "agent/workflows/dock.py"
@@ -35,7 +37,7 @@ _DOCK = "agent/workflows/dock.py"
 WRITERS: dict[tuple[str, str], set[str]] = {
     ("batches", "INSERT"): {_BATCHES},
     ("scans", "INSERT"): {_SCANS, _COMMANDS, _RECEIVING, _DOCK},
-    ("consumptions", "INSERT"): {_SCANS},
+    ("consumptions", "INSERT"): {_CONSUMPTION},
     ("command_log", "INSERT"): {_ENGINE},
     ("command_log", "DELETE"): {_ENGINE},
     ("lot_sequences", "INSERT"): {_BATCHES, _RECEIVING, _SHIPPING},
@@ -50,7 +52,9 @@ WRITERS: dict[tuple[str, str], set[str]] = {
     ("flags", "INSERT"): {_RECEIVING, _DISPATCH},
     ("receipts", "INSERT"): {_RECEIVING},
     ("open_lots", "INSERT"): {_RECEIVING},
-    ("open_lots", "UPDATE"): {_RECEIVING, _SCANS},
+    ("open_lots", "UPDATE"): {_RECEIVING, _CONSUMPTION},
+    ("weighings", "INSERT"): {_WEIGHING},
+    ("weighings", "UPDATE"): {_WEIGHING},
     ("print_jobs", "INSERT"): {_UOW},
     ("print_jobs", "UPDATE"): {"agent/workflows/printing.py"},
     ("alerts", "INSERT"): {_UOW},

@@ -1,15 +1,16 @@
-"""SSCC commands that need no running daemon: `sscc preview`, and `config check`'s warning."""
+"""SSCC commands that need no running daemon: `sscc preview`, and `config check`'s warning.
+Each imports what it uses when it runs (the command line starts at once: see bench/cli)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from lotedge.cli.common import add_config_arg, config_or_exit, print_json
-from lotedge.config.model import Config
-from lotedge.core.sscc import FULL_RATIO, SerialRangeExhausted
-from lotedge.state.db import open_state_readonly
-from lotedge.state.shipping import preview_ssccs, serials_used
+
+if TYPE_CHECKING:
+    from lotedge.config.model import Config
 
 
 def register(sub: argparse._SubParsersAction, default_config: str) -> None:
@@ -23,6 +24,10 @@ def register(sub: argparse._SubParsersAction, default_config: str) -> None:
 
 
 def cmd_sscc_preview(args: argparse.Namespace) -> int:
+    from lotedge.core.sscc import SerialRangeExhausted
+    from lotedge.state.db import open_state_readonly
+    from lotedge.state.shipping import preview_ssccs, serials_used
+
     config = config_or_exit(args.config)
     if config.shipping is None:
         print("error: the config has no [shipping] section (docs/shipping.md)", file=sys.stderr)
@@ -48,6 +53,10 @@ def cmd_sscc_preview(args: argparse.Namespace) -> int:
 
 def sscc_range_warnings(config: Config) -> list[str]:
     """A warning when over 90 % of the SSCC serial range is used (read from the state)."""
+    from lotedge.core.sscc import FULL_RATIO
+    from lotedge.state.db import open_state_readonly
+    from lotedge.state.shipping import serials_used
+
     if config.shipping is None:
         return []
     scheme = config.shipping.sscc

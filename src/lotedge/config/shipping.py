@@ -61,17 +61,18 @@ def check_shipping(shipping: ShippingConfig | None, customers: list[Customer]) -
             Problem("shipping.company_prefix", message, "see docs/shipping.md#sscc-numbering")
             for message in prefix_problems(shipping.company_prefix)
         )
+    return problems + check_customers(customers)
+
+
+def check_customers(customers: list[Customer]) -> list[Problem]:
+    """Customer codes and GLNs each name one customer (an agent's config, a store's file)."""
+    problems = []
     for kind, values in (
         ("customer code", [c.code for c in customers]),
         ("customer GLN", [c.gln for c in customers if c.gln]),
     ):
         dupes = sorted({v for v in values if values.count(v) > 1})
         if dupes:
-            problems.append(
-                Problem(
-                    "customers",
-                    f"{kind} used more than once: {', '.join(dupes)}",
-                    "make each unique",
-                )
-            )
+            message = f"{kind} used more than once: {', '.join(dupes)}"
+            problems.append(Problem("customers", message, "make each unique"))
     return problems

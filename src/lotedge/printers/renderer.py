@@ -26,7 +26,6 @@ from lotedge.core.labels import (
     receiving_elements,
 )
 from lotedge.core.logistic_label import LogisticLabelData, contents_elements, sscc_elements
-from lotedge.printers.escpos_label import render_escpos
 
 #: Left and right margin of the logistic label's barcodes (the template's ^FO x).
 LOGISTIC_MARGIN_MM = 4
@@ -74,6 +73,8 @@ class LabelRenderer:
             if not isinstance(data, LabelData):
                 raise LabelError("this label is ZPL only; it needs a Zebra printer")
             labels = self._labels
+            from lotedge.printers.escpos_label import render_escpos  # python-escpos: only here
+
             return render_escpos(data, labels.escpos_profile, labels.digital_link_base)
         try:
             tmpl = self._env.get_template(template)

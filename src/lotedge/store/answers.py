@@ -7,12 +7,11 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
+from lotedge.masterdata.suggestions import unknown
 from lotedge.store import graph, holds, recall, vendors
+from lotedge.store.customers import CustomerBook
 from lotedge.store.query import Direction, LotInfo, TraceQueries
-
-RECALL_FORMATS = ("csv", "json")
-REPORT_FORMATS = RECALL_FORMATS
-GRAPH_FORMATS = ("dot", "svg")
+from lotedge.store.shipments import shipments
 
 
 class UnknownVendor(LookupError):
@@ -32,17 +31,27 @@ def trace_answer(queries: TraceQueries, lot: LotInfo, direction: Direction) -> A
     return Answer("application/json", _json(queries.trace(lot, direction).to_json()))
 
 
-def recall_answer(queries: TraceQueries, lot: LotInfo, fmt: str) -> Answer:
-    """The recall report of a lot as `csv` or `json`."""
-    rows = recall.recall_rows(queries.trace(lot, "forward"))
+def recall_answer(
+    queries: TraceQueries, lot: LotInfo, fmt: str, customers: CustomerBook | None = None
+) -> Answer:
+    """The recall report of a lot as `csv` or `json`, with its shipments to `customers`."""
+    trace = queries.trace(lot, "forward")
+    shipped = shipments(queries, trace, customers or CustomerBook())
+    rows = recall.recall_rows(trace, shipped)
     if fmt == "csv":
         return Answer("text/csv; charset=utf-8", recall.to_csv(rows))
-    return Answer("application/json", _json({"lot": lot.to_json(), "rows": rows}))
+    data = {"lot": lot.to_json(), "rows": rows, "shipments": recall.shipment_rows(trace, shipped)}
+    return Answer("application/json", _json(data))
 
 
-def graph_answer(queries: TraceQueries, lot: LotInfo, fmt: str) -> Answer:
-    """The genealogy of a lot (both directions) as `dot` or `svg`."""
-    picture = graph.genealogy(queries.trace(lot, "forward"), queries.trace(lot, "backward"))
+def graph_answer(
+    queries: TraceQueries, lot: LotInfo, fmt: str, customers: CustomerBook | None = None
+) -> Answer:
+    """The genealogy of a lot (both directions) as `dot` or `svg`, with the customers its
+    pallets were shipped to."""
+    forward = queries.trace(lot, "forward")
+    shipped = shipments(queries, forward, customers or CustomerBook())
+    picture = graph.genealogy(forward, queries.trace(lot, "backward"), shipped)
     if fmt == "svg":
         return Answer("image/svg+xml", graph.to_svg(picture))
     return Answer("text/vnd.graphviz; charset=utf-8", graph.to_dot(picture))
@@ -55,9 +64,13 @@ def vendors_answer(
     (`YYYY-MM-DD`; ValueError otherwise); UnknownVendor when `vendor` has no figures."""
     if since is not None:
         date.fromisoformat(since)
-    entries = vendors.VendorReport(queries.db).vendors(since=since, vendor=vendor)
+    report = vendors.VendorReport(queries.db)
+    entries = report.vendors(since=since, vendor=vendor)
     if vendor is not None and not entries:
-        raise UnknownVendor(f"no receipts, rejections or holds of vendor {vendor!r}")
+        known = [e["vendor"] for e in report.vendors(since=since) if e["vendor"]]
+        raise UnknownVendor(
+            unknown("vendor", vendor, known, "no receipts, rejections or holds of it")
+        )
     if fmt == "csv":
         return Answer("text/csv; charset=utf-8", vendors.vendors_csv(entries))
     return Answer("application/json", _json({"since": since, "vendors": entries}))

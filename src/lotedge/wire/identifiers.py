@@ -189,3 +189,17 @@ def same_batch(transformation_id: str) -> str:
     if transformation_id.startswith("urn:lotedge:batch:"):
         return batch_uuid_urn(transformation_id.rsplit(":", 1)[1]) or transformation_id
     return transformation_id
+
+
+_CUSTOMER = "urn:lotedge:customer:"
+
+
+def customer_code(uri: str) -> str | None:
+    """The code of a customer named by `own_customer`; None for any other identifier.
+
+    >>> customer_code("urn:lotedge:customer:C%20100"), customer_code("urn:epc:id:pgln:952.1")
+    ('C 100', None)
+    """
+    if not uri.startswith(_CUSTOMER):
+        return None
+    return unescape(uri.removeprefix(_CUSTOMER)) or None

@@ -24,6 +24,7 @@ from lotedge.agent.workflows import (
     scans,
     shipping,
     status,
+    weighing,
 )
 
 Handler = Callable[[UnitOfWork, Any], Result]
@@ -43,5 +44,5 @@ def _table(*workflows: ModuleType) -> dict[type, Handler]:
 
 #: Request type -> its handler.
 HANDLERS = _table(
-    scans, batches, holds, receiving, shipping, dispatch, labels, printing, alerts, status
+    scans, batches, holds, receiving, shipping, dispatch, labels, printing, alerts, status, weighing
 )
