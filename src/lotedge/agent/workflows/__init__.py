@@ -16,12 +16,14 @@ from lotedge.agent.unit_of_work import UnitOfWork
 from lotedge.agent.workflows import (
     alerts,
     batches,
+    dispatch,
     holds,
     labels,
     printing,
     receiving,
     remote,
     scans,
+    shipping,
     status,
     weighing,
 )
@@ -43,5 +45,6 @@ def _table(*workflows: ModuleType) -> dict[type, Handler]:
 
 #: Request type -> its handler.
 HANDLERS = _table(
-    scans, batches, holds, receiving, labels, printing, alerts, status, weighing, remote
+    scans, batches, holds, receiving, shipping, dispatch, labels, printing, alerts, status,
+    weighing, remote
 )
