@@ -45,6 +45,16 @@ def _table(*workflows: ModuleType) -> dict[type, Handler]:
 
 #: Request type -> its handler.
 HANDLERS = _table(
-    scans, batches, holds, receiving, shipping, dispatch, labels, printing, alerts, status,
-    weighing, remote
+    scans,
+    batches,
+    holds,
+    receiving,
+    shipping,
+    dispatch,
+    labels,
+    printing,
+    alerts,
+    status,
+    weighing,
+    remote,
 )
