@@ -7,14 +7,11 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
+from lotedge.masterdata.suggestions import unknown
 from lotedge.store import graph, holds, recall, vendors
 from lotedge.store.customers import CustomerBook
 from lotedge.store.query import Direction, LotInfo, TraceQueries
 from lotedge.store.shipments import shipments
-
-RECALL_FORMATS = ("csv", "json")
-REPORT_FORMATS = RECALL_FORMATS
-GRAPH_FORMATS = ("dot", "svg")
 
 
 class UnknownVendor(LookupError):
@@ -67,9 +64,13 @@ def vendors_answer(
     (`YYYY-MM-DD`; ValueError otherwise); UnknownVendor when `vendor` has no figures."""
     if since is not None:
         date.fromisoformat(since)
-    entries = vendors.VendorReport(queries.db).vendors(since=since, vendor=vendor)
+    report = vendors.VendorReport(queries.db)
+    entries = report.vendors(since=since, vendor=vendor)
     if vendor is not None and not entries:
-        raise UnknownVendor(f"no receipts, rejections or holds of vendor {vendor!r}")
+        known = [e["vendor"] for e in report.vendors(since=since) if e["vendor"]]
+        raise UnknownVendor(
+            unknown("vendor", vendor, known, "no receipts, rejections or holds of it")
+        )
     if fmt == "csv":
         return Answer("text/csv; charset=utf-8", vendors.vendors_csv(entries))
     return Answer("application/json", _json({"since": since, "vendors": entries}))

@@ -28,9 +28,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from lotedge.ops.web import JSON, bearer_matches, json_text, send
 from lotedge.store.answers import (
-    GRAPH_FORMATS,
-    RECALL_FORMATS,
-    REPORT_FORMATS,
     Answer,
     UnknownVendor,
     graph_answer,
@@ -44,6 +41,7 @@ from lotedge.store.customers import CustomerBook
 from lotedge.store.db import Database
 from lotedge.store.epcis_api import PREFIX as EPCIS_PREFIX
 from lotedge.store.epcis_api import EpcisApi, EpcisProblem, Response, unauthorized
+from lotedge.store.formats import GRAPH_FORMATS, RECALL_FORMATS, REPORT_FORMATS
 from lotedge.store.query import AmbiguousLot, LotNotFound, TraceQueries
 
 log = logging.getLogger(__name__)
