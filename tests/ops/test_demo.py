@@ -48,6 +48,15 @@ def test_demo_runs_the_whole_system(tmp_path: Path):
     assert "Vendor quality: Northern Mills" in out
     assert_receiving_fefo_and_hold_at_the_line(keep, internal_lot=label_lot(labels[0]))
     assert_the_store_held_and_reported(keep)
+    assert_the_store_answers_from_its_own_config(keep)
+
+
+def assert_the_store_answers_from_its_own_config(keep: Path) -> None:
+    """`lotedge recall NM2611A -c DIR/store.toml` works after the demo, as its summary says."""
+    recall = lotedge("recall", TRACED_FLOUR_LOT, "-c", str(keep / "store.toml"), "--format", "json")
+    assert recall.returncode == 0, recall.stderr
+    answer = json.loads(recall.stdout)
+    assert answer["lot"]["lot"] == TRACED_FLOUR_LOT and len(answer["rows"]) > 1
 
 
 def assert_receiving_fefo_and_hold_at_the_line(keep: Path, internal_lot: str | None) -> None:

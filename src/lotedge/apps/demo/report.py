@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +96,11 @@ def summary(console: Console, outcome: DemoResult, directory: Path | None) -> No
     if directory is not None:
         console.print(
             f"Everything is in {escape(str(directory))} (config, state, trace.db, labels, logs)."
+        )
+        store = shlex.quote(str(directory / "store.toml"))
+        console.print(
+            f"Ask the store again: lotedge recall {TRACED_FLOUR_LOT} -c {escape(store)} "
+            "--format json"
         )
     else:
         console.print(

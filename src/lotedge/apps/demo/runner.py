@@ -92,7 +92,15 @@ enabled = false
 
 [station]
 port = 0
+{MASTER_DATA}"""
+        path = self.dir / "lotedge.toml"
+        path.write_text(config)
+        return path
 
+    def write_store_config(self, broker_port: int) -> Path:
+        """`store.toml`: the trace store's own config (database next to it, the broker), which
+        `lotedge recall NM2611A -c store.toml` reads afterwards."""
+        config = f"""# Written by `lotedge demo`: the trace store (lotedge store, recall, hold).
 [store]
 database_url = "sqlite:///trace.db"
 [store.mqtt]
@@ -101,8 +109,8 @@ port = {broker_port}
 protocol = "3.1.1"
 [store.mqtt.tls]
 enabled = false
-{MASTER_DATA}"""
-        path = self.dir / "lotedge.toml"
+"""
+        path = self.dir / "store.toml"
         path.write_text(config)
         return path
 
@@ -144,8 +152,9 @@ enabled = false
             f"(the agent reads it as {escape(scanner.device)})"
         )
         config = self.write_config(broker.port, printer.port)
+        store_config = self.write_store_config(broker.port)
         try:
-            self.spawn("store", "store", "-c", str(config))
+            self.spawn("store", "store", "-c", str(store_config))
             agent = self.spawn("agent", "run", "-c", str(config))
             control = ControlClient(self.dir / "state" / "control.sock", timeout=WAIT)
             if not outcome.expect(wait_until(lambda: _answers(control)), "the agent started"):
@@ -162,12 +171,12 @@ enabled = false
                     return outcome
                 self.shift(state, scanner, printer, control, receiving_label)
                 self.wait_for_delivery(control)
-                self.traces(config)
-                self.hold(state, scanner, control, config)
+                self.traces(store_config)
+                self.hold(state, scanner, control, store_config)
             finally:
                 state.close()
             self.wait_for_delivery(control)
-            self.vendor_report(config)
+            self.vendor_report(store_config)
         finally:
             self.stop_processes()
             scanner.close()
