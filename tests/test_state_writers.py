@@ -28,20 +28,28 @@ _BATCHES = "agent/workflows/batches.py"
 _RECEIVING = "agent/workflows/receiving.py"
 _CONSUMPTION = "agent/workflows/consumption.py"
 _WEIGHING = "agent/workflows/weighing.py"
+_SHIPPING = "agent/workflows/shipping.py"
+_DISPATCH = "agent/workflows/dispatch.py"
+_DOCK = "agent/workflows/dock.py"
 
 #: (table, statement) -> the modules (under src/lotedge) that may run it. Every state table has
 #: a row; docs/architecture.md ("Who writes the state") lists the same modules per table.
 WRITERS: dict[tuple[str, str], set[str]] = {
     ("batches", "INSERT"): {_BATCHES},
-    ("scans", "INSERT"): {_SCANS, _COMMANDS, _RECEIVING},
+    ("scans", "INSERT"): {_SCANS, _COMMANDS, _RECEIVING, _DOCK},
     ("consumptions", "INSERT"): {_CONSUMPTION},
     ("command_log", "INSERT"): {_ENGINE},
     ("command_log", "DELETE"): {_ENGINE},
-    ("lot_sequences", "INSERT"): {_BATCHES, _RECEIVING},
+    ("lot_sequences", "INSERT"): {_BATCHES, _RECEIVING, _SHIPPING},
+    ("issued_ssccs", "INSERT"): {_SHIPPING},
+    ("pallets", "INSERT"): {_SHIPPING},
+    ("pallets", "UPDATE"): {_SHIPPING, _DISPATCH},
+    ("pallet_items", "INSERT"): {_SHIPPING, _DOCK},
+    ("shipments", "INSERT"): {_DISPATCH},
     ("issued_lots", "INSERT"): {_BATCHES, _RECEIVING},
     ("lot_holds", "INSERT"): {"agent/workflows/holds.py"},
     ("lot_holds", "DELETE"): {"agent/workflows/holds.py"},
-    ("flags", "INSERT"): {_RECEIVING},
+    ("flags", "INSERT"): {_RECEIVING, _DISPATCH},
     ("receipts", "INSERT"): {_RECEIVING},
     ("open_lots", "INSERT"): {_RECEIVING},
     ("open_lots", "UPDATE"): {_RECEIVING, _CONSUMPTION},

@@ -33,8 +33,7 @@ from typing import Any
 from bench.common import example_config, figures, start_engine
 from lotedge.agent.registry import AdapterHost, Registry
 from lotedge.agent.requests import EndBatch, StartBatch
-from lotedge.agent.unit_of_work import LabelRender
-from lotedge.core.labels import LabelData, ReceivingLabelData
+from lotedge.agent.unit_of_work import AnyLabel, LabelRender
 from lotedge.printers.service import renderer_for, start_printer
 from lotedge.simulators.printer import PrinterSimulator
 
@@ -49,7 +48,7 @@ class TimedRenderer:
         self.seconds: list[float] = []
         self.payloads: list[bytes] = []
 
-    def __call__(self, label: LabelData | ReceivingLabelData, template: str) -> bytes:
+    def __call__(self, label: AnyLabel, template: str) -> bytes:
         start = time.perf_counter()
         payload = self._render(label, template)
         self.seconds.append(time.perf_counter() - start)

@@ -31,6 +31,7 @@ from lotedge.core.decisions import Reason
 from lotedge.core.scan import RawScan
 from lotedge.state import repo
 from lotedge.state.db import open_state, transaction
+from tests.shipping.reasons import SHIPPING_REASONS
 
 GS = "\x1d"
 FLOUR = "]C10109501101530003174901311025ABC"
@@ -165,10 +166,11 @@ def test_every_reason_code_is_reachable(line: Line):
     seen.add(line.scan("#LE:CANCEL"))  # cancelled
     # NOT_RECORDED (failed commit), LOT_SEQUENCE_EXHAUSTED and LABEL_ERROR: tests of their own;
     # receiving and FEFO: tests/core/test_receiving.py; request errors: REQUEST_ERRORS;
-    # weighing: tests/scales/test_weighing_engine.py.
+    # weighing: tests/scales/test_weighing_engine.py; the dock: tests/shipping/test_packing.py.
     elsewhere = {
         *("not_recorded", "lot_sequence_exhausted", "label_error"),
         *RECEIVING_REASONS,
+        *SHIPPING_REASONS,
         *REQUEST_ERRORS,
         *WEIGHING_REASONS,
     }

@@ -150,7 +150,9 @@ def test_quantity_ai_follows_unit(renderer, sample, quantity, unit, element):
 
 
 def test_unknown_template_lists_the_known_ones(renderer, sample):
-    with pytest.raises(LabelError, match=r"'nope.zpl.j2' not found; known: lot_label.zpl.j2"):
+    with pytest.raises(
+        LabelError, match=r"'nope.zpl.j2' not found; known: logistic_label.zpl.j2, lot_label.zpl.j2"
+    ):
         renderer.render(sample, "nope.zpl.j2")
 
 
@@ -160,7 +162,12 @@ def test_built_in_templates_and_site_overrides(tmp_path, sample):
     (tmp_path / "lot_label.zpl.j2").write_text("^XA^FH^FD{{ label.lot }}^FS^XZ")
     (tmp_path / "pallet.zpl.j2").write_text("^XA^FH^FDP {{ label.lot }}^FS^XZ")
     site = LabelRenderer(LabelConfig(), tmp_path)
-    assert site.templates == ["lot_label.zpl.j2", "pallet.zpl.j2", "receiving_label.zpl.j2"]
+    assert site.templates == [
+        "logistic_label.zpl.j2",
+        "lot_label.zpl.j2",
+        "pallet.zpl.j2",
+        "receiving_label.zpl.j2",
+    ]
     assert site.render(sample, "lot_label.zpl.j2").endswith(
         b"^FD" + sample.lot.encode() + b"^FS^XZ"
     )

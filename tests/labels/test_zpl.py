@@ -28,7 +28,7 @@ def test_escaped_text_is_inert_ascii_and_round_trips(text):
 
 def test_gs1_128_switches_to_subset_b_and_separates_variable_ais():
     elements = [("3101", "000125"), ("30", "7"), ("10", "A>B")]
-    assert zpl.gs1_128(elements) == ">;>83101000125>6307>810A>0B"
+    assert zpl.gs1_128(elements) == ">;>8310100012530>67>810A>0B"  # "30" still in C
 
 
 def test_gs1_128_refuses_what_code_128_cannot_carry():

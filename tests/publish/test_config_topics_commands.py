@@ -128,9 +128,10 @@ def test_command_table(name, body, expected):
     assert codec.request_from_json(name, body, remote=True) == expected
 
 
-#: Operations for whoever stands at the line, never from the network.
+#: Operations for whoever stands at the line (or its dock), never from the network.
 LOCAL_ONLY = (
     "scan", "receive.unlabelled", "weigh.skip", "scale.tare", "scale.zero", "scale.reread",
+    "pallet.open", "pallet.close", "pallet.qty", "pallet.unpack", "ship.to", "ship", "ship.void",
 )  # fmt: skip
 
 

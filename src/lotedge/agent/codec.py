@@ -19,6 +19,10 @@ from lotedge.agent.requests import (
     LotsClose,
     LotsList,
     LotsOpen,
+    PalletClose,
+    PalletOpen,
+    PalletRepeat,
+    PalletUnpack,
     ReceiveUnlabelled,
     Reprint,
     Request,
@@ -26,6 +30,9 @@ from lotedge.agent.requests import (
     ScanRequest,
     SetMode,
     SetReference,
+    Ship,
+    ShipTo,
+    ShipVoid,
     SkipWeighing,
     StartBatch,
     Status,
@@ -34,6 +41,7 @@ from lotedge.core.holds import SCOPE_FIELDS, SOURCES, HoldScope, ScopeError, par
 from lotedge.core.reasons import Reason
 from lotedge.core.scan import RawScan
 from lotedge.masterdata.suggestions import unknown
+from lotedge.state.receiving import MODES
 
 
 class BadRequest(ValueError):
@@ -132,6 +140,14 @@ def _unlabelled(args: dict[str, Any]) -> Request:
     return ReceiveUnlabelled(_text(args, "material"), quantity, _date(args.get("expiry"), "expiry"))
 
 
+def _ship(args: dict[str, Any]) -> Request:
+    ssccs = args.get("ssccs")
+    if not isinstance(ssccs, list) or not ssccs or not all(isinstance(s, str) for s in ssccs):
+        raise BadRequest("'ssccs' must be a non-empty list of SSCCs")
+    refs = {key: _optional_text(args, key) for key in ("po", "desadv", "bol")}
+    return Ship(tuple(ssccs), _text(args, "customer"), **refs)
+
+
 def _scan(args: dict[str, Any]) -> Request:
     data = _text(args, "data")
     source = _text(args, "source", "cli")
@@ -184,9 +200,7 @@ COMMANDS: dict[str, CommandSpec] = {
     "alert.ack": CommandSpec(
         ("id", "operator"), lambda a: AlertAck(_whole(a, "id"), _text(a, "operator", ""))
     ),
-    "mode.set": CommandSpec(
-        ("mode",), lambda a: SetMode(_choice(a, "mode", ("production", "receiving"), ""))
-    ),
+    "mode.set": CommandSpec(("mode",), lambda a: SetMode(_choice(a, "mode", MODES, ""))),
     "receive.ref": CommandSpec(
         ("ref", "type"),
         lambda a: SetReference(_text(a, "ref"), _choice(a, "type", ("po", "desadv"), "po")),
@@ -200,6 +214,16 @@ COMMANDS: dict[str, CommandSpec] = {
         ("material", "lot"), lambda a: LotsClose(_text(a, "material"), _text(a, "lot"))
     ),
     "lots.list": CommandSpec(("material",), lambda a: LotsList(_text(a, "material", "") or None)),
+    # The dock's pallets are in hand at this device (its labels print here): not remote.
+    "pallet.open": CommandSpec(
+        ("customer",), lambda a: PalletOpen(_optional_text(a, "customer")), remote=False
+    ),
+    "pallet.close": CommandSpec((), lambda a: PalletClose(), remote=False),
+    "pallet.qty": CommandSpec(("count",), lambda a: PalletRepeat(_whole(a, "count")), remote=False),
+    "pallet.unpack": CommandSpec(("sscc",), lambda a: PalletUnpack(_text(a, "sscc")), remote=False),
+    "ship.to": CommandSpec(("customer",), lambda a: ShipTo(_text(a, "customer")), remote=False),
+    "ship": CommandSpec(("ssccs", "customer", "po", "desadv", "bol"), _ship, remote=False),
+    "ship.void": CommandSpec(("sscc",), lambda a: ShipVoid(_text(a, "sscc")), remote=False),
     # The scale and its weighing: for whoever stands at the line, not from the network.
     "weigh.skip": CommandSpec(
         ("reason", "operator"),

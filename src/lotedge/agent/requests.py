@@ -127,6 +127,58 @@ class LotsList:
     material: str | None = None
 
 
+# -- the shipping dock (agent/workflows/shipping.py) -----------------------------------------
+@dataclass(frozen=True)
+class PalletOpen:
+    """Open a pallet (an SSCC), optionally for a customer; one pallet is open at a time."""
+
+    customer: str | None = None
+
+
+@dataclass(frozen=True)
+class PalletClose:
+    """Close the open pallet: its AggregationEvent and its logistic label."""
+
+
+@dataclass(frozen=True)
+class PalletRepeat:
+    """`count` more cases like the last one scanned onto the open pallet (`#LE:QTY:n`)."""
+
+    count: int
+
+
+@dataclass(frozen=True)
+class PalletUnpack:
+    """Take a pallet apart (a closed one: the DELETE aggregation; an open one: dropped)."""
+
+    sscc: str
+
+
+@dataclass(frozen=True)
+class ShipTo:
+    """The customer the next pallet labels scanned in shipping mode are dispatched to."""
+
+    customer: str
+
+
+@dataclass(frozen=True)
+class Ship:
+    """Dispatch closed pallets to a customer, with the shipment's documents."""
+
+    ssccs: tuple[str, ...]
+    customer: str
+    po: str | None = None
+    desadv: str | None = None
+    bol: str | None = None
+
+
+@dataclass(frozen=True)
+class ShipVoid:
+    """Take back the dispatch of a pallet (a mistake): it is at the dock again."""
+
+    sscc: str
+
+
 # -- weighing (agent/workflows/weighing.py) ---------------------------------------------------
 @dataclass(frozen=True)
 class WeightReading:
@@ -241,6 +293,13 @@ Request = (
     | LotsOpen
     | LotsClose
     | LotsList
+    | PalletOpen
+    | PalletClose
+    | PalletRepeat
+    | PalletUnpack
+    | ShipTo
+    | Ship
+    | ShipVoid
     | PrinterStarted
     | PrintClaim
     | PrintDone

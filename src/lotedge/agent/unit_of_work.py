@@ -21,13 +21,16 @@ from typing import Any
 from lotedge.config.model import Config
 from lotedge.core import epcis
 from lotedge.core.labels import LabelData, ReceivingLabelData
+from lotedge.core.logistic_label import LogisticLabelData
 from lotedge.state import alerts, outbox, print_jobs
 from lotedge.state.db import transaction
 from lotedge.wire import topics
 
 Clock = Callable[[], datetime]
-#: Renders a label (a lot's, or a receiving label) to printer bytes: (data, template) -> payload.
-LabelRender = Callable[[LabelData | ReceivingLabelData, str], bytes]
+#: Any label lotedge prints: a lot's, a receiving label, a pallet's logistic label.
+AnyLabel = LabelData | ReceivingLabelData | LogisticLabelData
+#: Renders a label to printer bytes: (data, template) -> payload.
+LabelRender = Callable[[AnyLabel, str], bytes]
 
 
 @dataclass
@@ -124,7 +127,7 @@ class UnitOfWork:
     # -- label jobs ----------------------------------------------------------------------------
     def queue_label(
         self,
-        label: LabelData | ReceivingLabelData,
+        label: AnyLabel,
         template: str,
         *,
         batch_id: str | None,

@@ -143,8 +143,10 @@ def _scope(a: argparse.Namespace) -> dict[str, str | None]:
 
 def _register_receiving(sub: argparse._SubParsersAction, default_config: str) -> None:
     """`mode`, `receive ref|unlabelled` and `lots list|close` (see docs/receiving.md)."""
-    mode = _client_parser(sub, "mode", "switch the line to receiving or production", default_config)
-    mode.add_argument("mode", choices=("receiving", "production"))
+    mode = _client_parser(
+        sub, "mode", "switch the line to receiving, shipping or production", default_config
+    )
+    mode.add_argument("mode", choices=("receiving", "shipping", "production"))
     mode.set_defaults(op="mode.set", build=lambda a: {"mode": a.mode})
 
     receive = sub.add_parser("receive", help="goods receipt: the reference, unlabelled material")

@@ -40,10 +40,12 @@ def register(sub: argparse._SubParsersAction, default_config: str) -> None:
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
+    from lotedge.cli.sscc_cmds import sscc_range_warnings
     from lotedge.config.device_urls import old_spellings
     from lotedge.config.loader import load_config, secret_refs
     from lotedge.config.problems import ConfigError
     from lotedge.core.epcis import private_identifiers
+    from lotedge.core.shipping_events import private_customers
 
     if is_store_file(args.file):
         return _check_store_file(args.file)
@@ -64,7 +66,11 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         return 1
     for note in old_spellings(config):
         print(f"{args.file}: note: {note}", file=sys.stderr)
-    for warning in private_identifiers(config.identity, config.materials):
+    for warning in [
+        *private_identifiers(config.identity, config.materials),
+        *private_customers(config.customers),
+        *sscc_range_warnings(config),
+    ]:
         print(f"{args.file}: warning: {warning}", file=sys.stderr)
     counts = (
         plural(len(config.materials), "material"),

@@ -13,9 +13,11 @@ from lotedge.cli import (
     ops_cmds,
     scale_cmds,
     scanner_cmds,
+    shipping_cmds,
     sim,
     sim_printer,
     sim_scale,
+    sscc_cmds,
     store_cmds,
 )
 from lotedge.cli.errors import CliError
@@ -32,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     agent_cmds.register(sub, DEFAULT_CONFIG)
     ops_cmds.register(sub, DEFAULT_CONFIG)
     scanner_cmds.register(sub, DEFAULT_CONFIG)
+    shipping_cmds.register(sub, DEFAULT_CONFIG)
+    sscc_cmds.register(sub, DEFAULT_CONFIG)
     scale_cmds.register(sub, DEFAULT_CONFIG)
     store_cmds.register(sub, DEFAULT_CONFIG)
     simulators = sub.add_parser("sim", help="simulated scanners, cameras, printers and scales")

@@ -17,6 +17,7 @@ from lotedge.config.base import SecretRef, model_of
 from lotedge.config.device_urls import check_device_urls
 from lotedge.config.model import Config, cross_checks
 from lotedge.config.problems import ConfigError, Problem
+from lotedge.config.shipping import check_customers
 from lotedge.config.store import StoreConfig
 from lotedge.masterdata.customers import Customer
 from lotedge.masterdata.section import Section
@@ -76,25 +77,11 @@ def load_store_config(path: str | Path) -> StoreSettings:
         loaded = StoreFile.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(str(path), problems + _from_validation_error(exc, text)) from None
-    problems.extend(_customer_problems(loaded.customers))
+    problems.extend(check_customers(loaded.customers))
     if problems:
         raise ConfigError(str(path), [_with_line(p, text) for p in problems])
     _anchor_secret_files(loaded.store, base_dir)
     return StoreSettings(loaded.store, base_dir, tuple(loaded.customers))
-
-
-def _customer_problems(customers: list[Customer]) -> list[Problem]:
-    """Customer codes and GLNs each name one customer."""
-    problems = []
-    for kind, values in (
-        ("customer code", [c.code for c in customers]),
-        ("customer GLN", [c.gln for c in customers if c.gln]),
-    ):
-        dupes = sorted({v for v in values if values.count(v) > 1})
-        if dupes:
-            message = f"{kind} used more than once: {', '.join(dupes)}"
-            problems.append(Problem("customers", message, "make each unique"))
-    return problems
 
 
 class StoreFile(Section):

@@ -12,6 +12,7 @@ from lotedge.config.devices import CameraConfig, ScannerConfig
 from lotedge.config.mqtt import MqttConfig
 from lotedge.config.printing import LabelConfig, PrinterConfig, check_label_templates
 from lotedge.config.problems import Problem
+from lotedge.config.shipping import ShippingConfig, check_shipping
 from lotedge.config.socket_path import CONTROL_SOCKET, STATE_DIR
 from lotedge.config.station import StationConfig
 from lotedge.config.store import StoreConfig
@@ -117,6 +118,9 @@ class Config(Section):
     station: StationConfig | None = Field(
         default=None, description="The operator station web page; off when absent."
     )
+    shipping: ShippingConfig | None = Field(
+        default=None, description="The shipping dock (pallets, SSCCs); off when absent."
+    )
 
     #: Directory the config file was read from; relative paths resolve against it.
     base_dir: Path = Field(default=Path("."), exclude=True)
@@ -136,6 +140,16 @@ class Config(Section):
     def material(self, code: str) -> Material | None:
         return next((m for m in self.materials if m.code == code), None)
 
+    @property
+    def device_role(self) -> str:
+        """`receiving` or `shipping` for a station of that role, else `line` (modes switch)."""
+        if self.shipping is not None and self.shipping.role == "shipping":
+            return "shipping"
+        return self.receiving.role
+
+    def customer(self, code: str) -> Customer | None:
+        return next((c for c in self.customers if c.code == code), None)
+
     def weighing_scale(self) -> ScaleConfig | None:
         """The scale weighed materials are weighed on: the one named, else the first."""
         name = self.weighing.scale
@@ -149,8 +163,18 @@ def cross_checks(config: Config) -> list[Problem]:
         *check_boms(config),
         *check_lot_templates(config),
         *check_label_templates(config.printer, config.products),
+        *check_shipping(config.shipping, config.customers),
+        *check_one_role(config),
         *check_weighing(config.materials, config.products, config.scales, config.weighing),
     ]
+
+
+def check_one_role(config: Config) -> list[Problem]:
+    """A device is a receiving station or a shipping station, not both."""
+    if config.receiving.role == "receiving" and config.device_role == "shipping":
+        message = "[receiving] role and [shipping] role both make this device a station"
+        return [Problem("shipping.role", message, "set one of them to line")]
+    return []
 
 
 def check_unique_codes(config: Config) -> list[Problem]:

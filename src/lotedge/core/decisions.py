@@ -22,6 +22,8 @@ class Outcome(StrEnum):
     IGNORED = "ignored"  # a double read; nothing to do
     COMMAND = "command"  # a command barcode was carried out
     RECEIVED = "received"  # recorded as a goods receipt (receiving mode)
+    PACKED = "packed"  # cases added to the open pallet (shipping mode)
+    SHIPPED = "shipped"  # a pallet dispatched to the ship-to customer (shipping mode)
 
 
 class FefoPolicy(StrEnum):

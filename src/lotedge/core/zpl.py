@@ -41,32 +41,71 @@ def escape(text: str) -> str:
 
 
 def _fixed(ai: str) -> bool:
-    """AIs with a predefined length need no FNC1 after them: (01), (11), (17), (310n)-(316n)."""
-    return ai in ("01", "11", "17") or (len(ai) == 4 and ai[:2] == "31" and ai[2] in "0123456")
+    """AIs with a predefined length need no FNC1 after them: (00), (01), (02), (11), (15),
+    (17), (310n)-(316n)."""
+    return ai in ("00", "01", "02", "11", "15", "17") or (
+        len(ai) == 4 and ai[:2] == "31" and ai[2] in "0123456"
+    )
 
 
 def gs1_128(elements: Elements) -> str:
-    """^BC (mode N) field data: FNC1 start, numeric fixed-length AIs in subset C, rest in B.
+    """^BC (mode N) field data: FNC1 start, digit pairs in subset C, the rest in B (back to C
+    for a run of four or more digits, so long data such as a pallet's contents stays short).
 
     >>> gs1_128([("01", "09501101530003"), ("10", "A>1")])
-    '>;>80109501101530003>610A>01'
+    '>;>8010950110153000310>6A>01'
+    >>> gs1_128([("10", "L100001")])
+    '>;>810>6L>5100001'
     """
     out = [">;>8"]
     subset = "C"
     for index, (ai, value) in enumerate(elements):
+        _check_code128(ai, value)
         data = ai + value
-        numeric = data.isdigit() and len(data) % 2 == 0
-        if numeric and subset == "C":
-            out.append(data)
-        else:
-            _check_code128(ai, value)
-            if subset == "C":
+        pos = 0
+        while pos < len(data):
+            run = _digit_run(data, pos)
+            if subset == "C" and run < 2:
                 out.append(">6")
                 subset = "B"
-            out.append(data.replace(">", ">0"))  # ">" starts an invocation; ">0" is a literal ">"
+            elif subset == "B" and run >= 4 and run % 2 == 0:
+                out.append(">5")
+                subset = "C"
+            if subset == "C":
+                out.append(data[pos : pos + 2])
+                pos += 2
+            else:
+                out.append(">0" if data[pos] == ">" else data[pos])  # ">0" is a literal ">"
+                pos += 1
         if not _fixed(ai) and index < len(elements) - 1:
             out.append(">8")
     return "".join(out)
+
+
+def gs1_128_modules(data: str) -> int:
+    """The width in modules of a `gs1_128` symbol: 11 per symbol character (start, FNC1, code
+    switch, a digit pair in C, a character in B, the check character) and 13 for the stop.
+
+    >>> gs1_128_modules(">;>80109501101530003")  # start, FNC1, 8 pairs, check, stop
+    134
+    """
+    symbols, pos, subset = 0, 0, "C"
+    while pos < len(data):
+        if data[pos] == ">":  # an invocation (">0" is a literal ">" in B)
+            subset = {"6": "B", "5": "C"}.get(data[pos + 1], subset)
+            pos += 2
+        else:
+            pos += 2 if subset == "C" else 1
+        symbols += 1
+    return (symbols + 1) * 11 + 13
+
+
+def _digit_run(data: str, pos: int) -> int:
+    """How many ASCII digits `data` has from `pos` on."""
+    end = pos
+    while end < len(data) and data[end] in "0123456789":
+        end += 1
+    return end - pos
 
 
 def _check_code128(ai: str, value: str) -> None:

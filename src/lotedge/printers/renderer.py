@@ -25,7 +25,10 @@ from lotedge.core.labels import (
     hri,
     receiving_elements,
 )
+from lotedge.core.logistic_label import LogisticLabelData, contents_elements, sscc_elements
 
+#: Left and right margin of the logistic label's barcodes (the template's ^FO x).
+LOGISTIC_MARGIN_MM = 4
 #: The default templates, shipped with lotedge (config/labels/ in the source tree).
 BUILT_IN = Path(str(resources.files("lotedge.labels")))
 
@@ -58,14 +61,17 @@ class LabelRenderer:
         """A length in millimetres as printer dots at the configured resolution."""
         return round(mm * self._labels.dpi / 25.4)
 
-    def render(self, data: LabelData | ReceivingLabelData, template: str) -> bytes:
+    def render(
+        self, data: LabelData | ReceivingLabelData | LogisticLabelData, template: str
+    ) -> bytes:
         """The label as one ZPL format (UTF-8 bytes), or ESC/POS for the built-in ``*.escpos``
         layout (`lotedge.printers.escpos_label`); raises LabelError for unusable data.
 
-        A lot label (`LabelData`) or a receiving label (`ReceivingLabelData`, ZPL only)."""
+        A lot label (`LabelData`), a receiving label (`ReceivingLabelData`, ZPL only) or a
+        pallet's logistic label (`LogisticLabelData`, ZPL only)."""
         if template.endswith(ESCPOS_TEMPLATE_SUFFIX):
             if not isinstance(data, LabelData):
-                raise LabelError("the receiving label is ZPL only; it needs a Zebra printer")
+                raise LabelError("this label is ZPL only; it needs a Zebra printer")
             labels = self._labels
             from lotedge.printers.escpos_label import render_escpos  # python-escpos: only here
 
@@ -78,6 +84,8 @@ class LabelRenderer:
             ) from None
         if isinstance(data, LabelData):
             context = self.context(data)
+        elif isinstance(data, LogisticLabelData):
+            context = self.logistic_context(data)
         else:
             context = self.receiving_context(data)
         text = tmpl.render(context)
@@ -103,6 +111,29 @@ class LabelRenderer:
             "gs1": _gs1(elements, split=len(elements) - 2),
             **self._page(),
         }
+
+    def logistic_context(self, data: LogisticLabelData) -> dict[str, Any]:
+        """What the logistic label sees: `label` (with `cases` and `content_lines`), `gs1`
+        (`sscc` and, for a one-lot pallet, `contents`: one GS1-128 symbol, or two when one
+        would not fit the label's width, each with its HRI), `size` and `dpi`."""
+        sscc, contents = sscc_elements(data), contents_elements(data)
+        page = self._page()
+        room = page["size"]["width"] - 2 * self.dots(LOGISTIC_MARGIN_MM)
+        try:
+            symbols = [contents] if contents else []
+            if contents and zpl.gs1_128_modules(zpl.gs1_128(contents)) * page["module"] > room:
+                symbols = [contents[:-1], contents[-1:]]  # the lot, (10), in a symbol of its own
+            gs1 = {
+                "sscc": zpl.gs1_128(sscc),
+                "sscc_hri": hri(sscc),
+                "contents": [
+                    {"data": zpl.gs1_128(symbol), "hri": hri(symbol)} for symbol in symbols
+                ],
+            }
+        except ValueError as exc:
+            raise LabelError(str(exc)) from None
+        label = {**asdict(data), "cases": data.cases, "content_lines": data.content_lines}
+        return {"label": label, "gs1": gs1, **page}
 
     def _page(self) -> dict[str, Any]:
         return {

@@ -60,7 +60,7 @@ UPDATE open_lots SET received_qty = NULL WHERE source = 'received' AND (
 """Migration 8: the unit of a lot's received quantity, so that only consumptions in that unit
 count against it (a lot received in several units has no quantity that can run out)."""
 
-MODES = ("production", "receiving")
+MODES = ("production", "receiving", "shipping")
 _MODE = "mode"
 _REFERENCE = "receipt_reference"
 
@@ -79,13 +79,15 @@ def _set_flag(conn: sqlite3.Connection, name: str, value: str) -> None:
 
 
 def mode(conn: sqlite3.Connection) -> str:
-    """`production` or `receiving`, as the operator last set it (production at first)."""
+    """`production`, `receiving` or `shipping`, as the operator last set it (production at
+    first)."""
     return _flag(conn, _MODE) or "production"
 
 
 def effective_mode(conn: sqlite3.Connection, role: str) -> str:
-    """`receiving` on a receiving station (`role`), else the mode the operator set."""
-    return "receiving" if role == "receiving" else mode(conn)
+    """The mode of a receiving or shipping station (`role`), else (`line`) the mode the
+    operator set."""
+    return role if role in MODES else mode(conn)
 
 
 def set_mode(conn: sqlite3.Connection, value: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from sqlite3 import Connection
 
-from lotedge.state import alerts, holds, outbox, print_jobs, receiving, weighings
+from lotedge.state import alerts, holds, outbox, print_jobs, receiving, shipping, weighings
 
 CORE = """
 CREATE TABLE batches (
@@ -94,4 +94,6 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
     (8, "the unit of an open lot's received quantity", receiving.RECEIVED_UNIT),
     (9, "the file a print job became (dir:// printers)", print_jobs.OUTPUT),
     (10, "weighings of weighed materials", weighings.DDL),
+    (11, "pallets and the SSCC ledger", shipping.DDL),
+    (12, "what pallets hold, and shipments", shipping.CONTENTS + ";" + shipping.SHIPMENTS),
 ]

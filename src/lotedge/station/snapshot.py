@@ -19,7 +19,7 @@ from typing import Any
 from lotedge.config.model import Config
 from lotedge.core.batch import Batch
 from lotedge.core.scan import RawScan, parse_scan
-from lotedge.state import alerts, print_jobs, receiving, repo
+from lotedge.state import alerts, print_jobs, receiving, repo, shipping
 from lotedge.state import holds as hold_list
 from lotedge.state.db import connect_readonly
 from lotedge.station.weighing import live_fingerprint, scale_status, weighing_view
@@ -63,8 +63,9 @@ class SnapshotReader:
             depth = repo.count(conn, "outbox")
             open_alerts = alerts.open_alerts(conn)
             held = hold_list.active(conn)
-            mode = receiving.effective_mode(conn, config.receiving.role)
+            mode = receiving.effective_mode(conn, config.device_role)
             weighing = weighing_view(conn, config, open_batch, scale_status(self._providers))
+            pallet_dock = self._dock(conn) if config.shipping is not None else None
         return {
             "site": config.identity.site,
             "line": config.identity.line,
@@ -82,6 +83,7 @@ class SnapshotReader:
                 {k: alert[k] for k in ("id", "kind", "message", "raised_at")}
                 for alert in open_alerts
             ],
+            "dock": pallet_dock,
             "holds": [
                 {
                     "held": hold.scope.describe(),
@@ -94,6 +96,29 @@ class SnapshotReader:
         }
 
     # -- parts -------------------------------------------------------------------------------
+    def _dock(self, conn: sqlite3.Connection) -> dict[str, Any]:
+        """The shipping dock: the open pallet and what it holds, and the ship-to."""
+        pallet = shipping.open_pallet(conn)
+        ship_to = shipping.ship_to(conn)
+        customer = self._config.customer(ship_to) if ship_to else None
+        return {
+            "pallet": None
+            if pallet is None
+            else {
+                "sscc": pallet.sscc,
+                "customer": pallet.customer,
+                "contents": [
+                    {
+                        "product_name": self._product_name(line.product) or line.product,
+                        "lot": line.lot,
+                        "cases": line.cases,
+                    }
+                    for line in shipping.contents(conn, pallet.id)
+                ],
+            },
+            "ship_to": {"code": customer.code, "name": customer.name} if customer else None,
+        }
+
     def _product_name(self, code: str) -> str | None:
         product = self._config.product(code)
         return product.name if product else None

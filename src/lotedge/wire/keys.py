@@ -35,6 +35,9 @@ VENDOR_LOT = "lotedge:vendorLot"
 INTERNAL_LOT = "lotedge:internalLot"
 """A lot number lotedge created for unlabelled material at receipt."""
 
+CUSTOMER = "lotedge:customer"
+"""The customer code of a shipment (and of a pallet packed for a customer), as configured."""
+
 LOT_NUMBER = "cbvmda:lotNumber"
 EXPIRY = "cbvmda:itemExpirationDate"
 BEST_BEFORE = "cbvmda:bestBeforeDate"

@@ -16,11 +16,13 @@ from lotedge.agent.unit_of_work import UnitOfWork
 from lotedge.agent.workflows import (
     alerts,
     batches,
+    dispatch,
     holds,
     labels,
     printing,
     receiving,
     scans,
+    shipping,
     status,
     weighing,
 )
@@ -41,4 +43,6 @@ def _table(*workflows: ModuleType) -> dict[type, Handler]:
 
 
 #: Request type -> its handler.
-HANDLERS = _table(scans, batches, holds, receiving, labels, printing, alerts, status, weighing)
+HANDLERS = _table(
+    scans, batches, holds, receiving, shipping, dispatch, labels, printing, alerts, status, weighing
+)

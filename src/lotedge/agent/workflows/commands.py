@@ -1,7 +1,8 @@
 """Command barcodes (`#LE:START:<product>[:<qty>]`, `END:<qty>`, `CANCEL`, `AGAIN`, `RECEIVE`,
-`PRODUCE`, `REF:<order>`, `DN:<note>`, the scale's `TARE`, `ZERO`, `REREAD`, `SKIP:<reason>`):
-each runs its workflow's operation directly, and the operation's result becomes the scan's
-decision. The command and its audit row commit together.
+`SHIP`, `PRODUCE`, `REF:<order>`, `DN:<note>`, the scale's `TARE`, `ZERO`, `REREAD`,
+`SKIP:<reason>`, and at the dock `PALLET`, `CLOSE`, `QTY:<n>`, `TO:<customer>`): each runs its
+workflow's operation directly, and the operation's result becomes the scan's decision. The
+command and its audit row commit together.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from lotedge.agent.requests import (
     StartBatch,
 )
 from lotedge.agent.unit_of_work import UnitOfWork
-from lotedge.agent.workflows import batches, receiving, weighing
+from lotedge.agent.workflows import batches, dock, receiving, weighing
 from lotedge.core import batch as batch_rules
 from lotedge.core.batch import Refusal
 from lotedge.core.decisions import Decision, Outcome
@@ -32,9 +33,11 @@ from lotedge.state import repo
 Operation = Callable[[UnitOfWork], Done | Refusal]
 
 KNOWN = (
-    "START:<product>[:<qty>], END:<qty>, CANCEL, AGAIN, RECEIVE, PRODUCE, "
+    "START:<product>[:<qty>], END:<qty>, CANCEL, AGAIN, RECEIVE, SHIP, PRODUCE, "
     "REF:<purchase order>, DN:<delivery note>, TARE, ZERO, REREAD, SKIP:<reason>"
 )
+#: The mode each mode command switches to.
+MODE_VERBS = {"RECEIVE": "receiving", "SHIP": "shipping", "PRODUCE": "production"}
 
 
 def run(uow: UnitOfWork, raw: RawScan, parsed: ParsedScan, dry_run: bool) -> Decision:
@@ -61,7 +64,7 @@ def _decide(uow: UnitOfWork, parsed: ParsedScan, command: Command, dry_run: bool
     if isinstance(operation, Refusal):
         return Decision(Outcome.REJECTED, operation.reason, operation.message, parsed)
     if operation is None:
-        message = f"Unknown command {parsed.text!r}; known: {KNOWN}."
+        message = f"Unknown command {parsed.text!r}; known: {KNOWN}; at the dock: {dock.KNOWN}."
         return Decision(Outcome.REJECTED, Reason.UNKNOWN_COMMAND, message, parsed)
     if dry_run:
         return Decision(Outcome.COMMAND, Reason.ACCEPTED, f"Would run {command.verb}.", parsed)
@@ -88,8 +91,8 @@ def _operation(command: Command) -> Operation | Refusal | None:
         return lambda uow: batches.end(uow, end)
     if verb == "CANCEL":
         return lambda uow: batches.cancel(uow, CancelBatch("cancelled by command barcode"))
-    if verb in ("RECEIVE", "PRODUCE"):
-        mode = SetMode("receiving" if verb == "RECEIVE" else "production")
+    if verb in MODE_VERBS:
+        mode = SetMode(MODE_VERBS[verb])
         return lambda uow: receiving.set_mode(uow, mode)
     if verb in ("TARE", "ZERO", "REREAD") and not args:
         action = ScaleAction(verb.lower())
@@ -101,4 +104,4 @@ def _operation(command: Command) -> Operation | Refusal | None:
         kind = ReferenceKind.PO if verb == "REF" else ReferenceKind.DESADV
         reference = SetReference(":".join(args), kind.value)
         return lambda uow: receiving.set_reference(uow, reference)
-    return None
+    return dock.operation(command)

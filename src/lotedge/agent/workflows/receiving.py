@@ -48,18 +48,22 @@ from lotedge.wire import topics
 
 def mode(uow: UnitOfWork) -> str:
     """`production` or `receiving`: what a material scan does now."""
-    return receiving_state.effective_mode(uow.conn, uow.config.receiving.role)
+    return receiving_state.effective_mode(uow.conn, uow.config.device_role)
 
 
 def set_mode(uow: UnitOfWork, request: SetMode) -> Done | Refusal:
-    if uow.config.receiving.role == "receiving" and request.mode != "receiving":
-        message = "This device is a receiving station ([receiving] role); it only receives."
+    role = uow.config.device_role
+    if role != "line" and request.mode != role:
+        message = f"This device is a {role} station ([{role}] role); it only does {role}."
         return Refusal(Reason.WRONG_MODE, message)
+    if request.mode == "shipping" and uow.config.shipping is None:
+        return Refusal(Reason.SHIPPING_OFF, "Shipping is not configured (no [shipping] section).")
     with uow.transaction():
         receiving_state.set_mode(uow.conn, request.mode)
     words = {
         "receiving": "Receiving: scan the purchase order or delivery note, then each label.",
         "production": "Production: scans are consumed into the open batch.",
+        "shipping": "Shipping: open a pallet and scan its cases, or scan the ship-to and pallets.",
     }
     return Done(Reason.MODE_SET, words[request.mode], {"mode": request.mode})
 

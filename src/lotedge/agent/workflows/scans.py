@@ -16,7 +16,7 @@ from decimal import Decimal
 from lotedge.agent.replies import decision_reply
 from lotedge.agent.requests import Reply, ScanRequest
 from lotedge.agent.unit_of_work import UnitOfWork
-from lotedge.agent.workflows import commands, receiving, weighing
+from lotedge.agent.workflows import commands, dock, receiving, weighing
 from lotedge.agent.workflows.consumption import Consumed, consume
 from lotedge.agent.workflows.rejections import publish_rejection
 from lotedge.core.batch import Batch
@@ -62,8 +62,11 @@ def _decide(uow: UnitOfWork, request: ScanRequest) -> Decision:
         parsed = replace(parsed, command=Command("REF", (parsed.purchase_order,)))
     if parsed.command is not None:
         return commands.run(uow, raw, parsed, dry_run)
-    if receiving.mode(uow) == "receiving":
+    mode = receiving.mode(uow)
+    if mode == "receiving":
         return receiving.receive_scan(uow, raw, parsed, dry_run)
+    if mode == "shipping":
+        return dock.scan(uow, raw, parsed, dry_run)
     decision = decide_material(parsed, _context(uow, parsed, raw.received_at))
     decision = weighing.judge_scan(uow, decision)
     if dry_run:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lotedge.agent.requests import Reply, Status
 from lotedge.agent.unit_of_work import UnitOfWork
-from lotedge.agent.workflows import receiving
+from lotedge.agent.workflows import receiving, shipping
 from lotedge.agent.workflows.batches import batch_dict
 from lotedge.agent.workflows.holds import hold_dicts
 from lotedge.state import alerts, repo
@@ -31,6 +31,7 @@ def status(uow: UnitOfWork, request: Status) -> Reply:
             "holds": hold_dicts(hold_list.active(conn)),
             "alerts": alerts.open_alerts(conn),
             **receiving.status_fields(uow),
+            **shipping.status_fields(uow),
             **{name: provide() for name, provide in uow.adapter_status.items()},
         },
     )

@@ -12,6 +12,8 @@ const TITLES = {
   ignored: "IGNORED",
   command: "COMMAND",
   received: "RECEIVED",
+  packed: "PACKED",
+  shipped: "SHIPPED",
   none: "WAITING",
 };
 const DONE = {
@@ -260,6 +262,21 @@ function renderHolds(holds) {
   $("holds-box").hidden = !items.length;
 }
 
+function renderDock([dock, mode]) {
+  $("dock-box").hidden = !dock || mode !== "shipping";
+  if (!dock) return;
+  const pallet = dock.pallet;
+  setText(
+    "dock-pallet",
+    pallet ? `Pallet ${pallet.sscc}${pallet.customer ? ` for ${pallet.customer}` : ""}` : "No open pallet",
+  );
+  const items = (pallet ? pallet.contents : []).map((line) =>
+    el("li", null, el("span", "what", `${line.product_name} lot ${line.lot}`), el("span", "why", `${line.cases} case(s)`)),
+  );
+  $("dock-contents").replaceChildren(...items);
+  setText("dock-ship-to", dock.ship_to ? named(dock.ship_to.code, dock.ship_to.name) : "–");
+}
+
 function renderProducts(products) {
   const select = $("start-product");
   const chosen = select.value;
@@ -308,6 +325,7 @@ function render(snapshot) {
   renderIfChanged("recent", snapshot.recent_scans, renderRecent);
   renderIfChanged("alerts", snapshot.alerts, renderAlerts);
   renderIfChanged("holds", snapshot.holds, renderHolds);
+  renderIfChanged("dock", [snapshot.dock, snapshot.mode], renderDock);
   renderIfChanged("products", snapshot.products, renderProducts);
   renderIfChanged("devices", [snapshot.printer, snapshot.link], renderDevices);
 }
