@@ -31,9 +31,11 @@ address = "12 Harbour Street, Porttown"
 [[customers]]
 code = "{KIOSK}"
 name = "Station Kiosk"
+gln = "9520987000028"
 address = "Platform 1, Central Station"
 """
-"""The customers, in the agent's config (ship-to) and the store's (the recall names them)."""
+"""The customers, in the agent's config (ship-to) and the store's (the recall names them); with
+GLNs, so that the demo's events name no one by a `urn:lotedge:` URN."""
 SHIPPING = """
 [shipping]
 company_prefix = "952012"
@@ -113,7 +115,8 @@ def stopped_at_the_dock(demo: Demo, state: Any, scanner: PtyScanner, label: str)
 def recall(demo: Demo, store_config: Path, labels: list[str]) -> None:
     """`lotedge recall NM2611A -c store.toml --format json`: it names both customers, with
     their pallets' SSCCs, and not the pallet stopped at the dock."""
-    from lotedge.apps.demo.runner import wait_until
+    from lotedge.apps.demo.runner import private_urns, wait_until
+    from lotedge.store.db import open_database, resolve_url
 
     demo.console.rule(f"Recall of {TRACED_FLOUR_LOT}: who received it")
     command = ["recall", TRACED_FLOUR_LOT, "-c", str(store_config), "--format", "json"]
@@ -145,3 +148,8 @@ def recall(demo: Demo, store_config: Path, labels: list[str]) -> None:
         f"the recall names both customers with their SSCCs ({sorted(found)})",
     )
     demo.outcome.recall = answer
+    with open_database(resolve_url("sqlite:///trace.db", store_config.parent)) as database:
+        private = private_urns(database)
+    demo.outcome.expect(
+        not private, f"the dock's events name everything by GS1 identifiers too ({private[:3]})"
+    )
