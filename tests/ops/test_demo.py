@@ -42,13 +42,14 @@ def test_demo_runs_the_whole_system(tmp_path: Path):
     assert "printer: paper out" in out and "label job stays queued" in out
     assert "Forward trace of flour lot NM2611A" in out and "Northern Mills" in out
     labels = sorted((keep / "labels").glob("*.png"))
-    assert len(labels) == 4  # the yeast's receiving label, then one per batch
+    assert len(labels) == 7  # the yeast's receiving label, one per batch, one per pallet
     assert (keep / "trace.db").exists() and (keep / "state" / "state.db").exists()
     assert "warning (fefo) Use lot NM2611A first" in out
     assert "Vendor quality: Northern Mills" in out
     assert_receiving_fefo_and_hold_at_the_line(keep, internal_lot=label_lot(labels[0]))
     assert_the_store_held_and_reported(keep)
     assert_the_store_answers_from_its_own_config(keep)
+    assert_the_dock_shipped_two_pallets_and_stopped_the_third(keep, out)
 
 
 def assert_the_store_answers_from_its_own_config(keep: Path) -> None:
@@ -67,7 +68,9 @@ def assert_receiving_fefo_and_hold_at_the_line(keep: Path, internal_lot: str | N
         receipts = state.execute("SELECT lot, internal FROM receipts ORDER BY id").fetchall()
         consumed = [lot for (lot,) in state.execute("SELECT lot FROM consumptions")]
         warnings = state.execute("SELECT warning FROM scans WHERE warning IS NOT NULL").fetchall()
-        refused = state.execute("SELECT message FROM scans WHERE reason = 'on_hold'").fetchall()
+        refused = state.execute(
+            "SELECT message FROM scans WHERE reason = 'on_hold' ORDER BY id"
+        ).fetchall()
     finally:
         state.close()
     assert internal_lot is not None and internal_lot.startswith("R")
@@ -75,8 +78,9 @@ def assert_receiving_fefo_and_hold_at_the_line(keep: Path, internal_lot: str | N
     assert internal_lot in consumed and "NM2611B" in consumed
     (warning,) = [json.loads(w) for (w,) in warnings]
     assert (warning["code"], warning["use_instead"]) == ("fefo", TRACED_FLOUR_LOT)
-    ((message,),) = refused
+    (message,), (at_the_dock,) = refused  # the sack at the line, then the third pallet
     assert f"lot {TRACED_FLOUR_LOT} is on hold: {HOLD_REASON}" in message
+    assert at_the_dock.startswith("Pallet ") and HOLD_REASON in at_the_dock
 
 
 def assert_the_store_held_and_reported(keep: Path) -> None:
@@ -97,3 +101,18 @@ def test_demo_refuses_a_non_empty_directory(tmp_path: Path):
     result = lotedge("demo", "--keep", str(tmp_path))
     assert result.returncode == 2
     assert "is not empty" in result.stdout
+
+
+def assert_the_dock_shipped_two_pallets_and_stopped_the_third(keep: Path, out: str) -> None:
+    """Two pallets (one lot; mixed) shipped to two customers, the third refused at dispatch by
+    the store's hold, and the recall of the flour lot naming both customers with their SSCCs
+    and the quantity of its lots on each (the mixed pallet's other bread is not affected)."""
+    late = out.split("\n== The late hold reaches the dock ==\n", 1)[1]
+    assert "on_hold - Pallet " in late and HOLD_REASON in late
+    recall = json.loads((keep / "recall.json").read_text())
+    shipped = {
+        s["customer"]["code"]: (s["customer"]["name"], [x["quantity"] for x in s["lots"]])
+        for s in recall["shipments"]
+    }
+    assert shipped == {"CORNER": ("Corner Bakery", [118.0]), "KIOSK": ("Station Kiosk", [40.0])}
+    assert all(len(s["sscc"]) == 18 for s in recall["shipments"])

@@ -30,6 +30,8 @@ class DemoResult:
     """What `lotedge hold ... --json` answered."""
     vendor: dict[str, Any] = field(default_factory=dict)
     """The vendor report's entry for TRACED_VENDOR."""
+    recall: dict[str, Any] = field(default_factory=dict)
+    """What `lotedge recall NM2611A --format json` answered, with its shipments."""
 
     def expect(self, ok: bool, what: str) -> bool:
         if not ok:

@@ -22,6 +22,7 @@ from rich.markup import escape
 
 from lotedge.agent.client import ControlClient
 from lotedge.apps.broker import EmbeddedBroker
+from lotedge.apps.demo import dock
 from lotedge.apps.demo.labels import label_lot, label_scan, output_lots, scan_lot
 from lotedge.apps.demo.report import DemoResult, ReportConsole, summary
 from lotedge.apps.demo.script import (
@@ -92,7 +93,7 @@ enabled = false
 
 [station]
 port = 0
-{MASTER_DATA}"""
+{MASTER_DATA}{dock.SHIPPING}{dock.CUSTOMERS}"""
         path = self.dir / "lotedge.toml"
         path.write_text(config)
         return path
@@ -109,7 +110,7 @@ port = {broker_port}
 protocol = "3.1.1"
 [store.mqtt.tls]
 enabled = false
-"""
+{dock.CUSTOMERS}"""
         path = self.dir / "store.toml"
         path.write_text(config)
         return path
@@ -172,23 +173,35 @@ enabled = false
                 self.shift(state, scanner, printer, control, receiving_label)
                 self.wait_for_delivery(control)
                 self.traces(store_config)
+                pallets = dock.pack_and_ship(self, state, scanner, printer)
+                self.play(state, scanner, BACK_TO_PRODUCTION)
                 self.hold(state, scanner, control, store_config)
+                if len(pallets) == 3:
+                    dock.stopped_at_the_dock(self, state, scanner, pallets[2])
             finally:
                 state.close()
             self.wait_for_delivery(control)
             self.vendor_report(store_config)
+            if len(pallets) == 3:
+                dock.recall(self, store_config, pallets)
         finally:
             self.stop_processes()
             scanner.close()
             printer.stop()
             broker.stop()
         rendered = [str(job.png_path) for job in printer.jobs if job.png_path]
-        outcome.labels = rendered[1:]  # the first is the yeast's receiving label
+        outcome.labels = rendered[1:4]  # the yeast's receiving label, 3 lot labels, the pallets'
+
         outcome.expect(len(outcome.labels) == 3, "three lot labels were printed and rendered")
         scanned = [label_lot(Path(path)) for path in outcome.labels]
         made = [lot for _, lot, _ in outcome.lots]
         outcome.expect(scanned == made, f"the labels scan back to the new lots ({scanned})")
         return outcome
+
+    def dock_labels(self, printer: PrinterSimulator) -> list[str]:
+        """The lot labels of the three batches (after the yeast's receiving label): the dock
+        scans them as case labels."""
+        return [str(job.png_path) for job in printer.jobs[1:4] if job.png_path]
 
     def station(self, control: ControlClient) -> None:
         """Say where the operator station is, and check that it answers."""
