@@ -15,9 +15,10 @@ from pathlib import Path
 
 from lotedge.cli import store_files
 from lotedge.cli.agent_cmds import AGENT_HOLD_COMMANDS
-from lotedge.config.loader import load_store_config
+from lotedge.config.loader import load_store_config, load_store_locations
 from lotedge.config.problems import ConfigError
 from lotedge.config.store import StoreConfig
+from lotedge.masterdata.locations import LocationBook
 from lotedge.store.answers import (
     GRAPH_FORMATS,
     RECALL_FORMATS,
@@ -87,9 +88,14 @@ def register(sub: argparse._SubParsersAction, default_config: str | None = None)
     graph.set_defaults(func=cmd_lot_answer, answer=graph_answer)
 
     recall = sub.add_parser("recall", parents=[common, lot], help="the recall report of a lot")
-    recall.add_argument("--format", choices=RECALL_FORMATS, default="csv")
+    recall.add_argument(
+        "--format",
+        choices=RECALL_FORMATS,
+        default="csv",
+        help="csv, json, or fsma204: FDA's sortable spreadsheet (XLSX, needs -o)",
+    )
     recall.add_argument("-o", "--output", help="write to this file instead of stdout")
-    recall.set_defaults(func=cmd_lot_answer, answer=recall_answer)
+    recall.set_defaults(func=cmd_recall)
 
 
 def common_parsers(default_config: str | None) -> tuple[argparse.ArgumentParser, ...]:
@@ -191,6 +197,7 @@ def cmd_store(args: argparse.Namespace) -> int:
         api_token=token,
         client_id=args.client_id,
         base_dir=base_dir,
+        locations=store_locations(args),
     )
     print(summary_line(counts), flush=True)
     return 0
@@ -211,6 +218,29 @@ def cmd_lot_answer(args: argparse.Namespace) -> int:
     with _database(args) as db:
         queries = TraceQueries(db)
         return _emit(args.answer(queries, _resolve(queries, args), args.format), args.output)
+
+
+def cmd_recall(args: argparse.Namespace) -> int:
+    """The recall report, or with `--format fsma204` the spreadsheet (to -o only)."""
+    if args.format == "fsma204" and not args.output:
+        print("--format fsma204 writes a spreadsheet: give -o FILE.xlsx", file=sys.stderr)
+        return 2
+    locations = store_locations(args) if args.format == "fsma204" else None
+    with _database(args) as db:
+        queries = TraceQueries(db)
+        lot = _resolve(queries, args)
+        return _emit(recall_answer(queries, lot, args.format, locations), args.output)
+
+
+def store_locations(args: argparse.Namespace) -> LocationBook:
+    """The locations of the store's config (none without -c), or exit with every problem."""
+    if not args.config or (args.db and not Path(args.config).exists()):
+        return LocationBook()
+    try:
+        return LocationBook(load_store_locations(args.config)[0])
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def cmd_vendors(args: argparse.Namespace) -> int:
@@ -308,7 +338,7 @@ def _resolve(queries: TraceQueries, args: argparse.Namespace) -> LotInfo:
 
 def _emit(answer: Answer, output: str | None) -> int:
     if output:
-        Path(output).write_text(answer.text, encoding="utf-8")
+        Path(output).write_bytes(answer.encoded())
     else:
         sys.stdout.write(answer.text)
     return 0

@@ -13,9 +13,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from lotedge.config.base import SecretRef, model_of
 from lotedge.config.device_urls import check_device_urls
-from lotedge.config.model import Config, cross_checks
+from lotedge.config.model import ComplianceConfig, Config, cross_checks
 from lotedge.config.problems import ConfigError, Problem
 from lotedge.config.store import StoreConfig
+from lotedge.masterdata.locations import Location
 from lotedge.masterdata.section import Section
 from lotedge.masterdata.suggestions import suggest
 
@@ -57,6 +58,27 @@ class StoreFile(Section):
     """A config file for the trace store alone."""
 
     store: StoreConfig = Field(default_factory=StoreConfig)
+    locations: list[Location] = Field(default_factory=list, description="Sites and vendors.")
+    compliance: ComplianceConfig = Field(default_factory=ComplianceConfig)
+
+
+def load_store_locations(path: str | Path) -> tuple[list[Location], ComplianceConfig]:
+    """The locations (`[[locations]]`) and the `[compliance]` rules of the trace store's config
+    file (an agent config or a store-only file), for the recall spreadsheet and kde-check."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(path), [Problem("", f"cannot read file: {exc.strerror}")]) from None
+    data = _toml(text, str(path))
+    if "identity" in data:
+        config = parse_config(text, base_dir=path.resolve().parent, source=str(path))
+        return config.locations, config.compliance
+    try:
+        loaded = StoreFile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(str(path), _from_validation_error(exc, text)) from None
+    return loaded.locations, loaded.compliance
 
 
 def _toml(text: str, source: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from lotedge.core.decisions import FefoPolicy
 from lotedge.core.lots import LotFields, LotScheme, LotTemplate, LotTemplateError
 from lotedge.masterdata.identity import Identity
 from lotedge.masterdata.items import Material, Product, SeqReset
+from lotedge.masterdata.locations import Location
 from lotedge.masterdata.section import Section
 from lotedge.masterdata.suggestions import suggest
 
@@ -84,6 +85,16 @@ class MetricsConfig(Section):
     bind: str = Field(default="127.0.0.1", description="Address to listen on.")
 
 
+class ComplianceConfig(Section):
+    """Rules of a regulator the records must satisfy (docs/recall.md)."""
+
+    fsma204: bool = Field(
+        default=False,
+        description="FDA's Food Traceability Rule: config check warns about master data that "
+        "leaves a key data element empty, receiving refuses a receipt that would.",
+    )
+
+
 class Config(Section):
     """A whole lotedge config file."""
 
@@ -98,6 +109,10 @@ class Config(Section):
     )
     materials: list[Material] = Field(default_factory=list, description="Materials.")
     products: list[Product] = Field(default_factory=list, description="Products.")
+    locations: list[Location] = Field(
+        default_factory=list, description="Our sites and our vendors (docs/recall.md)."
+    )
+    compliance: ComplianceConfig = Field(default_factory=ComplianceConfig)
     scanners: list[ScannerConfig] = Field(default_factory=list, description="Barcode scanners.")
     cameras: list[CameraConfig] = Field(default_factory=list, description="Barcode cameras.")
     printer: PrinterConfig | None = Field(default=None, description="The line's label printer.")
@@ -144,6 +159,7 @@ def check_unique_codes(config: Config) -> list[Problem]:
     for key, kind, codes in (
         ("materials", "material code", [m.code for m in config.materials]),
         ("products", "product code", [p.code for p in config.products]),
+        ("locations", "location code", [loc.code for loc in config.locations]),
         ("materials", "material GTIN", [g for m in config.materials for g in m.gtins]),
         ("scanners", "scanner name", [s.name for s in config.scanners]),
         ("cameras", "camera name", [c.name for c in config.cameras]),

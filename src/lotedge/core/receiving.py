@@ -73,6 +73,8 @@ class Receipt:
     received_at: datetime
     best_before: bool = False
     """`expiry` is the label's best-before date (AI 15; no expiry date, AI 17, beside it)."""
+    tlc_source_reference: str | None = None
+    """Where the lot's code was assigned (FSMA 204): the vendor location's reference."""
 
     @property
     def vendor_lot(self) -> str | None:

@@ -7,11 +7,15 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
+from lotedge.masterdata.locations import LocationBook
 from lotedge.store import graph, holds, recall, vendors
+from lotedge.store.fsma204 import Fsma204
+from lotedge.store.fsma204 import Records as Fsma204Records
 from lotedge.store.query import Direction, LotInfo, TraceQueries
+from lotedge.store.spreadsheet import XLSX_TYPE, to_xlsx
 
-RECALL_FORMATS = ("csv", "json")
-REPORT_FORMATS = RECALL_FORMATS
+RECALL_FORMATS = ("csv", "json", "fsma204")
+REPORT_FORMATS = ("csv", "json")
 GRAPH_FORMATS = ("dot", "svg")
 
 
@@ -21,10 +25,14 @@ class UnknownVendor(LookupError):
 
 @dataclass(frozen=True)
 class Answer:
-    """A rendered answer: its media type and text."""
+    """A rendered answer: its media type and text (or bytes: a spreadsheet)."""
 
     content_type: str
-    text: str
+    text: str = ""
+    binary: bytes | None = None
+
+    def encoded(self) -> bytes:
+        return self.text.encode() if self.binary is None else self.binary
 
 
 def trace_answer(queries: TraceQueries, lot: LotInfo, direction: Direction) -> Answer:
@@ -32,12 +40,25 @@ def trace_answer(queries: TraceQueries, lot: LotInfo, direction: Direction) -> A
     return Answer("application/json", _json(queries.trace(lot, direction).to_json()))
 
 
-def recall_answer(queries: TraceQueries, lot: LotInfo, fmt: str) -> Answer:
-    """The recall report of a lot as `csv` or `json`."""
+def recall_answer(
+    queries: TraceQueries, lot: LotInfo, fmt: str, locations: LocationBook | None = None
+) -> Answer:
+    """The recall report of a lot as `csv` or `json`, or FDA's sortable spreadsheet of its
+    records (`fsma204`, XLSX; locations from `locations`)."""
+    if fmt == "fsma204":
+        return Answer(XLSX_TYPE, binary=to_xlsx(fsma204_records(queries, lot, locations)))
     rows = recall.recall_rows(queries.trace(lot, "forward"))
     if fmt == "csv":
         return Answer("text/csv; charset=utf-8", recall.to_csv(rows))
     return Answer("application/json", _json({"lot": lot.to_json(), "rows": rows}))
+
+
+def fsma204_records(
+    queries: TraceQueries, lot: LotInfo, locations: LocationBook | None = None
+) -> Fsma204Records:
+    """The FSMA 204 records of a lot's backward and forward trace."""
+    builder = Fsma204(queries, locations or LocationBook())
+    return builder.lot_records(queries.trace(lot, "backward"), queries.trace(lot, "forward"))
 
 
 def graph_answer(queries: TraceQueries, lot: LotInfo, fmt: str) -> Answer:

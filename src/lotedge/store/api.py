@@ -26,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from lotedge.masterdata.locations import LocationBook
 from lotedge.ops.web import JSON, bearer_matches, json_text, send
 from lotedge.store.answers import (
     GRAPH_FORMATS,
@@ -68,10 +69,13 @@ class ApiError(Exception):
 class TraceApi:
     """Routes requests to queries; database connections are pooled, one per busy thread."""
 
-    def __init__(self, connect: Callable[[], Database], token: str) -> None:
+    def __init__(
+        self, connect: Callable[[], Database], token: str, locations: LocationBook | None = None
+    ) -> None:
         if not token:
             raise ValueError("the API token is empty")
         self._connect = connect
+        self._locations = locations or LocationBook()
         self._token = token.encode()
         self._pool: queue.LifoQueue[Database] = queue.LifoQueue()
 
@@ -144,7 +148,8 @@ class TraceApi:
             if path == "/v1/trace/backward":
                 return trace_answer(queries, info, "backward")
             if path == "/v1/recall":
-                return recall_answer(queries, info, _format(params, RECALL_FORMATS))
+                fmt = _format(params, RECALL_FORMATS)
+                return recall_answer(queries, info, fmt, self._locations)
             if path == "/v1/vendor-lot":
                 return vendor_lot_answer(queries, info, _format(params, REPORT_FORMATS))
             return graph_answer(queries, info, _format(params, GRAPH_FORMATS))
@@ -193,7 +198,7 @@ def make_server(bind: str, api: TraceApi, epcis: EpcisApi | None = None) -> Thre
                 return self._epcis()
             status, answer = api.handle(self.path, self.headers.get("Authorization"))
             challenge = {"WWW-Authenticate": _CHALLENGE} if status == 401 else {}
-            send(self, status, answer.content_type, answer.text.encode(), challenge)
+            send(self, status, answer.content_type, answer.encoded(), challenge)
 
         def do_POST(self) -> None:
             self._epcis()

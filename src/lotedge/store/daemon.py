@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from lotedge.config.store import StoreConfig
+from lotedge.masterdata.locations import LocationBook
 from lotedge.ops import systemd
 from lotedge.store.db import open_database
 from lotedge.store.forward import forwarding
@@ -37,6 +38,7 @@ def run_store(
     client_id: str | None = None,
     stop: threading.Event | None = None,
     base_dir: Path = Path("."),
+    locations: LocationBook | None = None,
 ) -> dict[str, int]:
     """Run until SIGTERM/SIGINT (or `stop`); returns how many events were stored, duplicate, bad.
 
@@ -58,7 +60,14 @@ def run_store(
     )
     try:
         with (
-            serve_http(config.api, api_token, database_url, validator=validator, forward=forward),
+            serve_http(
+                config.api,
+                api_token,
+                database_url,
+                validator=validator,
+                forward=forward,
+                locations=locations,
+            ),
             forwarding(config.forward, database_url, base_dir),
         ):
             systemd.notify("READY=1\nSTATUS=ingesting")

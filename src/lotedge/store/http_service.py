@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from http.server import ThreadingHTTPServer
 
 from lotedge.config.store import StoreApiConfig
+from lotedge.masterdata.locations import LocationBook
 from lotedge.store.api import TraceApi, make_server
 from lotedge.store.capture import CaptureWorker
 from lotedge.store.db import Database, open_database
@@ -28,6 +29,7 @@ def serve_http(
     *,
     validator: SchemaValidator | None = None,
     forward: bool = False,
+    locations: LocationBook | None = None,
 ) -> Iterator[ThreadingHTTPServer | None]:
     """The API while the block runs (nothing when not configured). Captured events are
     checked with `validator` and, with `forward`, queued for the forwarding peer."""
@@ -37,7 +39,7 @@ def serve_http(
     if not token:
         raise ValueError("store.api is configured but no token was given")
     open_database(database_url).close()  # its tables, before the first request
-    api = TraceApi(lambda: Database(database_url), token)
+    api = TraceApi(lambda: Database(database_url), token, locations)
     worker = CaptureWorker(
         lambda: Database(database_url), lambda db: Ingestor(db, validator, forward=forward)
     )

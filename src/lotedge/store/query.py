@@ -255,7 +255,7 @@ class TraceQueries:
         frontier, level = [root.id], 0
         while frontier:
             new = sorted(
-                {row[0] for row in self._in_chunks(_BATCHES_OF, frontier, start)}
+                {row[0] for row in self.in_chunks(_BATCHES_OF, frontier, start)}
                 - batch_depth.keys()
             )
             batch_depth.update(dict.fromkeys(new, level))
@@ -274,14 +274,14 @@ class TraceQueries:
             batch.inputs.sort(key=lambda f: _sort(lots[f.lot]))
             batch.outputs.sort(key=lambda f: _sort(lots[f.lot]))
         receipts: dict[int, list[dict[str, Any]]] = {}
-        for lot, *row in self._in_chunks(_RECEIPTS_OF, sorted(depth)):
+        for lot, *row in self.in_chunks(_RECEIPTS_OF, sorted(depth)):
             receipts.setdefault(lot, []).append(dict(zip(_RECEIPT_FIELDS, row, strict=True)))
         retracted = self._retracted(sorted(depth))
         return Trace(direction, root, lots, depth, batches, batch_depth, receipts, retracted)
 
     def consumers(self, lot: LotInfo) -> tuple[list[Batch], dict[int, LotInfo]]:
         """The batches that consumed `lot` directly, in time order, and the lots they name."""
-        ids = sorted(row[0] for row in self._in_chunks(_BATCHES_OF, [lot.id], "in"))
+        ids = sorted(row[0] for row in self.in_chunks(_BATCHES_OF, [lot.id], "in"))
         batches: dict[int, Batch] = {}
         self._load_batches(ids, batches)
         lots = self._lots(
@@ -292,7 +292,7 @@ class TraceQueries:
     def _load_batches(self, ids: list[int], batches: dict[int, Batch]) -> None:
         """Add batches `ids` with their flows (quantities summed per lot) to `batches`."""
         totals: dict[tuple[int, str, int], list[Any]] = {}
-        for tid, uri, site, line, product, kind, side, lot, qty, uom, when in self._in_chunks(
+        for tid, uri, site, line, product, kind, side, lot, qty, uom, when in self.in_chunks(
             _BATCH_FLOWS, ids
         ):
             batch = batches.get(tid) or batches.setdefault(
@@ -307,15 +307,15 @@ class TraceQueries:
             (batches[tid].inputs if side == "in" else batches[tid].outputs).append(
                 FlowTotal(lot, qty, uom)
             )
-        for tid, role, kind, uri in self._in_chunks(_REFS_OF, ids):
+        for tid, role, kind, uri in self.in_chunks(_REFS_OF, ids):
             batches[tid].refs.append((role, kind, uri))
 
     def _retracted(self, lot_ids: list[int]) -> list[dict[str, Any]]:
         """The retracted events with a flow of one of `lot_ids`: when, why, which lots."""
-        events = {row[0]: row[1:] for row in self._in_chunks(_RETRACTED_OF, lot_ids)}
+        events = {row[0]: row[1:] for row in self.in_chunks(_RETRACTED_OF, lot_ids)}
         if not events:
             return []
-        flows = list(self._in_chunks(_RETRACTED_FLOWS, sorted(events)))
+        flows = list(self.in_chunks(_RETRACTED_FLOWS, sorted(events)))
         lots = self._lots({row[2] for row in flows})
         found = []
         for row, (event_id, event_type, event_time, declared_at, declaration) in sorted(
@@ -351,12 +351,19 @@ class TraceQueries:
 
     def _lots(self, ids: Iterable[int]) -> dict[int, LotInfo]:
         sql = f"SELECT {_LOT_COLUMNS} FROM lots WHERE id IN ({{marks}})"
-        return {row[0]: LotInfo(*row) for row in self._in_chunks(sql, sorted(ids))}
+        return {row[0]: LotInfo(*row) for row in self.in_chunks(sql, sorted(ids))}
 
-    def _in_chunks(self, sql: str, ids: list[int], *first: Any) -> Iterator[tuple[Any, ...]]:
+    def in_chunks(self, sql: str, ids: list[int], *first: Any) -> Iterator[tuple[Any, ...]]:
         """Rows of `sql` whose `{marks}` becomes one placeholder per id, a chunk at a time;
         `first` are the parameters before the id list."""
         for i in range(0, len(ids), _CHUNK):
             chunk = ids[i : i + _CHUNK]
             marks = ", ".join("?" * len(chunk))
             yield from self.db.fetchall(sql.format(marks=marks), [*first, *chunk])
+
+    def steps(self, ids: list[int]) -> tuple[dict[int, Batch], dict[int, LotInfo]]:
+        """The steps `ids` with their flows, and every lot they name."""
+        batches: dict[int, Batch] = {}
+        self._load_batches(ids, batches)
+        lots = self._lots({f.lot for b in batches.values() for f in (*b.inputs, *b.outputs)})
+        return batches, lots
