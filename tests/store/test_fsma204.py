@@ -5,8 +5,10 @@ empty (never made up), formulas neutralised; on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,12 +17,12 @@ from openpyxl import load_workbook
 from lotedge.masterdata.locations import LocationBook
 from lotedge.store.answers import recall_answer
 from lotedge.store.db import Database
-from lotedge.store.fsma204 import RECEIVING, TRANSFORMATION
+from lotedge.store.fsma204 import RECEIVING, TRANSFORMATION, kde_check
 from lotedge.store.ingest import Ingestor
 from lotedge.store.query import TraceQueries
 from lotedge.store.recall import spreadsheet_safe
 
-from .fsma_data import LOCATIONS, Made, Received, generate
+from .fsma_data import LOCATIONS, T0, Made, Received, generate
 
 DOCS = Path(__file__).parents[2] / "docs" / "recall.md"
 
@@ -187,3 +189,36 @@ def test_the_cli_writes_the_spreadsheet(bakery, tmp_path):
     assert book["Receiving"].cell(2, column).value == "Lotedge Bakery Inc."
     refused = subprocess.run([*command, "--format", "fsma204"], capture_output=True, text=True)
     assert refused.returncode == 2 and "-o FILE.xlsx" in refused.stderr
+
+
+def test_kde_check_lists_every_record_with_a_missing_element(bakery):
+    with Database(bakery[0]) as db:
+        found = kde_check(TraceQueries(db), LocationBook(LOCATIONS), None)
+    missing = {(r.cte, r.lot): r.missing for r in found}
+    assert set(missing) == {("Receiving", "Y1"), ("Receiving", "R1")}
+    assert missing[("Receiving", "Y1")] == (
+        "immediate previous source (no [[locations]] entry for Yeast BV)",
+        "TLC source location or reference",
+    )
+    assert missing[("Receiving", "R1")] == (
+        "immediate previous source phone",
+        "immediate previous source address",
+    )
+
+
+def test_kde_check_from_the_cli_since_a_time(bakery, tmp_path):
+    config = tmp_path / "store.toml"
+    config.write_text('[[locations]]\ncode = "PLANT1"\nname = "Bakery"\n', encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "lotedge.cli.main", "store", "kde-check", "--db", bakery[0]]
+        + ["-c", str(config), "--since", (T0 + timedelta(hours=1)).isoformat(), "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 5, done.stderr
+    found = json.loads(done.stdout)["incomplete"]
+    # the receipts came before --since; every batch lacks the site's phone, address ...
+    assert {(r["cte"], r["lot"]) for r in found} == {
+        ("Transformation", lot) for lot in ("L100", "S200", "L101")
+    }
+    assert all("transformation location phone" in r["missing"] for r in found)

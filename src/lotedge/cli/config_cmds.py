@@ -15,6 +15,7 @@ from lotedge.config.loader import load_config, secret_refs
 from lotedge.config.problems import ConfigError
 from lotedge.core.decisions import ScanContext, decide_material
 from lotedge.core.epcis import private_identifiers
+from lotedge.core.kdes import master_data_warnings
 from lotedge.core.lots import LotFields, LotSequenceExhausted
 from lotedge.core.scan import RawScan, parse_scan
 from lotedge.state import lots
@@ -65,6 +66,11 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         print(f"{args.file}: note: {note}", file=sys.stderr)
     for warning in private_identifiers(config.identity, config.materials):
         print(f"{args.file}: warning: {warning}", file=sys.stderr)
+    if config.compliance.fsma204:
+        for warning in master_data_warnings(
+            config.identity.site, config.materials, config.location_book
+        ):
+            print(f"{args.file}: warning: {warning}", file=sys.stderr)
     print(
         f"{args.file}: ok ({len(config.materials)} materials, {len(config.products)} products, "
         f"{len(config.scanners)} scanners, {len(config.cameras)} cameras)"

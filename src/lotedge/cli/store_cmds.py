@@ -3,14 +3,17 @@
 
 Exit codes: 0 answered, 1 lot (or vendor, or line) not found, 2 usage or config error, 3 lot
 ambiguous (the candidates are listed; give --gtin or the full class identifier), 4 a hold was
-recorded (or open lots computed) but not every line confirmed the commands.
+recorded (or open lots computed) but not every line confirmed the commands, 5 kde-check found
+records with a key data element missing.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lotedge.cli import store_files
@@ -33,6 +36,7 @@ from lotedge.store.answers import (
     vendors_answer,
 )
 from lotedge.store.db import Database, open_database, resolve_url
+from lotedge.store.fields import utc_text
 from lotedge.store.query import AmbiguousLot, Direction, LotInfo, LotNotFound, TraceQueries
 
 
@@ -65,6 +69,14 @@ def register(sub: argparse._SubParsersAction, default_config: str | None = None)
     vendors.add_argument("--gtin", help="GTIN of --lot, when the lot number alone is ambiguous")
     _report_options(vendors)
     vendors.set_defaults(func=cmd_vendors, answer=vendor_lot_answer)
+    kdes = store_sub.add_parser(
+        "kde-check",
+        parents=[common],
+        help="FSMA 204: every record that leaves a key data element empty, by CTE and lot",
+    )
+    kdes.add_argument("--since", help="only records from this date or time on (ISO 8601)")
+    kdes.add_argument("--json", action="store_true", help="print JSON")
+    kdes.set_defaults(func=cmd_kde_check)
     vendor_lot = store_sub.add_parser(
         "vendor-lot",
         parents=[common, lot],
@@ -230,6 +242,44 @@ def cmd_recall(args: argparse.Namespace) -> int:
         queries = TraceQueries(db)
         lot = _resolve(queries, args)
         return _emit(recall_answer(queries, lot, args.format, locations), args.output)
+
+
+def cmd_kde_check(args: argparse.Namespace) -> int:
+    """Exit 0 when every record is complete, 5 when some leave a key data element empty."""
+    from lotedge.store.fsma204 import kde_check
+
+    try:
+        since = utc_since(args.since) if args.since else None
+    except ValueError:
+        print(f"--since must be an ISO date or time; got {args.since!r}", file=sys.stderr)
+        return 2
+    locations = store_locations(args)
+    with _database(args) as db:
+        found = kde_check(TraceQueries(db), locations, since)
+    if args.json:
+        rows = [
+            {"cte": r.cte, "lot": r.lot, "event_id": r.event_id, "missing": list(r.missing)}
+            for r in found
+        ]
+        sys.stdout.write(json.dumps({"since": since, "incomplete": rows}, indent=2) + "\n")
+    else:
+        for r in found:
+            print(
+                f"{r.cte:<14} {r.lot or '-':<20} {r.event_id}\n    missing: {'; '.join(r.missing)}"
+            )
+        print(f"{len(found)} record(s) with a key data element missing")
+    return 5 if found else 0
+
+
+def utc_since(text: str) -> str:
+    """An ISO date or time as the store's sortable UTC text (a date or a time without offset
+    is UTC).
+
+    >>> utc_since("2026-11-02"), utc_since("2026-11-02T07:00:00+01:00")
+    ('2026-11-02T00:00:00.000000Z', '2026-11-02T06:00:00.000000Z')
+    """
+    when = datetime.fromisoformat(text)
+    return utc_text(when if when.tzinfo else when.replace(tzinfo=UTC))
 
 
 def store_locations(args: argparse.Namespace) -> LocationBook:

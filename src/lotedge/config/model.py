@@ -18,7 +18,7 @@ from lotedge.core.decisions import FefoPolicy
 from lotedge.core.lots import LotFields, LotScheme, LotTemplate, LotTemplateError
 from lotedge.masterdata.identity import Identity
 from lotedge.masterdata.items import Material, Product, SeqReset
-from lotedge.masterdata.locations import Location
+from lotedge.masterdata.locations import Location, LocationBook
 from lotedge.masterdata.section import Section
 from lotedge.masterdata.suggestions import suggest
 
@@ -135,6 +135,11 @@ class Config(Section):
     @property
     def state_dir(self) -> Path:
         return self.resolve(self.state.dir)
+
+    @property
+    def location_book(self) -> LocationBook:
+        """The locations by code, GLN and name."""
+        return LocationBook(self.locations)
 
     def product(self, code: str) -> Product | None:
         return next((p for p in self.products if p.code == code), None)

@@ -296,3 +296,11 @@ def _description(code: str | None, gtin: str | None) -> str | None:
 
 def _lot_description(lot: LotInfo) -> str | None:
     return _description(lot.product or lot.material, lot.gtin)
+
+
+def kde_check(queries: TraceQueries, locations: LocationBook, since: str | None) -> list[Record]:
+    """Every receipt and transformation (from `since`, UTC sortable text, on) that leaves a
+    key data element empty, in time order by critical tracking event."""
+    builder = Fsma204(queries, locations)
+    records = [*builder.receipts_since(since), *builder.transformations_since(since)]
+    return [r for r in records if r.missing]
