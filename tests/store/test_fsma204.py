@@ -209,9 +209,10 @@ def test_kde_check_lists_every_record_with_a_missing_element(bakery):
 def test_kde_check_from_the_cli_since_a_time(bakery, tmp_path):
     config = tmp_path / "store.toml"
     config.write_text('[[locations]]\ncode = "PLANT1"\nname = "Bakery"\n', encoding="utf-8")
+    since = (T0 + timedelta(hours=1)).isoformat()
+    command = [sys.executable, "-m", "lotedge.cli.main", "store", "kde-check", "--db", bakery[0]]
     done = subprocess.run(
-        [sys.executable, "-m", "lotedge.cli.main", "store", "kde-check", "--db", bakery[0]]
-        + ["-c", str(config), "--since", (T0 + timedelta(hours=1)).isoformat(), "--json"],
+        [*command, "-c", str(config), "--since", since, "--json"],
         capture_output=True,
         text=True,
     )
@@ -222,3 +223,34 @@ def test_kde_check_from_the_cli_since_a_time(bakery, tmp_path):
         ("Transformation", lot) for lot in ("L100", "S200", "L101")
     }
     assert all("transformation location phone" in r["missing"] for r in found)
+
+
+def test_the_drill_times_each_step_and_writes_the_package(bakery, tmp_path):
+    db_url, _receipts, batches = bakery
+    config = tmp_path / "store.toml"
+    config.write_text('[[locations]]\ncode = "PLANT1"\nname = "Bakery"\n', encoding="utf-8")
+    out = tmp_path / "drill"
+    command = [sys.executable, "-m", "lotedge.cli.main", "recall", "drill", "F1", "--db", db_url]
+    done = subprocess.run(
+        [*command, "-c", str(config), "--out", str(out), "--json"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    # F1 -> B1 -> L100 -> B2 -> S200, with what each batch made
+    made = {b.output[0]: b.output[1] for b in batches}
+    assert [(x["lot"], x["depth"], x["quantity"]) for x in found["affected_lots"]] == [
+        ("F1", 0, None),
+        ("L100", 1, made["L100"]),
+        ("S200", 2, made["S200"]),
+    ]
+    steps = [t["step"] for t in found["timings"]]
+    assert steps[:2] == ["backward trace", "forward trace"] and "spreadsheet (xlsx)" in steps
+    assert all(t["seconds"] >= 0 for t in found["timings"])
+    assert sorted(p.name for p in out.iterdir()) == [
+        "F1-drill.json",
+        "F1-fsma204.xlsx",
+        "F1-genealogy.svg",
+        "F1-recall.csv",
+    ]
+    assert load_workbook(out / "F1-fsma204.xlsx").sheetnames == ["Receiving", "Transformation"]
+    assert json.loads((out / "F1-drill.json").read_text())["forward"]["lot"]["lot"] == "F1"

@@ -10,15 +10,13 @@ records with a key data element missing.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 from lotedge.cli import store_files
 from lotedge.cli.agent_cmds import AGENT_HOLD_COMMANDS
-from lotedge.config.loader import load_store_config, load_store_locations
+from lotedge.config.loader import load_store_config
 from lotedge.config.problems import ConfigError
 from lotedge.config.store import StoreConfig
 from lotedge.masterdata.locations import LocationBook
@@ -30,13 +28,11 @@ from lotedge.store.answers import (
     UnknownVendor,
     graph_answer,
     holds_answer,
-    recall_answer,
     trace_answer,
     vendor_lot_answer,
     vendors_answer,
 )
 from lotedge.store.db import Database, open_database, resolve_url
-from lotedge.store.fields import utc_text
 from lotedge.store.query import AmbiguousLot, Direction, LotInfo, LotNotFound, TraceQueries
 
 
@@ -108,6 +104,14 @@ def register(sub: argparse._SubParsersAction, default_config: str | None = None)
     )
     recall.add_argument("-o", "--output", help="write to this file instead of stdout")
     recall.set_defaults(func=cmd_recall)
+    drill = sub.add_parser(
+        "recall-drill",
+        parents=[common, lot],
+        help="a timed mock recall of a lot (also: lotedge recall drill LOT)",
+    )
+    drill.add_argument("--out", metavar="DIR", help="write the package (xlsx, csv, json, svg)")
+    drill.add_argument("--json", action="store_true", help="print JSON")
+    drill.set_defaults(func=cmd_recall_drill)
 
 
 def common_parsers(default_config: str | None) -> tuple[argparse.ArgumentParser, ...]:
@@ -172,9 +176,13 @@ def _line_command_options(parser: argparse.ArgumentParser) -> None:
 
 def hold_shorthand(argv: Sequence[str]) -> list[str]:
     """`lotedge hold LOT ...` means `lotedge store hold LOT ...`; `hold add|remove|list` (the
-    agent's own hold list) keep their meaning, so a lot named like them needs the long form."""
+    agent's own hold list) keep their meaning, so a lot named like them needs the long form.
+    `lotedge recall drill LOT` is `lotedge recall-drill LOT` (a lot named `drill` is given by
+    its full identifier)."""
     if len(argv) > 1 and argv[0] == "hold" and argv[1] not in AGENT_HOLD_COMMANDS:
         return ["store", *argv]
+    if len(argv) > 1 and list(argv[:2]) == ["recall", "drill"]:
+        return ["recall-drill", *argv[2:]]
     return list(argv)
 
 
@@ -209,10 +217,16 @@ def cmd_store(args: argparse.Namespace) -> int:
         api_token=token,
         client_id=args.client_id,
         base_dir=base_dir,
-        locations=store_locations(args),
+        locations=_locations(args),
     )
     print(summary_line(counts), flush=True)
     return 0
+
+
+def _locations(args: argparse.Namespace) -> LocationBook:
+    from lotedge.cli.recall_cmds import store_locations
+
+    return store_locations(args)
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
@@ -233,64 +247,21 @@ def cmd_lot_answer(args: argparse.Namespace) -> int:
 
 
 def cmd_recall(args: argparse.Namespace) -> int:
-    """The recall report, or with `--format fsma204` the spreadsheet (to -o only)."""
-    if args.format == "fsma204" and not args.output:
-        print("--format fsma204 writes a spreadsheet: give -o FILE.xlsx", file=sys.stderr)
-        return 2
-    locations = store_locations(args) if args.format == "fsma204" else None
-    with _database(args) as db:
-        queries = TraceQueries(db)
-        lot = _resolve(queries, args)
-        return _emit(recall_answer(queries, lot, args.format, locations), args.output)
+    from lotedge.cli.recall_cmds import run_recall
+
+    return run_recall(args)
+
+
+def cmd_recall_drill(args: argparse.Namespace) -> int:
+    from lotedge.cli.recall_cmds import run_drill
+
+    return run_drill(args)
 
 
 def cmd_kde_check(args: argparse.Namespace) -> int:
-    """Exit 0 when every record is complete, 5 when some leave a key data element empty."""
-    from lotedge.store.fsma204 import kde_check
+    from lotedge.cli.recall_cmds import run_kde_check
 
-    try:
-        since = utc_since(args.since) if args.since else None
-    except ValueError:
-        print(f"--since must be an ISO date or time; got {args.since!r}", file=sys.stderr)
-        return 2
-    locations = store_locations(args)
-    with _database(args) as db:
-        found = kde_check(TraceQueries(db), locations, since)
-    if args.json:
-        rows = [
-            {"cte": r.cte, "lot": r.lot, "event_id": r.event_id, "missing": list(r.missing)}
-            for r in found
-        ]
-        sys.stdout.write(json.dumps({"since": since, "incomplete": rows}, indent=2) + "\n")
-    else:
-        for r in found:
-            print(
-                f"{r.cte:<14} {r.lot or '-':<20} {r.event_id}\n    missing: {'; '.join(r.missing)}"
-            )
-        print(f"{len(found)} record(s) with a key data element missing")
-    return 5 if found else 0
-
-
-def utc_since(text: str) -> str:
-    """An ISO date or time as the store's sortable UTC text (a date or a time without offset
-    is UTC).
-
-    >>> utc_since("2026-11-02"), utc_since("2026-11-02T07:00:00+01:00")
-    ('2026-11-02T00:00:00.000000Z', '2026-11-02T06:00:00.000000Z')
-    """
-    when = datetime.fromisoformat(text)
-    return utc_text(when if when.tzinfo else when.replace(tzinfo=UTC))
-
-
-def store_locations(args: argparse.Namespace) -> LocationBook:
-    """The locations of the store's config (none without -c), or exit with every problem."""
-    if not args.config or (args.db and not Path(args.config).exists()):
-        return LocationBook()
-    try:
-        return LocationBook(load_store_locations(args.config)[0])
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        raise SystemExit(2) from None
+    return run_kde_check(args)
 
 
 def cmd_vendors(args: argparse.Namespace) -> int:
