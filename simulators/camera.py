@@ -88,9 +88,9 @@ PRESETS = {
 }
 #: The example bakery line's material labels (see simulators/scripts/bakery_line.scan).
 EXAMPLE_CODES = [
-    Code("(01)09501101530003(10)FL2611A(17)270131(3103)025000", "DataMatrix", gs1=True),
+    Code("(01)09501101530003(10)FL2611A(17)490131(3103)025000", "DataMatrix", gs1=True),
     Code("(01)09501101530010(10)SU-44871(15)270630", "Code128", gs1=True),
-    Code("YST-L4711-20270131", "Code128"),
+    Code("YST-L4711-20490131", "Code128"),
 ]
 
 

@@ -19,10 +19,10 @@ with ``@`` and apply to the following scans::
 
 The suffix (CR, LF, ...) is not part of the script; the player adds it.
 
->>> [s.data for s in parse_script("@aim ]C1\\n010950110153000310L1<GS>17270131\\n")]
-[b']C1010950110153000310L1\\x1d17270131']
->>> [s.data for s in parse_script("@gs {GS}\\n010950110153000310L1<GS>17270131\\n")]
-[b'010950110153000310L1{GS}17270131']
+>>> [s.data for s in parse_script("@aim ]C1\\n010950110153000310L1<GS>17490131\\n")]
+[b']C1010950110153000310L1\\x1d17490131']
+>>> [s.data for s in parse_script("@gs {GS}\\n010950110153000310L1<GS>17490131\\n")]
+[b'010950110153000310L1{GS}17490131']
 """
 
 from __future__ import annotations

@@ -57,6 +57,26 @@ def validator() -> Draft7Validator:
     return Draft7Validator(schema, format_checker=Draft7Validator.FORMAT_CHECKER)
 
 
+def problems(events: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """What is wrong with each event (by eventID; only the wrong ones): against GS1's schema
+    with format checks when it is here, else by the store's own structural reading of an
+    event (what the store accepts without a schema). For behaviour tests, which must not skip
+    without GS1's files; the conformance tests check every event kind against the schema."""
+    if SCHEMA.is_file():
+        checker = validator()
+        found = {e.get("eventID", str(i)): errors(checker, e) for i, e in enumerate(events)}
+    else:
+        from lotedge.store.events import Rejection, parse_event
+
+        found = {}
+        for i, event in enumerate(events):
+            parsed = parse_event(json.dumps(event).encode())
+            found[event.get("eventID", str(i))] = (
+                [f"{parsed.code}: {parsed.reason}"] if isinstance(parsed, Rejection) else []
+            )
+    return {event_id: wrong for event_id, wrong in found.items() if wrong}
+
+
 def errors(checker: Draft7Validator, event: dict[str, Any]) -> list[str]:
     """What is wrong with `event`, one line per error (empty when valid)."""
     return [f"{list(e.absolute_path)}: {e.message}" for e in checker.iter_errors(event)]

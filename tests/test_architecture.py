@@ -28,6 +28,8 @@ LAYERS: dict[str, set[str]] = {
     # device sources and the trace store
     "scanners": {"masterdata", "core", "config", "ops", "devices"},
     "camera": {"masterdata", "core", "config", "ops", "devices", "scanners"},
+    # scales: the line, the protocol clients, and the service weighing for the engine
+    "scales": {"masterdata", "core", "config", "ops", "devices", "state", "agent"},
     "store": {"masterdata", "wire", "core", "config", "ops", "mqtt"},
     # the agent, and the adapters that serve it
     "agent": {"masterdata", "wire", "core", "config", "ops", "state", "scanners", "camera"},
@@ -38,11 +40,12 @@ LAYERS: dict[str, set[str]] = {
     "simulators": {"core", "scanners", "printers"},
     "apps": {
         "masterdata", "wire", "core", "config", "ops", "devices", "state", "mqtt", "scanners",
-        "camera", "store", "agent", "printers", "publish", "station", "simulators",
+        "camera", "store", "agent", "printers", "publish", "station", "simulators", "scales",
     },
     "cli": {
         "masterdata", "wire", "core", "config", "ops", "devices", "state", "mqtt", "scanners",
         "camera", "store", "agent", "printers", "publish", "station", "simulators", "apps",
+        "scales",
     },
 }  # fmt: skip
 

@@ -26,13 +26,15 @@ _SCANS = "agent/workflows/scans.py"
 _COMMANDS = "agent/workflows/commands.py"
 _BATCHES = "agent/workflows/batches.py"
 _RECEIVING = "agent/workflows/receiving.py"
+_CONSUMPTION = "agent/workflows/consumption.py"
+_WEIGHING = "agent/workflows/weighing.py"
 
 #: (table, statement) -> the modules (under src/lotedge) that may run it. Every state table has
 #: a row; docs/architecture.md ("Who writes the state") lists the same modules per table.
 WRITERS: dict[tuple[str, str], set[str]] = {
     ("batches", "INSERT"): {_BATCHES},
     ("scans", "INSERT"): {_SCANS, _COMMANDS, _RECEIVING},
-    ("consumptions", "INSERT"): {_SCANS},
+    ("consumptions", "INSERT"): {_CONSUMPTION},
     ("command_log", "INSERT"): {_ENGINE},
     ("command_log", "DELETE"): {_ENGINE},
     ("lot_sequences", "INSERT"): {_BATCHES, _RECEIVING},
@@ -42,7 +44,9 @@ WRITERS: dict[tuple[str, str], set[str]] = {
     ("flags", "INSERT"): {_RECEIVING},
     ("receipts", "INSERT"): {_RECEIVING},
     ("open_lots", "INSERT"): {_RECEIVING},
-    ("open_lots", "UPDATE"): {_RECEIVING, _SCANS},
+    ("open_lots", "UPDATE"): {_RECEIVING, _CONSUMPTION},
+    ("weighings", "INSERT"): {_WEIGHING},
+    ("weighings", "UPDATE"): {_WEIGHING},
     ("print_jobs", "INSERT"): {_UOW},
     ("print_jobs", "UPDATE"): {"agent/workflows/printing.py"},
     ("alerts", "INSERT"): {_UOW},

@@ -27,8 +27,8 @@ from lotedge.simulators.camera import Code, Degradation, render_frame
 
 CODES = {
     "EAN13": Code("9501101530010", "EAN13"),
-    "Code128": Code("YST-L4711-20270131", "Code128"),
-    "DataMatrix": Code("(01)09501101530003(10)FL2611A(17)270131(3103)025000", "DataMatrix", True),
+    "Code128": Code("YST-L4711-20490131", "Code128"),
+    "DataMatrix": Code("(01)09501101530003(10)FL2611A(17)490131(3103)025000", "DataMatrix", True),
     "QRCode": Code("(01)09501101530010(10)SU-44871(15)270630", "QRCode", True),
 }
 SUPPORTED = {

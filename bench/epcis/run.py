@@ -80,7 +80,9 @@ def count(url: str) -> int:
 
 def mqtt_rate(url: str, payloads: list[bytes], broker: int) -> float:
     """Events/s of the store's MQTT path (publish to stored)."""
-    config = StoreMqttConfig(port=broker, tls={"enabled": False}, shared_group="")
+    config = StoreMqttConfig(
+        port=broker, tls={"enabled": False}, shared_group="", session_expiry_seconds=0
+    )
     db = open_database(url)
     subscriber = EventSubscriber(config, Ingestor(db), batch_size=500, client_id=None)
     stop = threading.Event()

@@ -135,7 +135,7 @@ def latency(config: Config, scans: int) -> tuple[list[float], list[float]]:
             time.sleep(0.01)
         for n in range(scans):
             expected = acks.count + 1
-            data = f"]C10109501101530003\x1d17270131\x1d10L{n}".encode()
+            data = f"]C10109501101530003\x1d17490131\x1d10L{n}".encode()
             start = time.perf_counter()
             reply = engine.submit_scan(RawScan(data, "bench"))
             to_reply.append(time.perf_counter() - start)

@@ -1,6 +1,8 @@
 """Mock-recall drill benchmark: `lotedge recall drill` end to end (both traces, the affected
-items, the FSMA 204 records, the spreadsheet, CSV, SVG and JSON written) on bench/trace's
-genealogy, SQLite and PostgreSQL side by side, with the forward trace alone as the peer.
+items, the shipments, the FSMA 204 records, the spreadsheet, CSV, SVG and JSON written) on
+bench/recall's data (bench/trace's genealogy with each family's dock: pallets packed, unpacked,
+dispatched to 50 customers, voided), SQLite and PostgreSQL side by side, with the forward trace
+alone as the peer (inside the same drills).
 
     .venv/bin/python -m bench.recall_drill.run                 # 1,000,000 events
     .venv/bin/python -m bench.recall_drill.run --events 100000
@@ -12,20 +14,21 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import statistics
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
-from bench.common import REPO, percentile
-from bench.trace.run import FAN_IN, ingest
+from bench.common import percentile
+from bench.recall.run import CUSTOMERS, DOCK_EVENTS, PALLETS, every_family
+from bench.trace.run import FAN_IN, ingest, print_table, sample_lots, scratch_schema
 from lotedge.masterdata.locations import Location, LocationBook
+from lotedge.store.customers import CustomerBook
 from lotedge.store.db import open_database
 from lotedge.store.drill import run_drill
 from lotedge.store.query import TraceQueries
 from lotedge.store.schema import SchemaValidator
+from tests import epcis_schema
 
 SITE = Location(
     code="PLANT1",
@@ -40,44 +43,35 @@ SITE = Location(
 
 
 def run(url: str, args: argparse.Namespace, validator: SchemaValidator) -> dict[str, str]:
-    families = max(1, args.events // (args.depth * args.width * (FAN_IN + 1)))
+    per_family = args.depth * args.width * (FAN_IN + 1) + DOCK_EVENTS
+    families = max(1, args.events // per_family)
+    customers, locations = CustomerBook(CUSTOMERS), LocationBook([SITE])
     with open_database(url) as db, tempfile.TemporaryDirectory() as out:
-        events, _seconds = ingest(db, validator, families, args.depth, args.width, args.batch)
+        events, _seconds = ingest(
+            db, validator, every_family(families, args.depth, args.width), args.batch
+        )
         db.execute("ANALYZE")
-        queries, rng = TraceQueries(db), random.Random(11)
-        totals, forward, xlsx, rows = [], [], [], []
-        for n in range(args.drills):
-            lot = f"F{rng.randrange(families)}L0N{rng.randrange(args.width)}"
+        queries = TraceQueries(db)
+        totals, forward, xlsx, lots, shipped = [], [], [], [], []
+        for n, lot in enumerate(sample_lots(families, 0, args.width, args.drills)):
             drill = run_drill(
-                queries, queries.resolve(lot), LocationBook([SITE]), Path(out) / str(n)
+                queries, queries.resolve(lot), customers, locations, Path(out) / str(n)
             )
             steps = {t.step: t.seconds * 1000 for t in drill.timings}
             totals.append(drill.seconds * 1000)
             forward.append(steps["forward trace"])
             xlsx.append(steps["spreadsheet (xlsx)"])
-            rows.append(len(drill.lots))
+            lots.append(len(drill.lots))
+            shipped.append(len(drill.shipments))
     return {
         "events": f"{events:,}",
         "drill median ms": f"{statistics.median(totals):.1f}",
         "drill p99 ms": f"{percentile(totals, 99):.1f}",
         "forward median ms": f"{statistics.median(forward):.1f}",
         "xlsx median ms": f"{statistics.median(xlsx):.1f}",
-        "lots per drill": f"{round(statistics.mean(rows))}",
+        "lots per drill": f"{statistics.mean(lots):.0f}",
+        "shipments per drill": f"{statistics.mean(shipped):.1f}",
     }
-
-
-def run_pg(args: argparse.Namespace, validator: SchemaValidator) -> dict[str, str]:
-    import psycopg
-
-    schema = f"lotedge_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(args.pg, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        joiner = "&" if "?" in args.pg else "?"
-        return run(f"{args.pg}{joiner}options=-csearch_path%3D{schema}", args, validator)
-    finally:
-        with psycopg.connect(args.pg, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,25 +81,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width", type=int, default=8, help="lots per level of a family")
     parser.add_argument("--batch", type=int, default=500, help="events per transaction")
     parser.add_argument("--drills", type=int, default=50, help="drills timed per database")
-    parser.add_argument(
-        "--schema", default=str(REPO.parent / "shared/epcis/EPCIS-JSON-Schema.json")
-    )
+    parser.add_argument("--schema", default=str(epcis_schema.SCHEMA), help="GS1's JSON Schema")
     parser.add_argument("--pg", default=os.environ.get("LOTEDGE_TEST_PG_URL"))
     parser.add_argument("--quick", action="store_true", help="10,000 events")
     args = parser.parse_args(argv)
     if args.quick:
         args.events = 10_000
+    if args.width != PALLETS // 2:
+        parser.error(f"the dock packs two levels of {PALLETS // 2} lots: --width {PALLETS // 2}")
     validator = SchemaValidator.load(args.schema)
     print(f"{args.events:,} events, depth {args.depth}, {args.drills} drills", flush=True)
     results: dict[str, dict[str, str]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         results["SQLite"] = run(f"sqlite:///{tmp}/bench.db", args, validator)
     if args.pg:
-        results["PostgreSQL"] = run_pg(args, validator)
-    rows = list(next(iter(results.values())))
-    print(f"{'':<20}" + "".join(f"{name:>14}" for name in results))
-    for row in rows:
-        print(f"{row:<20}" + "".join(f"{r[row]:>14}" for r in results.values()))
+        with scratch_schema(args.pg) as url:
+            results["PostgreSQL"] = run(url, args, validator)
+    print_table(results)
     return 0
 
 

@@ -46,7 +46,7 @@ def scan_latency(directory: Path, n: int, holds: int) -> list[float]:
     for i in range(n):
         # 9 in 10 accepted (unique lots), 1 in 10 rejected (not in the BOM)
         gtin = "09501101530010" if i % 10 == 9 else "09501101530003"
-        data = f"]C101{gtin}17270131\x1d10L{i}".encode()
+        data = f"]C101{gtin}17490131\x1d10L{i}".encode()
         start = time.perf_counter()
         engine.submit_scan(RawScan(data, "bench"))
         samples.append(time.perf_counter() - start)

@@ -49,7 +49,7 @@ def measure(directory: Path, count: int) -> list[float]:
         for i in range(count):
             answered.clear()
             sent_at = time.perf_counter()
-            scanner.write(b"]d20109501101530003\x1d17270131\x1d10FL%d\r" % i)
+            scanner.write(b"]d20109501101530003\x1d17490131\x1d10FL%d\r" % i)
             if not answered.wait(5):
                 raise SystemExit(f"scan {i} was never answered")
     finally:

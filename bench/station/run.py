@@ -80,7 +80,7 @@ def measure(directory: Path, args: argparse.Namespace, *, wake: bool) -> dict[st
     try:
         for scan_id in range(1, args.scans + 1):
             time.sleep(random.uniform(0, 0.2))
-            engine.submit_scan(RawScan(b"]d20109501101530003\x1d17270131\x1d10FL%d" % scan_id))
+            engine.submit_scan(RawScan(b"]d20109501101530003\x1d17490131\x1d10FL%d" % scan_id))
             committed = time.perf_counter()
             arrivals = [page.arrival(scan_id) for page in pages]
             first.append(min(arrivals) - committed)

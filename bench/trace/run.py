@@ -21,24 +21,27 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from bench.common import REPO, percentile
+from bench.common import percentile
 from lotedge.store.db import Database, open_database
 from lotedge.store.ingest import Ingestor, Message
-from lotedge.store.query import TraceQueries
+from lotedge.store.query import Direction, LotInfo, Trace, TraceQueries
 from lotedge.store.schema import SchemaValidator
 from lotedge.wire import topics
 from lotedge.wire.gs1 import join_gtin
 from lotedge.wire.identifiers import gtin_lot_class
 from lotedge.wire.topics import Topics
+from tests import epcis_schema
 from tests.store.agent_events import agent, consumption, event_id, output, payload
 
 FAN_IN = 3
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 EXPIRY = date(2027, 1, 1)
+T = TypeVar("T")
 TOPIC = Topics.for_agent("lotedge/v1", agent("PLANT1", "L1")).of(topics.EVENTS)
 
 
@@ -79,20 +82,26 @@ def family_events(family: int, depth: int, width: int, rng: random.Random) -> It
             )
 
 
-def ingest(
-    db: Database, validator: SchemaValidator, families: int, depth: int, width: int, batch: int
-) -> tuple[int, float]:
-    """Store every event in batches; returns (events, seconds spent inside the ingestor)."""
-    ingestor, rng, spent, total = Ingestor(db, validator), random.Random(7), 0.0, 0
-    pending: list[Message] = []
+def every_family(families: int, depth: int, width: int) -> Iterator[bytes]:
+    """The events of `families` families, one family after the other."""
+    rng = random.Random(7)
     for family in range(families):
-        for body in family_events(family, depth, width, rng):
-            pending.append(Message(body, TOPIC))
-            if len(pending) == batch:
-                started = time.perf_counter()
-                ingestor.ingest(pending)
-                spent += time.perf_counter() - started
-                total, pending = total + len(pending), []
+        yield from family_events(family, depth, width, rng)
+
+
+def ingest(
+    db: Database, validator: SchemaValidator, payloads: Iterable[bytes], batch: int
+) -> tuple[int, float]:
+    """Store `payloads` in batches; returns (events, seconds spent inside the ingestor)."""
+    ingestor, spent, total = Ingestor(db, validator), 0.0, 0
+    pending: list[Message] = []
+    for body in payloads:
+        pending.append(Message(body, TOPIC))
+        if len(pending) == batch:
+            started = time.perf_counter()
+            ingestor.ingest(pending)
+            spent += time.perf_counter() - started
+            total, pending = total + len(pending), []
     if pending:
         started = time.perf_counter()
         ingestor.ingest(pending)
@@ -101,35 +110,47 @@ def ingest(
     return total, spent
 
 
-def latencies(
-    db: Database, families: int, level: int, direction: str, samples_n: int, width: int
-) -> tuple[list[float], int, int]:
-    """Milliseconds per trace (lookup by lot number included), lots reached, deepest level."""
-    queries, rng = TraceQueries(db), random.Random(11)
-    times, reached, deepest = [], [], 0
-    for _ in range(samples_n):
-        lot = f"F{rng.randrange(families)}L{level}N{rng.randrange(width)}"
+def sample_lots(families: int, level: int, width: int, n: int) -> list[str]:
+    """`n` lot numbers of `level`, drawn at random (the same every run)."""
+    rng = random.Random(11)
+    return [f"F{rng.randrange(families)}L{level}N{rng.randrange(width)}" for _ in range(n)]
+
+
+def timed(
+    db: Database, lots: list[str], ask: Callable[[TraceQueries, LotInfo], T]
+) -> tuple[list[float], list[T]]:
+    """Milliseconds per question `ask` of each lot (its lookup by lot number included), and the
+    answers."""
+    queries, times, answers = TraceQueries(db), [], []
+    for lot in lots:
         started = time.perf_counter()
-        trace = queries.trace(queries.resolve(lot), direction)  # type: ignore[arg-type]
+        answers.append(ask(queries, queries.resolve(lot)))
         times.append((time.perf_counter() - started) * 1000)
-        reached.append(len(trace.depth))
-        deepest = max(deepest, max(trace.depth.values()))
-    return times, round(statistics.mean(reached)), deepest
+    return times, answers
+
+
+def tracing(direction: Direction) -> Callable[[TraceQueries, LotInfo], Trace]:
+    """The trace of a lot in `direction`, as a question for `timed`."""
+    return lambda queries, lot: queries.trace(lot, direction)
 
 
 def run(url: str, args: argparse.Namespace, validator: SchemaValidator) -> dict[str, str]:
     families = max(1, args.events // (args.depth * args.width * (FAN_IN + 1)))
     with open_database(url) as db:
-        events, seconds = ingest(db, validator, families, args.depth, args.width, args.batch)
+        events, seconds = ingest(
+            db, validator, every_family(families, args.depth, args.width), args.batch
+        )
         db.execute("ANALYZE")  # what autovacuum does on PostgreSQL after a bulk load
         result = {"events": f"{events:,}", "ingest events/s": f"{events / seconds:,.0f}"}
-        for direction, level in (("forward", 0), ("backward", args.depth)):
-            times, lots, deepest = latencies(
-                db, families, level, direction, args.traces, args.width
-            )
+        directions: tuple[tuple[Direction, int], ...] = (("forward", 0), ("backward", args.depth))
+        for direction, level in directions:
+            lots = sample_lots(families, level, args.width, args.traces)
+            times, traces = timed(db, lots, tracing(direction))
+            reached = round(statistics.mean(len(t.depth) for t in traces))
+            deepest = max(max(t.depth.values()) for t in traces)
             result[f"{direction} median ms"] = f"{statistics.median(times):.2f}"
             result[f"{direction} p99 ms"] = f"{percentile(times, 99):.2f}"
-            result[f"{direction} lots/depth"] = f"{lots}/{deepest}"
+            result[f"{direction} lots/depth"] = f"{reached}/{deepest}"
     return result
 
 
@@ -140,9 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width", type=int, default=8, help="lots per level of a family")
     parser.add_argument("--batch", type=int, default=500, help="events per transaction")
     parser.add_argument("--traces", type=int, default=200, help="traces timed per direction")
-    parser.add_argument(
-        "--schema", default=str(REPO.parent / "shared/epcis/EPCIS-JSON-Schema.json")
-    )
+    parser.add_argument("--schema", default=str(epcis_schema.SCHEMA), help="GS1's JSON Schema")
     parser.add_argument("--pg", default=os.environ.get("LOTEDGE_TEST_PG_URL"))
     parser.add_argument("--quick", action="store_true", help="10,000 events")
     args = parser.parse_args(argv)
@@ -156,25 +175,33 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         results["SQLite"] = run(f"sqlite:///{tmp}/bench.db", args, validator)
     if args.pg:
-        results["PostgreSQL"] = run_pg(args, validator)
-    rows = list(next(iter(results.values())))
-    print(f"{'':<20}" + "".join(f"{name:>14}" for name in results))
-    for row in rows:
-        print(f"{row:<20}" + "".join(f"{r[row]:>14}" for r in results.values()))
+        with scratch_schema(args.pg) as url:
+            results["PostgreSQL"] = run(url, args, validator)
+    print_table(results)
     return 0
 
 
-def run_pg(args: argparse.Namespace, validator: SchemaValidator) -> dict[str, str]:
+def print_table(results: dict[str, dict[str, str]]) -> None:
+    """The figures of each database side by side, a row per figure."""
+    rows = list(next(iter(results.values())))
+    print(f"{'':<24}" + "".join(f"{name:>14}" for name in results))
+    for row in rows:
+        print(f"{row:<24}" + "".join(f"{r[row]:>14}" for r in results.values()))
+
+
+@contextmanager
+def scratch_schema(pg_url: str) -> Iterator[str]:
+    """The URL of a new PostgreSQL schema in the database of `pg_url`, dropped afterwards."""
     import psycopg
 
     schema = f"lotedge_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(args.pg, autocommit=True) as conn:
+    with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
-        joiner = "&" if "?" in args.pg else "?"
-        return run(f"{args.pg}{joiner}options=-csearch_path%3D{schema}", args, validator)
+        joiner = "&" if "?" in pg_url else "?"
+        yield f"{pg_url}{joiner}options=-csearch_path%3D{schema}"
     finally:
-        with psycopg.connect(args.pg, autocommit=True) as conn:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 

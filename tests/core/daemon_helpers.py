@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from lotedge.agent.control import ControlClient
+from lotedge.agent.client import ControlClient
 from lotedge.config.loader import load_config
 
 
@@ -60,7 +60,7 @@ def _scan_until_dead(
     while True:
         lot = f"K{i}"
         try:
-            reply = client.request("scan", data="]C1010950110153000317270131" + f"10{lot}")
+            reply = client.request("scan", data="]C1010950110153000317490131" + f"10{lot}")
         except (ConnectionError, OSError):
             return
         if reply["data"].get("reason") != reason:

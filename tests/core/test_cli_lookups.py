@@ -9,7 +9,7 @@ from lotedge.config.loader import load_config
 from lotedge.state.db import connect
 from tests.core.daemon_helpers import control_client, lotedge, start_daemon
 
-FLOUR = "]C10109501101530003172701311025ABC"
+FLOUR = "]C10109501101530003174901311025ABC"
 
 
 def test_parse_without_state_creates_nothing(config_path: Path):

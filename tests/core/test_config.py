@@ -52,7 +52,48 @@ def test_all_problems_at_once(tmp_path: Path):
     found = problems_of(path)
     assert any("materials[0].gtins" in p and "check digit" in p for p in found), found
     assert any("products[0].unit" in p and "Rec 20 unit code" in p for p in found), found
-    assert len(found) == 2  # cross-object checks run once the sections themselves are valid
+    # the checks across sections run too, on the config without the wrong values
+    assert any("products[1].bom[1]" in p and "did you mean 'SUGAR'" in p for p in found), found
+    assert len(found) == 3
+
+
+def test_a_type_error_does_not_hide_a_bad_lot_template(tmp_path: Path):
+    path = write_config(
+        tmp_path,
+        replace={
+            "dpi = 203": "dpi = 250",
+            '"C{yyyy}{mm}-{seq:5}{check}"': '"C{yyyy}{mm}-{bogus}"',
+        },
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    lines = path.read_text().splitlines()
+    where = {p.path: p.line for p in caught.value.problems}
+    assert set(where) == {"labels.dpi", "products[1].lot_template"}
+    assert lines[where["labels.dpi"] - 1].startswith("dpi = 250")
+    assert "{bogus}" in lines[where["products[1].lot_template"] - 1]
+
+
+def test_a_store_config_points_each_problem_at_its_own_line(tmp_path: Path):
+    path = tmp_path / "store.toml"
+    path.write_text(
+        '[store]\ndatabase_url = "sqlite:///t.db"\n\nbatch_size = 0\n\n'
+        '[store.mqtt]\nhost = "127.0.0.1"\nport = "x"\nbogus = 1\n'
+    )
+    checked = lotedge("config", "check", str(path))
+    assert checked.returncode == 1
+    assert checked.stderr.splitlines() == [
+        f"{path}: line 4: store.batch_size: must be at least 1 (got 0)",
+        f"{path}: line 8: store.mqtt.port: must be a whole number (got 'x')",
+        f"{path}: line 9: store.mqtt.bogus: unknown key (hint: remove it or check the docs)",
+        "3 problems found",
+    ]
+
+
+def test_the_example_store_config_is_valid():
+    checked = lotedge("config", "check", str(EXAMPLE_CONFIG.parent / "store.example.toml"))
+    assert checked.returncode == 0, checked.stderr
+    assert "ok (trace store: sqlite:///" in checked.stdout
 
 
 def test_cross_checks_name_the_key(tmp_path: Path):

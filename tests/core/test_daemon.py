@@ -20,9 +20,9 @@ def test_cli_drives_a_batch(config_path: Path):
         assert lotedge("batch", "start", "BREAD", "--operator", "Ann", *c).stdout.strip() == (
             "Batch BREAD started."
         )
-        scan = lotedge("scan", "]C10109501101530003172701311025ABC", *c)
+        scan = lotedge("scan", "]C10109501101530003174901311025ABC", *c)
         assert scan.returncode == 0 and "accepted" in scan.stdout
-        refused = lotedge("scan", "]C10109501101530010172701311025XYZ", *c)
+        refused = lotedge("scan", "]C10109501101530010174901311025XYZ", *c)
         assert refused.returncode == 1 and "not an ingredient" in refused.stdout
         held = lotedge("hold", "add", "FLOUR", "OLD1", "--reason", "recall R-9", *c)
         assert held.stdout.startswith("On hold: FLOUR lot OLD1 (recall R-9; hold H-")
@@ -39,7 +39,7 @@ def test_cli_drives_a_batch(config_path: Path):
             "Northern Mills lots V0090 to V0110",
             "GTIN 09501101530003 lot G1",
         ]
-        refused = lotedge("scan", "]C1010950110153000317270131" + "10V0100", *c)
+        refused = lotedge("scan", "]C1010950110153000317490131" + "10V0100", *c)
         assert refused.returncode == 1 and "is on hold: mould (hold R-2)" in refused.stdout
         released = lotedge("hold", "remove", "--id", "R-2", *c)
         assert released.stdout.strip() == (
@@ -117,7 +117,7 @@ def test_sigterm_finishes_the_scans_in_hand(config_path: Path):
         for i in range(100_000):
             lot = f"T{worker}-{i}"
             try:
-                reply = client.request("scan", data=f"]C101095011015300031727013110{lot}")
+                reply = client.request("scan", data=f"]C101095011015300031749013110{lot}")
             except (ConnectionError, OSError):
                 return
             answered.append(reply["data"]["parsed"]["lot"])
@@ -150,7 +150,7 @@ def test_metrics_endpoint(tmp_path: Path):
     try:
         client = control_client(path)
         client.request("batch.start", product="BREAD")
-        client.request("scan", data="]C10109501101530003172701311025ABC")
+        client.request("scan", data="]C10109501101530003174901311025ABC")
         client.request("scan", data="garbage")
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
             text = response.read().decode()

@@ -33,8 +33,8 @@ from lotedge.state import repo
 from lotedge.state.db import open_state, transaction
 
 GS = "\x1d"
-FLOUR = "]C10109501101530003172701311025ABC"
-SUGAR = "]C10109501101530010172701311025XYZ"
+FLOUR = "]C10109501101530003174901311025ABC"
+SUGAR = "]C10109501101530010174901311025XYZ"
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=timezone(timedelta(hours=1)))
 
 
@@ -50,6 +50,21 @@ RECEIVING_REASONS = frozenset(
         "wrong_mode",
         "internal_lot",
         "missing_kde",
+    }
+)
+
+#: Reasons of weighing; tests/scales/test_weighing_engine.py reaches each of them.
+WEIGHING_REASONS = frozenset(
+    {
+        "weighing_pending",
+        "weighed",
+        "out_of_tolerance",
+        "stale_weight",
+        "same_load",
+        "weighing_skipped",
+        "scale_action",
+        "no_weighing",
+        "no_scale",
     }
 )
 
@@ -134,8 +149,8 @@ def test_every_reason_code_is_reachable(line: Line):
     seen.add(line.scan("]C1010950110153000410L1"))  # bad check digit
     seen.add(line.scan("9501101530003"))  # a bare EAN: no lot
     seen.add(line.scan("]C1010400638133393110L1"))  # unknown material
-    seen.add(line.scan("010950110153000310L117270131"))  # a glued field: missing separator
-    seen.add(line.scan("010950110153000310L1<GS>17270131"))  # a separator sent as text
+    seen.add(line.scan("010950110153000310L117490131"))  # a glued field: missing separator
+    seen.add(line.scan("010950110153000310L1<GS>17490131"))  # a separator sent as text
     seen.add(line.scan("00095011015300000003"))  # a pallet label (SSCC)
     seen.add(line.scan(SUGAR))  # not in BOM
     seen.add(line.scan("YST-OLD-20200101"))  # expired
@@ -150,11 +165,13 @@ def test_every_reason_code_is_reachable(line: Line):
     seen.add(line.scan("#LE:START:CAKE"))
     seen.add(line.scan("#LE:CANCEL"))  # cancelled
     # NOT_RECORDED (failed commit), LOT_SEQUENCE_EXHAUSTED and LABEL_ERROR: tests of their own;
-    # receiving and FEFO: tests/core/test_receiving.py; request errors: REQUEST_ERRORS.
+    # receiving and FEFO: tests/core/test_receiving.py; request errors: REQUEST_ERRORS;
+    # weighing: tests/scales/test_weighing_engine.py.
     elsewhere = {
         *("not_recorded", "lot_sequence_exhausted", "label_error"),
         *RECEIVING_REASONS,
         *REQUEST_ERRORS,
+        *WEIGHING_REASONS,
     }
     expected = {r.value for r in Reason} - elsewhere
     assert seen == expected
@@ -171,7 +188,11 @@ def test_again_allows_a_second_container_of_the_same_lot(line: Line):
     assert line.scan(FLOUR) == "double_read"  # armed for one container only
     line.tick(5)
     assert line.scan(FLOUR) == "accepted"  # outside the debounce window
-    assert len(line.do(Status()).data["consumptions"]) == 3
+    status = line.do(Status(consumptions=True)).data
+    assert len(status["consumptions"]) == 3
+    (consumed,) = status["consumed"]  # the sums, without the containers unless asked for
+    assert (consumed["lot"], consumed["containers"]) == ("25ABC", 3)
+    assert "consumptions" not in line.do(Status()).data
 
 
 def test_every_scan_is_audited_and_rejections_published(line: Line):
@@ -215,7 +236,7 @@ def test_open_batch_survives_restart(config_path: Path):
     second = Line(config_path)
     status = second.do(Status()).data
     assert status["batch"]["product"] == "BREAD"
-    assert [c["lot"] for c in status["consumptions"]] == ["25ABC"]
+    assert [c["lot"] for c in status["consumed"]] == ["25ABC"]
 
 
 def test_expiry_from_production_date_and_shelf_life(line: Line):

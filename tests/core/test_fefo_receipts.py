@@ -82,13 +82,13 @@ def _line_decision(open_lots: tuple[OpenLot, ...], policy: FefoPolicy) -> Decisi
         fefo=policy,
         open_lots=open_lots,
     )
-    return decide_material(scan("]C1010950110153000317270331" + "10NEW"), ctx)  # type: ignore[arg-type]
+    return decide_material(scan("]C1010950110153000317490331" + "10NEW"), ctx)  # type: ignore[arg-type]
 
 
 @given(open_lots=lots, policy=st.sampled_from(list(FefoPolicy)))
 def test_fefo_policy_only_adds_a_warning_or_the_fefo_rejection(open_lots, policy):
     decision = _line_decision(open_lots, policy)
-    first = fefo_first("NEW", date(2027, 3, 31), open_lots, TODAY)
+    first = fefo_first("NEW", date(2049, 3, 31), open_lots, TODAY)
     if policy is FefoPolicy.OFF or first is None:
         assert (decision.outcome, decision.warning) == (Outcome.ACCEPTED, None)
     elif policy is FefoPolicy.WARN:
@@ -151,7 +151,7 @@ def test_unlabelled_expiry_defaults_to_shelf_life_and_lot_is_left_to_the_allocat
 def test_purchase_order_and_internal_label_scans():
     po = scan("]C1400PO-4711")
     assert (po.kind, po.purchase_order) == (ScanKind.REFERENCE, "PO-4711")  # type: ignore[attr-defined]
-    internal = scan("]d2\x1d91YEAST\x1d17270131" + "3101000020" + "10R263290001")
+    internal = scan("]d2\x1d91YEAST\x1d17490131" + "3101000020" + "10R263290001")
     assert internal.kind is ScanKind.GS1  # type: ignore[attr-defined]
     assert (internal.material_code, internal.lot) == ("YEAST", "R263290001")  # type: ignore[attr-defined]
     # AI 91 names a material only when it has no GTIN (a GTIN material's label has AI 01)

@@ -30,8 +30,8 @@ from tests.conftest import write_config
 from tests.core.test_engine import RECEIVING_REASONS, Line
 
 #: FLOUR (GTIN ...0003) lots with their expiry; 25 kg each (the material's default quantity).
-OLD = "]C1010950110153000317261231" + "10OLD"  # expires 2026-12-31
-NEW = "]C1010950110153000317270331" + "10NEW"  # expires 2027-03-31
+OLD = "]C1010950110153000317481231" + "10OLD"  # expires 2048-12-31
+NEW = "]C1010950110153000317490331" + "10NEW"  # expires 2049-03-31
 SALT = """
 [[materials]]
 code = "SALT"
@@ -94,7 +94,7 @@ def test_labelled_receipt_records_lot_event_and_open_lot(line: Line):
         " reference FROM receipts"
     ).fetchone()
     assert row == (
-        "FLOUR", "Northern Mills", "09501101530003", "OLD", 0, "25.0", "KGM", "2026-12-31",
+        "FLOUR", "Northern Mills", "09501101530003", "OLD", 0, "25.0", "KGM", "2048-12-31",
         "po", "PO-4711",
     )  # fmt: skip
     (event,) = outbox(line, "events")
@@ -102,16 +102,17 @@ def test_labelled_receipt_records_lot_event_and_open_lot(line: Line):
     assert event["lotedge:vendorLot"] == "OLD" and "lotedge:internalLot" not in event
     assert event["quantityList"][0]["quantity"] == 25
     assert event["bizTransactionList"][0]["type"] == "po"
-    assert event["ilmd"] == {"cbvmda:itemExpirationDate": "2026-12-31"}
+    assert event["ilmd"] == {"cbvmda:itemExpirationDate": "2048-12-31"}
     assert line.do(LotsList("FLOUR")).data["lots"] == [
         {
             "material": "FLOUR",
             "lot": "OLD",
-            "expiry": "2026-12-31",
+            "expiry": "2048-12-31",
             "source": "received",
             "received_qty": "25.0",
             "uom": "KGM",
             "consumed_qty": "0",
+            "remaining_qty": "25.0",
         }
     ]
     assert line.rows("consumptions") == 0  # a receipt is not a consumption
@@ -232,7 +233,7 @@ def test_fefo_warns_and_names_the_lot_to_use_first(line: Line):
     assert reply["outcome"] == "accepted" and reply["reason"] == "accepted"
     assert reply["warning"] == {
         "code": "fefo",
-        "message": "Use lot OLD first (expires 2026-12-31); this lot expires 2027-03-31.",
+        "message": "Use lot OLD first (expires 2048-12-31); this lot expires 2049-03-31.",
         "use_instead": "OLD",
     }
     stored = line.conn.execute("SELECT warning FROM scans ORDER BY id DESC").fetchone()[0]
@@ -271,21 +272,21 @@ def test_only_consumptions_in_the_received_unit_count_against_the_lot(line: Line
     receive(line, OLD)
     line.scan("#LE:PRODUCE")
     line.do(StartBatch("BREAD"))
-    assert line.scan("]C1010950110153000317261231" + "301" + GS + "10OLD") == "accepted"
+    assert line.scan("]C1010950110153000317481231" + "301" + GS + "10OLD") == "accepted"
     (lot,) = line.do(LotsList("FLOUR")).data["lots"]
     assert (lot["lot"], lot["received_qty"], lot["uom"], lot["consumed_qty"]) == (
         "OLD", "25.0", "KGM", "0",
     )  # fmt: skip
     line.tick(10)
-    assert line.scan("]C1010950110153000317261231" + "3101000240" + "10OLD") == "accepted"
+    assert line.scan("]C1010950110153000317481231" + "3101000240" + "10OLD") == "accepted"
     assert line.do(LotsList("FLOUR")).data["lots"][0]["consumed_qty"] == "24.0"
     line.tick(10)
-    assert line.scan("]C1010950110153000317261231" + "3101000010" + "10OLD") == "accepted"
+    assert line.scan("]C1010950110153000317481231" + "3101000010" + "10OLD") == "accepted"
     assert line.do(LotsList("FLOUR")).data["lots"] == []  # 25 kg of 25 kg: closed
 
 
 def test_a_lot_received_in_two_units_does_not_close_on_quantity(line: Line):
-    receive(line, OLD, "]C1010950110153000317261231" + "305" + GS + "10OLD")
+    receive(line, OLD, "]C1010950110153000317481231" + "305" + GS + "10OLD")
     (lot,) = line.do(LotsList("FLOUR")).data["lots"]
     assert (lot["received_qty"], lot["uom"]) == (None, "H87")  # 25 kg and 5 units: no total
     line.scan("#LE:PRODUCE")
@@ -315,7 +316,7 @@ def test_the_upgrade_gives_open_lots_the_unit_of_their_receipts(tmp_path: Path):
         )
     old.executemany(
         "INSERT INTO open_lots (material, lot, expiry, source, received_qty, updated_at)"
-        " VALUES ('FLOUR', ?, '2026-12-31', 'received', ?, '2026-11-20T10:00:00+01:00')",
+        " VALUES ('FLOUR', ?, '2048-12-31', 'received', ?, '2026-11-20T10:00:00+01:00')",
         [("OLD", "25"), ("MIX", "50")],
     )
     old.close()
@@ -331,18 +332,19 @@ def test_the_upgrade_gives_open_lots_the_unit_of_their_receipts(tmp_path: Path):
 
 
 def test_lots_pushed_by_the_store_drive_fefo(line: Line):
-    lots = (("S1", date(2026, 12, 1)), ("S2", date(2027, 1, 1)))
+    lots = (("S1", date(2048, 12, 1)), ("S2", date(2049, 1, 1)))
     assert line.do(LotsOpen("FLOUR", lots)).ok
     line.do(StartBatch("BREAD"))
     assert line.decide(OLD)["warning"]["use_instead"] == "S1"
     line.tick(10)
-    assert line.do(LotsOpen("FLOUR", (("S2", date(2027, 1, 1)),), replace=True)).ok
+    assert line.do(LotsOpen("FLOUR", (("S2", date(2049, 1, 1)),), replace=True)).ok
     listed = [lot["lot"] for lot in line.do(LotsList("FLOUR")).data["lots"]]
     assert listed == ["S2"]  # S1 closed by the replace
-    assert "warning" not in line.decide("]C1010950110153000317261231" + "10OLD2")
+    assert "warning" not in line.decide("]C1010950110153000317481231" + "10OLD2")
     typo = line.do(LotsOpen("FLUOR", lots))
     assert (typo.ok, typo.code) == (False, "unknown_material") and "FLOUR" in typo.error
-    assert line.do(LotsList("FLUOR")).data["lots"] == []  # nothing opened
+    listing = line.do(LotsList("FLUOR"))  # no lots can be open for it
+    assert (listing.ok, listing.code) == (False, "unknown_material")
 
 
 def test_parse_in_receiving_mode_judges_without_writing(line: Line):

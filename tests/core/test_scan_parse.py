@@ -37,16 +37,16 @@ def parse(config: Config, data: bytes, symbology: str | None = None):
             "LOT-7/A",
             date(2026, 6, 30),
         ),
-        (b"]Q3010950110153000310X1" + GS + b"17261231", "09501101530003", "X1", date(2026, 12, 31)),
+        (b"]Q3010950110153000310X1" + GS + b"17481231", "09501101530003", "X1", date(2048, 12, 31)),
         # leading GS (FNC1 in first position transmitted as GS) and no AIM prefix
         (
-            GS + b"010950110153000310LOT1" + GS + b"17270101",
+            GS + b"010950110153000310LOT1" + GS + b"17490101",
             "09501101530003",
             "LOT1",
-            date(2027, 1, 1),
+            date(2049, 1, 1),
         ),
         # missing final separator after the last variable-length field
-        (b"0109501101530003172701011033AA", "09501101530003", "33AA", date(2027, 1, 1)),
+        (b"0109501101530003174901011033AA", "09501101530003", "33AA", date(2049, 1, 1)),
         # trailing separator and CR/LF framing left over
         (b"010950110153000310LOT9" + GS + b"\r\n", "09501101530003", "LOT9", None),
         # day 00 means the last day of the month (GS1 GenSpecs 7.12)
@@ -73,21 +73,21 @@ def test_out_of_band_symbology_wins(example: Config):
 
 
 def test_bracketed_hri(example: Config):
-    scan = parse(example, b"(01)09501101530003(17)270131(10)ABC(3103)025000")
-    assert (scan.gtin, scan.lot, scan.expiry) == ("09501101530003", "ABC", date(2027, 1, 31))
+    scan = parse(example, b"(01)09501101530003(17)490131(10)ABC(3103)025000")
+    assert (scan.gtin, scan.lot, scan.expiry) == ("09501101530003", "ABC", date(2049, 1, 31))
     assert (scan.quantity, scan.uom) == (Decimal("25.000"), "KGM")
 
 
 @pytest.mark.parametrize(
     "uri",
     [
-        "https://id.gs1.org/01/09501101530003/10/ABC?17=270131",
-        "https://example.com/01/09501101530003/10/ABC?17=270131",
+        "https://id.gs1.org/01/09501101530003/10/ABC?17=490131",
+        "https://example.com/01/09501101530003/10/ABC?17=490131",
     ],
 )
 def test_digital_link(example: Config, uri: str):
     scan = parse(example, uri.encode(), symbology="]Q1")
-    assert (scan.gtin, scan.lot, scan.expiry) == ("09501101530003", "ABC", date(2027, 1, 31))
+    assert (scan.gtin, scan.lot, scan.expiry) == ("09501101530003", "ABC", date(2049, 1, 31))
 
 
 def test_production_date_and_count(example: Config):
@@ -108,9 +108,9 @@ def test_bare_ean_is_a_gtin_without_lot(example: Config):
 
 
 def test_vendor_label(example: Config):
-    scan = parse(example, b"YST-A1234-20270131\r")
+    scan = parse(example, b"YST-A1234-20490131\r")
     assert scan.kind is ScanKind.VENDOR
-    assert (scan.material_code, scan.lot, scan.expiry) == ("YEAST", "A1234", date(2027, 1, 31))
+    assert (scan.material_code, scan.lot, scan.expiry) == ("YEAST", "A1234", date(2049, 1, 31))
 
 
 def test_vendor_label_with_impossible_date(example: Config):

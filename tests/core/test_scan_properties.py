@@ -5,6 +5,7 @@ or from a camera, with its GS1 flag) came with the same data."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -57,7 +58,8 @@ def decide(example: Config, raw: RawScan) -> Decision:
 def test_any_bytes_give_a_decision_with_a_clear_message(example: Config, data: bytes):
     decision = decide(example, RawScan(data))
     assert decision.reason in Reason
-    assert decision.message.endswith(".") and ".." not in decision.message
+    ours = re.sub(r"'[^']*'|\"[^\"]*\"", "", decision.message)  # minus the quoted scan
+    assert decision.message.endswith(".") and ".." not in ours
     assert "Failed to" not in decision.message  # biip's words are rewritten in ours
     if decision.outcome is Outcome.REJECTED and decision.scan is not None:
         assert decision.scan.error is None or decision.scan.error.rstrip(".") in decision.message

@@ -23,9 +23,9 @@ from lotedge.simulators.camera import (
 from .conftest import running, wait_until
 
 CODES = [
-    Code("(01)09501101530003(10)FL2611A(17)270131(3103)025000", "DataMatrix", gs1=True),
+    Code("(01)09501101530003(10)FL2611A(17)490131(3103)025000", "DataMatrix", gs1=True),
     Code("(01)09501101530010(10)SU-44871(15)270630", "QRCode", gs1=True),
-    Code("YST-L4711-20270131", "Code128"),
+    Code("YST-L4711-20490131", "Code128"),
 ]
 FPS = 25
 STREAM_FRAMES = 10 + 3 * (20 + 10)  # lead-in gap, then each code for 0.8 s and a 0.4 s gap
@@ -51,9 +51,9 @@ def test_mjpeg_stream_is_decoded_each_code_once(stream, collector):
         assert wait_until(lambda: source.stats.frames >= STREAM_FRAMES)  # the whole scene passed
     got = [(s.data, s.symbology) for s in collector.scans]
     assert got == [
-        (b"010950110153000310FL2611A\x1d172701313103025000", "]d2"),
+        (b"010950110153000310FL2611A\x1d174901313103025000", "]d2"),
         (b"010950110153001010SU-44871\x1d15270630", "]Q3"),
-        (b"YST-L4711-20270131", "]C0"),
+        (b"YST-L4711-20490131", "]C0"),
     ]
     assert source.stats.decoded > 0
 
@@ -63,7 +63,7 @@ def test_video_file_is_played_at_its_own_speed(tmp_path, collector):
     write_video(path, scene(CODES[2:], fps=10, visible_seconds=0.5), fps=10)
     source = open_source("cam2", f"file://{path}?formats=Code128")
     with running(source, collector):
-        assert collector.wait_for(1) == [b"YST-L4711-20270131"]
+        assert collector.wait_for(1) == [b"YST-L4711-20490131"]
 
 
 def test_formats_restrict_what_is_read():
@@ -81,7 +81,7 @@ def test_zbar_reads_what_it_can_and_refuses_datamatrix():
         decoder = make_decoder("zbar", ["Code128"])
     except BackendUnavailable:
         pytest.skip("libzbar0 is not installed")
-    assert [(d.data, d.symbology) for d in decoder.decode(frame)] == [(b"YST-L4711-20270131", None)]
+    assert [(d.data, d.symbology) for d in decoder.decode(frame)] == [(b"YST-L4711-20490131", None)]
     with pytest.raises(ValueError, match="zbar cannot read DataMatrix; use backend 'zxing'"):
         make_decoder("zbar", ["DataMatrix", "Code128"])
 
@@ -105,20 +105,20 @@ def test_dedupe_window_slides_while_the_code_stays_in_view():
 
 
 def test_camera_stream_lost_and_back_is_reopened(collector):
-    codes = [Code("YST-L1-20270131", "Code128"), Code("YST-L2-20270131", "Code128")]
+    codes = [Code("YST-L1-20490131", "Code128"), Code("YST-L2-20490131", "Code128")]
     first = [encode_jpeg(f) for f in scene(codes[:1], fps=FPS, visible_seconds=0.4)]
     server = MjpegServer(first, fps=FPS).start()
     host, port = server.url.split("/")[2].split(":")
     source = open_source("cam3", f"{server.url}?formats=Code128")
     source.backoff.initial = source.backoff.maximum = 0.05
     with running(source, collector):
-        assert collector.wait_for(1) == [b"YST-L1-20270131"]
+        assert collector.wait_for(1) == [b"YST-L1-20490131"]
         server.close()
         assert source.status.wait_for(lambda s: s.losses >= 1, 10)
         second = [encode_jpeg(f) for f in scene(codes[1:], fps=FPS, visible_seconds=0.4)]
         server = MjpegServer(second, fps=FPS, host=host, port=int(port)).start()
         try:
-            assert collector.wait_for(2) == [b"YST-L1-20270131", b"YST-L2-20270131"]
+            assert collector.wait_for(2) == [b"YST-L1-20490131", b"YST-L2-20490131"]
         finally:
             server.close()
     assert source.status.connects >= 2
@@ -145,12 +145,12 @@ def test_slow_decoding_drops_stale_frames_and_still_reads_each_code_once(collect
     source = CameraSource(config, server.url, SlowDecoder(0.1))
     try:
         with running(source, collector):
-            assert collector.wait_for(1) == [b"YST-L4711-20270131"]
+            assert collector.wait_for(1) == [b"YST-L4711-20490131"]
             assert wait_until(lambda: source.stats.frames >= 40)
     finally:
         server.close()
     stats = source.stats
     assert stats.dropped > 0
     assert stats.decoded + stats.dropped <= stats.frames <= stats.decoded + stats.dropped + 1
-    assert collector.data == [b"YST-L4711-20270131"]
+    assert collector.data == [b"YST-L4711-20490131"]
     assert stats.decode_ms >= 100 and stats.fps > 0

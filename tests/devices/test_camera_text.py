@@ -16,7 +16,7 @@ from lotedge.simulators.camera import Code, Degradation, MjpegServer, encode_jpe
 from tests.devices.conftest import Collector, running
 
 FPS = 25
-LOT = "(01)09501101530003(10)CAM-7(17)270131"
+LOT = "(01)09501101530003(10)CAM-7(17)490131"
 TEXTS = [
     Code("ロット番号 A-17 日本語", "QRCode", eci="20"),  # Shift_JIS by ECI 20
     Code("ロット番号 B-18", "QRCode"),  # no ECI: the writer picks Kanji mode (Shift_JIS)
@@ -51,7 +51,7 @@ def test_text_is_decoded_with_the_decoders_charset_and_eci(texts, collector: Col
         ("ロット番号 A-17 日本語", "]Q1", False),
         ("ロット番号 B-18", "]Q1", False),
         ("Grüße aus Köln, 20 °C", "]Q1", False),
-        ("010950110153000310CAM-7\x1d17270131", "]d8", True),
+        ("010950110153000310CAM-7\x1d17490131", "]d8", True),
     ]
     dmre = parse_scan(collector.scans[-1], example.materials, "#LE:")
     assert (dmre.kind, dmre.material_code, dmre.lot, dmre.gs1_symbol) == (

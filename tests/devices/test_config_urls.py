@@ -100,7 +100,7 @@ def test_config_check_names_line_key_and_hint(tmp_path, capsys, kind, url, messa
     key = "printer.url" if kind == "printer" else f"{kind}[0].url"
     line = line_of(path, f'url = "{url}"')
     assert capsys.readouterr().err == (
-        f"{path}: line {line}: {key}: {message} (hint: {hint})\n1 problem(s) found\n"
+        f"{path}: line {line}: {key}: {message} (hint: {hint})\n1 problem found\n"
     )
 
 
@@ -123,9 +123,9 @@ def test_config_check_lists_every_problem_in_one_run(tmp_path):
     result = lotedge("config", "check", str(path))
     assert result.returncode == 1
     lines = result.stderr.splitlines()
-    assert lines[-1] == "8 problem(s) found"
+    assert lines[-1] == "8 problems found"
     dpi = next(i for i, x in enumerate(path.read_text().splitlines(), 1) if "dpi = 250" in x)
-    assert lines[0].startswith(f"{path}: line {dpi}: labels.dpi: Input should be 203 or 300")
+    assert lines[0].startswith(f"{path}: line {dpi}: labels.dpi: must be 203 or 300")
     url_lines = {url: line_of(path, f'url = "{url}"') for _key, _kind, url, *_ in EVERY}
     assert lines[1:-1] == [
         f"{path}: line {url_lines[url]}: {key}: {message} (hint: {hint})"
@@ -176,7 +176,7 @@ def test_valid_urls_and_the_old_serial_spelling_pass(tmp_path, capsys):
     assert [s.name for s in config.scanners] == ["a", "b", "c"]
     assert main(["config", "check", str(path)]) == 0
     out, err = capsys.readouterr()
-    assert "ok (3 materials, 2 products, 3 scanners, 1 cameras)" in out
+    assert "ok (3 materials, 2 products, 3 scanners, 1 camera)" in out
     notes = [line for line in err.splitlines() if ": note: " in line]  # beside warnings
     assert notes == [
         f"{path}: note: printer.url: 'serial+loop://' is the old spelling of 'serial://loop://'"

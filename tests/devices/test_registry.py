@@ -21,7 +21,12 @@ from lotedge.simulators.scanner import TcpScannerServer
 from tests.conftest import REPO, write_config
 
 #: Which docs page holds the tables of which kind of device.
-DOCS = {"scanner": "devices.md", "camera": "devices.md", "printer": "labels.md"}
+DOCS = {
+    "scanner": "devices.md",
+    "camera": "devices.md",
+    "printer": "labels.md",
+    "scale": "weighing.md",
+}
 
 
 @pytest.mark.parametrize("scheme", SCHEMES, ids=lambda s: f"{s.kind}-{s.name}")

@@ -207,4 +207,4 @@ def test_the_agent_must_not_hold_the_scanners(tmp_path: Path):
     assert result.returncode == 4
     assert "the agent reads these scanners" in result.stderr
     unknown = lotedge("scanner", "test", "-c", str(path), "--scanner", "nope")
-    assert unknown.returncode == 2 and "no scanner named nope" in unknown.stderr
+    assert unknown.returncode == 2 and "unknown scanner 'nope' (known: s)" in unknown.stderr

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lotedge.agent.control import ControlClient
+from lotedge.agent.client import ControlClient
 from lotedge.config.loader import load_config
 from tests.core.daemon_helpers import control_client, start_daemon
 from tests.publish.broker import MOSQUITTO, Mosquitto
@@ -22,7 +22,7 @@ from tests.publish.helpers import Subscriber, wait_until
 
 pytestmark = pytest.mark.skipif(MOSQUITTO is None, reason="mosquitto binary not installed")
 
-FLOUR = "]C101095011015300031727013110"  # FLOUR's GTIN and expiry; the lot follows (AI 10)
+FLOUR = "]C101095011015300031749013110"  # FLOUR's GTIN and expiry; the lot follows (AI 10)
 #: The issue's bound from the central side's publish to the rejecting answer at the line.
 WITHIN_SECONDS = 1.0
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from lotedge.agent.control import ControlClient
+from lotedge.agent.client import ControlClient
 from lotedge.config.loader import load_config
 from lotedge.state import outbox
 from lotedge.state.db import STATE_FILE, connect
@@ -48,7 +48,7 @@ def scan(config_path: Path, lots: list[str]) -> None:
     """One accepted consumption per lot, in this order (one at a time: commit order)."""
     client = control_client(config_path)
     for lot in lots:
-        reply = client.request("scan", data=f"]C101{GTIN}17270131" + f"10{lot}")
+        reply = client.request("scan", data=f"]C101{GTIN}17490131" + f"10{lot}")
         assert reply["data"]["reason"] == "accepted", reply
 
 
@@ -71,23 +71,17 @@ def outbox_depth(config_path: Path) -> int:
 
 def assert_every_event_valid(sub: Subscriber, expected: int) -> None:
     """(c) Every event the engine emitted (all delivered: `expected` unique eventIDs) validates
-    against GS1's EPCIS 2.0 JSON Schema with format checks on."""
+    against GS1's EPCIS 2.0 JSON Schema with format checks on (without GS1's file: reads as an
+    event to the store)."""
     events = {event["eventID"]: event for event in sub.on("/events")}
     assert len(events) == expected
-    checker = epcis_schema.validator()
-    invalid = {
-        event_id: problems
-        for event_id, event in events.items()
-        if (problems := epcis_schema.errors(checker, event))
-    }
-    assert invalid == {}
+    assert epcis_schema.problems(list(events.values())) == {}
 
 
 def start_batch_and_scan(
     config_path: Path, daemons: list, subscriber: Subscriber, lots: list[str]
 ) -> ControlClient:
     """Start the agent, open a batch and scan `lots`; returns once all are delivered."""
-    epcis_schema.schema_path()  # skip early when the schema is missing
     daemons.append(start_daemon(config_path))
     client = control_client(config_path)
     assert client.request("batch.start", product="BREAD")["status"] == "ok"

@@ -58,7 +58,7 @@ def test_label_render_names_an_unknown_product(tmp_path, capsys):
     argv = ["label", "render", "-c", str(config), "--product", "BRAED", "--lot", "X"]
     assert main([*argv, "-o", str(tmp_path / "x.zpl")]) == 2
     assert capsys.readouterr().err == (
-        f"error: no product 'BRAED' in {config} (did you mean 'BREAD'?)\n"
+        "error: unknown product 'BRAED' (did you mean 'BREAD'? known: BREAD)\n"
     )
 
 

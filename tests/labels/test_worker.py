@@ -204,6 +204,10 @@ def test_job_interrupted_while_sending_is_never_resent(conn, sim, worker_factory
     (alert,) = alerts(conn)
     assert alert["type"] == "print_uncertain" and alert["lot"] == "L9"
     assert "lotedge label reprint L9" in alert["message"]
+    assert alert["message"].startswith(
+        "The label for lot L9 (print job 1) may not have printed (interrupted while sending; "
+        "check the printer)."
+    )
     assert sim.jobs == []
 
 
@@ -222,9 +226,14 @@ def test_worker_spools_to_a_directory_printer(conn, tmp_path, engine):
     spool = PrinterConfig(name="line", url=f"dir://{tmp_path}/spool")
     worker = PrintWorker(spool, tmp_path / STATE_FILE, engine.call, poll_seconds=0.05).start()
     try:
-        job_id = enqueue(conn, b"^XA^XZ", copies=2)
-        eventually(lambda: job(conn, job_id)["status"] == "printed")
+        job_id = enqueue(conn, b"^XA^XZ", lot="26339L1/7", copies=2)
+        again = enqueue(conn, b"^XA^XZ", lot="26339L1/7")  # a reprint: a file of its own
+        eventually(lambda: job(conn, again)["status"] == "printed")
     finally:
         worker.stop()
-    assert [p.read_bytes() for p in (tmp_path / "spool").glob("*.zpl")] == [b"^XA^XZ^XA^XZ"]
+    # Named after the lot ('/' cannot be in a file name) and the job; the record keeps the name.
+    name = f"26339L1_7-job{job_id}.zpl"
+    assert (tmp_path / "spool" / name).read_bytes() == b"^XA^XZ^XA^XZ"
+    assert job(conn, job_id)["output"] == name
+    assert job(conn, again)["output"] == f"26339L1_7-job{again}.zpl"
     assert worker.state["ready"] is True and alerts(conn) == []

@@ -23,10 +23,18 @@ def test_demo_runs_the_whole_system(tmp_path: Path):
         text=True,
         timeout=300,
         check=False,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+        env={"COLUMNS": "80", "PATH": "/usr/bin:/bin"},
     )
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
+    # Not a terminal: a plain report, no colour codes, nothing wrapped at 80 columns.
+    assert "\x1b[" not in out and "\n== Summary ==\n" in out
+    assert f"Everything is in {keep} (config, state, trace.db, labels, logs).\n" in out
+    trace_store = out.split("\n== Trace store ==\n", 1)[1]
+    assert trace_store.startswith("  every batch's output event is in the store")
+    assert f"forward trace of flour lot {TRACED_FLOUR_LOT}: " in trace_store
+    scanner = next(line for line in out.splitlines() if line.startswith("Scanner simulator"))
+    assert scanner.count(str(keep / "ttyScanner")) == 1 and "/dev/pts/" in scanner
     assert "Demo complete: everything happened as expected." in out
     for reason in ("expired", "not_in_bom", "double_read", "batch_ended"):
         assert reason in out

@@ -154,3 +154,15 @@ def test_broker_wrong_ca_fails_naming_the_verification_problem(
     assert check.hint == (
         "the broker's certificate is not signed by [mqtt.tls] ca_file: right CA file?"
     )
+
+
+def test_the_table_prints_brackets_and_config_text_as_written(tmp_path: Path):
+    """Nothing in a check's words is console markup: "[mqtt]", "[[scanners]]", a device path
+    with [brackets] print as they are."""
+    path = write_config(
+        tmp_path, extra='[[scanners]]\nname = "[bold]x"\nurl = "serial:///dev/tty[red]NOPE"\n'
+    )
+    printed = lotedge("doctor", "-c", str(path))
+    assert printed.returncode == 1
+    assert "no [mqtt]: events stay in the outbox" in printed.stdout
+    assert "scanner [bold]x" in printed.stdout and "/dev/tty[red]NOPE" in printed.stdout

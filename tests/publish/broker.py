@@ -193,6 +193,13 @@ class Mosquitto:
             self.process.wait(10)
         self.process = None
 
+    def kill(self) -> None:
+        """Hard stop (SIGKILL), as when its machine dies: nothing is saved."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        self.process = None
+
     def pause(self) -> None:
         """Freeze the broker (SIGSTOP): connections stay up but nothing is acknowledged."""
         assert self.process is not None

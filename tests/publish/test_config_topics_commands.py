@@ -33,6 +33,7 @@ from lotedge.agent.requests import (
 from lotedge.config.base import SecretRef
 from lotedge.config.mqtt import MqttConfig, TlsConfig
 from lotedge.core.holds import HoldScope
+from lotedge.masterdata import suggestions
 from lotedge.publish import commands
 from lotedge.wire.topics import TopicError, Topics
 
@@ -68,7 +69,7 @@ def test_topics():
     topics = Topics.for_agent("lotedge/v1/", SITE)
     assert topics.of("events") == "lotedge/v1/PLANT1/L1/events"
     assert topics.status == "lotedge/v1/PLANT1/L1/status"
-    assert topics.requests == "lotedge/v1/PLANT1/L1/cmd/request/+"
+    assert topics.requests == "lotedge/v1/PLANT1/L1/cmd/request/#"
     assert topics.response("batch.end") == "lotedge/v1/PLANT1/L1/cmd/response/batch.end"
     assert topics.command_name("lotedge/v1/PLANT1/L1/cmd/request/batch.end") == "batch.end"
     assert topics.command_name("lotedge/v1/PLANT1/L1/events") is None
@@ -127,11 +128,15 @@ def test_command_table(name, body, expected):
     assert codec.request_from_json(name, body, remote=True) == expected
 
 
+#: Operations for whoever stands at the line, never from the network.
+LOCAL_ONLY = (
+    "scan", "receive.unlabelled", "weigh.skip", "scale.tare", "scale.zero", "scale.reread",
+)  # fmt: skip
+
+
 def test_one_command_table():
-    assert list(codec.REMOTE_COMMANDS) == [
-        op for op in codec.COMMANDS if op not in ("scan", "receive.unlabelled")
-    ]
-    assert set(codec.COMMANDS) - set(codec.REMOTE_COMMANDS) == {"scan", "receive.unlabelled"}
+    assert list(codec.REMOTE_COMMANDS) == [op for op in codec.COMMANDS if op not in LOCAL_ONLY]
+    assert set(codec.COMMANDS) - set(codec.REMOTE_COMMANDS) == set(LOCAL_ONLY)
     unlabelled = codec.request_from_json("receive.unlabelled", {"material": "F", "quantity": 2})
     assert unlabelled == ReceiveUnlabelled("F", Decimal(2))
     local = codec.request_from_json("scan", {"data": "X"})
@@ -141,7 +146,7 @@ def test_one_command_table():
 @pytest.mark.parametrize(
     ("name", "payload", "code", "message"),
     [
-        ("fly", b"{}", "unknown_command", "unknown operation 'fly'; known: batch.start, "),
+        ("fly", b"{}", "unknown_command", "unknown operation 'fly' (known: batch.start, "),
         ("scan", b'{"data": "X"}', "unknown_command", "unknown operation 'scan'"),
         ("start_batch", b"{}", "unknown_command", "unknown operation 'start_batch'"),
         ("status", b"{nope", "bad_json", "request is not JSON"),
@@ -178,7 +183,9 @@ def test_control_socket_answers_use_the_same_codes():
     unknown = control.answer(b'{"op": "start_batch", "args": {}}', never)
     assert (unknown["code"], unknown["error"]) == (
         "unknown_command",
-        "unknown operation 'start_batch'; known: " + ", ".join(sorted(codec.COMMANDS)),
+        "unknown operation 'start_batch' (known: "
+        + ", ".join(sorted(codec.COMMANDS)[: suggestions.LISTED])
+        + f" and {len(codec.COMMANDS) - suggestions.LISTED} more)",
     )
     typo = control.answer(b'{"op": "label.reprint", "args": {"lot": "L", "copy": 2}}', never)
     assert typo["code"] == "bad_request"

@@ -6,6 +6,8 @@ import json
 import threading
 import time
 
+import pytest
+
 from lotedge.agent.requests import HoldAdd, Once, Reply, Request, Status
 from lotedge.config.base import SecretRef
 from lotedge.config.mqtt import OutboxConfig
@@ -233,7 +235,9 @@ def test_stop_flush_is_bounded(own_broker, state_db, caplog):
     assert "stopping with events still queued" in caplog.text
 
 
-def command_while_away(broker, state_db, subscribe, *, expiry, op, body, restart_broker=False):
+def command_while_away(
+    broker, state_db, subscribe, *, expiry, op, body, restart_broker=False, protocol="auto"
+):
     """An agent connects (subscribing to commands) and goes away; `op` is sent meanwhile (and the
     broker restarted if asked); the agent connects again. Returns (requests the engine got, the
     running publisher, the responses' subscriber)."""
@@ -243,7 +247,7 @@ def command_while_away(broker, state_db, subscribe, *, expiry, op, body, restart
         seen.append(request)
         return Reply(ok=True, data={"held": 1})
 
-    config = plain_config(broker.port, session_expiry_seconds=expiry)
+    config = plain_config(broker.port, session_expiry_seconds=expiry, protocol=protocol)
     first = Publisher(config, SITE, state_db, call=call)
     root = first.topics.root
     sub = subscribe(broker.port, f"{root}/cmd/response/#")
@@ -259,14 +263,23 @@ def command_while_away(broker, state_db, subscribe, *, expiry, op, body, restart
     return seen, second, sub
 
 
+@pytest.mark.parametrize("protocol", ["5", "3.1.1"])
 def test_command_sent_while_the_agent_is_offline_is_answered_after_reconnect(
-    own_broker, state_db, subscribe
+    own_broker, state_db, subscribe, protocol
 ):
-    """MQTT 5 session (stable client id, session expiry): the broker queues a QoS 1 command
-    sent while the agent is away and delivers it when the agent connects again."""
+    """A persistent session (stable client id; MQTT 5 session expiry, 3.1.1 clean_session
+    false): the broker queues a QoS 1 command sent while the agent is away, keeps it over a
+    broker restart, and delivers it when the agent connects again."""
     body = {"material": "FLOUR", "lot": "L7", "reason": "recall", "transaction": "t-off"}
     seen, publisher, sub = command_while_away(
-        own_broker, state_db, subscribe, expiry=60, op="hold.add", body=body, restart_broker=True
+        own_broker,
+        state_db,
+        subscribe,
+        expiry=60,
+        op="hold.add",
+        body=body,
+        restart_broker=True,
+        protocol=protocol,
     )
     try:
         wait_until(lambda: sub.on("/cmd/response/hold.add") != [], "the queued command's answer")
@@ -283,10 +296,17 @@ def test_command_sent_while_the_agent_is_offline_is_answered_after_reconnect(
     ]
 
 
-def test_clean_start_when_session_expiry_is_zero(own_broker, state_db, subscribe):
+@pytest.mark.parametrize("protocol", ["5", "3.1.1"])
+def test_clean_start_when_session_expiry_is_zero(own_broker, state_db, subscribe, protocol):
     """session_expiry_seconds = 0: no session, a command sent while away is not delivered."""
     seen, publisher, sub = command_while_away(
-        own_broker, state_db, subscribe, expiry=0, op="status", body={"transaction": 1}
+        own_broker,
+        state_db,
+        subscribe,
+        expiry=0,
+        op="status",
+        body={"transaction": 1},
+        protocol=protocol,
     )
     try:
         wait_until(lambda: publisher.status().connected, "the publisher to reconnect")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from lotedge.agent.control import ControlClient
+from lotedge.agent.client import ControlClient
 from lotedge.simulators.printer import PrinterSimulator
 from lotedge.simulators.scanner import PtyScanner
 from tests.conftest import REPO, write_config

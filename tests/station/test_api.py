@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lotedge.agent.control import ControlClient
+from lotedge.agent.client import ControlClient
 from lotedge.simulators.printer import PrinterSimulator
 from tests.conftest import write_config
 from tests.core.daemon_helpers import control_client, start_daemon

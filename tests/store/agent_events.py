@@ -1,5 +1,6 @@
 """Events as the agents publish them, made by the agent's own builders (`lotedge.core.epcis`), for
-the trace store's tests and the trace benchmark.
+the trace store's tests and the trace benchmark. The shipping dock's events (packing, unpacking,
+dispatch, void) follow the agent's contract (docs/events.md) until its builders exist.
 
 A lot is given by the class identifier the data set wants to see in the store. The agent writes
 an LGTIN URN for a GTIN whose company prefix biip knows; a data set that wants a lot's Digital
@@ -16,9 +17,21 @@ from decimal import Decimal
 from typing import Any
 
 from lotedge.core import epcis
+from lotedge.masterdata.customers import Customer
 from lotedge.masterdata.identity import Identity
 from lotedge.masterdata.items import Material, Product
-from lotedge.wire.identifiers import GtinLot, OwnLot, parse_lot_class
+from lotedge.wire import keys
+from lotedge.wire.epc import Epc
+from lotedge.wire.gs1 import with_check_digit
+from lotedge.wire.identifiers import (
+    GtinLot,
+    OwnLot,
+    cbv_transaction,
+    gln_location,
+    gln_party,
+    own_customer,
+    parse_lot_class,
+)
 
 SITE_GLN = "0614141000005"
 _NAMESPACE = uuid.UUID("1b0f6c52-6f5e-4b8e-9a55-3d1d7c2a0e11")
@@ -111,6 +124,128 @@ def _material(code: str, gtin: str | None, vendor: str) -> Material:
 @functools.lru_cache(maxsize=1024)
 def _product(code: str, gtin: str, unit: str) -> Product:
     return Product(code=code, name=code, gtin=gtin, unit=unit, bom=["-"])
+
+
+def sscc(serial: int, extension: int = 0) -> str:
+    """The URN of one of our pallets: SSCC of the site's company prefix (GS1 demo 0614141)."""
+    found = Epc("sscc", with_check_digit(f"{extension}0614141{serial:09d}")).urn()
+    assert found is not None
+    return found
+
+
+def packing(
+    pallet: str,
+    lots: list[tuple[str, float]],
+    *,
+    when: datetime,
+    eid: str,
+    action: str = "ADD",
+    uom: str | None = "H87",
+    line: str = "DOCK",
+    site: str = "PLANT1",
+) -> dict[str, Any]:
+    """A pallet packed (`ADD`, bizStep packing) or unpacked (`DELETE`, bizStep unpacking) at the
+    shipping station: AggregationEvent, parentID the SSCC, childQuantityList the lots (LGTIN)
+    and quantities (an unpack of no lots, as another system may send it: of everything)."""
+    children = [
+        {"epcClass": lot, "quantity": qty} | ({"uom": uom} if uom else {}) for lot, qty in lots
+    ]
+    return _dock_event(
+        "AggregationEvent",
+        site,
+        line,
+        when,
+        eid,
+        parentID=pallet,
+        **({"childQuantityList": children} if children else {}),  # none: unpack everything
+        action=action,
+        bizStep="unpacking" if action == "DELETE" else "packing",
+        disposition="container_open" if action == "DELETE" else "container_closed",
+    )
+
+
+def ship_to(customer: Customer) -> list[dict[str, str]]:
+    """A customer as the destinations of a dispatch: its PGLN and SGLN, else its code's URN."""
+    if customer.gln is None:
+        party = location = own_customer(customer.code)
+    else:
+        party, location = gln_party(customer.gln), gln_location(customer.gln, None)
+    return [
+        {"type": "owning_party", "destination": party},
+        {"type": "location", "destination": location},
+    ]
+
+
+def dispatch(
+    pallets: list[str],
+    customer: Customer,
+    *,
+    when: datetime,
+    eid: str,
+    line: str = "DOCK",
+    site: str = "PLANT1",
+    **references: str,
+) -> dict[str, Any]:
+    """Pallets shipped to a customer: ObjectEvent OBSERVE, bizStep shipping, in_transit, from us
+    (owning party and location by the site's GLN) to the customer, with its `references`
+    (`po`, `desadv`, `bol`: their numbers) as business transactions."""
+    return _dock_event(
+        "ObjectEvent",
+        site,
+        line,
+        when,
+        eid,
+        epcList=pallets,
+        action="OBSERVE",
+        bizStep="shipping",
+        disposition="in_transit",
+        bizTransactionList=[
+            {"type": kind, "bizTransaction": cbv_transaction(SITE_GLN, number)}
+            for kind, number in references.items()
+        ],
+        sourceList=[
+            {"type": "owning_party", "source": gln_party(SITE_GLN)},
+            {"type": "location", "source": gln_location(SITE_GLN, None)},
+        ],
+        destinationList=ship_to(customer),
+    )
+
+
+def void_shipping(
+    pallets: list[str], *, when: datetime, eid: str, line: str = "DOCK", site: str = "PLANT1"
+) -> dict[str, Any]:
+    """A dispatch of `pallets` undone: ObjectEvent OBSERVE, bizStep void_shipping."""
+    return _dock_event(
+        "ObjectEvent",
+        site,
+        line,
+        when,
+        eid,
+        epcList=pallets,
+        action="OBSERVE",
+        bizStep="void_shipping",
+        disposition="in_progress",
+    )
+
+
+def _dock_event(
+    kind: str, site: str, line: str, when: datetime, eid: str, **fields: Any
+) -> dict[str, Any]:
+    identity = agent(site, line)
+    offset = when.strftime("%z")
+    assert offset, "event times have an offset"
+    return {
+        "@context": keys.context(),
+        "type": kind,
+        "eventID": eid,
+        "eventTime": when.isoformat(timespec="milliseconds"),
+        "eventTimeZoneOffset": f"{offset[:3]}:{offset[3:5]}",
+        **fields,
+        "readPoint": {"id": epcis.location(identity, identity.line)},
+        "bizLocation": {"id": epcis.location(identity, None)},
+        keys.SITE: site,
+        keys.LINE: line,
+    }
 
 
 def _written_as(event: dict[str, Any], key: str, epc_class: str) -> dict[str, Any]:

@@ -18,7 +18,8 @@ TOKEN = "t0ken"
 class StoreProcess:
     """`lotedge store` as a real subprocess; its log is collected from stderr."""
 
-    def __init__(self, config: Path, client_id: str) -> None:
+    def __init__(self, config: Path, client_id: str, *args: str) -> None:
+        """`args`: more options of `lotedge store` (e.g. --leave)."""
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -29,6 +30,8 @@ class StoreProcess:
                 str(config),
                 "--client-id",
                 client_id,
+                "--json",
+                *args,
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -53,6 +56,10 @@ class StoreProcess:
         out, _ = self.proc.communicate(timeout=30)
         assert self.proc.returncode == 0, (out, self.log)
         return json.loads(out.strip().splitlines()[-1])["store"]
+
+    def pause(self) -> None:
+        """SIGSTOP: connected, but nothing it receives is stored or acknowledged."""
+        self.proc.send_signal(signal.SIGSTOP)
 
     def kill(self) -> None:
         if self.proc.poll() is None:

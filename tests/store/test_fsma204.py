@@ -39,7 +39,8 @@ def bakery(db_url: str) -> tuple[str, list[Received], list[Made]]:
 def workbook(db_url: str, lot: str) -> dict[str, list[tuple]]:
     with Database(db_url) as db:
         queries = TraceQueries(db)
-        answer = recall_answer(queries, queries.resolve(lot), "fsma204", LocationBook(LOCATIONS))
+        lot_info = queries.resolve(lot)
+        answer = recall_answer(queries, lot_info, "fsma204", locations=LocationBook(LOCATIONS))
     book = load_workbook(io.BytesIO(answer.encoded()))
     sheets = {}
     for sheet in book.worksheets:

@@ -32,7 +32,7 @@ from .helpers import StoreProcess, store_config, wait_until
 from .test_answers import run_cli
 
 T0 = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
-EXPIRY = date(2027, 1, 31)
+EXPIRY = date(2049, 1, 31)
 PREFIX = "lotedge/v1/PLANT1"
 FLOUR_GTIN = "09501101530003"  # FLOUR in the example config
 SUGAR_GTIN = "09501101530010"  # SUGAR there; here also the GTIN of our intermediate D1
@@ -199,7 +199,7 @@ def test_forward_hold_reaches_every_downstream_lot_on_every_line(
         body.keys() == {"hold_id", "material", "lot", "transaction"} and body["hold_id"] == hold_id
         for _, _, body in released
     )
-    code, out, _ = run_cli(capsys, "store", "holds", "--active", "--db", db_url)
+    code, out, _ = run_cli(capsys, "store", "holds", "--active", "--json", "--db", db_url)
     assert [(h["kind"], h["lot"], h["lots"]) for h in json.loads(out)["holds"]] == [
         ("recall", "D1", 1)
     ]
@@ -211,7 +211,7 @@ def test_forward_hold_reaches_every_downstream_lot_on_every_line(
     assert sorted((ln, b["lot"], b["transaction"]) for ln, _, b in resent) == sorted(
         (ln, b["lot"], b["transaction"]) for ln, _, b in released
     )
-    code, out, _ = run_cli(capsys, "store", "holds", "--active", "--db", db_url)
+    code, out, _ = run_cli(capsys, "store", "holds", "--active", "--json", "--db", db_url)
     assert len(json.loads(out)["holds"]) == 1  # still only the recall
     code, _, err = run_cli(capsys, "hold", "X9", "--release", "-c", str(config))
     assert code == 1 and "no hold of X9 to release" in err
@@ -225,8 +225,12 @@ def test_hold_without_reason_or_broker_says_so(db_url: str, tmp_path, capsys):
     assert code == 2 and "--reason" in err
     code, out, err = run_cli(capsys, "hold", "25ABC", "--reason", "x", "-c", str(config))
     assert code == 4 and "commands not sent" in err and "the hold is recorded" in err
-    code, out, _ = run_cli(capsys, "store", "holds", "--db", db_url)
+    code, out, _ = run_cli(capsys, "store", "holds", "--json", "--db", db_url)
     assert [h["lot"] for h in json.loads(out)["holds"]] == ["25ABC"]
+    code, out, _ = run_cli(capsys, "store", "holds", "--db", db_url)
+    hold_id = json.loads(run_cli(capsys, "store", "holds", "--json", "--db", db_url)[1])
+    hold_id = hold_id["holds"][0]["hold_id"]
+    assert out.startswith(f"{hold_id}  hold of 25ABC (1 lot): x (issued ")
 
 
 def test_agent_hold_commands_keep_their_meaning(tmp_path, capsys):
@@ -309,8 +313,8 @@ def shut_down(
         agent.wait(20)
 
 
-FLOUR_25ABC = "]C10109501101530003172701311025ABC"
-SUGAR_D1 = "]C101095011015300101727013110D1"
+FLOUR_25ABC = "]C10109501101530003174901311025ABC"
+SUGAR_D1 = "]C101095011015300101749013110D1"
 
 
 def agent_config(directory: Path, line: str, port: int, extra: str = "") -> Path:

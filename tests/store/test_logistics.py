@@ -7,9 +7,11 @@ from __future__ import annotations
 import pytest
 
 from lotedge.store import recall
+from lotedge.store.customers import CustomerBook
 from lotedge.store.db import Database
 from lotedge.store.ingest import Ingestor, IngestOutcome, Message
 from lotedge.store.query import TraceQueries
+from lotedge.store.shipments import shipments
 
 from . import partner_events as wms
 from .genealogy_data import BR1, F1, P1, bakery
@@ -50,15 +52,36 @@ def test_a_lot_reaches_the_pallets_it_went_onto_and_where_they_were_shipped(ship
 
 
 def test_the_recall_report_names_the_pallets_and_the_customer(shipped):
-    rows = recall.recall_rows(shipped.trace(shipped.resolve("F1"), "forward"))
+    """Each affected lot on the shipped pallet is a row with the pallet's SSCC, the customer's
+    GLN (no master data here: no code or name), the destinations and the delivery note. The
+    pallet was unpacked at the customer, after it was shipped: it still counts."""
+    trace = shipped.trace(shipped.resolve("F1"), "forward")
+    rows = recall.recall_rows(trace, shipments(shipped, trace, CustomerBook()))
     pallet = [r for r in rows if r["epc_class"] == wms.urn(PALLET)]
     assert [r["step"] for r in pallet] == ["aggregation"]
-    shipped_to = [(r["destination"], r["references"]) for r in rows if r["step"] == "shipping"]
     note = f"desadv urn:epcglobal:cbv:bt:{wms.SHIPPER.key}:DN-1"
-    assert shipped_to == [
-        (f"location {wms.CUSTOMER.link.replace('/417/', '/414/')}", note),
-        (f"owning_party {wms.urn(wms.CUSTOMER)}", note),
+    location = wms.CUSTOMER.link.replace("/417/", "/414/")
+    where = f"location {location}; owning_party {wms.urn(wms.CUSTOMER)}"
+    shipped_rows = [
+        (
+            r["lot"],
+            r["quantity"],
+            r["uom"],
+            r["sscc"],
+            r["customer_gln"],
+            r["destination"],
+            r["references"],
+        )
+        for r in rows
+        if r["step"] == "shipping"
     ]
+    assert shipped_rows == [
+        ("BR1", 10, "H87", PALLET.key, wms.CUSTOMER.key, where, note),
+        ("P1", 10, "H87", PALLET.key, wms.CUSTOMER.key, where, note),
+    ]
+    assert {(r["customer"], r["customer_name"]) for r in rows if r["step"] == "shipping"} == {
+        (None, None)
+    }
 
 
 def test_a_pallet_works_backward_to_its_lots_and_their_vendors_lots(shipped):

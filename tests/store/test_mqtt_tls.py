@@ -39,7 +39,7 @@ def test_store_subscribes_over_mutual_tls(tls_mosquitto, tmp_path):
             "key_file": certs("client.key"),
         },
     )
-    store = StoreProcess(config, "store-mtls")
+    store = StoreProcess(config, "store-mtls", "--leave")  # the broker serves the next tests
     try:
         store.wait_for_log(f"connected to 127.0.0.1:{tls_mosquitto.mtls_port}")
         store.wait_for_log("subscribed to $share/lotedge-store/lotedge/v1/+/+/events")
@@ -53,9 +53,13 @@ def test_store_subscribes_over_mutual_tls(tls_mosquitto, tmp_path):
 
 def run_subscriber(config: StoreMqttConfig, tmp_path: Path):
     db = open_database(f"sqlite:///{tmp_path / 'trace.db'}")
-    subscriber = EventSubscriber(config, Ingestor(db), batch_size=10)
+    # Its own client id: the broker is shared by the module's tests, and a persistent session
+    # left subscribed would take a share of the next test's events.
+    subscriber = EventSubscriber(
+        config, Ingestor(db), batch_size=10, client_id=f"store-{tmp_path.name}"
+    )
     stop = threading.Event()
-    worker = threading.Thread(target=subscriber.run, args=(stop,))
+    worker = threading.Thread(target=subscriber.run, args=(stop,), kwargs={"leave": True})
     worker.start()
     return subscriber, stop, worker, db
 

@@ -22,15 +22,18 @@ from lotedge.agent.requests import (
     ReceiveUnlabelled,
     Reprint,
     Request,
+    ScaleAction,
     ScanRequest,
     SetMode,
     SetReference,
+    SkipWeighing,
     StartBatch,
     Status,
 )
 from lotedge.core.holds import SCOPE_FIELDS, SOURCES, HoldScope, ScopeError, parse_scope
 from lotedge.core.reasons import Reason
 from lotedge.core.scan import RawScan
+from lotedge.masterdata.suggestions import unknown
 
 
 class BadRequest(ValueError):
@@ -135,6 +138,13 @@ def _scan(args: dict[str, Any]) -> Request:
     return ScanRequest(RawScan(data.encode(), source), dry_run=bool(args.get("dry_run", False)))
 
 
+def _status(args: dict[str, Any]) -> Request:
+    consumptions = args.get("consumptions", False)
+    if not isinstance(consumptions, bool):
+        raise BadRequest("'consumptions' must be true or false")
+    return Status(consumptions)
+
+
 def _whole(args: dict[str, Any], key: str, default: int | None = None) -> int:
     """A whole number of at least 1 (`default` when absent; required when there is none)."""
     value = args.get(key, default)
@@ -164,7 +174,7 @@ COMMANDS: dict[str, CommandSpec] = {
     ),
     "batch.end": CommandSpec(("qty",), lambda a: EndBatch(_decimal(a, "qty", True) or Decimal(0))),
     "batch.cancel": CommandSpec(("reason",), lambda a: CancelBatch(_text(a, "reason", ""))),
-    "status": CommandSpec((), lambda a: Status()),
+    "status": CommandSpec(("consumptions",), _status),
     "hold.add": CommandSpec(("hold_id", *SCOPE_FIELDS, "reason", "source"), _hold_add),
     "hold.remove": CommandSpec(("hold_id", *SCOPE_FIELDS), _hold_remove),
     "hold.list": CommandSpec((), lambda a: HoldList()),
@@ -190,6 +200,15 @@ COMMANDS: dict[str, CommandSpec] = {
         ("material", "lot"), lambda a: LotsClose(_text(a, "material"), _text(a, "lot"))
     ),
     "lots.list": CommandSpec(("material",), lambda a: LotsList(_text(a, "material", "") or None)),
+    # The scale and its weighing: for whoever stands at the line, not from the network.
+    "weigh.skip": CommandSpec(
+        ("reason", "operator"),
+        lambda a: SkipWeighing(_text(a, "reason"), _text(a, "operator", "")),
+        remote=False,
+    ),
+    "scale.tare": CommandSpec((), lambda a: ScaleAction("tare"), remote=False),
+    "scale.zero": CommandSpec((), lambda a: ScaleAction("zero"), remote=False),
+    "scale.reread": CommandSpec((), lambda a: ScaleAction("reread"), remote=False),
 }
 
 #: The operations MQTT commands accept (`cmd/request/<op>`).
@@ -203,15 +222,13 @@ def request_from_json(op: str, args: dict[str, Any], *, remote: bool = False) ->
     command = COMMANDS.get(op)
     if command is None or (remote and not command.remote):
         known = REMOTE_COMMANDS if remote else sorted(COMMANDS)
-        raise BadRequest(
-            f"unknown operation {op!r}; known: {', '.join(known)}", Reason.UNKNOWN_COMMAND
-        )
+        raise BadRequest(unknown("operation", op, known), Reason.UNKNOWN_COMMAND)
     if not isinstance(args, dict):
         raise BadRequest("arguments must be a JSON object")
-    unknown = sorted(set(args) - set(command.fields))
-    if unknown:
+    extra = sorted(set(args) - set(command.fields))
+    if extra:
         expected = ", ".join(command.fields) or "none"
-        raise BadRequest(f"{op}: unknown argument(s) {', '.join(unknown)}; expected: {expected}")
+        raise BadRequest(f"{op}: unknown argument(s) {', '.join(extra)}; expected: {expected}")
     if "source" in command.fields:  # where the request came from, unless the caller says
         args = {"source": "remote" if remote else "local", **args}
     try:

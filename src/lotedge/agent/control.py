@@ -76,7 +76,11 @@ class ControlServer:
 def answer(line: bytes, call: Callable[[Request], Reply]) -> dict[str, Any]:
     """One request line to one reply object; bad input gets an error reply, never an exception."""
     try:
-        message = json.loads(line)
+        try:
+            message = json.loads(line)
+        except json.JSONDecodeError as exc:
+            where = f"{exc.msg.lower()} at character {exc.pos}"
+            raise BadRequest(f"the request is not JSON ({where})") from None
         if not isinstance(message, dict):
             raise BadRequest("a request is a JSON object with 'op' and 'args'")
         request = request_from_json(str(message.get("op")), message.get("args", {}))
@@ -85,28 +89,3 @@ def answer(line: bytes, call: Callable[[Request], Reply]) -> dict[str, Any]:
     except ValueError as exc:
         return Reply(False, error=str(exc), code=Reason.BAD_REQUEST.value).as_dict()
     return call(request).as_dict()
-
-
-class ControlClient:
-    """The CLI's side of the control socket."""
-
-    def __init__(self, path: Path, timeout: float = 30.0) -> None:
-        self.path = path
-        self.timeout = timeout
-
-    def request(self, op: str, **args: Any) -> dict[str, Any]:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.settimeout(self.timeout)
-            try:
-                sock.connect(str(self.path))
-            except (FileNotFoundError, ConnectionRefusedError):
-                raise ConnectionError(
-                    f"no lotedge daemon is listening on {self.path}; "
-                    "start it with 'lotedge run -c FILE'"
-                ) from None
-            sock.sendall(json.dumps({"op": op, "args": args}, default=str).encode() + b"\n")
-            with sock.makefile("rb") as stream:
-                line = stream.readline()
-        if not line:
-            raise ConnectionError("the daemon closed the connection without answering")
-        return json.loads(line)

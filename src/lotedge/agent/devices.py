@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from lotedge.agent.registry import AdapterHost
-from lotedge.camera.source import CameraSource, open_camera
 from lotedge.ops import metrics
 from lotedge.scanners.base import ScanSource, open_source
+
+if TYPE_CHECKING:
+    from lotedge.camera.source import CameraSource
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +48,11 @@ def start_devices(host: AdapterHost, stop: threading.Event) -> Callable[[], None
     """Open every scanner and camera in the config; returns a function that joins them."""
     config = host.config
     sources: list[ScanSource] = [open_source(s.name, s.url) for s in config.scanners]
-    cameras = [open_camera(c) for c in config.cameras]
+    cameras: list[CameraSource] = []
+    if config.cameras:  # OpenCV and numpy only when there is a camera (memory: bench/cli)
+        from lotedge.camera.source import open_camera
+
+        cameras = [open_camera(c) for c in config.cameras]
     sources += cameras
     for camera in cameras:
         host.metrics(camera_metrics(camera))

@@ -111,6 +111,7 @@ class Engine:
             memory=self._memory,
             render_label=self._render_label,
             adapter_status=self._registry.sections,
+            mailboxes=self._registry.mailboxes,
         )
         try:
             return self._apply(uow, request)

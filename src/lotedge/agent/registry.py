@@ -1,6 +1,7 @@
 """What the adapters register with the daemon, and what each adapter is given when it starts.
 
-The daemon owns one `Registry`: wake-ups after a commit, status sections and metric sources.
+The daemon owns one `Registry`: wake-ups after a commit, status sections, metric sources and
+mailboxes (a handler hands an adapter work only it can do: the scale's tare).
 The engine reads it (it wakes the workers after a commit that queued output, and adds the
 sections to its status reply); adapters only add to it, through their `AdapterHost`.
 """
@@ -26,6 +27,7 @@ class Registry:
         self._wakes: list[Callable[[], None]] = []
         self._sections: dict[str, StatusProvider] = {}
         self._metrics: list[MetricSource] = []
+        self._mailboxes: dict[str, Callable[[object], None]] = {}
 
     def on_commit(self, wake: Callable[[], None]) -> None:
         """Call `wake` after each commit that queued outbox rows, label jobs or alerts."""
@@ -40,6 +42,17 @@ class Registry:
     def metrics(self, source: MetricSource) -> None:
         """Read `source` at each scrape of /metrics."""
         self._metrics.append(source)
+
+    def mailbox(self, name: str, post: Callable[[object], None]) -> None:
+        """Let handlers hand adapter `name` a message (`post` must not block: it queues)."""
+        if name in self._mailboxes:
+            raise ValueError(f"mailbox {name!r} is registered twice")
+        self._mailboxes[name] = post
+
+    @property
+    def mailboxes(self) -> Mapping[str, Callable[[object], None]]:
+        """The adapters' mailboxes, as registered so far (a live, read-only view)."""
+        return MappingProxyType(self._mailboxes)
 
     def wake(self) -> None:
         for wake in self._wakes:
@@ -77,3 +90,6 @@ class AdapterHost:
 
     def metrics(self, source: MetricSource) -> None:
         self.registry.metrics(source)
+
+    def mailbox(self, name: str, post: Callable[[object], None]) -> None:
+        self.registry.mailbox(name, post)

@@ -39,7 +39,10 @@ class CancelBatch:
 
 @dataclass(frozen=True)
 class Status:
-    pass
+    """The line's state; `consumptions`: also every container consumed into the open batch
+    (else their sums per material and lot: the reply stays small however long the batch)."""
+
+    consumptions: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,38 @@ class LotsList:
     material: str | None = None
 
 
+# -- weighing (agent/workflows/weighing.py) ---------------------------------------------------
+@dataclass(frozen=True)
+class WeightReading:
+    """The scale service read a stable net weight for pending weighing `weighing_id`.
+
+    `load_changed`: the scale showed another weight since the previous weighing was recorded;
+    `confirmed`: the operator asked for this re-read (a weight equal to the previous one is
+    then accepted)."""
+
+    weighing_id: int
+    value: Decimal
+    unit: str
+    scale: str
+    load_changed: bool = True
+    confirmed: bool = False
+
+
+@dataclass(frozen=True)
+class SkipWeighing:
+    """Record the pending weighing's lot as consumed without a weight, for `reason`."""
+
+    reason: str
+    operator: str = ""
+
+
+@dataclass(frozen=True)
+class ScaleAction:
+    """Ask the scale service to `tare`, `zero` or `reread` (the scale's I/O is its own)."""
+
+    action: str
+
+
 # -- facts from the print worker (it reads due jobs on its own connection, writes nothing) ---
 @dataclass(frozen=True)
 class PrinterStarted:
@@ -144,10 +179,12 @@ class PrintClaim:
 
 @dataclass(frozen=True)
 class PrintDone:
-    """Every byte of a claimed job reached the printer (and it answered behind them)."""
+    """Every byte of a claimed job reached the printer (and it answered behind them); `output`:
+    where it went when the printer names it (a dir:// printer's file)."""
 
     job_id: int
     at: float
+    output: str | None = None
 
 
 @dataclass(frozen=True)
@@ -210,6 +247,9 @@ Request = (
     | PrintUncertain
     | PrintRetry
     | PrinterHealth
+    | WeightReading
+    | SkipWeighing
+    | ScaleAction
     | Once
 )
 

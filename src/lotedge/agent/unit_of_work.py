@@ -50,12 +50,15 @@ class UnitOfWork:
         memory: LineMemory,
         render_label: LabelRender | None = None,
         adapter_status: Mapping[str, Callable[[], object]] | None = None,
+        mailboxes: Mapping[str, Callable[[object], None]] | None = None,
     ) -> None:
         self.config = config
         self.conn = conn
         self.memory = memory
         #: The status sections the adapters registered (printer, publisher, station).
         self.adapter_status = adapter_status or {}
+        #: The adapters' mailboxes (the scale service takes tare, zero and re-read).
+        self.mailboxes = mailboxes or {}
         self._clock = clock
         self._render_label = render_label
         self._pending = False  # output added in the open transaction
@@ -88,6 +91,12 @@ class UnitOfWork:
             raise
         if outermost and self._pending:
             self._pending, self.wake_workers = False, True
+
+    def wake(self) -> None:
+        """Wake the adapters after this commit although it queued no output: something they
+        read changed (a weighing began)."""
+        self._inside()
+        self._pending = True
 
     def _inside(self) -> None:
         if not self.conn.in_transaction:

@@ -16,10 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lotedge.config.model import Config
-from lotedge.core.scan import decode_text
+from lotedge.core.text import decode_text
 from lotedge.devices.kinds import Device
 from lotedge.devices.registry import resolve
 from lotedge.devices.url import DeviceUrl
+from lotedge.masterdata.suggestions import unknown
 from lotedge.scanners.base import open_source
 from lotedge.scanners.check import Check, analyse, describe
 from lotedge.scanners.stream import Endpoint, StreamSource
@@ -83,9 +84,9 @@ def listeners(config: Config, names: list[str]) -> list[Listener]:
     """The config's scanners (those named, else all) that send text: cameras decode the codes
     themselves. Raises ValueError for a name the config does not have."""
     known = [s.name for s in config.scanners]
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise ValueError(f"no scanner named {', '.join(unknown)}; the config has {known}")
+    for name in names:
+        if name not in known:
+            raise ValueError(unknown("scanner", name, known))
     found = []
     for index, section in enumerate(config.scanners):
         device = resolve(section.url, "scanner")

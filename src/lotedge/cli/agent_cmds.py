@@ -6,19 +6,12 @@ import argparse
 import sys
 from typing import Any
 
-from lotedge.agent.control import ControlClient
-from lotedge.agent.daemon import Daemon
-from lotedge.agent.devices import start_devices
+from lotedge.agent.client import ControlClient
 from lotedge.cli import label_cmds, scanner_cmds
 from lotedge.cli.common import add_config_arg, config_or_exit, print_reply
-from lotedge.cli.config_cmds import unescape_scan
-from lotedge.core.scan import decode_text
-from lotedge.devices.url import UrlError
-from lotedge.ops.lock import AlreadyRunning
-from lotedge.ops.logs import setup_logging
-from lotedge.printers.service import renderer_for, start_printer
-from lotedge.publish.service import start_publisher
-from lotedge.station.service import StationUnavailable, station_adapter
+from lotedge.cli.words import unescape_scan
+from lotedge.config.socket_path import control_socket
+from lotedge.core.text import decode_text
 
 AGENT_HOLD_COMMANDS = ("add", "remove", "list", "-h", "--help")
 """What follows `lotedge hold` for the agent's own hold list; anything else is the store's."""
@@ -53,8 +46,13 @@ def register(sub: argparse._SubParsersAction, default_config: str) -> None:
     cancel = _client_parser(batch_sub, "cancel", "cancel the open batch", default_config)
     cancel.add_argument("--reason", default="")
     cancel.set_defaults(op="batch.cancel", build=lambda a: {"reason": a.reason})
-    status = _client_parser(batch_sub, "status", "show the open batch", default_config)
-    status.set_defaults(op="status", build=lambda a: {})
+    status = _client_parser(
+        batch_sub, "status", "the line: open batch, what went in, alerts, devices", default_config
+    )
+    status.add_argument(
+        "--consumptions", action="store_true", help="also every container consumed, in order"
+    )
+    status.set_defaults(op="status", build=lambda a: {"consumptions": a.consumptions or None})
 
     scan = _client_parser(sub, "scan", "inject a scan as if from a scanner", default_config)
     scan.add_argument("data", help="scanned text; <GS> or \\x1d for the GS separator")
@@ -196,21 +194,38 @@ def _client_parser(
 
 
 def cmd_client(args: argparse.Namespace) -> int:
-    config = config_or_exit(args.config)
-    client = ControlClient(config.state_dir / config.control.socket)
+    """Ask the running agent. The socket's path is read from the config without validating it
+    (the agent did when it started); a config that cannot be read so gets the full check."""
+    socket = control_socket(args.config)
+    if socket is None:
+        config = config_or_exit(args.config)
+        socket = config.state_dir / config.control.socket
+    client = ControlClient(socket)
     request: dict[str, Any] = {k: v for k, v in args.build(args).items() if v is not None}
     try:
         reply = client.request(args.op, **request)
     except (ConnectionError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
-    code = print_reply(reply, args.json)
+    code = print_reply(reply, args.json, args.op)
     if args.op == "scan" and reply.get("data", {}).get("outcome") == "rejected":
         return 1  # scripts can tell a refused scan from an accepted one
     return code
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from lotedge.agent.daemon import Daemon
+    from lotedge.agent.devices import start_devices
+    from lotedge.devices.url import UrlError
+    from lotedge.ops.lock import AlreadyRunning
+    from lotedge.ops.logs import setup_logging
+    from lotedge.ops.memory import give_large_buffers_back
+    from lotedge.printers.service import renderer_for, start_printer
+    from lotedge.publish.service import start_publisher
+    from lotedge.scales.service import start_scale
+    from lotedge.station.service import StationUnavailable, station_adapter
+
+    give_large_buffers_back()
     setup_logging(args.log_level, args.log_json)
     config = config_or_exit(args.config)
     try:
@@ -222,7 +237,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return Daemon(
             config,
             # The station last: it shows the printer's and the publisher's status.
-            [start_publisher, start_printer, start_devices, station],
+            [start_publisher, start_printer, start_scale, start_devices, station],
             render_label=renderer_for(config).render,
         ).run()
     except AlreadyRunning as exc:

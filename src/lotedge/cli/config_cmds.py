@@ -1,25 +1,20 @@
-"""Commands that need no running daemon: config check, parse, lot preview."""
+"""Commands that need no running daemon: config check, parse, lot preview. Each imports what it
+uses when it runs (the command line starts at once: see bench/cli)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tomllib
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lotedge.agent.engine import Engine
-from lotedge.agent.replies import decision_reply
-from lotedge.agent.requests import ScanRequest
-from lotedge.cli.common import add_config_arg, config_or_exit, print_json
-from lotedge.config.device_urls import old_spellings
-from lotedge.config.loader import load_config, secret_refs
-from lotedge.config.problems import ConfigError
-from lotedge.core.decisions import ScanContext, decide_material
-from lotedge.core.epcis import private_identifiers
-from lotedge.core.kdes import master_data_warnings
-from lotedge.core.lots import LotFields, LotSequenceExhausted
-from lotedge.core.scan import RawScan, parse_scan
-from lotedge.state import lots
-from lotedge.state.db import open_state_readonly
+from lotedge.cli.common import add_config_arg, config_or_exit, print_json, product_or_exit
+from lotedge.cli.words import plural, shown, unescape_scan
+
+if TYPE_CHECKING:
+    from lotedge.config.problems import ConfigError
 
 
 def register(sub: argparse._SubParsersAction, default_config: str) -> None:
@@ -45,12 +40,18 @@ def register(sub: argparse._SubParsersAction, default_config: str) -> None:
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
+    from lotedge.config.device_urls import old_spellings
+    from lotedge.config.loader import load_config, secret_refs
+    from lotedge.config.problems import ConfigError
+    from lotedge.core.epcis import private_identifiers
+    from lotedge.core.kdes import master_data_warnings
+
+    if is_store_file(args.file):
+        return _check_store_file(args.file)
     try:
         config = load_config(args.file)
     except ConfigError as exc:
-        for problem in exc.problems:
-            print(f"{exc.source}: {problem}", file=sys.stderr)
-        print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
+        print_problems(exc)
         return 1
     missing = []
     for key, secret in secret_refs(config):
@@ -60,7 +61,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
             missing.append(f"{args.file}: {key}: {exc} (hint: set it where the daemon runs)")
     if missing:
         print("\n".join(missing), file=sys.stderr)
-        print(f"{len(missing)} problem(s) found", file=sys.stderr)
+        print(f"{plural(len(missing), 'problem')} found", file=sys.stderr)
         return 1
     for note in old_spellings(config):
         print(f"{args.file}: note: {note}", file=sys.stderr)
@@ -71,24 +72,46 @@ def cmd_config_check(args: argparse.Namespace) -> int:
             config.identity.site, config.materials, config.location_book
         ):
             print(f"{args.file}: warning: {warning}", file=sys.stderr)
-    print(
-        f"{args.file}: ok ({len(config.materials)} materials, {len(config.products)} products, "
-        f"{len(config.scanners)} scanners, {len(config.cameras)} cameras)"
+    counts = (
+        plural(len(config.materials), "material"),
+        plural(len(config.products), "product"),
+        plural(len(config.scanners), "scanner"),
+        plural(len(config.cameras), "camera"),
     )
+    print(f"{args.file}: ok ({', '.join(counts)})")
     return 0
 
 
-def unescape_scan(text: str) -> bytes:
-    """A typed scan as bytes: ``<GS>`` and the escape ``\\x1d`` stand for the GS separator;
-    bytes the terminal could not decode are given back as they were typed."""
-    data = text.encode("utf-8", "surrogateescape")
-    return data.replace(b"<GS>", b"\x1d").replace(b"\\x1d", b"\x1d")
+def print_problems(exc: ConfigError) -> None:
+    """Every problem of a config file, in the order of their lines, and how many."""
+    for problem in sorted(exc.problems, key=lambda p: p.line or 0):
+        print(f"{exc.source}: {problem}", file=sys.stderr)
+    print(f"{plural(len(exc.problems), 'problem')} found", file=sys.stderr)
 
 
-def shown(value: object) -> str:
-    """A value for a terminal: control characters (GS ...) as escapes."""
-    text = str(value)
-    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+def is_store_file(path: str) -> bool:
+    """A trace store's own config: a TOML file with `[store]` and no `[identity]`."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False  # the agent config's check says what is wrong with it
+    return "store" in data and "identity" not in data
+
+
+def _check_store_file(path: str) -> int:
+    from lotedge.config.loader import load_store_config
+    from lotedge.config.problems import ConfigError
+    from lotedge.store.db import resolve_url
+
+    try:
+        settings = load_store_config(path)
+    except ConfigError as exc:
+        print_problems(exc)
+        return 1
+    store = settings.store
+    database = resolve_url(store.database_url, settings.base_dir)
+    print(f"{path}: ok (trace store: {database}, broker {store.mqtt.host})")
+    return 0
 
 
 NO_CONFIG = (
@@ -98,6 +121,13 @@ NO_CONFIG = (
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
+    from lotedge.agent.engine import Engine
+    from lotedge.agent.replies import decision_reply
+    from lotedge.agent.requests import ScanRequest
+    from lotedge.core.decisions import ScanContext, decide_material
+    from lotedge.core.scan import RawScan, parse_scan
+    from lotedge.state.db import open_state_readonly
+
     sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     raw = RawScan(unescape_scan(args.scan), source="parse")
     if args.config:
@@ -122,11 +152,12 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_lot_preview(args: argparse.Namespace) -> int:
+    from lotedge.core.lots import LotFields, LotSequenceExhausted
+    from lotedge.state import lots
+    from lotedge.state.db import open_state_readonly
+
     config = config_or_exit(args.config)
-    product = config.product(args.product)
-    if product is None:
-        print(f"unknown product {args.product!r}", file=sys.stderr)
-        return 2
+    product = product_or_exit(config, args.product)
     conn = open_state_readonly(config.state_dir)
     identity = config.identity
     fields = LotFields(

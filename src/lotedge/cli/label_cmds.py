@@ -8,13 +8,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-import zplkit
-
-from lotedge.config.loader import load_config
-from lotedge.config.problems import ConfigError
-from lotedge.core.labels import LabelData, LabelError
-from lotedge.masterdata.suggestions import suggest_known
-from lotedge.printers.service import renderer_for
+from lotedge.cli.common import product_or_exit
 
 
 def add_render_parser(label_commands: argparse._SubParsersAction) -> None:
@@ -43,17 +37,19 @@ def _decimal(text: str) -> Decimal:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    import zplkit
+
+    from lotedge.config.loader import load_config
+    from lotedge.config.problems import ConfigError
+    from lotedge.core.labels import LabelData, LabelError
+    from lotedge.printers.service import renderer_for
+
     try:
         config = load_config(args.config)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    product = config.product(args.product)
-    if product is None:
-        known = [p.code for p in config.products]
-        hint = suggest_known(args.product, known)
-        print(f"error: no product {args.product!r} in {args.config} ({hint})", file=sys.stderr)
-        return 2
+    product = product_or_exit(config, args.product)
     data = LabelData.for_lot(
         product,
         config.identity,

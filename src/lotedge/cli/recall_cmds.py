@@ -1,6 +1,6 @@
 """The recall a regulator asks for: FDA's spreadsheet (`recall --format fsma204`), the
 records missing a key data element (`store kde-check`) and the timed mock recall (`recall
-drill`). See docs/recall.md.
+drill`). See docs/recall.md. Imported only when one of them runs (`store_cmds._run`).
 """
 
 from __future__ import annotations
@@ -11,28 +11,23 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lotedge.cli.store_cmds import _database, _emit, _resolve
-from lotedge.config.loader import load_store_locations
-from lotedge.config.problems import ConfigError
+from lotedge.cli.store_run import _database, _resolve, cmd_lot_answer, master_data
 from lotedge.masterdata.locations import LocationBook
-from lotedge.store.answers import recall_answer
+from lotedge.store.customers import CustomerBook
 from lotedge.store.fields import utc_text
 from lotedge.store.query import TraceQueries
 
 
-def run_recall(args: argparse.Namespace) -> int:
+def cmd_recall(args: argparse.Namespace) -> int:
     """The recall report, or with `--format fsma204` the spreadsheet (to -o only)."""
     if args.format == "fsma204" and not args.output:
         print("--format fsma204 writes a spreadsheet: give -o FILE.xlsx", file=sys.stderr)
         return 2
-    locations = store_locations(args) if args.format == "fsma204" else None
-    with _database(args) as db:
-        queries = TraceQueries(db)
-        lot = _resolve(queries, args)
-        return _emit(recall_answer(queries, lot, args.format, locations), args.output)
+    args.locations = args.format == "fsma204"
+    return cmd_lot_answer(args)
 
 
-def run_kde_check(args: argparse.Namespace) -> int:
+def cmd_kde_check(args: argparse.Namespace) -> int:
     """Exit 0 when every record is complete, 5 when some leave a key data element empty."""
     from lotedge.store.fsma204 import kde_check
 
@@ -41,7 +36,7 @@ def run_kde_check(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"--since must be an ISO date or time; got {args.since!r}", file=sys.stderr)
         return 2
-    locations = store_locations(args)
+    locations = LocationBook(master_data(args).locations)
     with _database(args) as db:
         found = kde_check(TraceQueries(db), locations, since)
     if args.json:
@@ -70,26 +65,21 @@ def utc_since(text: str) -> str:
     return utc_text(when if when.tzinfo else when.replace(tzinfo=UTC))
 
 
-def store_locations(args: argparse.Namespace) -> LocationBook:
-    """The locations of the store's config (none without -c), or exit with every problem."""
-    if not args.config or (args.db and not Path(args.config).exists()):
-        return LocationBook()
-    try:
-        return LocationBook(load_store_locations(args.config)[0])
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        raise SystemExit(2) from None
-
-
-def run_drill(args: argparse.Namespace) -> int:
+def cmd_drill(args: argparse.Namespace) -> int:
     """`recall drill LOT [--out DIR]`: the drill's findings and timings (and the package)."""
-    from lotedge.store.drill import run_drill as drill
+    from lotedge.store.drill import run_drill
 
-    locations = store_locations(args)
+    settings = master_data(args)
     with _database(args) as db:
         queries = TraceQueries(db)
         lot = _resolve(queries, args)
-        found = drill(queries, lot, locations, Path(args.out) if args.out else None)
+        found = run_drill(
+            queries,
+            lot,
+            CustomerBook(settings.customers),
+            LocationBook(settings.locations),
+            Path(args.out) if args.out else None,
+        )
     if args.json:
         sys.stdout.write(json.dumps(found.summary(), indent=2) + "\n")
     else:

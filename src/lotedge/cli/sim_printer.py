@@ -11,10 +11,12 @@ import json
 import sys
 import threading
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from lotedge.printers.status import FAULTS
-from lotedge.simulators.printer import PrinterSimulator
+
+if TYPE_CHECKING:
+    from lotedge.simulators.printer import PrinterSimulator
 
 HELP = f"commands: <fault> 1|0 (faults: {', '.join(FAULTS)}), clear, status, jobs, help, quit"
 
@@ -35,6 +37,8 @@ def register_printer_sim(sim_subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_printer(args: argparse.Namespace) -> int:
+    from lotedge.simulators.printer import PrinterSimulator
+
     sim = PrinterSimulator(
         args.port, args.out, host=args.host, control_port=args.control_port, dpi=args.dpi
     )

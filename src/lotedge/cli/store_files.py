@@ -27,32 +27,6 @@ from lotedge.store.schema import SchemaValidator
 REPORTED = ("stored", "duplicate", "conflict", "retracted", "dead_lettered")
 
 
-def register(
-    sub: argparse._SubParsersAction, common: argparse.ArgumentParser
-) -> tuple[argparse.ArgumentParser, ...]:
-    """`import` and `export` under `lotedge store`; their parsers."""
-    imports = sub.add_parser(
-        "import",
-        parents=[common],
-        help="store EPCIS documents or events from files",
-        description="Store the events of EPCIS 2.0 JSON files (EPCISDocument, "
-        "EPCISQueryDocument or one event each) and report what became of them.",
-    )
-    imports.add_argument("files", nargs="+", metavar="FILE")
-    imports.add_argument("--json", action="store_true", help="print the report as JSON")
-
-    exports = sub.add_parser(
-        "export",
-        parents=[common],
-        help="write the store's events as one EPCISDocument",
-        description="Write every stored event (or those recorded since --since) as one EPCIS "
-        "2.0 EPCISDocument, to stdout or -o FILE.",
-    )
-    exports.add_argument("--since", help="only events recorded at or after this (ISO date or time)")
-    exports.add_argument("-o", "--output", help="write to this file instead of stdout")
-    return imports, exports
-
-
 def run_import(args: argparse.Namespace, db: Database, store: StoreConfig, base_dir: Path) -> int:
     validator = SchemaValidator.load(base_dir / store.schema_path) if store.schema_path else None
     ingestor = Ingestor(db, validator, forward=store.forward is not None)

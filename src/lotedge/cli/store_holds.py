@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from lotedge.cli.words import plural
 from lotedge.config.store import StoreConfig
 from lotedge.mqtt import session
 from lotedge.store import holds
@@ -70,11 +71,13 @@ def _print(
             if summary["reused"]
             else ""
         )
-        print(f"{summary['kind']} {summary['hold_id']}{again}: {len(lots)} lots: {' '.join(lots)}")
+        counted = plural(len(lots), "lot")
+        print(f"{summary['kind']} {summary['hold_id']}{again}: {counted}: {' '.join(lots)}")
     else:
         again = " (already released: sent again)" if summary["reused"] else ""
         print(
-            f"released {' '.join(summary['released'])}{again}: {len(lots)} lots: {' '.join(lots)}"
+            f"released {' '.join(summary['released'])}{again}: {plural(len(lots), 'lot')}: "
+            f"{' '.join(lots)}"
         )
         if summary["still_held"]:
             held = " ".join(summary["still_held"])
@@ -90,6 +93,6 @@ def print_line_states(summary: dict[str, Any], lines: list[dict[str, Any]], sent
     if not lines:
         print("no line has sent events to this store yet: no command sent")
         return
-    print(f"{sent} to {len(lines)} lines:")
+    print(f"{sent} to {plural(len(lines), 'line')}:")
     for line in lines:
         print(f"  {line['line']:<16} {line['state']}")

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from lotedge.cli.store_holds import NOT_CONFIRMED, print_line_states
+from lotedge.cli.words import plural
 from lotedge.config.store import StoreConfig
+from lotedge.masterdata.suggestions import unknown
 from lotedge.mqtt import session
 from lotedge.store.db import Database
 from lotedge.store.line_commands import LineOutcome, known_lines, send_to_lines
@@ -31,10 +33,8 @@ def run_lots_push(
     if args.line:
         lines = [line for line in lines if line.name == args.line]
         if not lines:
-            known = ", ".join(line.name for line in known_lines(db)) or "none yet"
-            print(
-                f"unknown line {args.line!r} (SITE/LINE); the store knows: {known}", file=sys.stderr
-            )
+            known = [line.name for line in known_lines(db)]
+            print(unknown("line", args.line, known, "give SITE/LINE"), file=sys.stderr)
             return 1
     lots = open_lots(db, date.today(), args.material)
     commands = lots_open_commands(lots)
@@ -62,7 +62,7 @@ def _print(args: argparse.Namespace, summary: dict[str, Any], outcomes: list[Lin
         print(json.dumps({**summary, "op": OP, "lines": lines}, indent=2))
         return
     by_material = summary["lots"]
-    print(f"open lots of {len(by_material)} materials:")
+    print(f"open lots of {plural(len(by_material), 'material')}:")
     for material, lots in by_material.items():
         listed = ", ".join(f"{lot['lot']} ({lot['expiry'] or 'no expiry'})" for lot in lots)
         print(f"  {material:<16} {listed or '(none open)'}")

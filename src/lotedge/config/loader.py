@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import re
 import tomllib
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from lotedge.config.device_urls import check_device_urls
 from lotedge.config.model import ComplianceConfig, Config, cross_checks
 from lotedge.config.problems import ConfigError, Problem
 from lotedge.config.store import StoreConfig
+from lotedge.masterdata.customers import Customer
 from lotedge.masterdata.locations import Location
 from lotedge.masterdata.section import Section
 from lotedge.masterdata.suggestions import suggest
@@ -33,9 +36,28 @@ def load_config(path: str | Path) -> Config:
     return parse_config(text, base_dir=path.resolve().parent, source=str(path))
 
 
-def load_store_config(path: str | Path) -> tuple[StoreConfig, Path]:
-    """The `[store]` section and the directory it is relative to, from an agent config or from
-    a store-only file (one that holds nothing but `[store]`)."""
+@dataclass(frozen=True)
+class StoreSettings:
+    """What the trace store reads from its config file."""
+
+    store: StoreConfig
+    base_dir: Path
+    """The config file's directory: relative paths in `store` resolve against it."""
+    customers: tuple[Customer, ...] = ()
+    """The customers shipments go to (`[[customers]]`, or the master-data file's)."""
+    locations: tuple[Location, ...] = ()
+    """Our sites, vendors' and customers' places (`[[locations]]`, or the master-data file's)."""
+    compliance: ComplianceConfig = field(default_factory=ComplianceConfig)
+    """The regulators' rules the records are checked against (`[compliance]`)."""
+
+
+def load_store_config(path: str | Path) -> StoreSettings:
+    """The `[store]` section, the customers, locations, compliance rules and the directory they
+    are relative to, from an agent config or from a store-only file (`[store]`, `[[customers]]`,
+    `[[locations]]`, `[compliance]` and `master_data_file` only; of the master-data file it takes
+    the customers and locations). Without a `database_url`, the trace
+    database is `trace.db` in an agent config's state directory (never beside the config file,
+    which may be in a source tree), or beside a store-only file."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -45,40 +67,65 @@ def load_store_config(path: str | Path) -> tuple[StoreConfig, Path]:
     data = _toml(text, str(path))
     if "identity" in data:
         config = parse_config(text, base_dir=base_dir, source=str(path))
-        return config.store, base_dir
+        store = config.store
+        if "database_url" not in store.model_fields_set:
+            in_state = f"sqlite:///{config.state_dir / 'trace.db'}"
+            store = store.model_copy(update={"database_url": in_state})
+        return StoreSettings(
+            store, base_dir, tuple(config.customers), tuple(config.locations), config.compliance
+        )
+    problems = []
+    master_file = data.get("master_data_file")
+    if isinstance(master_file, str):
+        master: dict[str, Any] = {}  # of which a store takes the customers and locations
+        problems.extend(_merge_master_data(master, base_dir / master_file))
+        for section in ("customers", "locations"):
+            data[section] = [*data.get(section, []), *master.get(section, [])]
     try:
-        store = StoreFile.model_validate(data).store
+        loaded = StoreFile.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(str(path), _from_validation_error(exc, text)) from None
-    _anchor_secret_files(store, base_dir)
-    return store, base_dir
+        raise ConfigError(str(path), problems + _from_validation_error(exc, text)) from None
+    problems.extend(_unique_code_problems(loaded.customers, loaded.locations))
+    if problems:
+        raise ConfigError(str(path), [_with_line(p, text) for p in problems])
+    _anchor_secret_files(loaded.store, base_dir)
+    return StoreSettings(
+        loaded.store,
+        base_dir,
+        tuple(loaded.customers),
+        tuple(loaded.locations),
+        loaded.compliance,
+    )
+
+
+def _unique_code_problems(customers: list[Customer], locations: list[Location]) -> list[Problem]:
+    """Customer codes and GLNs each name one customer, location codes one location."""
+    problems = []
+    for key, kind, values in (
+        ("customers", "customer code", [c.code for c in customers]),
+        ("customers", "customer GLN", [c.gln for c in customers if c.gln]),
+        ("locations", "location code", [loc.code for loc in locations]),
+    ):
+        dupes = sorted({v for v in values if values.count(v) > 1})
+        if dupes:
+            message = f"{kind} used more than once: {', '.join(dupes)}"
+            problems.append(Problem(key, message, "make each unique"))
+    return problems
 
 
 class StoreFile(Section):
     """A config file for the trace store alone."""
 
     store: StoreConfig = Field(default_factory=StoreConfig)
-    locations: list[Location] = Field(default_factory=list, description="Sites and vendors.")
+    master_data_file: str | None = Field(
+        default=None,
+        description="Optional TOML master-data file; its customers and locations are read.",
+    )
+    customers: list[Customer] = Field(default_factory=list, description="Customers.")
+    locations: list[Location] = Field(
+        default_factory=list, description="Sites, vendors and customers' places (docs/recall.md)."
+    )
     compliance: ComplianceConfig = Field(default_factory=ComplianceConfig)
-
-
-def load_store_locations(path: str | Path) -> tuple[list[Location], ComplianceConfig]:
-    """The locations (`[[locations]]`) and the `[compliance]` rules of the trace store's config
-    file (an agent config or a store-only file), for the recall spreadsheet and kde-check."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(str(path), [Problem("", f"cannot read file: {exc.strerror}")]) from None
-    data = _toml(text, str(path))
-    if "identity" in data:
-        config = parse_config(text, base_dir=path.resolve().parent, source=str(path))
-        return config.locations, config.compliance
-    try:
-        loaded = StoreFile.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(str(path), _from_validation_error(exc, text)) from None
-    return loaded.locations, loaded.compliance
 
 
 def _toml(text: str, source: str) -> dict[str, Any]:
@@ -103,6 +150,7 @@ def parse_config(text: str, *, base_dir: Path, source: str = "<config>") -> Conf
     except ValidationError as exc:
         problems.extend(_from_validation_error(exc, text))
         problems.extend(_with_line(p, text) for p in device_problems)
+        problems.extend(_with_line(p, text) for p in _cross_checks_without(exc, data, base_dir))
         raise ConfigError(source, problems) from None
     problems.extend(device_problems)
     problems.extend(cross_checks(config))
@@ -110,6 +158,42 @@ def parse_config(text: str, *, base_dir: Path, source: str = "<config>") -> Conf
         raise ConfigError(source, [_with_line(p, text) for p in problems])
     _anchor_secret_files(config, base_dir)
     return config
+
+
+def _cross_checks_without(
+    exc: ValidationError, data: dict[str, Any], base_dir: Path
+) -> list[Problem]:
+    """The checks across sections (lot templates, BOMs ...) of a config with type errors: run on
+    the config without the wrong values (their defaults instead), so that one run lists every
+    problem. Nothing when a required key is missing: there is no config to check then."""
+    errors = exc.errors()
+    if any(error["type"] == "missing" for error in errors):
+        return []
+    lenient = copy.deepcopy(data)
+    for error in errors:
+        _remove(lenient, error["loc"])
+    try:
+        config = Config.model_validate({**lenient, "base_dir": base_dir})
+    except ValidationError:
+        return []
+    wrong = [_format_loc(error["loc"]) for error in errors]
+    return [
+        problem
+        for problem in cross_checks(config)
+        if not any(problem.path.startswith(path) for path in wrong)
+    ]
+
+
+def _remove(data: Any, loc: tuple[int | str, ...]) -> None:
+    """Remove the value at `loc` (a pydantic error location) from nested TOML data."""
+    *parents, last = loc
+    for part in parents:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return
+    if isinstance(data, dict):
+        data.pop(last, None)
 
 
 def _anchor_secret_files(model: BaseModel, base_dir: Path) -> None:
@@ -149,10 +233,11 @@ def _merge_master_data(data: dict[str, Any], path: Path) -> list[Problem]:
         extra = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         return [Problem(key, f"{path} is not valid TOML: {exc}")]
-    unknown = set(extra) - {"materials", "products"}
+    sections = ("materials", "products", "customers", "locations")
+    unknown = set(extra) - set(sections)
     if unknown:
-        return [Problem(key, f"{path} may hold only materials and products, not {sorted(unknown)}")]
-    for section in ("materials", "products"):
+        return [Problem(key, f"{path} may hold only {', '.join(sections)}, not {sorted(unknown)}")]
+    for section in sections:
         data[section] = [*data.get(section, []), *extra.get(section, [])]
     return []
 
@@ -184,11 +269,60 @@ def _from_validation_error(exc: ValidationError, text: str) -> list[Problem]:
         elif error["type"] == "missing":
             message = "required key is missing"
         else:
-            message = error["msg"].removeprefix("Value error, ")
+            message = _in_our_words(error)
+            if error["type"] == "string_pattern_mismatch":
+                hint = _description(loc)
             if "input" in error and not isinstance(error["input"], dict | list):
                 message += f" (got {error['input']!r})"
         problems.append(_with_line(Problem(path, message, hint), text))
     return problems
+
+
+#: pydantic's messages for a wrong value, as this project says them ({...}: the error's context).
+_OUR_WORDS = {
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": "must be text (in quotes)",
+    "greater_than_equal": "must be at least {ge}",
+    "greater_than": "must be more than {gt}",
+    "less_than_equal": "must be at most {le}",
+    "less_than": "must be less than {lt}",
+    "literal_error": "must be {expected}",
+    "enum": "must be {expected}",
+    "string_pattern_mismatch": "is not of the form this key takes",
+    "string_too_long": "is too long (at most {max_length} characters)",
+    "string_too_short": "is too short (at least {min_length} characters)",
+    "list_type": "must be a list [...]",
+    "dict_type": "must be a table",
+}
+
+
+def _in_our_words(error: Any) -> str:
+    """The error's message in our words where we have them, else pydantic's (our own
+    validators' messages are ours already)."""
+    words = _OUR_WORDS.get(error["type"])
+    if words is None:
+        return str(error["msg"]).removeprefix("Value error, ")
+    return words.format(**error.get("ctx", {}))
+
+
+def _description(loc: tuple[int | str, ...]) -> str:
+    """The description of the field at `loc`: what a value of it looks like."""
+    *parents, name = [part for part in loc if not isinstance(part, int)]
+    model: type[BaseModel] = Config
+    for part in parents:
+        field = model.model_fields.get(str(part))
+        inner = model_of(field.annotation) if field else None
+        if inner is None:
+            return ""
+        model = inner
+    field = model.model_fields.get(str(name))
+    return (field.description or "") if field else ""
 
 
 def _format_loc(loc: tuple[int | str, ...]) -> str:
@@ -217,11 +351,30 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
 _HEADER = re.compile(r"^[ \t]*\[", re.M)
 
 
+def _table_end(text: str, pos: int) -> int:
+    """Where what is inside the table (or key's inline value) at `pos` ends: the next header."""
+    line_end = text.find("\n", pos)
+    header = _HEADER.search(text, line_end) if line_end >= 0 else None
+    return header.start() if header else len(text)
+
+
 def _with_line(problem: Problem, text: str) -> Problem:
     """Best-effort line number: follow the key path through tables and arrays of tables, each
     part looked for only inside the table (or inline value) found for the part before it."""
+    parts = re.findall(r"([A-Za-z_][\w-]*)(?:\[(\d+)\])?", problem.path)
     pos, end, found = 0, len(text), None
-    for name, index in re.findall(r"([A-Za-z_][\w-]*)(?:\[(\d+)\])?", problem.path):
+    # A dotted table header ([store.mqtt]) for the longest plain prefix of the path.
+    for k in range(len(parts), 1, -1):
+        if any(index for _, index in parts[:k]):
+            continue
+        dotted = r"[ \t]*\.[ \t]*".join(re.escape(name) for name, _ in parts[:k])
+        header = re.search(rf"^[ \t]*\[[ \t]*{dotted}[ \t]*\]", text, re.M)
+        if header is not None:
+            pos = found = header.start()
+            end = _table_end(text, pos)
+            parts = parts[k:]
+            break
+    for name, index in parts:
         region = text[pos:end]
         tables = list(re.finditer(rf"^[ \t]*\[\[[ \t]*{re.escape(name)}[ \t]*\]\]", region, re.M))
         if index and len(tables) > int(index):
@@ -231,10 +384,7 @@ def _with_line(problem: Problem, text: str) -> Problem:
             if match is None:
                 break
             pos += match.start()
-        # What is inside this table (or this key's inline value) ends at the next header.
-        line_end = text.find("\n", pos)
-        header = _HEADER.search(text, line_end) if line_end >= 0 else None
-        end = header.start() if header else len(text)
+        end = _table_end(text, pos)
         found = pos
     if found is None:
         return problem

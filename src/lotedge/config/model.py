@@ -12,10 +12,13 @@ from lotedge.config.devices import CameraConfig, ScannerConfig
 from lotedge.config.mqtt import MqttConfig
 from lotedge.config.printing import LabelConfig, PrinterConfig, check_label_templates
 from lotedge.config.problems import Problem
+from lotedge.config.socket_path import CONTROL_SOCKET, STATE_DIR
 from lotedge.config.station import StationConfig
 from lotedge.config.store import StoreConfig
+from lotedge.config.weighing import ScaleConfig, WeighingConfig, check_weighing
 from lotedge.core.decisions import FefoPolicy
 from lotedge.core.lots import LotFields, LotScheme, LotTemplate, LotTemplateError
+from lotedge.masterdata.customers import Customer
 from lotedge.masterdata.identity import Identity
 from lotedge.masterdata.items import Material, Product, SeqReset
 from lotedge.masterdata.locations import Location, LocationBook
@@ -26,7 +29,9 @@ from lotedge.masterdata.suggestions import suggest
 class StateConfig(Section):
     """Where the agent keeps its durable state."""
 
-    dir: str = Field(default="state", description="State directory (relative to the config file).")
+    dir: str = Field(
+        default=STATE_DIR, description="State directory (relative to the config file)."
+    )
 
 
 class ScanConfig(Section):
@@ -74,7 +79,7 @@ class ControlConfig(Section):
     """The local control channel the CLI uses to talk to the running daemon."""
 
     socket: str = Field(
-        default="control.sock", description="Unix socket path (relative to the state directory)."
+        default=CONTROL_SOCKET, description="Unix socket path (relative to the state directory)."
     )
 
 
@@ -105,17 +110,22 @@ class Config(Section):
     control: ControlConfig = Field(default_factory=ControlConfig)
     master_data_file: str | None = Field(
         default=None,
-        description="Optional TOML (materials, products) or CSV (materials) master-data file.",
+        description="Optional TOML (materials, products, customers, locations) or CSV (materials) "
+        "master-data file.",
     )
     materials: list[Material] = Field(default_factory=list, description="Materials.")
     products: list[Product] = Field(default_factory=list, description="Products.")
+    customers: list[Customer] = Field(default_factory=list, description="Customers we ship to.")
     locations: list[Location] = Field(
-        default_factory=list, description="Our sites and our vendors (docs/recall.md)."
+        default_factory=list,
+        description="Our sites, vendors' and customers' places (docs/recall.md).",
     )
     compliance: ComplianceConfig = Field(default_factory=ComplianceConfig)
     scanners: list[ScannerConfig] = Field(default_factory=list, description="Barcode scanners.")
     cameras: list[CameraConfig] = Field(default_factory=list, description="Barcode cameras.")
     printer: PrinterConfig | None = Field(default=None, description="The line's label printer.")
+    scales: list[ScaleConfig] = Field(default_factory=list, description="Scales (weighing).")
+    weighing: WeighingConfig = Field(default_factory=WeighingConfig)
     labels: LabelConfig = Field(default_factory=LabelConfig)
     mqtt: MqttConfig | None = Field(default=None, description="Broker for publishing events.")
     store: StoreConfig = Field(default_factory=StoreConfig)
@@ -147,6 +157,11 @@ class Config(Section):
     def material(self, code: str) -> Material | None:
         return next((m for m in self.materials if m.code == code), None)
 
+    def weighing_scale(self) -> ScaleConfig | None:
+        """The scale weighed materials are weighed on: the one named, else the first."""
+        name = self.weighing.scale
+        return next((s for s in self.scales if not name or s.name == name), None)
+
 
 def cross_checks(config: Config) -> list[Problem]:
     """Checks that span sections; each problem names the key it is about."""
@@ -155,6 +170,7 @@ def cross_checks(config: Config) -> list[Problem]:
         *check_boms(config),
         *check_lot_templates(config),
         *check_label_templates(config.printer, config.products),
+        *check_weighing(config.materials, config.products, config.scales, config.weighing),
     ]
 
 
@@ -168,6 +184,7 @@ def check_unique_codes(config: Config) -> list[Problem]:
         ("materials", "material GTIN", [g for m in config.materials for g in m.gtins]),
         ("scanners", "scanner name", [s.name for s in config.scanners]),
         ("cameras", "camera name", [c.name for c in config.cameras]),
+        ("scales", "scale name", [s.name for s in config.scales]),
     ):
         dupes = sorted({c for c in codes if codes.count(c) > 1})
         if dupes:

@@ -26,6 +26,5 @@ class ConfigError(Exception):
     def __init__(self, source: str, problems: list[Problem]) -> None:
         self.source = source
         self.problems = problems
-        super().__init__(
-            f"{source}: {len(problems)} problem(s)\n" + "\n".join(f"  {p}" for p in problems)
-        )
+        count = f"{len(problems)} problem{'' if len(problems) == 1 else 's'}"
+        super().__init__(f"{source}: {count}\n" + "\n".join(f"  {p}" for p in problems))

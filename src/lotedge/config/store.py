@@ -7,7 +7,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from lotedge.config.base import SecretRef
-from lotedge.config.mqtt import MqttConnection
+from lotedge.config.mqtt import BrokerConnection, MqttConnection
 from lotedge.masterdata.section import Section
 from lotedge.wire import topics
 
@@ -35,17 +35,54 @@ class StoreMqttConfig(MqttConnection):
     )
     client_id: str | None = Field(
         default=None,
-        description="MQTT client id. Set it (unique per store process) to keep a persistent "
-        "session, so events sent while the store is down are kept by the broker.",
+        description="MQTT client id, unique per store instance and stable across its restarts "
+        "(it names the persistent session holding what the broker sent this instance "
+        "unacknowledged); lotedge-store-<host name> when unset.",
     )
     session_expiry_seconds: int = Field(
-        default=7 * 24 * 3600, ge=0, description="How long the broker keeps a persistent session."
+        default=7 * 24 * 3600,
+        ge=0,
+        description="How long the broker keeps a store's session while it is down. 0: a "
+        "clean session, and Mosquitto drops what it had sent a killed store unacknowledged.",
     )
 
     @property
     def topic_filters(self) -> list[str]:
         """Every filter the store subscribes to."""
         return [f for f in (self.topic_filter, self.rejections_topic_filter) if f]
+
+
+class StoreAmqpConfig(BrokerConnection):
+    """Consume the events from a RabbitMQ quorum queue over AMQP 0-9-1 instead of MQTT: the
+    agents publish over MQTT to RabbitMQ's MQTT plugin, which routes them to `exchange`; every
+    store instance consumes the one queue (competing consumers), acknowledging after commit.
+    The topics bound are [store.mqtt]'s filters; holds and commands still go out over MQTT."""
+
+    table: ClassVar[str] = "store.amqp"
+    default_ports: ClassVar[tuple[int, int]] = (5671, 5672)
+
+    virtual_host: str = Field(default="/", description="RabbitMQ virtual host.")
+    exchange: str = Field(
+        default="amq.topic",
+        description="The topic exchange the MQTT plugin publishes to (its mqtt.exchange).",
+    )
+    queue: str = Field(
+        default="lotedge-store",
+        min_length=1,
+        max_length=255,
+        description="The quorum queue the store instances share; declared (durable, "
+        "replicated) and bound to the event topics when missing.",
+    )
+    prefetch: int = Field(
+        default=2000,
+        ge=1,
+        le=65535,
+        description="Events delivered to an instance and not yet acknowledged (at least "
+        "[store] batch_size, for full batches).",
+    )
+    heartbeat_seconds: int = Field(
+        default=30, ge=0, le=600, description="AMQP heartbeat; 0 turns it off."
+    )
 
 
 class StoreApiConfig(Section):
@@ -104,7 +141,8 @@ class StoreConfig(Section):
 
     database_url: str = Field(
         default="sqlite:///trace.db",
-        description="sqlite:///path (relative to the config file) or postgresql://...",
+        description="sqlite:///path (relative to the config file) or postgresql://...; "
+        "default: trace.db in the agent's state directory (a store-only file: beside it).",
     )
     schema_path: str | None = Field(
         default=None,
@@ -115,6 +153,10 @@ class StoreConfig(Section):
         default=500, ge=1, le=10_000, description="Most events written in one transaction."
     )
     mqtt: StoreMqttConfig = Field(default_factory=StoreMqttConfig)
+    amqp: StoreAmqpConfig | None = Field(
+        default=None,
+        description="Consume events over AMQP from a RabbitMQ quorum queue; MQTT when absent.",
+    )
     api: StoreApiConfig | None = Field(default=None, description="HTTP API; off when absent.")
     forward: StoreForwardConfig | None = Field(
         default=None, description="Forwarding to another EPCIS repository; off when absent."

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from lotedge.core.decisions import Reason
 from lotedge.masterdata.items import Product
+from lotedge.masterdata.suggestions import unknown
 
 
 @dataclass(frozen=True)
@@ -55,15 +57,17 @@ def start(
     planned_qty: Decimal | None,
     operator: str,
     now: datetime,
+    known_products: Sequence[str] = (),
 ) -> Batch | Refusal:
-    """Open a batch for a product, unless one is open already."""
+    """Open a batch for a product, unless one is open already (`known_products`: the codes an
+    unknown product's refusal lists)."""
     if open_batch is not None:
         return Refusal(
             Reason.BATCH_ALREADY_OPEN,
             f"Batch for {open_batch.product} is still open. End or cancel it first.",
         )
     if product is None:
-        return Refusal(Reason.UNKNOWN_PRODUCT, f"Product {product_code!r} is not configured.")
+        return Refusal(Reason.UNKNOWN_PRODUCT, unknown("product", product_code, known_products))
     return Batch(batch_id, product.code, now, planned_qty, operator)
 
 

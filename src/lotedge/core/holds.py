@@ -24,7 +24,7 @@ from biip.gtin import Gtin
 
 from lotedge.core.reasons import Reason
 from lotedge.masterdata.items import Material
-from lotedge.masterdata.suggestions import suggest_known
+from lotedge.masterdata.suggestions import unknown
 
 ANY_MATERIAL = "*"
 SOURCES = ("local", "remote", "store")
@@ -214,21 +214,18 @@ def check_scope(scope: HoldScope, materials: list[Material]) -> HoldScope:
     if scope.material not in (None, ANY_MATERIAL):
         known = [m.code for m in materials]
         if scope.material not in known:
-            hint = suggest_known(scope.material, known, "or * for any")
-            raise _nothing("material", scope.material, hint, Reason.UNKNOWN_MATERIAL)
+            raise _nothing("material", scope.material, [*known, "*"], Reason.UNKNOWN_MATERIAL)
     if scope.gtin is not None and not any(scope.gtin in m.gtins for m in materials):
         known = sorted({g for m in materials for g in m.gtins})
-        hint = suggest_known(scope.gtin, known)
-        raise _nothing("GTIN", scope.gtin, hint, Reason.UNKNOWN_MATERIAL)
+        raise _nothing("GTIN", scope.gtin, known, Reason.UNKNOWN_MATERIAL)
     if scope.vendor is not None:
         vendors = sorted({m.vendor for m in materials if m.vendor})
         spelled = next((v for v in vendors if v.casefold() == scope.vendor.casefold()), None)
         if spelled is None:
-            hint = suggest_known(scope.vendor, vendors)
-            raise _nothing("vendor", scope.vendor, hint, Reason.UNKNOWN_VENDOR)
+            raise _nothing("vendor", scope.vendor, vendors, Reason.UNKNOWN_VENDOR)
         return HoldScope(**{**scope.as_dict(), "vendor": spelled})
     return scope
 
 
-def _nothing(what: str, value: str, hint: str, code: Reason) -> ScopeError:
-    return ScopeError(f"unknown {what} {value!r}; a hold on it would match nothing ({hint})", code)
+def _nothing(what: str, value: str, known: list[str], code: Reason) -> ScopeError:
+    return ScopeError(unknown(what, value, known, "a hold on it would match nothing"), code)

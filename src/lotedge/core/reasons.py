@@ -42,6 +42,16 @@ class Reason(StrEnum):
     MISSING_SEPARATOR = "missing_separator"
     SEPARATOR_TOKEN = "separator_token"
     PALLET_LABEL = "pallet_label"
+    # Weighing (issue 19): scans of weighed materials, weights, and the scale's commands.
+    WEIGHING_PENDING = "weighing_pending"
+    WEIGHED = "weighed"
+    OUT_OF_TOLERANCE = "out_of_tolerance"
+    STALE_WEIGHT = "stale_weight"
+    SAME_LOAD = "same_load"
+    WEIGHING_SKIPPED = "weighing_skipped"
+    SCALE_ACTION = "scale_action"
+    NO_WEIGHING = "no_weighing"
+    NO_SCALE = "no_scale"
     # Errors of a request rather than decisions on a scan (control socket, MQTT commands).
     NOT_FOUND = "not_found"
     UNKNOWN_VENDOR = "unknown_vendor"

@@ -22,6 +22,7 @@ from lotedge.core import gs1
 from lotedge.core.gs1 import GS, GS1Reading, read_gs1
 from lotedge.core.reasons import Reason
 from lotedge.core.separators import Glued, Token, artefact_at, artefact_in, token_in
+from lotedge.core.text import decode_text
 from lotedge.masterdata.items import Material
 
 #: AIM symbology identifiers of symbols whose data is GS1 (FNC1 in first position): GS1-128,
@@ -99,14 +100,6 @@ class ParsedScan:
     def dedupe_key(self) -> str:
         """What makes two reads 'the same code' for double-read detection."""
         return self.text
-
-
-def decode_text(data: bytes) -> str:
-    """Scanner bytes as text: UTF-8 when valid, else Latin-1 (which never fails)."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
 
 
 def split_aim(text: str, symbology: str | None) -> tuple[str, str | None]:

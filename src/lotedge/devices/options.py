@@ -111,6 +111,7 @@ def _flag(text: str) -> bool:
 
 
 FLAG = OptionType("1|0", "1 or 0", _flag)
+TEXT = OptionType("TEXT", "any text", str)
 
 #: Named scan suffixes; ``auto`` (empty) ends a scan at CR or LF, so CR, LF and CRLF all work.
 SUFFIXES: dict[str, bytes] = {"AUTO": b"", "CR": b"\r", "LF": b"\n", "CRLF": b"\r\n", "TAB": b"\t"}

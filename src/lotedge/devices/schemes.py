@@ -25,6 +25,7 @@ from lotedge.devices.options import (
     GS_TOKEN,
     POSITIVE_WHOLE,
     SUFFIX,
+    TEXT,
     Option,
     choice,
     names,
@@ -37,6 +38,7 @@ KINDS: dict[str, Kind] = {
         Kind("scanner", "serial:///dev/ttyACM0", also=("camera",)),
         Kind("camera", "camera://0"),
         Kind("printer", "tcp://192.0.2.10:9100"),
+        Kind("scale", "serial:///dev/ttyUSB0?baud=9600"),
     )
 }
 
@@ -121,10 +123,36 @@ CAMERA_OPTIONS = (
     ),
 )
 
+SCALE_OPTIONS = (
+    Option(
+        "protocol",
+        choice("sics", "continuous"),
+        "sics",
+        "MT-SICS commands (S, SI, T, Z, @), or continuous output (a line per reading)",
+        field="protocol",
+    ),
+    Option(
+        "timeout",
+        number("SECONDS", above=True),
+        "5",
+        "how long a reply may take (a stable weight: the scale's settling)",
+        field="timeout_seconds",
+    ),
+    Option(
+        "pattern",
+        TEXT,
+        "",
+        "continuous output: a regex with named groups value, unit and optionally status, sign, "
+        "kind (default: ST,NT,+0025.000kg); best set as the scale's pattern field",
+        field="pattern",
+    ),
+)
+
 _SCANNERS = "lotedge.scanners"
 _CAMERA = "lotedge.camera.source"
 _PRINTERS = "lotedge.printers"
 _PRINTER_PROBE = f"{_PRINTERS}.transport:probe_printer"
+_SCALES = "lotedge.scales.device"
 _OPENCV = "pip install opencv-python-headless"
 _ESCPOS = "pip install python-escpos"
 
@@ -246,7 +274,9 @@ SCHEMES: tuple[Scheme, ...] = (
         "dir",
         absolute_path("/<directory>", "spool directory"),
         (),
-        "one .zpl file per job, written and renamed atomically; no health",
+        "one .zpl file per job, named after its lot and job (`26339L10001-job12.zpl`; "
+        "characters a file name cannot hold become `_`), written and renamed atomically; the "
+        "print record keeps the name (`output`); no health",
         opener=f"{_PRINTERS}.spool:open_device",
         prober=_PRINTER_PROBE,
     ),
@@ -279,5 +309,27 @@ SCHEMES: tuple[Scheme, ...] = (
         opener=f"{_PRINTERS}.escpos_printer:open_usb",
         prober=_PRINTER_PROBE,
         needs="pip install 'python-escpos[usb]'",
+    ),
+    Scheme(
+        "scale",
+        "serial",
+        required("<device>", "the port"),
+        SERIAL_LINE + SCALE_OPTIONS,
+        "a scale on a serial port (use /dev/serial/by-id/...) or any pyserial URL "
+        "(serial://socket://host:port, serial://loop://)",
+        opener=f"{_SCALES}:open_scale",
+        prober=f"{_SCALES}:probe_scale",
+        needs="pip install pyserial",
+        check=f"{_SCALES}:check_scale",
+    ),
+    Scheme(
+        "scale",
+        "tcp",
+        HOST_PORT,
+        SCALE_OPTIONS,
+        "a scale with a TCP server (MT-SICS over Ethernet, or a serial-to-Ethernet converter)",
+        opener=f"{_SCALES}:open_scale",
+        prober=f"{_SCALES}:probe_scale",
+        check=f"{_SCALES}:check_scale",
     ),
 )

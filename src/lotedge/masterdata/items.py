@@ -66,6 +66,11 @@ class Material(Section):
         default="%Y-%m-%d",
         description="strptime format of the 'expiry' and 'received' groups in vendor_pattern.",
     )
+    weighed: bool = Field(
+        default=False,
+        description="Weighed at the line: after its scan the agent records the scale's stable net "
+        "weight as the consumed quantity (docs/weighing.md).",
+    )
     lot_pattern: str | None = Field(
         default=None,
         description="A regex the material's lot numbers match in full, e.g. '[A-Z]\\d{5}': "
@@ -111,6 +116,17 @@ class Material(Section):
         return value
 
 
+class BomTarget(Section):
+    """How much of a material one batch needs, and the band around it that is accepted."""
+
+    quantity: float = Field(gt=0, description="Target quantity per batch, e.g. 25.")
+    uom: str = Field(default="KGM", description="Rec 20 unit of the target (KGM, GRM, LBR).")
+    tolerance_pct: float = Field(
+        default=0.0, ge=0, le=100, description="Accepted deviation, in % of the target (2 = +-2 %)."
+    )
+    _uom_valid = field_validator("uom")(rec20_unit)
+
+
 class SeqReset(StrEnum):
     """When a lot sequence starts again at 1."""
 
@@ -130,6 +146,11 @@ class Product(Section):
     _unit_valid = field_validator("unit")(rec20_unit)
     shelf_life_days: int = Field(default=365, ge=1, description="Expiry = production date + this.")
     bom: list[str] = Field(min_length=1, description="Material codes allowed in this product.")
+    targets: dict[str, BomTarget] = Field(
+        default_factory=dict,
+        description="Per BOM material, the quantity a batch needs and its tolerance, e.g. "
+        'targets.FLOUR = { quantity = 25, uom = "KGM", tolerance_pct = 2 } (weighed materials).',
+    )
     label_template: str = Field(
         default="lot_label.zpl.j2", description="Label template file in the labels directory."
     )

@@ -25,7 +25,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from lotedge.config.mqtt import MqttConfig, MqttConnection, TlsConfig
+from lotedge.config.mqtt import BrokerConnection, MqttConfig, MqttConnection, TlsConfig
 
 PROTOCOLS = {"5": MQTTProtocolVersion.MQTTv5, "3.1.1": MQTTProtocolVersion.MQTTv311}
 
@@ -78,7 +78,7 @@ def make_client(
     return client
 
 
-def check(config: MqttConnection, base_dir: Path) -> None:
+def check(config: BrokerConnection, base_dir: Path) -> None:
     """Read the password and the TLS files now (at start-up, not in a network thread).
     Raises OSError (ssl.SSLError included) or ValueError naming what is wrong."""
     if config.password is not None:
@@ -96,12 +96,19 @@ def new_client(
     base_dir: Path,
 ) -> mqtt.Client:
     """The publisher's client, not yet connected. `will` is (topic, payload), retained."""
+    # MQTT 3.1.1 has no session expiry: a persistent session (clean_session false) lasts as
+    # long as the broker's own limit (Mosquitto persistent_client_expiration, RabbitMQ
+    # mqtt.subscription_ttl). session_expiry_seconds = 0 asks for a clean session on both.
+    options: dict[str, Any] = {}
+    if protocol != MQTTProtocolVersion.MQTTv5:
+        options["clean_session"] = config.session_expiry_seconds == 0
     client = make_client(
         config,
         client_id=client_id,
         protocol=protocol,
         base_dir=base_dir,
         reconnect_on_failure=False,
+        **options,
     )
     client.will_set(will[0], will[1], qos=1, retain=True)
     # No paho limit (nor paho queue): the publisher's own window keeps within the broker's.
@@ -116,9 +123,12 @@ def _no_delay(_client: mqtt.Client, _userdata: object, sock: object) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-def connect(client: mqtt.Client, config: MqttConnection) -> int:
-    """Connect and wait for a successful CONNACK, running paho's loop on this thread (the
-    caller keeps running it with `pump`: no paho thread is started).
+def connect(
+    client: mqtt.Client, config: MqttConnection, endpoint: tuple[str, int] | None = None
+) -> int:
+    """Connect to `endpoint` (host, port; the config's first when None) and wait for a
+    successful CONNACK, running paho's loop on this thread (the caller keeps running it with
+    `pump`: no paho thread is started).
 
     Returns how many QoS 1 messages the broker accepts in flight (its MQTT 5 Receive Maximum;
     65535 when it sets none): the caller keeps within it. Raises OSError (refused, unreachable,
@@ -148,14 +158,15 @@ def connect(client: mqtt.Client, config: MqttConnection) -> int:
             properties = Properties(PacketTypes.CONNECT)
             properties.SessionExpiryInterval = expiry
             kwargs["properties"] = properties
-    client.connect(config.host, config.effective_port, config.keepalive, **kwargs)
+    host, port = endpoint or config.endpoints[0]
+    client.connect(host, port, config.keepalive, **kwargs)
     deadline = time.monotonic() + config.connect_timeout_seconds
     while not outcome and time.monotonic() < deadline and client.socket() is not None:
         pump(client, 0.05)
     if not client.is_connected():
         client.disconnect()
         reason = outcome[0] if outcome else "no CONNACK"
-        raise ConnectFailed(f"broker {config.host}:{config.effective_port} refused: {reason}")
+        raise ConnectFailed(f"broker {host}:{port} refused: {reason}")
     return receive_maximum[0]
 
 

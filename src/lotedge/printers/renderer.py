@@ -25,7 +25,6 @@ from lotedge.core.labels import (
     hri,
     receiving_elements,
 )
-from lotedge.printers.escpos_label import render_escpos
 
 #: The default templates, shipped with lotedge (config/labels/ in the source tree).
 BUILT_IN = Path(str(resources.files("lotedge.labels")))
@@ -68,6 +67,8 @@ class LabelRenderer:
             if not isinstance(data, LabelData):
                 raise LabelError("the receiving label is ZPL only; it needs a Zebra printer")
             labels = self._labels
+            from lotedge.printers.escpos_label import render_escpos  # python-escpos: only here
+
             return render_escpos(data, labels.escpos_profile, labels.digital_link_base)
         try:
             tmpl = self._env.get_template(template)

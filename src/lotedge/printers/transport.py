@@ -45,6 +45,12 @@ class PrinterTransport(ABC):
     def send(self, data: bytes) -> None:
         """Write all of `data`; raises PrinterError when not every byte was accepted."""
 
+    def send_job(self, data: bytes, lot: str, job_id: int) -> str | None:
+        """Send one print job (of lot `lot`); returns where it went when the medium names it (a
+        spool file), else None."""
+        self.send(data)
+        return None
+
     def read(self, timeout: float) -> bytes:
         """Bytes the printer sent (b"" when none arrived within `timeout`); no back channel here."""
         raise PrinterError(f"{type(self).__name__} cannot read replies from the printer")

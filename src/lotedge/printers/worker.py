@@ -216,7 +216,7 @@ class PrintWorker:
             if not self._tell(PrintClaim(job.id)).data["claimed"]:
                 return
             try:
-                transport.send(job.payload * job.copies)
+                output = transport.send_job(job.payload * job.copies, job.lot, job.id)
                 after = self._health(transport)
             except PrinterError as exc:
                 after, error = Health((UNREACHABLE,)), str(exc)
@@ -225,7 +225,7 @@ class PrintWorker:
             if error:
                 self._tell(PrintUncertain(job.id, error, self._clock()))
             else:
-                self._tell(PrintDone(job.id, self._clock()))
+                self._tell(PrintDone(job.id, self._clock(), output))
             self._observe(after, error)
         if not error:
             log.info("printed lot %s (job %d) on %s", job.lot, job.id, self.printer.name)

@@ -4,7 +4,8 @@ One thread (`lotedge-publisher`) owns its own state-database connection and one 
 connection, and runs that client's network loop itself (select on the broker socket and a
 wake-up socket): reading the outbox, publishing, PUBACKs and deletes all happen on it, with no
 hand-off between threads per message. It keeps at most `outbox.window` messages in flight,
-reconnects with exponential backoff and jitter, keeps a retained status (online / stopped /
+reconnects (to the next of `host` and `failover_hosts` at once; with exponential backoff and
+jitter after a full round), keeps a retained status (online / stopped /
 offline as the last will) with the outbox depth, raises an alert when the outbox nears its
 cap, and answers MQTT commands (run on a worker thread).
 """
@@ -51,6 +52,8 @@ class PublisherStatus:
 
     connected: bool
     protocol: str
+    #: host:port of the broker connected to (or tried last), one of host and failover_hosts.
+    broker: str
     #: Messages allowed in flight: outbox.window, lowered to fit the broker's Receive Maximum.
     window: int
     inflight: int
@@ -86,6 +89,8 @@ class Publisher:
         )
         auto = config.protocol == "auto"
         self._protocol = session.PROTOCOLS["5" if auto else config.protocol]
+        self._endpoints = config.endpoints
+        self._endpoint = 0  # the one connected to, or to try next
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
@@ -143,6 +148,7 @@ class Publisher:
         return PublisherStatus(
             connected=client is not None and client.is_connected(),
             protocol="5" if self._protocol == MQTTProtocolVersion.MQTTv5 else "3.1.1",
+            broker=self._where(),
             window=self._window,
             inflight=len(self._inflight),
             delivered=self._delivered,
@@ -159,6 +165,7 @@ class Publisher:
         # eventID); the engine's commits stay FULL on its own connection.
         conn.execute("PRAGMA synchronous=NORMAL")
         delay = self.config.reconnect_min_seconds
+        failures = 0  # connection attempts failed in a row
         try:
             while not self._stop.is_set():
                 try:
@@ -166,8 +173,13 @@ class Publisher:
                     client = self._connect()
                 except (OSError, ValueError, session.ConnectFailed) as exc:  # ValueError: secret
                     self._failed(f"cannot connect to {self._where()}: {exc}")
+                    # The next broker of the cluster at once; the backoff after a full round.
+                    self._endpoint = (self._endpoint + 1) % len(self._endpoints)
+                    failures += 1
+                    if failures % len(self._endpoints):
+                        continue
                 else:
-                    delay = self.config.reconnect_min_seconds
+                    delay, failures = self.config.reconnect_min_seconds, 0
                     try:
                         self._serve(client, conn)
                     except Exception as exc:  # never let the publisher die: rows stay queued
@@ -180,7 +192,8 @@ class Publisher:
             conn.close()
 
     def _where(self) -> str:
-        return f"{self.config.host}:{self.config.effective_port}"
+        host, port = self._endpoints[self._endpoint]
+        return f"{host}:{port}"
 
     def _failed(self, message: str) -> None:
         if message != self._last_error:
@@ -199,7 +212,7 @@ class Publisher:
         if self._call is not None:  # before CONNACK: a resumed session delivers at once
             client.on_message = self._on_message
         try:
-            receive_maximum = session.connect(client, self.config)
+            receive_maximum = session.connect(client, self.config, self._endpoints[self._endpoint])
         except session.ConnectFailed:
             if self.config.protocol == "auto":  # an MQTT 3.1.1-only broker: try the other one
                 self._protocol = (

@@ -32,10 +32,16 @@ CREATE TABLE print_jobs (
 CREATE INDEX print_jobs_due ON print_jobs (printer, status, next_attempt_at);
 """
 
+#: Migration 9: where a printed job went, when the printer names it (a dir:// spool file).
+OUTPUT = "ALTER TABLE print_jobs ADD COLUMN output TEXT;"
+
+#: Why a job is uncertain after the agent stopped while sending it.
+INTERRUPTED = "interrupted while sending; check the printer"
+
 #: Columns of the print record (everything but the payload).
 _RECORD = (
     "id, lot, batch_id, printer, copies, reprint, status, attempts, last_error, created_at,"
-    " printed_at"
+    " printed_at, output"
 )
 
 
@@ -101,11 +107,14 @@ def claim(conn: sqlite3.Connection, job_id: int) -> bool:
     return cursor.rowcount == 1
 
 
-def mark_printed(conn: sqlite3.Connection, job_id: int, now: float) -> None:
-    """Every byte of the job reached the printer."""
+def mark_printed(
+    conn: sqlite3.Connection, job_id: int, now: float, output: str | None = None
+) -> None:
+    """Every byte of the job reached the printer (`output`: the file it became, if any)."""
     conn.execute(
-        "UPDATE print_jobs SET status = 'printed', printed_at = ?, last_error = NULL WHERE id = ?",
-        (now, job_id),
+        "UPDATE print_jobs SET status = 'printed', printed_at = ?, last_error = NULL, output = ?"
+        " WHERE id = ?",
+        (now, output, job_id),
     )
 
 
@@ -137,12 +146,11 @@ def interrupted(conn: sqlite3.Connection, printer: str) -> list[dict[str, Any]]:
     """Jobs left in 'sending' by a crash become 'uncertain'; returns their records."""
     found = records(conn, printer=printer, status="sending")
     conn.execute(
-        "UPDATE print_jobs SET status = 'uncertain',"
-        " last_error = 'interrupted while sending; check the printer'"
+        "UPDATE print_jobs SET status = 'uncertain', last_error = ?"
         " WHERE printer = ? AND status = 'sending'",
-        (printer,),
+        (INTERRUPTED, printer),
     )
-    return found
+    return [{**job, "status": "uncertain", "last_error": INTERRUPTED} for job in found]
 
 
 def count(conn: sqlite3.Connection, printer: str, status: str) -> int:

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from lotedge.core.decisions import OpenLot
 from lotedge.core.receiving import Receipt, ReceiptReference, ReferenceKind
+from lotedge.core.scale_protocol import KILOGRAMS, convert
 
 DDL = """
 CREATE TABLE receipts (
@@ -177,16 +178,22 @@ def consume(
     now: datetime,
 ) -> None:
     """Count a consumption against an open lot received here, when it is in the unit of the
-    received quantity; the lot closes once that quantity is used. A consumption in another
-    unit (1 counted container of a lot received as 25 kg) is not counted: with no conversion
-    known, the lot stays open until it is closed by hand or by the central side."""
+    received quantity or both are masses (a weighed 12.5 kg of a lot received as 25000 g); the
+    lot closes once that quantity is used, and stays open for FEFO with the rest until then. A
+    consumption in another unit (1 counted container of a lot received as 25 kg) is not
+    counted: with no conversion known, the lot stays open until it is closed by hand or by the
+    central side."""
     row = conn.execute(
         "SELECT received_qty, received_uom, consumed_qty FROM open_lots"
         " WHERE material = ? AND lot = ? AND NOT closed",
         (material, lot),
     ).fetchone()
-    if row is None or quantity is None or row[0] is None or row[1] != uom:
+    if row is None or quantity is None or row[0] is None or uom is None:
         return
+    if row[1] != uom:
+        if row[1] not in KILOGRAMS or uom not in KILOGRAMS:
+            return
+        quantity = convert(quantity, uom, row[1])
     consumed = Decimal(row[2]) + quantity
     closed = consumed >= Decimal(row[0])
     conn.execute(
@@ -243,7 +250,13 @@ def lot_list(conn: sqlite3.Connection, material: str | None) -> list[dict[str, o
         (material, material),
     )
     keys = ("material", "lot", "expiry", "source", "received_qty", "uom", "consumed_qty")
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+    lots = [dict(zip(keys, row, strict=True)) for row in rows]
+    for lot in lots:
+        received = lot["received_qty"]
+        lot["remaining_qty"] = (
+            str(Decimal(str(received)) - Decimal(str(lot["consumed_qty"]))) if received else None
+        )
+    return lots
 
 
 def is_internal(conn: sqlite3.Connection, material: str | None, lot: str | None) -> bool:

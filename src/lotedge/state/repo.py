@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from lotedge.core.batch import Batch
 from lotedge.core.decisions import Decision
-from lotedge.core.scan import ParsedScan, RawScan
+from lotedge.core.scan import RawScan
 
 _BATCH_COLUMNS = (
     "id, product, started_at, planned_qty, operator, status, ended_at, produced_qty, lot"
@@ -121,8 +121,10 @@ def record_consumption(
     *,
     batch_id: str,
     scan_id: int,
-    scan: ParsedScan,
     material: str,
+    gtin: str | None,
+    lot: str,
+    expiry: date | None,
     quantity: Decimal | None,
     uom: str | None,
     when: datetime,
@@ -135,9 +137,9 @@ def record_consumption(
             batch_id,
             scan_id,
             material,
-            scan.gtin,
-            scan.lot,
-            scan.expiry.isoformat() if scan.expiry else None,
+            gtin,
+            lot,
+            expiry.isoformat() if expiry else None,
             str(quantity) if quantity is not None else None,
             uom,
             when.isoformat(),
@@ -167,6 +169,22 @@ def consumptions(conn: sqlite3.Connection, batch_id: str) -> list[dict[str, obje
     ).fetchall()
     keys = ("material", "gtin", "lot", "quantity", "uom", "consumed_at")
     return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def consumed_summary(conn: sqlite3.Connection, batch_id: str) -> list[dict[str, object]]:
+    """Per material, lot and unit: the containers consumed into a batch and their sum."""
+    sums: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for material, lot, uom, quantity in conn.execute(
+        "SELECT material, lot, uom, quantity FROM consumptions WHERE batch_id = ? ORDER BY id",
+        (batch_id,),
+    ):
+        entry = sums.setdefault(
+            (material, lot, uom),
+            {"material": material, "lot": lot, "uom": uom, "containers": 0, "quantity": Decimal()},
+        )
+        entry["containers"] += 1
+        entry["quantity"] += Decimal(quantity or 0)
+    return [{**entry, "quantity": str(entry["quantity"])} for entry in sums.values()]
 
 
 def consumed_lots(conn: sqlite3.Connection, batch_id: str) -> list[tuple[str, str | None, str]]:

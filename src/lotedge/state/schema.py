@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from sqlite3 import Connection
 
-from lotedge.state import alerts, holds, outbox, print_jobs, receiving
+from lotedge.state import alerts, holds, outbox, print_jobs, receiving, weighings
 
 CORE = """
 CREATE TABLE batches (
@@ -92,4 +92,6 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
     (6, "receipts, open lots, scan warnings", receiving.DDL),
     (7, "scoped holds (lot, GTIN + lot, lot ranges) with ids and sources", holds.upgrade),
     (8, "the unit of an open lot's received quantity", receiving.RECEIVED_UNIT),
+    (9, "the file a print job became (dir:// printers)", print_jobs.OUTPUT),
+    (10, "weighings of weighed materials", weighings.DDL),
 ]

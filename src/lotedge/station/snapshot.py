@@ -22,6 +22,7 @@ from lotedge.core.scan import RawScan, parse_scan
 from lotedge.state import alerts, print_jobs, receiving, repo
 from lotedge.state import holds as hold_list
 from lotedge.state.db import connect_readonly
+from lotedge.station.weighing import live_fingerprint, scale_status, weighing_view
 
 #: How many scans `recent_scans` holds.
 RECENT_SCANS = 12
@@ -47,7 +48,8 @@ class SnapshotReader:
         """Cheap to read, and different whenever the snapshot may have changed: the state's
         data version (moves on every commit by another connection) and the live status."""
         version = self._conn.execute("PRAGMA data_version").fetchone()[0]
-        return version, self._printer(), self._connected()
+        scale = live_fingerprint(scale_status(self._providers))
+        return version, self._printer(), self._connected(), scale
 
     def build(self) -> Snapshot:
         """The whole snapshot except `seq` (the watcher numbers them)."""
@@ -62,6 +64,7 @@ class SnapshotReader:
             open_alerts = alerts.open_alerts(conn)
             held = hold_list.active(conn)
             mode = receiving.effective_mode(conn, config.receiving.role)
+            weighing = weighing_view(conn, config, open_batch, scale_status(self._providers))
         return {
             "site": config.identity.site,
             "line": config.identity.line,
@@ -72,6 +75,7 @@ class SnapshotReader:
             "last_scan": scans[0] if scans else None,
             "recent_scans": scans,
             "bom": self._bom(open_batch, loaded),
+            "weighing": weighing,
             "printer": self._printer(),
             "link": {"connected": self._connected(), "outbox_depth": depth},
             "alerts": [

@@ -8,15 +8,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from lotedge.masterdata.locations import LocationBook
+from lotedge.masterdata.suggestions import unknown
 from lotedge.store import graph, holds, recall, vendors
+from lotedge.store.customers import CustomerBook
 from lotedge.store.fsma204 import Fsma204
 from lotedge.store.fsma204 import Records as Fsma204Records
 from lotedge.store.query import Direction, LotInfo, TraceQueries
+from lotedge.store.shipments import shipments
 from lotedge.store.spreadsheet import XLSX_TYPE, to_xlsx
-
-RECALL_FORMATS = ("csv", "json", "fsma204")
-REPORT_FORMATS = ("csv", "json")
-GRAPH_FORMATS = ("dot", "svg")
 
 
 class UnknownVendor(LookupError):
@@ -41,29 +40,46 @@ def trace_answer(queries: TraceQueries, lot: LotInfo, direction: Direction) -> A
 
 
 def recall_answer(
-    queries: TraceQueries, lot: LotInfo, fmt: str, locations: LocationBook | None = None
+    queries: TraceQueries,
+    lot: LotInfo,
+    fmt: str,
+    customers: CustomerBook | None = None,
+    *,
+    locations: LocationBook | None = None,
 ) -> Answer:
-    """The recall report of a lot as `csv` or `json`, or FDA's sortable spreadsheet of its
-    records (`fsma204`, XLSX; locations from `locations`)."""
+    """The recall report of a lot as `csv` or `json`, with its shipments to `customers`, or
+    FDA's sortable spreadsheet of its records (`fsma204`, XLSX; places from `locations`)."""
     if fmt == "fsma204":
-        return Answer(XLSX_TYPE, binary=to_xlsx(fsma204_records(queries, lot, locations)))
-    rows = recall.recall_rows(queries.trace(lot, "forward"))
+        records = fsma204_records(queries, lot, customers, locations)
+        return Answer(XLSX_TYPE, binary=to_xlsx(records))
+    trace = queries.trace(lot, "forward")
+    shipped = shipments(queries, trace, customers or CustomerBook())
+    rows = recall.recall_rows(trace, shipped)
     if fmt == "csv":
         return Answer("text/csv; charset=utf-8", recall.to_csv(rows))
-    return Answer("application/json", _json({"lot": lot.to_json(), "rows": rows}))
+    data = {"lot": lot.to_json(), "rows": rows, "shipments": recall.shipment_rows(trace, shipped)}
+    return Answer("application/json", _json(data))
 
 
 def fsma204_records(
-    queries: TraceQueries, lot: LotInfo, locations: LocationBook | None = None
+    queries: TraceQueries,
+    lot: LotInfo,
+    customers: CustomerBook | None = None,
+    locations: LocationBook | None = None,
 ) -> Fsma204Records:
     """The FSMA 204 records of a lot's backward and forward trace."""
     builder = Fsma204(queries, locations or LocationBook())
     return builder.lot_records(queries.trace(lot, "backward"), queries.trace(lot, "forward"))
 
 
-def graph_answer(queries: TraceQueries, lot: LotInfo, fmt: str) -> Answer:
-    """The genealogy of a lot (both directions) as `dot` or `svg`."""
-    picture = graph.genealogy(queries.trace(lot, "forward"), queries.trace(lot, "backward"))
+def graph_answer(
+    queries: TraceQueries, lot: LotInfo, fmt: str, customers: CustomerBook | None = None
+) -> Answer:
+    """The genealogy of a lot (both directions) as `dot` or `svg`, with the customers its
+    pallets were shipped to."""
+    forward = queries.trace(lot, "forward")
+    shipped = shipments(queries, forward, customers or CustomerBook())
+    picture = graph.genealogy(forward, queries.trace(lot, "backward"), shipped)
     if fmt == "svg":
         return Answer("image/svg+xml", graph.to_svg(picture))
     return Answer("text/vnd.graphviz; charset=utf-8", graph.to_dot(picture))
@@ -76,9 +92,13 @@ def vendors_answer(
     (`YYYY-MM-DD`; ValueError otherwise); UnknownVendor when `vendor` has no figures."""
     if since is not None:
         date.fromisoformat(since)
-    entries = vendors.VendorReport(queries.db).vendors(since=since, vendor=vendor)
+    report = vendors.VendorReport(queries.db)
+    entries = report.vendors(since=since, vendor=vendor)
     if vendor is not None and not entries:
-        raise UnknownVendor(f"no receipts, rejections or holds of vendor {vendor!r}")
+        known = [e["vendor"] for e in report.vendors(since=since) if e["vendor"]]
+        raise UnknownVendor(
+            unknown("vendor", vendor, known, "no receipts, rejections or holds of it")
+        )
     if fmt == "csv":
         return Answer("text/csv; charset=utf-8", vendors.vendors_csv(entries))
     return Answer("application/json", _json({"since": since, "vendors": entries}))

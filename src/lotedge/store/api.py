@@ -29,9 +29,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from lotedge.masterdata.locations import LocationBook
 from lotedge.ops.web import JSON, bearer_matches, json_text, send
 from lotedge.store.answers import (
-    GRAPH_FORMATS,
-    RECALL_FORMATS,
-    REPORT_FORMATS,
     Answer,
     UnknownVendor,
     graph_answer,
@@ -41,9 +38,11 @@ from lotedge.store.answers import (
     vendor_lot_answer,
     vendors_answer,
 )
+from lotedge.store.customers import CustomerBook
 from lotedge.store.db import Database
 from lotedge.store.epcis_api import PREFIX as EPCIS_PREFIX
 from lotedge.store.epcis_api import EpcisApi, EpcisProblem, Response, unauthorized
+from lotedge.store.formats import GRAPH_FORMATS, RECALL_FORMATS, REPORT_FORMATS
 from lotedge.store.query import AmbiguousLot, LotNotFound, TraceQueries
 
 log = logging.getLogger(__name__)
@@ -70,11 +69,16 @@ class TraceApi:
     """Routes requests to queries; database connections are pooled, one per busy thread."""
 
     def __init__(
-        self, connect: Callable[[], Database], token: str, locations: LocationBook | None = None
+        self,
+        connect: Callable[[], Database],
+        token: str,
+        customers: CustomerBook | None = None,
+        locations: LocationBook | None = None,
     ) -> None:
         if not token:
             raise ValueError("the API token is empty")
         self._connect = connect
+        self._customers = customers or CustomerBook()
         self._locations = locations or LocationBook()
         self._token = token.encode()
         self._pool: queue.LifoQueue[Database] = queue.LifoQueue()
@@ -149,10 +153,10 @@ class TraceApi:
                 return trace_answer(queries, info, "backward")
             if path == "/v1/recall":
                 fmt = _format(params, RECALL_FORMATS)
-                return recall_answer(queries, info, fmt, self._locations)
+                return recall_answer(queries, info, fmt, self._customers, locations=self._locations)
             if path == "/v1/vendor-lot":
                 return vendor_lot_answer(queries, info, _format(params, REPORT_FORMATS))
-            return graph_answer(queries, info, _format(params, GRAPH_FORMATS))
+            return graph_answer(queries, info, _format(params, GRAPH_FORMATS), self._customers)
 
     def _vendors(self, vendor: str, params: dict[str, str]) -> Answer:
         fmt = _format(params, REPORT_FORMATS)

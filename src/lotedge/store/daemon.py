@@ -1,8 +1,8 @@
-"""`lotedge store`: ingest events from MQTT and, when configured, serve the HTTP API."""
+"""`lotedge store`: ingest events from MQTT (or from a RabbitMQ queue over AMQP) and, when
+configured, serve the HTTP API."""
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import threading
@@ -11,6 +11,8 @@ from pathlib import Path
 from lotedge.config.store import StoreConfig
 from lotedge.masterdata.locations import LocationBook
 from lotedge.ops import systemd
+from lotedge.store.amqp_consumer import QueueConsumer
+from lotedge.store.customers import CustomerBook
 from lotedge.store.db import open_database
 from lotedge.store.forward import forwarding
 from lotedge.store.http_service import serve_http
@@ -38,12 +40,16 @@ def run_store(
     client_id: str | None = None,
     stop: threading.Event | None = None,
     base_dir: Path = Path("."),
+    customers: CustomerBook | None = None,
+    leave: bool = False,
     locations: LocationBook | None = None,
 ) -> dict[str, int]:
     """Run until SIGTERM/SIGINT (or `stop`); returns how many events were stored, duplicate, bad.
 
     `database_url` is resolved against the config's directory; `api_token` is needed when
     `config.api` is set. `base_dir` (the config's directory) resolves relative TLS file names.
+    The API's recall reports name `customers`.
+    `leave`: on stop, leave the shared group for good (`EventSubscriber.run`).
     """
     stop = stop or _stop_on_signals()
     if validator is None:
@@ -51,9 +57,24 @@ def run_store(
     db = open_database(database_url)
     forward = config.forward is not None
     ingestor = Ingestor(db, validator, forward=forward)
-    subscriber = EventSubscriber(
-        config.mqtt, ingestor, batch_size=config.batch_size, client_id=client_id, base_dir=base_dir
-    )
+    subscriber: EventSubscriber | QueueConsumer
+    if config.amqp is not None:
+        subscriber = QueueConsumer(
+            config.amqp,
+            config.mqtt.topic_filters,
+            ingestor,
+            batch_size=config.batch_size,
+            consumer_tag=client_id,
+            base_dir=base_dir,
+        )
+    else:
+        subscriber = EventSubscriber(
+            config.mqtt,
+            ingestor,
+            batch_size=config.batch_size,
+            client_id=client_id,
+            base_dir=base_dir,
+        )
     stopped = threading.Event()
     watchdog = threading.Thread(
         target=systemd.serve_watchdog, args=(lambda: subscriber.heartbeat, stopped), daemon=True
@@ -66,13 +87,14 @@ def run_store(
                 database_url,
                 validator=validator,
                 forward=forward,
+                customers=customers,
                 locations=locations,
             ),
             forwarding(config.forward, database_url, base_dir),
         ):
             systemd.notify("READY=1\nSTATUS=ingesting")
             watchdog.start()
-            subscriber.run(stop)
+            subscriber.run(stop, leave=leave)
             systemd.notify("STOPPING=1")
     finally:
         stopped.set()
@@ -88,5 +110,9 @@ def _stop_on_signals() -> threading.Event:
 
 
 def summary_line(counts: dict[str, int]) -> str:
-    """The one JSON line `lotedge store` prints when it stops."""
-    return json.dumps({"store": counts}, sort_keys=True)
+    """The one line `lotedge store` prints when it stops: what it did with the events.
+
+    >>> summary_line({"stored": 3, "duplicate": 1, "conflict": 0})
+    'store stopped: events stored 3, duplicate 1, conflict 0'
+    """
+    return "store stopped: events " + ", ".join(f"{k} {v}" for k, v in counts.items())

@@ -167,13 +167,20 @@ class Database:
         if url.startswith("sqlite:///"):
             self.kind = "sqlite"
             path = Path(url.removeprefix("sqlite:///"))
+            path.parent.mkdir(parents=True, exist_ok=True)  # e.g. the agent's state directory
             self._conn: Any = sqlite3.connect(
                 path, isolation_level=None, timeout=30, check_same_thread=False
             )
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
         elif url.startswith(("postgresql://", "postgres://")):
-            import psycopg
+            try:
+                import psycopg
+            except ImportError:
+                raise ValueError(
+                    "a postgresql:// database needs the PostgreSQL driver: "
+                    "pip install 'lotedge[postgres]'"
+                ) from None
 
             self.kind = "postgresql"
             self._conn = psycopg.connect(url, autocommit=True)

@@ -1,6 +1,6 @@
 """The mock-recall drill: one lot's backward and forward trace, what they reach (lots,
-pallets, customers, quantities), FDA's spreadsheet and the rest of the package a recall hands
-over, each step timed.
+pallets, the shipments: customers and quantities), FDA's spreadsheet and the rest of the
+package a recall hands over, each step timed.
 
 The package in the output directory: `<lot>-fsma204.xlsx` (the sortable spreadsheet),
 `<lot>-recall.csv` (the recall report), `<lot>-drill.json` (both traces, the affected items and
@@ -20,8 +20,10 @@ from typing import Any
 
 from lotedge.masterdata.locations import LocationBook
 from lotedge.store import graph, recall
+from lotedge.store.customers import CustomerBook
 from lotedge.store.fsma204 import Fsma204
 from lotedge.store.query import LotInfo, Trace, TraceQueries
+from lotedge.store.shipments import shipments
 from lotedge.store.spreadsheet import to_xlsx
 from lotedge.wire.epc import parse_epc
 
@@ -41,12 +43,17 @@ class Drill:
     """Every lot on the forward trace (the root first): lot, product, depth, quantity made."""
     pallets: list[str] = field(default_factory=list)
     """SSCCs of the logistic units the affected lots were packed into."""
-    customers: list[str] = field(default_factory=list)
-    """Where the shipments of the affected lots went (destination identifiers)."""
+    shipments: list[dict[str, Any]] = field(default_factory=list)
+    """The shipments of the affected lots (customer, SSCC, time, lots and quantities)."""
     incomplete: int = 0
     """Records in the spreadsheet with a key data element missing."""
     timings: list[Timing] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+
+    @property
+    def customers(self) -> list[str]:
+        """The customers the affected lots were shipped to, by name (or code, or GLN)."""
+        return sorted({_customer_text(s["customer"]) for s in self.shipments})
 
     @property
     def seconds(self) -> float:
@@ -58,6 +65,7 @@ class Drill:
             "affected_lots": self.lots,
             "pallets": self.pallets,
             "customers": self.customers,
+            "shipments": self.shipments,
             "records_missing_kdes": self.incomplete,
             "timings": [{"step": t.step, "seconds": round(t.seconds, 6)} for t in self.timings],
             "seconds": round(self.seconds, 6),
@@ -74,7 +82,13 @@ class Drill:
                 f"{item['product'] or ''}{amount}".rstrip()
             )
         lines.append(f"pallets: {len(self.pallets)} {' '.join(self.pallets)}".rstrip())
-        lines.append(f"customers: {len(self.customers)} {' '.join(self.customers)}".rstrip())
+        lines.append(f"customers: {len(self.customers)}")
+        for s in self.shipments:
+            shipped = ", ".join(_lot_text(lot) for lot in s["lots"])
+            unit = s["sscc"] or s["unit"]
+            lines.append(
+                f"  {_customer_text(s['customer'])}: {shipped} on {unit}, {s['shipped_at'][:16]}"
+            )
         if self.incomplete:
             lines.append(f"records with a key data element missing: {self.incomplete}")
         lines.append("timings:")
@@ -87,12 +101,14 @@ class Drill:
 def run_drill(
     queries: TraceQueries,
     lot: LotInfo,
+    customers: CustomerBook,
     locations: LocationBook,
     out_dir: Path | None = None,
     *,
     clock: Callable[[], float] = time.perf_counter,
 ) -> Drill:
-    """Trace `lot` both ways, list what it reached and, with `out_dir`, write the package."""
+    """Trace `lot` both ways, list what it reached and who received it (the `customers`) and,
+    with `out_dir`, write the package."""
     drill = Drill(lot)
 
     @contextmanager
@@ -107,6 +123,9 @@ def run_drill(
         forward = queries.trace(lot, "forward")
     with timed("affected items"):
         _affected(drill, forward)
+    with timed("shipments"):
+        shipped = shipments(queries, forward, customers)
+        drill.shipments = [s.to_json(forward) for s in shipped]
     with timed("FSMA 204 records"):
         records = Fsma204(queries, locations).lot_records(backward, forward)
         drill.incomplete = len(records.incomplete())
@@ -117,10 +136,10 @@ def run_drill(
     with timed("spreadsheet (xlsx)"):
         drill.files.append(_write(out_dir / f"{stem}-fsma204.xlsx", to_xlsx(records)))
     with timed("recall report (csv)"):
-        csv_text = recall.to_csv(recall.recall_rows(forward))
+        csv_text = recall.to_csv(recall.recall_rows(forward, shipped))
         drill.files.append(_write(out_dir / f"{stem}-recall.csv", csv_text.encode()))
     with timed("genealogy (svg)"):
-        svg = graph.to_svg(graph.genealogy(forward, backward))
+        svg = graph.to_svg(graph.genealogy(forward, backward, shipped))
         drill.files.append(_write(out_dir / f"{stem}-genealogy.svg", svg.encode()))
     with timed("package (json)"):
         path = out_dir / f"{stem}-drill.json"
@@ -154,10 +173,17 @@ def _affected(drill: Drill, forward: Trace) -> None:
                 "uom": uom,
             }
         )
-    steps = forward.batches.values()
-    drill.customers = sorted(
-        {uri for s in steps for role, _, uri in s.refs if role == "destination"}
-    )
+
+
+def _customer_text(customer: dict[str, Any] | None) -> str:
+    if customer is None:
+        return "(customer unknown)"
+    return str(customer["name"] or customer["code"] or f"GLN {customer['gln']}")
+
+
+def _lot_text(lot: dict[str, Any]) -> str:
+    amount = "" if lot["quantity"] is None else f" {lot['quantity']:g} {lot['uom'] or ''}"
+    return f"{lot['lot'] or lot['epc_class']}{amount}".rstrip()
 
 
 def _write(path: Path, data: bytes) -> Path:

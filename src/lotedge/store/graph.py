@@ -1,7 +1,9 @@
 """The genealogy of a lot as a picture: Graphviz DOT, or SVG drawn here without Graphviz.
 
-Lots are boxes, batches are rounded boxes; arrows run from inputs through batches to outputs.
-Columns are steps from the lot asked about: its inputs to the left, where it went to the right.
+Lots (and pallets, by their SSCC) are boxes, batches and other steps rounded boxes, customers
+ellipses; arrows run from inputs through batches to outputs, and from a shipment to its
+customer. Columns are steps from the lot asked about: its inputs to the left, where it went to
+the right.
 """
 
 from __future__ import annotations
@@ -10,14 +12,17 @@ from collections import defaultdict
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
+from lotedge.store.customers import ShipTo
 from lotedge.store.query import Batch, FlowTotal, LotInfo, Trace
+from lotedge.store.shipments import Shipment
+from lotedge.wire.epc import parse_epc
 
 
 @dataclass(frozen=True)
 class Node:
     id: str
     kind: str
-    """`lot` or `batch`."""
+    """`lot`, `batch` or `customer`."""
     label: tuple[str, ...]
     layer: int
     root: bool = False
@@ -36,8 +41,10 @@ class Genealogy:
     edges: tuple[Edge, ...]
 
 
-def genealogy(forward: Trace, backward: Trace) -> Genealogy:
-    """Both traces of one lot merged into one graph.
+def genealogy(forward: Trace, backward: Trace, shipped: list[Shipment] | None = None) -> Genealogy:
+    """Both traces of one lot merged into one graph, with the customers of the forward trace's
+    `shipped` shipments (`shipments.shipments`) right of their shipping steps; a shipping step
+    with no shipment left (voided, or its pallet unpacked before) says so.
 
     Each node goes in the column closest to the root (forward on a tie), so with rework a lot
     that is both upstream and downstream appears once, and the cycle shows as an edge back.
@@ -64,17 +71,48 @@ def genealogy(forward: Trace, backward: Trace) -> Genealogy:
         for flow in batch.outputs:
             edges[(bid, _lot_id(flow.lot))] = _amount(flow)
             layers.setdefault(_lot_id(flow.lot), layers[bid] + 1)
+    customers = _customers(shipped or [], layers, edges)
+    shipping = {shipment.step.id for shipment in shipped or []}
     nodes = [
         Node(_lot_id(i), "lot", _lot_label(lot), layers[_lot_id(i)], i == forward.root.id)
         for i, lot in lots.items()
     ] + [
-        Node(_batch_id(i), "batch", _batch_label(b), layers[_batch_id(i)])
+        Node(_batch_id(i), "batch", _batch_label(b, i in shipping), layers[_batch_id(i)])
         for i, b in batches.items()
     ]
+    nodes.extend(customers)
     nodes.sort(key=lambda n: (n.layer, n.label))
     return Genealogy(
         tuple(nodes), tuple(Edge(s, t, label) for (s, t), label in sorted(edges.items()))
     )
+
+
+def _customers(
+    shipped: list[Shipment], layers: dict[str, int], edges: dict[tuple[str, str], str]
+) -> list[Node]:
+    """A node per customer shipped to, right of its shipping steps, and an edge from each
+    shipping step to its customer labelled with the SSCCs shipped."""
+    nodes: dict[str, Node] = {}
+    ssccs: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for shipment in shipped:
+        who, step = shipment.customer, _batch_id(shipment.step.id)
+        key = (who.code or who.gln or "") if who else ""
+        known = nodes.get(key)
+        node_id = known.id if known else f"customer{len(nodes)}"
+        layer = max(known.layer if known else layers[step] + 1, layers[step] + 1)
+        nodes[key] = Node(node_id, "customer", _customer_label(who), layer)
+        ssccs[(step, node_id)].append(shipment.sscc or "")
+    for (step, customer), units in ssccs.items():
+        edges[(step, customer)] = ", ".join(f"SSCC {x}" for x in dict.fromkeys(units) if x)
+    return list(nodes.values())
+
+
+def _customer_label(who: ShipTo | None) -> tuple[str, ...]:
+    if who is None:
+        return ("customer", "(not named)")
+    first = f"customer {who.code}" if who.code else "customer"
+    name = who.name or "(not in the master data)"
+    return tuple(x for x in (first, name, f"GLN {who.gln}" if who.gln else "") if x)
 
 
 def _lot_id(lot: int) -> str:
@@ -90,19 +128,26 @@ def _amount(flow: FlowTotal) -> str:
 
 
 def _lot_label(lot: LotInfo) -> tuple[str, ...]:
+    epc = parse_epc(lot.epc_class) if lot.scheme == "sscc" else None
+    if epc is not None:
+        return ("pallet", f"SSCC {epc.key}")
     first = f"lot {lot.lot}" if lot.lot is not None else lot.epc_class
     what = " · ".join(x for x in (lot.product or lot.material, lot.vendor) if x)
     return tuple(x for x in (first, f"GTIN {lot.gtin}" if lot.gtin else "", what) if x)
 
 
-def _batch_label(batch: Batch) -> tuple[str, ...]:
-    """A batch by its ID's last part; another step by its kind and where it went or came from."""
+def _batch_label(batch: Batch, shipped: bool = True) -> tuple[str, ...]:
+    """A batch by its ID's last part; another step by its kind and where it went or came from
+    (a shipment's customer is a node of its own); a shipping step that shipped none of the
+    affected lots (`shipped` False) says so."""
     when = batch.last_event[:16].replace("T", " ")
     if batch.kind == "transformation":
         where = " ".join(x for x in (batch.site, batch.line) if x)
         return (f"batch {batch.uri.rsplit(':', 1)[-1]}", where, when)
     parties = [f"{'to' if role == 'destination' else 'from'} {uri}" for role, _, uri in batch.refs
                if role in ("destination", "source")]  # fmt: skip
+    if batch.kind == "shipping":  # where it went: the customer beside it
+        return ("shipping", when) if shipped else ("shipping: void or unpacked", *parties[:1], when)
     return (batch.kind, *parties[:2], when)
 
 
@@ -110,7 +155,7 @@ def to_dot(graph: Genealogy) -> str:
     """Graphviz source; render with `dot -Tsvg` where Graphviz is installed."""
     lines = ["digraph genealogy {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10];']
     for node in graph.nodes:
-        shape = "box" if node.kind == "lot" else "box, style=rounded"
+        shape = {"lot": "box", "customer": "ellipse"}.get(node.kind, "box, style=rounded")
         fill = ", style=filled, fillcolor=gold" if node.root else ""
         lines.append(f"  {node.id} [shape={shape}{fill}, label={_dot_str(node.label)}];")
     for edge in graph.edges:
@@ -193,8 +238,9 @@ def _svg_edge(start: tuple[int, int], end: tuple[int, int], label: str, bottom: 
 
 
 def _svg_node(node: Node, x: int, y: int) -> str:
-    fill = "#ffd54f" if node.root else ("#e3f2fd" if node.kind == "lot" else "#f1f8e9")
-    radius = 3 if node.kind == "lot" else 14
+    colours = {"lot": "#e3f2fd", "customer": "#fce4ec"}
+    fill = "#ffd54f" if node.root else colours.get(node.kind, "#f1f8e9")
+    radius = {"lot": 3, "customer": _H // 2}.get(node.kind, 14)
     text = "".join(
         f'<tspan x="{x + 8}" dy="{13 if i else 15}" font-weight="{"bold" if i == 0 else "normal"}">'
         f"{escape(line[:32])}</tspan>"

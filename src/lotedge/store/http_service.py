@@ -13,6 +13,7 @@ from lotedge.config.store import StoreApiConfig
 from lotedge.masterdata.locations import LocationBook
 from lotedge.store.api import TraceApi, make_server
 from lotedge.store.capture import CaptureWorker
+from lotedge.store.customers import CustomerBook
 from lotedge.store.db import Database, open_database
 from lotedge.store.epcis_api import EpcisApi, Limits
 from lotedge.store.ingest import Ingestor
@@ -29,17 +30,19 @@ def serve_http(
     *,
     validator: SchemaValidator | None = None,
     forward: bool = False,
+    customers: CustomerBook | None = None,
     locations: LocationBook | None = None,
 ) -> Iterator[ThreadingHTTPServer | None]:
     """The API while the block runs (nothing when not configured). Captured events are
-    checked with `validator` and, with `forward`, queued for the forwarding peer."""
+    checked with `validator` and, with `forward`, queued for the forwarding peer; recalls name
+    `customers` and their spreadsheets fill places from `locations`."""
     if config is None:
         yield None
         return
     if not token:
         raise ValueError("store.api is configured but no token was given")
     open_database(database_url).close()  # its tables, before the first request
-    api = TraceApi(lambda: Database(database_url), token, locations)
+    api = TraceApi(lambda: Database(database_url), token, customers, locations)
     worker = CaptureWorker(
         lambda: Database(database_url), lambda db: Ingestor(db, validator, forward=forward)
     )

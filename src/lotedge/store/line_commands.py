@@ -23,7 +23,7 @@ import paho.mqtt.client as mqtt
 from lotedge.config.store import StoreConfig, StoreMqttConfig
 from lotedge.mqtt import session
 from lotedge.store.db import Database
-from lotedge.wire.topics import REQUEST, RESPONSE, STATUS
+from lotedge.wire.topics import REQUEST, RESPONSE, STATUS, rabbitmq_delivered
 
 
 @dataclass(frozen=True)
@@ -131,15 +131,17 @@ class CommandSender:
         """Publish every command to every line and wait up to `timeout` seconds for the
         answers. Raises OSError or `session.ConnectFailed` when the broker cannot be reached."""
         outcomes = {line.root: LineOutcome(line) for line in lines}
-        answers = _Answers(
-            {f"{line.root}/{RESPONSE}/{op}": outcomes[line.root] for line in lines},
-            {f"{line.root}/{STATUS}": outcomes[line.root] for line in lines},
+        responses = {f"{line.root}/{RESPONSE}/{op}": outcomes[line.root] for line in lines}
+        statuses = {f"{line.root}/{STATUS}": outcomes[line.root] for line in lines}
+        answers = _Answers(  # under the topics as sent, and as RabbitMQ delivers them
+            responses | {rabbitmq_delivered(t): o for t, o in responses.items()},
+            statuses | {rabbitmq_delivered(t): o for t, o in statuses.items()},
             {c.transaction: c for c in commands},
         )
         client = self._connect()
         try:
             client.on_message = answers.on_message
-            self._subscribe(client, [*answers.responses, *answers.statuses], timeout)
+            self._subscribe(client, [*responses, *statuses], timeout)
             pending = []
             for line in lines:
                 for command in commands:
@@ -160,8 +162,10 @@ class CommandSender:
         return list(outcomes.values())
 
     def _connect(self) -> mqtt.Client:
+        """The first broker of host and failover_hosts that accepts one of the versions."""
         versions = ["5", "3.1.1"] if self.config.protocol == "auto" else [self.config.protocol]
-        for version in versions:
+        attempts = [(e, v) for e in self.config.endpoints for v in versions]
+        for endpoint, version in attempts:
             client = session.make_client(
                 self.config,
                 client_id=f"lotedge-store-cmd-{uuid.uuid4().hex[:12]}",
@@ -169,10 +173,10 @@ class CommandSender:
                 base_dir=self.base_dir,
             )
             try:
-                session.connect(client, self.config)
+                session.connect(client, self.config, endpoint)
                 return client
-            except session.ConnectFailed:
-                if version == versions[-1]:
+            except (OSError, session.ConnectFailed):
+                if (endpoint, version) == attempts[-1]:
                     raise
         raise AssertionError("unreachable")
 

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from lotedge.store.classes import gs1_key, parse_class
 from lotedge.store.db import Database
 from lotedge.wire.cbv import bare_word
+from lotedge.wire.epc import DIGITAL_LINK_ROOT, parse_epc
 from lotedge.wire.gs1 import gtin_14
 
 Direction = Literal["forward", "backward"]
@@ -211,6 +212,14 @@ def refs_json(refs: list[tuple[str, str, str]]) -> dict[str, list[dict[str, str]
     return data
 
 
+def _sscc_key(text: str) -> str | None:
+    """The node key of an SSCC given as its 18 digits; None for anything else."""
+    if len(text) != 18 or not text.isdigit():
+        return None
+    epc = parse_epc(f"{DIGITAL_LINK_ROOT}/00/{text}")
+    return epc.link if epc is not None else None
+
+
 def _sort(lot: LotInfo) -> tuple[str, str]:
     return (lot.lot or "", lot.epc_class)
 
@@ -222,7 +231,8 @@ class TraceQueries:
         self.db = db
 
     def find_lots(self, text: str, gtin: str | None = None) -> list[LotInfo]:
-        """Lots matching a full class identifier, a GTIN and lot, or a bare lot number."""
+        """Lots matching a full class identifier, a GTIN and lot, or a bare lot number; 18
+        digits with an SSCC's check digit are that logistic unit too."""
         if gtin is not None:
             normalized = gtin_14(gtin)
             if normalized is None:
@@ -230,6 +240,8 @@ class TraceQueries:
             where, params = "class_key = ?", [gs1_key(normalized, text)]
         elif text.startswith(("urn:", "http://", "https://")):
             where, params = "class_key = ?", [parse_class(text).key]
+        elif (pallet := _sscc_key(text)) is not None:  # as printed under a pallet label
+            where, params = "lot = ? OR class_key = ?", [text, pallet]
         else:
             where, params = "lot = ?", [text]
         rows = self.db.fetchall(

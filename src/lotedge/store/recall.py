@@ -6,7 +6,8 @@ import csv
 import io
 from typing import Any
 
-from lotedge.store.query import Batch, FlowTotal, Trace
+from lotedge.store.query import Batch, FlowTotal, LotInfo, Trace
+from lotedge.store.shipments import Shipment, ShippedLot, sscc_of
 
 COLUMNS = (
     "depth",
@@ -23,19 +24,25 @@ COLUMNS = (
     "expiry",
     "inputs",
     "step",
+    "sscc",
+    "customer",
+    "customer_name",
+    "customer_gln",
     "destination",
     "references",
 )
-"""`time` is when the batch produced the lot (its last event), or when the lot was first seen.
-`step` says what the row's step is (`transformation`, `aggregation`: the lot went into the
-logistic unit of the row, `shipping`: to the row's `destination` ...); `references` are its
-business transactions (`type id`)."""
+"""`time` is when the batch produced the lot (its last event), when the lot was shipped, or
+when it was first seen. `step` says what the row's step is (`transformation`, `aggregation`:
+the lot went into the logistic unit of the row, `shipping`: the lot was shipped, on the pallet
+`sscc`, to the customer and `destination` ...); `references` are its business transactions
+(`type id`)."""
 
 
-def recall_rows(trace: Trace) -> list[dict[str, Any]]:
+def recall_rows(trace: Trace, shipped: list[Shipment]) -> list[dict[str, Any]]:
     """The forward trace of a lot as rows: the lot itself, then every output of every step it
-    reached (a batch's lots, the logistic units it was packed into), and every destination a
-    shipment of it went to.
+    reached (a batch's lots, the logistic units it was packed into), and per shipment each
+    affected lot it shipped (`shipped`: `shipments.shipments` of the trace; a shipping step
+    that shipped none, unpacked before or voided, has no row).
 
     A batch that consumed an affected lot but has no output yet (still running) gets a row with
     an empty lot, so nothing in progress is missed.
@@ -65,30 +72,73 @@ def recall_rows(trace: Trace) -> list[dict[str, Any]]:
             )
             or None,
         }
-        rows.extend(_output_row(trace, batch, base, f) for f in batch.outputs)
-        destinations = [(kind, uri) for role, kind, uri in batch.refs if role == "destination"]
-        for kind, uri in destinations:
-            rows.append(
-                {**dict.fromkeys(COLUMNS, None), **base, "destination": f"{kind} {uri}".strip()}
+        if batch.kind == "shipping":
+            rows.extend(
+                _shipped_row(trace, shipment, lot, base)
+                for shipment in shipped
+                if shipment.step is batch
+                for lot in shipment.lots
             )
-        if not batch.outputs and not destinations:
+            continue
+        rows.extend(_output_row(trace, batch, base, f) for f in batch.outputs)
+        if not batch.outputs:
             rows.append({**dict.fromkeys(COLUMNS, None), **base, "product": batch.product})
     return rows
+
+
+def shipment_rows(trace: Trace, shipped: list[Shipment]) -> list[dict[str, Any]]:
+    """The shipments as JSON: customer, SSCC, the affected lots and quantities, time, references."""
+    return [s.to_json(trace) for s in shipped]
 
 
 def _output_row(
     trace: Trace, batch: Batch, base: dict[str, Any], flow: FlowTotal
 ) -> dict[str, Any]:
     lot = trace.lots[flow.lot]
+    product = lot.product or batch.product
+    sscc = sscc_of(lot.epc_class) if lot.scheme == "sscc" else None
+    return _lot_row(base, lot, product, flow.quantity, flow.uom, sscc=sscc)
+
+
+def _shipped_row(
+    trace: Trace, shipment: Shipment, shipped: ShippedLot, base: dict[str, Any]
+) -> dict[str, Any]:
+    lot, customer = trace.lots[shipped.lot], shipment.customer
+    destinations = [f"{k} {uri}".strip() for r, k, uri in shipment.step.refs if r == "destination"]
+    return _lot_row(
+        base,
+        lot,
+        lot.product or lot.material,
+        shipped.quantity,
+        shipped.uom,
+        sscc=shipment.sscc,
+        customer=customer.code if customer else None,
+        customer_name=customer.name if customer else None,
+        customer_gln=customer.gln if customer else None,
+        destination="; ".join(destinations) or None,
+    )
+
+
+def _lot_row(
+    base: dict[str, Any],
+    lot: LotInfo,
+    product: str | None,
+    quantity: float | None,
+    uom: str | None,
+    **more: Any,
+) -> dict[str, Any]:
+    """A row of `lot` (in the step of `base`) with its quantity and the columns `more`."""
     return {
+        **dict.fromkeys(COLUMNS, None),
         **base,
         "lot": lot.lot,
         "gtin": lot.gtin,
         "epc_class": lot.epc_class,
-        "product": lot.product or batch.product,
-        "quantity": flow.quantity,
-        "uom": flow.uom,
+        "product": product,
+        "quantity": quantity,
+        "uom": uom,
         "expiry": lot.expiry,
+        **more,
     }
 
 

@@ -144,6 +144,16 @@ def own_party(name: str) -> str:
     return f"urn:lotedge:vendor:{epc_escape(name)}"
 
 
+def own_customer(code: str) -> str:
+    """A customer without GLN, by its code: `urn:lotedge:customer:{code}` (the destination party
+    and location of a shipment to it).
+
+    >>> own_customer("CORNER")
+    'urn:lotedge:customer:CORNER'
+    """
+    return f"urn:lotedge:customer:{epc_escape(code)}"
+
+
 def cbv_transaction(issuer_gln: str, number: str) -> str:
     """A business transaction (PO, delivery note) by its issuer's GLN, as CBV writes it:
     `urn:epcglobal:cbv:bt:{gln}:{number}`."""
@@ -179,3 +189,17 @@ def same_batch(transformation_id: str) -> str:
     if transformation_id.startswith("urn:lotedge:batch:"):
         return batch_uuid_urn(transformation_id.rsplit(":", 1)[1]) or transformation_id
     return transformation_id
+
+
+_CUSTOMER = "urn:lotedge:customer:"
+
+
+def customer_code(uri: str) -> str | None:
+    """The code of a customer named by `own_customer`; None for any other identifier.
+
+    >>> customer_code("urn:lotedge:customer:C%20100"), customer_code("urn:epc:id:pgln:952.1")
+    ('C 100', None)
+    """
+    if not uri.startswith(_CUSTOMER):
+        return None
+    return unescape(uri.removeprefix(_CUSTOMER)) or None

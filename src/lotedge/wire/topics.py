@@ -58,17 +58,45 @@ class Topics:
 
     @property
     def requests(self) -> str:
-        """Subscription filter for every command request."""
-        return f"{self.root}/{REQUEST}/+"
+        """Subscription filter for every command request (`#`, not `+`: RabbitMQ's MQTT
+        plugin takes the '.' of `batch.start` as a level separator)."""
+        return f"{self.root}/{REQUEST}/#"
 
     def command_name(self, topic: str) -> str | None:
-        """'batch.start' for `{root}/cmd/request/batch.start`, None for any other topic."""
+        """'batch.start' for `{root}/cmd/request/batch.start` (or the form RabbitMQ delivers,
+        `.../batch/start`), None for any other topic.
+
+        >>> Topics("p/S/L").command_name("p/S/L/cmd/request/hold.add")
+        'hold.add'
+        >>> Topics("p/S.1/L").command_name("p/S/1/L/cmd/request/hold/add")
+        'hold.add'
+        >>> Topics("p/S/L").command_name("p/S/L/cmd/request/") is None
+        True
+        """
         head = f"{self.root}/{REQUEST}/"
-        name = topic[len(head) :] if topic.startswith(head) else ""
-        return name if name and "/" not in name else None
+        for start, mangled in ((head, False), (rabbitmq_delivered(head), True)):
+            if topic.startswith(start):
+                name = topic[len(start) :]
+                name = name.replace("/", ".") if mangled else name
+                if name and "/" not in name and "" not in name.split("."):
+                    return name
+        return None
 
     def response(self, name: str) -> str:
         return self.of(f"{RESPONSE}/{name}")
+
+
+def rabbitmq_delivered(topic: str) -> str:
+    """A topic as RabbitMQ's MQTT plugin (3.10, measured) delivers it to MQTT subscribers: it
+    routes a message under the topic with '/' turned into '.' (the AMQP routing key, where '.'
+    separates words, so a '.' in the topic becomes a level separator too) and delivers it with
+    the key's '.' turned back into '/'. So every '.' of the published topic arrives as '/' (and
+    a filter's '+' does not match `hold.add`).
+
+    >>> rabbitmq_delivered("lotedge/v1/P1/L1/cmd/response/hold.add")
+    'lotedge/v1/P1/L1/cmd/response/hold/add'
+    """
+    return topic.replace(".", "/")
 
 
 def every_line(prefix: str, relative: str) -> str:

@@ -22,6 +22,7 @@ from lotedge.agent.workflows import (
     receiving,
     scans,
     status,
+    weighing,
 )
 
 Handler = Callable[[UnitOfWork, Any], Result]
@@ -40,4 +41,4 @@ def _table(*workflows: ModuleType) -> dict[type, Handler]:
 
 
 #: Request type -> its handler.
-HANDLERS = _table(scans, batches, holds, receiving, labels, printing, alerts, status)
+HANDLERS = _table(scans, batches, holds, receiving, labels, printing, alerts, status, weighing)

@@ -6,12 +6,14 @@ and a batch end with its lot and label job, or nothing at all.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from decimal import Decimal
 
 from lotedge.agent.replies import Done
 from lotedge.agent.requests import CancelBatch, EndBatch, StartBatch
 from lotedge.agent.unit_of_work import UnitOfWork
+from lotedge.agent.workflows import weighing
 from lotedge.core import batch as batch_rules
 from lotedge.core import epcis
 from lotedge.core.batch import Batch, Refusal
@@ -23,6 +25,8 @@ from lotedge.ops import metrics
 from lotedge.state import lots as lot_ledger
 from lotedge.state import repo
 from lotedge.wire import topics
+
+log = logging.getLogger(__name__)
 
 
 def start(uow: UnitOfWork, request: StartBatch) -> Done | Refusal:
@@ -36,12 +40,15 @@ def start(uow: UnitOfWork, request: StartBatch) -> Done | Refusal:
             planned_qty=request.planned_qty,
             operator=request.operator,
             now=now,
+            known_products=[p.code for p in uow.config.products],
         )
         if isinstance(result, Refusal):
             return result
         repo.save_batch(uow.conn, result)
         _batch_message(uow, "BatchStarted", result, now, planned=result.planned_qty)
     metrics.BATCHES.labels("started").inc()
+    who = f", operator {result.operator}" if result.operator else ""
+    log.info("batch started: %s (batch %s%s)", result.product, result.id, who)
     return _done(result, Reason.BATCH_STARTED, f"Batch {result.product} started.")
 
 
@@ -52,13 +59,26 @@ def end(uow: UnitOfWork, request: EndBatch) -> Done | Refusal:
     now = uow.now()
     try:
         with uow.transaction():
+            if refusal := weighing.pending_refusal(uow, "Ending the batch"):
+                return refusal
             ended, job = _close(uow, qty, now)
+            totals = weighing.totals(uow, ended)
     except _Rollback as rollback:
         return rollback.refusal
     metrics.BATCHES.labels("ended").inc()
     metrics.LOTS.labels(ended.product).inc()
-    done = _done(ended, Reason.BATCH_ENDED, f"Batch ended: lot {ended.lot}.")
+    log.info(
+        "batch ended: %s lot %s, %s produced (batch %s)",
+        ended.product,
+        ended.lot,
+        ended.produced_qty,
+        ended.id,
+    )
+    weighed = "".join(f" {total.text()}." for total in totals)
+    done = _done(ended, Reason.BATCH_ENDED, f"Batch ended: lot {ended.lot}.{weighed}")
     done.data["print_job"] = job
+    if totals:
+        done.data["weighed"] = [total.as_dict() for total in totals]
     return done
 
 
@@ -108,8 +128,10 @@ def cancel(uow: UnitOfWork, request: CancelBatch) -> Done | Refusal:
         if isinstance(result, Refusal):
             return result
         repo.save_batch(uow.conn, result)
+        weighing.cancel(uow, result.id, now)
         _batch_message(uow, "BatchCancelled", result, now, reason=request.reason)
     metrics.BATCHES.labels("cancelled").inc()
+    log.info("batch cancelled: %s (batch %s) %s", result.product, result.id, request.reason)
     return _done(result, Reason.BATCH_CANCELLED, "Batch cancelled.")
 
 

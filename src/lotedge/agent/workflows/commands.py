@@ -1,6 +1,7 @@
 """Command barcodes (`#LE:START:<product>[:<qty>]`, `END:<qty>`, `CANCEL`, `AGAIN`, `RECEIVE`,
-`PRODUCE`, `REF:<order>`, `DN:<note>`): each runs its workflow's operation directly, and the
-operation's result becomes the scan's decision. The command and its audit row commit together.
+`PRODUCE`, `REF:<order>`, `DN:<note>`, the scale's `TARE`, `ZERO`, `REREAD`, `SKIP:<reason>`):
+each runs its workflow's operation directly, and the operation's result becomes the scan's
+decision. The command and its audit row commit together.
 """
 
 from __future__ import annotations
@@ -8,9 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lotedge.agent.replies import Done, command_decision
-from lotedge.agent.requests import CancelBatch, EndBatch, SetMode, SetReference, StartBatch
+from lotedge.agent.requests import (
+    CancelBatch,
+    EndBatch,
+    ScaleAction,
+    SetMode,
+    SetReference,
+    SkipWeighing,
+    StartBatch,
+)
 from lotedge.agent.unit_of_work import UnitOfWork
-from lotedge.agent.workflows import batches, receiving
+from lotedge.agent.workflows import batches, receiving, weighing
 from lotedge.core import batch as batch_rules
 from lotedge.core.batch import Refusal
 from lotedge.core.decisions import Decision, Outcome
@@ -24,7 +33,7 @@ Operation = Callable[[UnitOfWork], Done | Refusal]
 
 KNOWN = (
     "START:<product>[:<qty>], END:<qty>, CANCEL, AGAIN, RECEIVE, PRODUCE, "
-    "REF:<purchase order>, DN:<delivery note>"
+    "REF:<purchase order>, DN:<delivery note>, TARE, ZERO, REREAD, SKIP:<reason>"
 )
 
 
@@ -82,6 +91,12 @@ def _operation(command: Command) -> Operation | Refusal | None:
     if verb in ("RECEIVE", "PRODUCE"):
         mode = SetMode("receiving" if verb == "RECEIVE" else "production")
         return lambda uow: receiving.set_mode(uow, mode)
+    if verb in ("TARE", "ZERO", "REREAD") and not args:
+        action = ScaleAction(verb.lower())
+        return lambda uow: weighing.scale_action(uow, action)
+    if verb == "SKIP" and args:
+        skip = SkipWeighing(":".join(args))
+        return lambda uow: weighing.skip(uow, skip)
     if verb in ("REF", "DN") and args:
         kind = ReferenceKind.PO if verb == "REF" else ReferenceKind.DESADV
         reference = SetReference(":".join(args), kind.value)

@@ -3,6 +3,7 @@ at the line, and releasing the hold closes it."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from lotedge.agent.requests import HoldAdd, HoldList, HoldRemove, Reply
@@ -12,6 +13,8 @@ from lotedge.core.holds import HeldItem, Hold, HoldScope, ScopeError, check_scop
 from lotedge.core.reasons import Reason
 from lotedge.state import alerts, repo
 from lotedge.state import holds as hold_list
+
+log = logging.getLogger(__name__)
 
 #: The alert raised when a hold arrives for a lot the open batch already consumed.
 HELD_LOT_ALERT = "held_lot_in_batch"
@@ -47,6 +50,7 @@ def hold_add(uow: UnitOfWork, request: HoldAdd) -> Reply:
             "loaded": [{"material": item.material, "lot": item.lot} for item in loaded],
             "alerts": alert_ids,
         }
+    log.info("hold applied: %s", message)
     return Reply(True, {"message": message, **data})
 
 

@@ -53,11 +53,19 @@ def claim(uow: UnitOfWork, request: PrintClaim) -> Reply:
 
 def done(uow: UnitOfWork, request: PrintDone) -> Reply | Refusal:
     """The job printed; a batch's label also queues `LabelPrinted` on `ops`."""
-    return _on_job(uow, request.job_id, lambda job: _printed(uow, job, request.at))
+    return _on_job(uow, request.job_id, lambda job: _printed(uow, job, request))
 
 
-def _printed(uow: UnitOfWork, job: dict[str, Any], at: float) -> None:
-    print_jobs.mark_printed(uow.conn, job["id"], at)
+def _printed(uow: UnitOfWork, job: dict[str, Any], request: PrintDone) -> None:
+    at = request.at
+    print_jobs.mark_printed(uow.conn, job["id"], at, request.output)
+    log.info(
+        "label printed: lot %s on printer %s (print job %s%s)",
+        job["lot"],
+        job["printer"],
+        job["id"],
+        f", file {request.output}" if request.output else "",
+    )
     batch = repo.batch_by_lot(uow.conn, job["lot"])
     if batch is None:
         return

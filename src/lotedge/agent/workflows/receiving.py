@@ -38,7 +38,7 @@ from lotedge.core.receiving import (
     receipt_decision,
 )
 from lotedge.core.scan import ParsedScan, RawScan
-from lotedge.masterdata.suggestions import suggest_known
+from lotedge.masterdata.suggestions import unknown
 from lotedge.ops import metrics
 from lotedge.state import lots as lot_ledger
 from lotedge.state import receiving as receiving_state
@@ -177,8 +177,8 @@ def receive_unlabelled(uow: UnitOfWork, request: ReceiveUnlabelled) -> Reply | R
 
 
 def _unknown_material(uow: UnitOfWork, code: str, consequence: str) -> Refusal:
-    hint = suggest_known(code, [m.code for m in uow.config.materials])
-    return Refusal(Reason.UNKNOWN_MATERIAL, f"unknown material {code!r}; {consequence} ({hint})")
+    known = [m.code for m in uow.config.materials]
+    return Refusal(Reason.UNKNOWN_MATERIAL, unknown("material", code, known, consequence))
 
 
 def queue_receiving_label(
@@ -208,11 +208,14 @@ def lots_open(uow: UnitOfWork, request: LotsOpen) -> Reply | Refusal:
         receiving_state.open_from_store(
             uow.conn, material, list(request.lots), replace=request.replace, now=uow.now()
         )
-    message = f"{len(request.lots)} open lot(s) of {material} recorded."
+    count = len(request.lots)
+    message = f"{count} open lot{'' if count == 1 else 's'} of {material} recorded."
     return Reply(True, {"message": message, "lots": receiving_state.lot_list(uow.conn, material)})
 
 
 def lots_close(uow: UnitOfWork, request: LotsClose) -> Reply | Refusal:
+    if uow.config.material(request.material) is None:
+        return _unknown_material(uow, request.material, "no lot was closed")
     with uow.transaction():
         closed = receiving_state.close(uow.conn, request.material, request.lot, uow.now())
     if not closed:
@@ -220,7 +223,9 @@ def lots_close(uow: UnitOfWork, request: LotsClose) -> Reply | Refusal:
     return Reply(True, {"message": f"{request.material} lot {request.lot} closed."})
 
 
-def lots_list(uow: UnitOfWork, request: LotsList) -> Reply:
+def lots_list(uow: UnitOfWork, request: LotsList) -> Reply | Refusal:
+    if request.material is not None and uow.config.material(request.material) is None:
+        return _unknown_material(uow, request.material, "it has no lots")
     return Reply(True, {"lots": receiving_state.lot_list(uow.conn, request.material)})
 
 

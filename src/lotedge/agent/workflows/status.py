@@ -20,7 +20,12 @@ def status(uow: UnitOfWork, request: Status) -> Reply:
             "site": uow.config.identity.site,
             "line": uow.config.identity.line,
             "batch": batch_dict(open_batch) if open_batch else None,
-            "consumptions": repo.consumptions(conn, open_batch.id) if open_batch else [],
+            "consumed": repo.consumed_summary(conn, open_batch.id) if open_batch else [],
+            **(
+                {"consumptions": repo.consumptions(conn, open_batch.id) if open_batch else []}
+                if request.consumptions
+                else {}
+            ),
             "outbox_depth": repo.count(conn, "outbox"),
             "print_queue": repo.count(conn, "print_jobs", "status = 'queued'"),
             "holds": hold_dicts(hold_list.active(conn)),

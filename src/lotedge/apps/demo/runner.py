@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
-from lotedge.agent.control import ControlClient
+from lotedge.agent.client import ControlClient
 from lotedge.apps.broker import EmbeddedBroker
 from lotedge.apps.demo.labels import label_lot, label_scan, output_lots, scan_lot
-from lotedge.apps.demo.report import DemoResult, summary
+from lotedge.apps.demo.report import DemoResult, ReportConsole, summary
 from lotedge.apps.demo.script import (
     BACK_TO_PRODUCTION,
     HELD_SCAN,
@@ -97,6 +98,7 @@ database_url = "sqlite:///trace.db"
 [store.mqtt]
 host = "127.0.0.1"
 port = {broker_port}
+protocol = "3.1.1"
 [store.mqtt.tls]
 enabled = false
 {MASTER_DATA}"""
@@ -133,11 +135,13 @@ enabled = false
         console.print(f"[bold]MQTT broker[/] (embedded amqtt) on 127.0.0.1:{broker.port}")
         printer = PrinterSimulator(port=0, out_dir=self.dir / "labels").start()
         console.print(
-            f"[bold]Printer simulator[/] on 127.0.0.1:{printer.port}, labels -> {printer.out_dir}"
+            f"[bold]Printer simulator[/] on 127.0.0.1:{printer.port}, "
+            f"labels -> {escape(str(printer.out_dir))}"
         )
         scanner = PtyScanner(self.dir / "ttyScanner")
         console.print(
-            f"[bold]Scanner simulator[/] on {scanner.device} (-> {self.dir / 'ttyScanner'})"
+            f"[bold]Scanner simulator[/] on {escape(scanner.path)} "
+            f"(the agent reads it as {escape(scanner.device)})"
         )
         config = self.write_config(broker.port, printer.port)
         try:
@@ -147,7 +151,8 @@ enabled = false
             if not outcome.expect(wait_until(lambda: _answers(control)), "the agent started"):
                 return outcome
             console.print(
-                f"[bold]Agent[/] running (pid {agent.pid}), state in {self.dir / 'state'}"
+                f"[bold]Agent[/] running (pid {agent.pid}), state in "
+                f"{escape(str(self.dir / 'state'))}"
             )
             self.station(control)
             state = connect(self.dir / "state" / STATE_FILE)
@@ -185,7 +190,9 @@ enabled = false
         with urllib.request.urlopen(f"{url}api/state", timeout=WAIT) as response:
             site = json.load(response)["site"]
         self.outcome.expect(site == "DEMO", "the operator station answers")
-        self.console.print(f"[bold]Operator station[/] at {url} (open it while the demo runs)\n")
+        self.console.print(
+            f"[bold]Operator station[/] at {escape(url)} (open it while the demo runs)\n"
+        )
 
     def play(self, state: Any, scanner: PtyScanner, step: Step) -> bool:
         """Scan `step` on the scanner simulator and check the agent's decision; False when it
@@ -209,10 +216,14 @@ enabled = false
             + (f" with a {step.warning} warning" if step.warning else "")
             + (f" naming {step.says!r}" if step.says else ""),
         )
-        mark = "[green]✔[/]" if ok else f"[red]✘ expected {step.expect}[/]"
-        self.console.print(f"  {mark} {step.note}: [bold]{reason}[/] - {message}")
+        mark = "[green]✔[/]" if ok else f"[red]✘ expected {escape(step.expect)}[/]"
+        self.console.print(
+            f"  {mark} {escape(step.note)}: [bold]{escape(reason)}[/] - {escape(message)}"
+        )
         if advice:
-            self.console.print(f"    [yellow]warning ({advice['code']})[/] {advice['message']}")
+            self.console.print(
+                f"    [yellow]warning ({escape(advice['code'])})[/] {escape(advice['message'])}"
+            )
         return ok
 
     def receiving(
@@ -232,7 +243,8 @@ enabled = false
         ):
             return None
         self.console.print(
-            f"  [green]✔[/] 1 kg of yeast without a lot number: internal lot [bold]{internal}[/]"
+            "  [green]✔[/] 1 kg of yeast without a lot number: internal lot "
+            f"[bold]{escape(str(internal))}[/]"
         )
         printed = wait_until(lambda: printer.wait_for_jobs(1, 0.2))
         job = printer.jobs[0] if printed else None
@@ -247,7 +259,10 @@ enabled = false
             read_back == internal, f"the receiving label reads back as lot {internal} ({scan!r})"
         ):
             return None
-        self.console.print(f"  [green]✔[/] receiving label {job.png_path.name} reads {internal}")
+        self.console.print(
+            f"  [green]✔[/] receiving label {escape(job.png_path.name)} "
+            f"reads {escape(str(internal))}"
+        )
         if not self.play(state, scanner, BACK_TO_PRODUCTION):
             return None
         status = control.request("status")["data"]
@@ -334,6 +349,16 @@ enabled = false
             self.outcome.lots[2][1] not in reached if len(self.outcome.lots) > 2 else False,
             "batch 3 (other flour lot) is not in the recall set",
         )
+        forward = self.outcome.forward
+        self.console.print(
+            f"  {'every' if stored else 'not every'} batch's output event is in the store "
+            "(lotedge store, SQLite)\n"
+            f"  forward trace of flour lot {TRACED_FLOUR_LOT}: "
+            f"{len(forward.get('lots', []))} lots, {len(forward.get('batches', []))} batches "
+            f"(lotedge trace forward {TRACED_FLOUR_LOT}); batch 3 used another flour lot and is "
+            f"{'not ' if self.outcome.lots[2:] and self.outcome.lots[2][1] not in reached else ''}"
+            "in it"
+        )
 
     def hold(self, state: Any, scanner: PtyScanner, control: ControlClient, config: Path) -> None:
         """The store holds the flour lot and everything made from it, with the command a
@@ -342,7 +367,7 @@ enabled = false
         protocol = control.request("status")["data"]["publisher"]["protocol"]
         self.console.print(f"  the agent takes commands over MQTT {protocol} (embedded broker)")
         command = ["hold", TRACED_FLOUR_LOT, "--forward", "--reason", HOLD_REASON]
-        self.console.print(f"  $ lotedge {shlex.join(command)}")
+        self.console.print(f"  $ lotedge {escape(shlex.join(command))}")
         result = subprocess.run(
             [sys.executable, "-m", "lotedge.cli.main", *command, "-c", str(config), "--json"],
             capture_output=True,
@@ -358,7 +383,7 @@ enabled = false
         held = self.outcome.hold.get("lots", [])
         lines = self.outcome.hold.get("lines", [])
         for line in lines:
-            self.console.print(f"  line {line['line']}: {line['state']}")
+            self.console.print(f"  line {escape(line['line'])}: {escape(line['state'])}")
         made_with_it = [lot for _, lot, _ in self.outcome.lots[:2]]
         self.outcome.expect(
             result.returncode == 0 and lines != [],
@@ -373,7 +398,7 @@ enabled = false
         self.outcome.expect(
             set(held) <= at_line, f"the agent lists every held lot ({sorted(at_line)})"
         )
-        self.console.print(f"  {len(held)} lots held: {' '.join(held)}")
+        self.console.print(f"  {len(held)} lots held: {escape(' '.join(held))}")
         for step in HELD_SCAN:
             if not self.play(state, scanner, step):
                 return
@@ -432,17 +457,18 @@ def _scan_count(state: Any) -> int:
 
 def run_demo(keep: Path | None) -> int:
     """Run the demo in `keep` (kept afterwards) or a temporary directory; 0 when all went well."""
-    console = Console(highlight=False)
+    console = ReportConsole()
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
         if any(keep.iterdir()):
-            console.print(f"[red]{keep} is not empty; give a new or empty directory[/]")
+            console.print(
+                f"[red]{escape(str(keep))} is not empty; give a new or empty directory[/]"
+            )
             return 2
         outcome = Demo(keep, console).run()
         summary(console, outcome, keep)
         return 1 if outcome.failures else 0
     with tempfile.TemporaryDirectory(prefix="lotedge-demo-") as tmp:
         outcome = Demo(Path(tmp), console).run()
-        summary(console, outcome, Path(tmp))
-        console.print("(a temporary directory, removed now: use --keep DIR to look afterwards)")
+        summary(console, outcome, None)
     return 1 if outcome.failures else 0

@@ -21,6 +21,7 @@ const DONE = {
   "alert.ack": "Alert acknowledged.",
 };
 const OPERATOR_KEY = "lotedge.station.operator";
+const UNITS = { KGM: "kg", GRM: "g", LBR: "lb", MGM: "mg", TNE: "t" };
 const RETRY_MS = [1000, 2000, 5000, 10000];
 
 let lastSeq = -1;
@@ -202,6 +203,22 @@ function renderBom([bom, open]) {
   $("bom").replaceChildren(...items);
 }
 
+function renderWeighing(weighing) {
+  const box = $("weighing");
+  box.hidden = !weighing;
+  if (!weighing) return;
+  setText("weighing-what", `${named(weighing.material, weighing.material_name)} · lot ${weighing.lot}`);
+  const live = weighing.live;
+  const shown = $("weighing-live");
+  shown.textContent = !weighing.connected
+    ? `Scale ${weighing.scale}: not connected`
+    : live && live.value !== null ? `${live.value} ${UNITS[live.unit] ?? live.unit ?? ""}` : "…";
+  shown.dataset.status = weighing.connected && live ? live.status : "none";
+  const before = weighing.weighed_before ? ` · weighed so far ${weighing.weighed_before}` : "";
+  setText("weighing-target", weighing.target ? `Target ${weighing.target}${before}` : "No target");
+  setText("weighing-message", weighing.message || "");
+}
+
 function renderRecent(scans) {
   const items = (scans || []).map((scan) => {
     const what = [TITLES[scan.outcome] ?? scan.outcome, scan.material, scan.lot].filter(Boolean);
@@ -287,6 +304,7 @@ function render(snapshot) {
   renderIfChanged("missed", snapshot.recent_scans, renderMissedRejection);
   renderIfChanged("batch", [snapshot.batch, snapshot.last_batch], renderBatch);
   renderIfChanged("bom", [snapshot.bom, Boolean(snapshot.batch)], renderBom);
+  renderIfChanged("weighing", snapshot.weighing, renderWeighing);
   renderIfChanged("recent", snapshot.recent_scans, renderRecent);
   renderIfChanged("alerts", snapshot.alerts, renderAlerts);
   renderIfChanged("holds", snapshot.holds, renderHolds);
