@@ -22,24 +22,17 @@ from pathlib import Path
 from bench.common import percentile
 from bench.recall.run import CUSTOMERS, DOCK_EVENTS, PALLETS, every_family
 from bench.trace.run import FAN_IN, ingest, print_table, sample_lots, scratch_schema
-from lotedge.masterdata.locations import Location, LocationBook
+from lotedge.masterdata.locations import LocationBook
 from lotedge.store.customers import CustomerBook
 from lotedge.store.db import open_database
 from lotedge.store.drill import run_drill
 from lotedge.store.query import TraceQueries
 from lotedge.store.schema import SchemaValidator
 from tests import epcis_schema
+from tests.store.fsma_data import LOCATIONS
 
-SITE = Location(
-    code="PLANT1",
-    name="Bench Bakery",
-    phone="(217) 555-0100",
-    address="1 Oven Road",
-    city="Springfield",
-    state="IL",
-    postal_code="62701",
-    country="US",
-)
+SITE = LOCATIONS[0]
+"""Our site, complete: the package's location columns are filled as in use."""
 
 
 def run(url: str, args: argparse.Namespace, validator: SchemaValidator) -> dict[str, str]:

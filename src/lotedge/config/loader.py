@@ -15,7 +15,12 @@ from pydantic import BaseModel, Field, ValidationError
 
 from lotedge.config.base import SecretRef, model_of
 from lotedge.config.device_urls import check_device_urls
-from lotedge.config.model import ComplianceConfig, Config, cross_checks
+from lotedge.config.model import (
+    ComplianceConfig,
+    Config,
+    check_customer_locations,
+    cross_checks,
+)
 from lotedge.config.problems import ConfigError, Problem
 from lotedge.config.store import StoreConfig
 from lotedge.masterdata.customers import Customer
@@ -86,6 +91,7 @@ def load_store_config(path: str | Path) -> StoreSettings:
     except ValidationError as exc:
         raise ConfigError(str(path), problems + _from_validation_error(exc, text)) from None
     problems.extend(_unique_code_problems(loaded.customers, loaded.locations))
+    problems.extend(check_customer_locations(loaded.customers, loaded.locations))
     if problems:
         raise ConfigError(str(path), [_with_line(p, text) for p in problems])
     _anchor_secret_files(loaded.store, base_dir)

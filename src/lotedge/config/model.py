@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -167,6 +168,7 @@ def cross_checks(config: Config) -> list[Problem]:
     """Checks that span sections; each problem names the key it is about."""
     return [
         *check_unique_codes(config),
+        *check_customer_locations(config.customers, config.locations),
         *check_boms(config),
         *check_lot_templates(config),
         *check_label_templates(config.printer, config.products),
@@ -192,6 +194,22 @@ def check_unique_codes(config: Config) -> list[Problem]:
                 Problem(key, f"{kind} used more than once: {', '.join(dupes)}", "make each unique")
             )
     return problems
+
+
+def check_customer_locations(
+    customers: Iterable[Customer], locations: Iterable[Location]
+) -> list[Problem]:
+    """A customer's `location` names a `[[locations]]` entry."""
+    known = {loc.code for loc in locations}
+    return [
+        Problem(
+            f"customers[{i}].location",
+            f"customer {c.code} names location {c.location!r}, which is not in [[locations]]",
+            suggest(c.location, known, "add it to [[locations]] or fix the code"),
+        )
+        for i, c in enumerate(customers)
+        if c.location is not None and c.location not in known
+    ]
 
 
 def check_boms(config: Config) -> list[Problem]:

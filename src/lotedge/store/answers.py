@@ -67,9 +67,12 @@ def fsma204_records(
     customers: CustomerBook | None = None,
     locations: LocationBook | None = None,
 ) -> Fsma204Records:
-    """The FSMA 204 records of a lot's backward and forward trace."""
-    builder = Fsma204(queries, locations or LocationBook())
-    return builder.lot_records(queries.trace(lot, "backward"), queries.trace(lot, "forward"))
+    """The FSMA 204 records of a lot's backward and forward trace and of its shipments."""
+    customers = customers or CustomerBook()
+    forward = queries.trace(lot, "forward")
+    shipped = shipments(queries, forward, customers)
+    builder = Fsma204(queries, locations or LocationBook(), customers)
+    return builder.lot_records(queries.trace(lot, "backward"), forward, shipped)
 
 
 def graph_answer(

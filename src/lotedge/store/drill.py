@@ -127,7 +127,7 @@ def run_drill(
         shipped = shipments(queries, forward, customers)
         drill.shipments = [s.to_json(forward) for s in shipped]
     with timed("FSMA 204 records"):
-        records = Fsma204(queries, locations).lot_records(backward, forward)
+        records = Fsma204(queries, locations, customers).lot_records(backward, forward, shipped)
         drill.incomplete = len(records.incomplete())
     if out_dir is None:
         return drill

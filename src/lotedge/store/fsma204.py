@@ -3,7 +3,9 @@
 sortable spreadsheet has them (docs/recall.md), and which key data elements each leaves empty.
 
 A value the store does not hold stays empty: nothing is made up. Locations come from the
-master data (`[[locations]]`); a vendor without it is named as its events name it.
+master data (`[[locations]]`); a vendor without it is named as its events name it. A shipment's
+recipient is its customer's location (`location = CODE`), else the location with its GLN, else
+what `[[customers]]` says of it (name, phone, address; city, state, ZIP and country empty).
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lotedge.masterdata.locations import LOCATION_FIELDS, Location, LocationBook
+from lotedge.store.customers import CustomerBook, ShipTo
 from lotedge.store.query import Batch, FlowTotal, LotInfo, Trace, TraceQueries
+from lotedge.store.shipments import Shipment, ShippedLot
 from lotedge.wire.epc import parse_epc
+from lotedge.wire.identifiers import transaction_number
 
 _LOCATION_PARTS = (
     *("Business Name", "Phone Number", "Address"),
@@ -81,7 +86,8 @@ DOCUMENT_TYPES = {
     "prodorder": "Production Order",
     "recadv": "Receiving Advice",
 }
-"""CBV business transaction types as a reference document's type; others as they are."""
+"""CBV business transaction types as a reference document's type; others as they are. A record
+with more than two documents shows the first two in this order (then any other type)."""
 BATCH_RECORD = "Batch Record"
 
 _RECEIPTS = """
@@ -92,6 +98,7 @@ FROM receipts r CROSS JOIN events e CROSS JOIN lots l
 WHERE e.id = r.event AND l.id = r.lot AND {where}
 ORDER BY r.received_at, e.event_id, r.position
 """
+_TLC_SOURCES = "SELECT lot, tlc_source, internal_lot, site FROM receipts WHERE lot IN ({marks})"
 
 
 @dataclass(frozen=True)
@@ -125,14 +132,21 @@ class Records:
 
 
 class Fsma204:
-    """Builds the records of the store's critical tracking events against the locations."""
+    """Builds the records of the store's critical tracking events against the locations (and
+    the customers, for shipments)."""
 
-    def __init__(self, queries: TraceQueries, locations: LocationBook) -> None:
+    def __init__(
+        self, queries: TraceQueries, locations: LocationBook, customers: CustomerBook | None = None
+    ) -> None:
         self.queries = queries
         self.locations = locations
+        self.customers = customers or CustomerBook()
 
-    def lot_records(self, backward: Trace, forward: Trace) -> Records:
-        """The records of every lot and step on a lot's backward and forward trace."""
+    def lot_records(
+        self, backward: Trace, forward: Trace, shipped: Iterable[Shipment] = ()
+    ) -> Records:
+        """The records of every lot and step on a lot's backward and forward trace, and of the
+        `shipped` units of its forward trace (`shipments.shipments`)."""
         records = Records()
         lot_ids = sorted(backward.depth.keys() | forward.depth.keys())
         records.add(self.receipts_of(lot_ids))
@@ -141,7 +155,92 @@ class Fsma204:
         order = sorted(steps.values(), key=lambda b: (b.last_event, b.uri))
         made = [b for b in order if b.kind == "transformation"]
         records.add(r for b in made for r in self.transformation(b, lots))
+        records.add(self.shipping(list(shipped), lots, made))
         return records
+
+    def shipping(
+        self, shipped: list[Shipment], lots: dict[int, LotInfo], made: list[Batch]
+    ) -> list[Record]:
+        """One row per affected lot on each shipped unit, in time order."""
+        made_at = {flow.lot: batch.site for batch in made for flow in batch.outputs}
+        shipped_ids = sorted({s.lot for shipment in shipped for s in shipment.lots})
+        received = {row[0]: row[1:] for row in self.queries.in_chunks(_TLC_SOURCES, shipped_ids)}
+        records = []
+        for shipment in shipped:
+            common = Missing()
+            recipient = common.location(
+                "immediate subsequent recipient", *self._recipient(shipment.customer)
+            )
+            ship_from = common.location(
+                "ship-from location", self.locations.find(shipment.step.site), None
+            )
+            documents = sorted(
+                (
+                    (kind or None, transaction_number(uri))
+                    for role, kind, uri in shipment.step.refs
+                    if role == "bizTransaction"
+                ),
+                key=_document_order,
+            )
+            references = common.references(documents)
+            for item in shipment.lots:
+                missing = Missing()
+                lot = lots[item.lot]
+                source, reference = self._tlc_source(
+                    missing, made_at.get(item.lot), received.get(item.lot)
+                )
+                cells = (
+                    *_shipped_lot(missing, lot, item),
+                    *recipient,
+                    *ship_from,
+                    common.check("date shipped", shipment.shipped_at),
+                    *source,
+                    reference,
+                    *references,
+                    shipment.event_id,
+                )
+                missing_now = (*common.fields, *missing.fields)
+                records.append(
+                    Record("Shipping", lot.lot or "", shipment.event_id, cells, missing_now)
+                )
+        return records
+
+    def _recipient(self, ship_to: ShipTo | None) -> tuple[Location | None, str | None]:
+        """The location a shipment went to, and the name to show when there is none."""
+        if ship_to is None:
+            return None, None
+        customer = self.customers.customer(ship_to.code)
+        if customer is not None and customer.location is not None:
+            return self.locations.find(customer.location), customer.name
+        found = self.locations.find(gln=ship_to.gln)
+        if found is not None or customer is None:
+            return found, ship_to.name or ship_to.code or ship_to.gln
+        described = Location(
+            code=customer.code,
+            name=customer.name,
+            gln=customer.gln,
+            phone=customer.phone,
+            address=customer.address,
+        )
+        return described, customer.name
+
+    def _tlc_source(
+        self, missing: Missing, made_at: str | None, receipt: tuple[Any, ...] | None
+    ) -> tuple[tuple[str | None, ...], str | None]:
+        """The TLC source location's cells and the TLC source reference of a shipped lot: the
+        site that made it (or numbered it at receipt), else the reference its receipt carried."""
+        if receipt is not None and not made_at:
+            tlc_source, internal_lot, site = receipt
+            made_at = site if internal_lot else None
+            if not internal_lot:
+                missing.check("TLC source location or reference", tlc_source)
+                return _EMPTY_LOCATION, tlc_source
+        if made_at is None:
+            missing.check("TLC source location or reference", None)
+            return _EMPTY_LOCATION, None
+        here = self.locations.find(made_at)
+        cells = missing.location("TLC source location", here, None)
+        return cells, here.tlc_source_reference or None if here else None
 
     def receipts_of(self, lot_ids: list[int]) -> list[Record]:
         sql = _RECEIPTS.format(where="r.lot IN ({marks})")
@@ -281,6 +380,16 @@ class Missing:
         if documents and not documents[0][0]:
             self.fields.append("reference document type")
         return tuple(cells)
+
+
+def _document_order(document: tuple[str | None, str]) -> tuple[int, str, str]:
+    kind, number = document
+    known = list(DOCUMENT_TYPES)
+    return (known.index(kind) if kind in known else len(known), kind or "", number)
+
+
+def _shipped_lot(missing: Missing, lot: LotInfo, item: ShippedLot) -> tuple:
+    return missing.lot(lot.lot, item.quantity, item.uom, _lot_description(lot))
 
 
 def _gln(uri: str | None) -> str | None:
