@@ -7,6 +7,9 @@ SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import io
+import json
+import subprocess
+import sys
 
 import pytest
 from openpyxl import load_workbook
@@ -15,10 +18,12 @@ from lotedge.masterdata.locations import Location, LocationBook
 from lotedge.store.answers import fsma204_records, recall_answer
 from lotedge.store.customers import CustomerBook
 from lotedge.store.db import Database
+from lotedge.store.drill import run_drill
 from lotedge.store.fsma204 import DOCUMENT_TYPES, SHIPPING, location_headings
 from lotedge.store.ingest import Ingestor, IngestOutcome, Message
 from lotedge.store.query import TraceQueries
 from lotedge.store.recall import spreadsheet_safe
+from lotedge.store.shipments import sscc_of
 
 from . import shipping_data as story
 from .fsma_data import LOCATIONS as SITE_LOCATIONS
@@ -129,4 +134,59 @@ def test_a_recipient_described_only_in_part_is_flagged_not_filled(db: Database):
     # C300's location is abroad: no state or ZIP asked, but phone, address and city are
     assert missing[story.shipped_at(story.PAL5)[:16]] == {
         f"immediate subsequent recipient {part}" for part in ("phone", "address", "city")
+    }
+
+
+def test_the_drill_names_the_customers_and_what_each_received(db: Database, tmp_path):
+    assert set(Ingestor(db).ingest([Message(p) for p in story.payloads()])) == {
+        IngestOutcome.STORED
+    }
+    queries = TraceQueries(db)
+    drill = run_drill(queries, queries.resolve("NM2611A"), CUSTOMERS, LOCATIONS, tmp_path)
+    names = {c.code: c.name for c in story.CUSTOMERS}
+    assert drill.customers == sorted({names[code] for _u, code, _l, _r in story.SHIPPED})
+    assert [
+        (s["sscc"], s["customer"]["code"], {lot["lot"]: lot["quantity"] for lot in s["lots"]})
+        for s in drill.shipments
+    ] == [(sscc_of(unit), code, lots) for unit, code, lots, _refs in story.SHIPPED]
+    text = drill.text()
+    assert f"  Corner Bakery: BR1 40 H87 on {sscc_of(story.PAL1)}" in text
+    assert "shipments" in [t.step for t in drill.timings]
+    sheet = load_workbook(tmp_path / "NM2611A-fsma204.xlsx")["Shipping"]
+    assert sheet.max_row - 1 == sum(len(lots) for _u, _c, lots, _r in story.SHIPPED)
+
+
+def test_the_cli_reads_customers_and_locations_from_the_store_config(db_url, tmp_path):
+    with Database(db_url) as db:
+        db.create_schema()
+        Ingestor(db).ingest([Message(p) for p in story.payloads()])
+    config = tmp_path / "store.toml"
+    config.write_text(
+        f'[store]\ndatabase_url = "{db_url}"\n\n'
+        '[[locations]]\ncode = "CORNER-DOCK"\nname = "Corner Bakery, receiving dock"\n'
+        'city = "Peoria"\n\n'
+        '[[customers]]\ncode = "C100"\nname = "Corner Bakery"\ngln = "9520000000011"\n'
+        'location = "CORNER-DOCK"\n'
+    )
+    lotedge = [sys.executable, "-m", "lotedge.cli.main"]
+    xlsx = tmp_path / "recall.xlsx"
+    recall = [*lotedge, "recall", "NM2611A", "-c", str(config), "--format", "fsma204"]
+    refused = subprocess.run(recall, capture_output=True, text=True, check=False)
+    assert refused.returncode == 2 and "give -o FILE.xlsx" in refused.stderr
+    subprocess.run([*recall, "-o", str(xlsx)], check=True)
+    sheet = load_workbook(xlsx)["Shipping"]
+    cities = {row[SHIPPING.index(RECIPIENT[3])] for row in sheet.iter_rows(2, values_only=True)}
+    assert "Peoria" in cities  # C100's place, from the config's [[locations]]
+    drill = subprocess.run(
+        [*lotedge, "recall", "drill", "NM2611A", "-c", str(config), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # C100 is named from the config; C200 and C300 are not in it: what the events say of them
+    customers = [s["customer"] for s in json.loads(drill.stdout)["shipments"]]
+    assert {(c["code"], c["name"], c["gln"]) for c in customers} == {
+        ("C100", "Corner Bakery", story.C100.gln),
+        ("C200", None, None),
+        (None, None, story.C300.gln),
     }
