@@ -1,6 +1,6 @@
 """The real daemon weighing on the simulated scale, over a pty and over TCP: a scan of a weighed
 material, then the scale's stable weight recorded; a stuck scale read again; a disconnect
-mid-weigh that records nothing; tare and skip from the command line; doctor's scale line."""
+mid-weigh that records nothing; tare, zero and skip from the command line; doctor's scale line."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from lotedge.simulators.scale import ScaleModel, ScaleServer
 from lotedge.state.db import connect
 from tests.conftest import write_config
 from tests.core.daemon_helpers import control_client, lotedge, start_daemon
+from tests.core.test_engine import FLOUR
 from tests.scales.test_weighing_engine import SCALE, TARGET, WEIGHED
 
-FLOUR = "]C10109501101530003172701311025ABC"
 FLOUR_2 = FLOUR.replace("25ABC", "25DEF")
 WAIT = 20.0
 
@@ -115,13 +115,15 @@ def test_a_disconnect_mid_weigh_records_nothing_until_the_scale_is_back(line: We
     assert line.until(line.consumed) == [("25ABC", "24.900", "KGM")]
 
 
-def test_tare_and_skip_from_the_command_line(line: WeighingLine):
+def test_tare_zero_and_skip_from_the_command_line(line: WeighingLine):
     line.request("batch.start", product="BREAD")
     line.model.place("1.5")  # a bucket
     result = lotedge("scale", "tare", "-c", str(line.path))
     assert result.returncode == 0 and "tare sent" in result.stdout
     line.until(lambda: "T" in line.model.commands)
-    line.model.place("0.5", settle=60)  # bucket off: under zero net, and settling forever
+    assert lotedge("scale", "zero", "-c", str(line.path)).returncode == 0
+    line.until(lambda: "Z" in line.model.commands)
+    line.model.place("0.5", settle=60)  # settling forever: S answers S I
     line.request("scan", data=FLOUR)
     result = lotedge("weigh", "skip", "--reason", "scale blocked", "-c", str(line.path))
     assert result.returncode == 0, result.stdout

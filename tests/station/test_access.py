@@ -34,7 +34,7 @@ def test_an_exposed_station_needs_a_token_or_an_allow_list(tmp_path: Path):
         ('allow = ["10.0.0.1/8"]', "station.allow", "has host bits set"),
         ('allow = ["ten"]', "station.allow", "10.1.2.0/24"),
         ('token = { env = "A", file = "b" }', "station.token", "exactly one of"),
-        ("port = 70000", "station.port", "less than or equal to 65535"),
+        ("port = 70000", "station.port", "must be at most 65535"),
     ],
 )
 def test_station_keys_are_checked(tmp_path: Path, section: str, key: str, words: str):

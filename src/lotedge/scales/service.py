@@ -212,6 +212,9 @@ class ScaleService:
             if self._stale >= self._stale_rereads:
                 self._wait_change = True  # until the weight moves, or a re-read
                 self._update(message=f"{message} Still the same after {self._stale} reads.")
+            else:
+                self._woken.wait(self._poll)  # give the scale a moment before reading again
+                self._woken.clear()
         elif reply.code in (Reason.SAME_LOAD.value, Reason.OUT_OF_TOLERANCE.value):
             self._reference, self._wait_change, self._confirmed = value, True, False
         else:
