@@ -35,6 +35,10 @@ CTL = next(
 )
 
 
+class NodeExited(RuntimeError):
+    """A node's server process ended while it was booting."""
+
+
 @dataclass
 class Node:
     """One node: its name, ports and process."""
@@ -101,7 +105,18 @@ class RabbitCluster:
         for node in self.nodes:
             self.start_node(node, wait=False)
         for node in self.nodes:
-            self._wait(node, timeout)
+            try:
+                self._wait(node, timeout)
+            except NodeExited:
+                # Seen once on a loaded machine: a node gave up booting. Once more, on new ports
+                # (one may have been taken between choosing and binding it).
+                node.amqp_port, node.mqtt_port, node.dist_port = (
+                    free_port(),
+                    free_port(),
+                    free_port(),
+                )
+                self._configure(node)
+                self.start_node(node, timeout=timeout)
 
     def start_node(self, node: Node, *, wait: bool = True, timeout: float = 120) -> None:
         log = (node.dir / "server.out").open("ab")
@@ -120,7 +135,8 @@ class RabbitCluster:
         while time.monotonic() < deadline:
             assert node.process is not None
             if node.process.poll() is not None:
-                raise RuntimeError(f"{node.name} exited: see {node.dir}/server.out and log/")
+                output = (node.dir / "server.out").read_text(errors="replace")[-2000:]
+                raise NodeExited(f"{node.name} exited; the end of its output:\n{output}")
             if _listening(node.amqp_port) and _listening(node.mqtt_port):
                 return
             time.sleep(0.2)

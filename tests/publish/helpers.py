@@ -109,7 +109,7 @@ class Subscriber:
             protocol=MQTTProtocolVersion.MQTTv311,
             clean_session=False,
         )
-        self.client.reconnect_delay_set(0.05, 0.5)
+        self.client.reconnect_delay_set(0.05, 0.5)  # type: ignore[arg-type]  # floats work
         self.client.on_message = self._on_message
         subscribed = threading.Event()
         self.client.on_connect = lambda c, *_: c.subscribe(topic, qos=1)
@@ -120,7 +120,7 @@ class Subscriber:
 
     def _on_message(self, _c: mqtt.Client, _u: object, message: mqtt.MQTTMessage) -> None:
         with self._lock:
-            self.messages.append((message.topic, message.payload, message.retain))
+            self.messages.append((message.topic, bytes(message.payload), message.retain))
 
     def events(self) -> list[str]:
         """eventIDs of every message on an events topic, duplicates included, as received."""

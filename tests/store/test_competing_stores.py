@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from lotedge.store.db import Database
+from tests.publish.broker import private_mosquitto
 
 from .genealogy_data import numbered_events
 from .helpers import StoreProcess, store_config, wait_until
@@ -130,3 +131,37 @@ def test_a_stopped_store_keeps_its_share_one_that_left_gives_it_to_the_group(
     finally:
         stayer.kill()
         leaver.kill()
+
+
+@pytest.mark.parametrize(("group", "kept"), [("", True), ("lotedge-store", False)])
+def test_over_a_mosquitto_restart_a_plain_subscription_is_kept_a_shared_one_is_not(
+    pg_url, tmp_path, group, kept
+):
+    """Mosquitto 2.0 restores a persistent session over its own restart with its plain
+    subscriptions but without its shared ones: events published after the restart and before
+    the stores subscribe again are dropped (docs/operations.md). The bench/fleet soak measured
+    it; this pins the broker behaviour the deployment advice rests on."""
+    config = store_config(tmp_path, port=0, database_url=pg_url, schema=None)
+    with private_mosquitto(tmp_path / "mosquitto") as broker:
+        config.write_text(
+            config.read_text()
+            .replace("port = 0", f"port = {broker.port}")
+            .replace("[store.mqtt]\n", f'[store.mqtt]\nshared_group = "{group}"\n')
+        )
+        store = StoreProcess(config, "store-over-restart")
+        try:
+            store.wait_for_log("subscribed to")
+            store.stop()  # the session keeps the subscription
+            broker.stop()
+            broker.start()
+            events = numbered_events(f"restart-{group}", 50)
+            publish(broker.port, [(TOPIC.format(line=line_of(p)), p) for p in events])
+            store = StoreProcess(config, "store-over-restart")
+            store.wait_for_log("subscribed to")
+            if kept:
+                assert wait_until(lambda: count(pg_url, "events") == len(events), 30)
+            else:
+                assert settled(pg_url) == 0
+            assert store.stop()["stored"] == (len(events) if kept else 0)
+        finally:
+            store.kill()

@@ -134,3 +134,28 @@ def test_what_the_readme_creates_in_the_repository_is_ignored_by_git(tmp_path: P
         ["git", "check-ignore", "--no-index", *written], cwd=REPO, capture_output=True, text=True
     )
     assert sorted(checked.stdout.split()) == sorted(written)
+
+
+def test_store_amqp_section(tmp_path: Path):
+    """[store.amqp]: the connection keys of [store.mqtt] with AMQP's ports, TLS by default."""
+    path = tmp_path / "store.toml"
+    path.write_text(
+        '[store]\ndatabase_url = "sqlite:///trace.db"\n'
+        '[store.amqp]\nhost = "rabbit1.plant"\nfailover_hosts = ["rabbit2.plant", "rabbit3:5673"]\n'
+        'username = "store"\npassword = { env = "LOTEDGE_AMQP_PASSWORD" }\nprefetch = 500\n'
+    )
+    store = load_store_config(path).store
+    assert store.amqp is not None
+    assert store.amqp.endpoints == [
+        ("rabbit1.plant", 5671),
+        ("rabbit2.plant", 5671),
+        ("rabbit3", 5673),
+    ]
+    assert (store.amqp.queue, store.amqp.exchange, store.amqp.prefetch) == (
+        "lotedge-store",
+        "amq.topic",
+        500,
+    )
+    path.write_text('[store.amqp]\nhost = "rabbit1.plant"\n[store.amqp.tls]\nenabled = false\n')
+    with pytest.raises(ConfigError, match=r"store\.amqp.*plain TCP to rabbit1\.plant"):
+        load_store_config(path)
