@@ -50,6 +50,7 @@ RECEIVING_REASONS = frozenset(
         "mode_set",
         "wrong_mode",
         "internal_lot",
+        "missing_kde",
     }
 )
 

@@ -82,6 +82,8 @@ def test_every_receiving_reason_is_reachable(tmp_path: Path):
     seen.add(line.scan(NEW))  # fefo (reject)
     station = line_in(tmp_path / "station", extra='[receiving]\nrole = "receiving"\n')
     seen.add(station.do(SetMode("production")).code)  # a receiving station only receives
+    fsma = line_in(tmp_path / "fsma", extra=SALT + "[compliance]\nfsma204 = true\n")
+    seen.add(receive(fsma, OLD)[-1])  # no [[locations]]: a key data element would be empty
     assert seen == RECEIVING_REASONS
 
 

@@ -92,12 +92,44 @@ def test_customers_are_checked(tmp_path: Path):
     assert any("customer GLN used more than once: 9520000000011" in p for p in found), found
 
 
+def test_store_only_file_with_locations_compliance_and_a_customers_place(tmp_path: Path):
+    (tmp_path / "master.toml").write_text(
+        '[[locations]]\ncode = "DOCK-C1"\nname = "Corner Bakery dock"\ncity = "Peoria"\n'
+    )
+    path = tmp_path / "store.toml"
+    path.write_text(
+        'master_data_file = "master.toml"\n[store]\n[compliance]\nfsma204 = true\n'
+        '[[locations]]\ncode = "PLANT1"\nname = "Bakery"\ntlc_source_reference = "FEI 3000001"\n'
+        '[[customers]]\ncode = "C1"\nname = "Corner Bakery"\nlocation = "DOCK-C1"\n'
+    )
+    settings = load_store_config(path)
+    assert settings.compliance.fsma204
+    assert [loc.code for loc in settings.locations] == ["PLANT1", "DOCK-C1"]
+    assert settings.customers[0].location == "DOCK-C1"
+    path.write_text(
+        "[store]\n"
+        '[[locations]]\ncode = "DOCK-C1"\nname = "Dock"\n'
+        '[[locations]]\ncode = "DOCK-C1"\nname = "Dock again"\n'
+        '[[customers]]\ncode = "C1"\nname = "Corner Bakery"\nlocation = "DOCK-C2"\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_store_config(path)
+    found = [str(p) for p in caught.value.problems]
+    assert any("location code used more than once: DOCK-C1" in p for p in found), found
+    assert any(
+        "customers[0].location" in p
+        and "'DOCK-C2', which is not in [[locations]]" in p
+        and "did you mean 'DOCK-C1'?" in p
+        for p in found
+    ), found
+
+
 def test_what_the_readme_creates_in_the_repository_is_ignored_by_git(tmp_path: Path):
     """The README's commands, run from the repository, write only what git ignores."""
     if shutil.which("git") is None or not (REPO / ".git").exists():
         pytest.skip("not a git checkout")
     written = ["state/trace.db", "labels/x.png", "label.png", "sheet.png", "events.jsonld"]
-    written += ["config/trace.db", "config/trace.db-wal"]
+    written += ["config/trace.db", "config/trace.db-wal", "recall.xlsx", "drill/F1-drill.json"]
     checked = subprocess.run(
         ["git", "check-ignore", "--no-index", *written], cwd=REPO, capture_output=True, text=True
     )

@@ -46,6 +46,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     from lotedge.config.problems import ConfigError
     from lotedge.core.epcis import private_identifiers
     from lotedge.core.shipping_events import private_customers
+    from lotedge.core.kdes import master_data_warnings
 
     if is_store_file(args.file):
         return _check_store_file(args.file)
@@ -72,6 +73,11 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         *sscc_range_warnings(config),
     ]:
         print(f"{args.file}: warning: {warning}", file=sys.stderr)
+    if config.compliance.fsma204:
+        for warning in master_data_warnings(
+            config.identity.site, config.materials, config.location_book
+        ):
+            print(f"{args.file}: warning: {warning}", file=sys.stderr)
     counts = (
         plural(len(config.materials), "material"),
         plural(len(config.products), "product"),

@@ -1,14 +1,17 @@
 """Commands of the central trace store: `store` (and its `hold`, `holds`, `lots push`,
-`vendors`, `vendor-lot`), `trace forward|backward|graph`, `recall`.
+`vendors`, `vendor-lot`, `kde-check`), `trace forward|backward|graph`, `recall` (and `recall
+drill`).
 
 Exit codes: 0 answered, 1 lot (or vendor, or line) not found, 2 usage or config error, 3 lot
 ambiguous (the candidates are listed; give --gtin or the full class identifier), 4 a hold was
-recorded (or open lots computed) but not every line confirmed the commands.
+recorded (or open lots computed) but not every line confirmed the commands, 5 kde-check found
+records with a key data element missing.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 from collections.abc import Callable, Sequence
 
 from lotedge.cli.agent_cmds import AGENT_HOLD_COMMANDS
@@ -61,6 +64,14 @@ def register(sub: argparse._SubParsersAction, default_config: str | None = None)
     vendors.add_argument("--gtin", help="GTIN of --lot, when the lot number alone is ambiguous")
     _report_options(vendors)
     vendors.set_defaults(func=_run("cmd_vendors"), answer="vendor_lot")
+    kdes = store_sub.add_parser(
+        "kde-check",
+        parents=[common],
+        help="FSMA 204: every record that leaves a key data element empty, by CTE and lot",
+    )
+    kdes.add_argument("--since", help="only records from this date or time on (ISO 8601)")
+    kdes.add_argument("--json", action="store_true", help="print JSON")
+    kdes.set_defaults(func=_run("cmd_kde_check", "recall_cmds"))
     vendor_lot = store_sub.add_parser(
         "vendor-lot",
         parents=[common, lot],
@@ -84,9 +95,22 @@ def register(sub: argparse._SubParsersAction, default_config: str | None = None)
     graph.set_defaults(func=_run("cmd_lot_answer"), answer="graph", customers=True)
 
     recall = sub.add_parser("recall", parents=[common, lot], help="the recall report of a lot")
-    recall.add_argument("--format", choices=RECALL_FORMATS, default="csv")
+    recall.add_argument(
+        "--format",
+        choices=RECALL_FORMATS,
+        default="csv",
+        help="csv, json, or fsma204: FDA's sortable spreadsheet (XLSX, needs -o)",
+    )
     recall.add_argument("-o", "--output", help="write to this file instead of stdout")
-    recall.set_defaults(func=_run("cmd_lot_answer"), answer="recall", customers=True)
+    recall.set_defaults(func=_run("cmd_recall", "recall_cmds"), answer="recall", customers=True)
+    drill = sub.add_parser(
+        "recall-drill",
+        parents=[common, lot],
+        help="a timed mock recall of a lot (also: lotedge recall drill LOT)",
+    )
+    drill.add_argument("--out", metavar="DIR", help="write the package (xlsx, csv, json, svg)")
+    drill.add_argument("--json", action="store_true", help="print JSON")
+    drill.set_defaults(func=_run("cmd_drill", "recall_cmds"))
 
 
 def files_parsers(
@@ -187,9 +211,13 @@ def _line_command_options(parser: argparse.ArgumentParser) -> None:
 
 def hold_shorthand(argv: Sequence[str]) -> list[str]:
     """`lotedge hold LOT ...` means `lotedge store hold LOT ...`; `hold add|remove|list` (the
-    agent's own hold list) keep their meaning, so a lot named like them needs the long form."""
+    agent's own hold list) keep their meaning, so a lot named like them needs the long form.
+    `lotedge recall drill LOT` is `lotedge recall-drill LOT` (a lot named `drill` is given by
+    its full identifier)."""
     if len(argv) > 1 and argv[0] == "hold" and argv[1] not in AGENT_HOLD_COMMANDS:
         return ["store", *argv]
+    if len(argv) > 1 and list(argv[:2]) == ["recall", "drill"]:
+        return ["recall-drill", *argv[2:]]
     return list(argv)
 
 
@@ -198,13 +226,13 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", help="write to this file instead of stdout")
 
 
-def _run(name: str) -> Callable[[argparse.Namespace], int]:
-    """The command `name` of `store_run`, imported when it runs, not to build the parser."""
+def _run(name: str, module: str = "store_run") -> Callable[[argparse.Namespace], int]:
+    """The command `name` of `lotedge.cli.<module>` (`store_run`, or `recall_cmds` for the
+    regulator's recall), imported when it runs, not to build the parser."""
 
     def run(args: argparse.Namespace) -> int:
-        from lotedge.cli import store_run
-
-        command: Callable[[argparse.Namespace], int] = getattr(store_run, name)
+        commands = importlib.import_module(f"lotedge.cli.{module}")
+        command: Callable[[argparse.Namespace], int] = getattr(commands, name)
         return command(args)
 
     return run

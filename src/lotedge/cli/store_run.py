@@ -13,6 +13,8 @@ from lotedge.cli.errors import CliError
 from lotedge.cli.words import plural
 from lotedge.config.loader import StoreSettings, load_store_config
 from lotedge.config.problems import ConfigError
+from lotedge.config.store import StoreConfig
+from lotedge.masterdata.locations import LocationBook
 from lotedge.store import answers
 from lotedge.store.answers import (
     Answer,
@@ -58,6 +60,7 @@ def cmd_store(args: argparse.Namespace) -> int:
         client_id=args.client_id,
         base_dir=base_dir,
         customers=CustomerBook(settings.customers),
+        locations=LocationBook(settings.locations),
         leave=args.leave,
     )
     print(json.dumps({"store": counts}) if args.json else summary_line(counts), flush=True)
@@ -76,16 +79,26 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 def cmd_lot_answer(args: argparse.Namespace) -> int:
     """`args.answer` (a picture or report of one lot) in `args.format`, to stdout or -o; with
-    `args.customers`, given the config's customers (none with --db and no config file)."""
-    extra = {}
-    if getattr(args, "customers", False):
-        has_config = args.config and (not args.db or Path(args.config).exists())
-        settings = _store_config(args) if has_config else None
-        extra["customers"] = CustomerBook(settings.customers if settings else ())
+    `args.customers`, given the config's customers, with `args.locations` its locations (none
+    with --db and no config file)."""
+    extra: dict[str, CustomerBook | LocationBook] = {}
+    wants_locations = getattr(args, "locations", False)
+    if getattr(args, "customers", False) or wants_locations:
+        settings = master_data(args)
+        extra["customers"] = CustomerBook(settings.customers)
+        if wants_locations:
+            extra["locations"] = LocationBook(settings.locations)
     with _database(args) as db:
         queries = TraceQueries(db)
         answer = getattr(answers, f"{args.answer}_answer")
         return _emit(answer(queries, _resolve(queries, args), args.format, **extra), args.output)
+
+
+def master_data(args: argparse.Namespace) -> StoreSettings:
+    """The config's customers and locations; none with --db and no config file."""
+    if args.config and (not args.db or Path(args.config).exists()):
+        return _store_config(args)
+    return StoreSettings(StoreConfig(), Path.cwd())
 
 
 def cmd_vendors(args: argparse.Namespace) -> int:
@@ -216,7 +229,7 @@ def _resolve(queries: TraceQueries, args: argparse.Namespace) -> LotInfo:
 
 def _emit(answer: Answer, output: str | None) -> int:
     if output:
-        Path(output).write_text(answer.text, encoding="utf-8")
+        Path(output).write_bytes(answer.encoded())
     else:
         sys.stdout.write(answer.text)
     return 0

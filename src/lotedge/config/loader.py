@@ -7,7 +7,7 @@ import csv
 import re
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +15,17 @@ from pydantic import BaseModel, Field, ValidationError
 
 from lotedge.config.base import SecretRef, model_of
 from lotedge.config.device_urls import check_device_urls
-from lotedge.config.model import Config, cross_checks
+from lotedge.config.model import (
+    ComplianceConfig,
+    Config,
+    check_customer_locations,
+    cross_checks,
+)
 from lotedge.config.problems import ConfigError, Problem
 from lotedge.config.shipping import check_customers
 from lotedge.config.store import StoreConfig
 from lotedge.masterdata.customers import Customer
+from lotedge.masterdata.locations import Location
 from lotedge.masterdata.section import Section
 from lotedge.masterdata.suggestions import suggest
 
@@ -45,12 +51,17 @@ class StoreSettings:
     """The config file's directory: relative paths in `store` resolve against it."""
     customers: tuple[Customer, ...] = ()
     """The customers shipments go to (`[[customers]]`, or the master-data file's)."""
+    locations: tuple[Location, ...] = ()
+    """Our sites, vendors' and customers' places (`[[locations]]`, or the master-data file's)."""
+    compliance: ComplianceConfig = field(default_factory=ComplianceConfig)
+    """The regulators' rules the records are checked against (`[compliance]`)."""
 
 
 def load_store_config(path: str | Path) -> StoreSettings:
-    """The `[store]` section, the customers and the directory they are relative to, from an
-    agent config or from a store-only file (`[store]`, `[[customers]]` and `master_data_file`
-    only; of the master-data file it takes the customers). Without a `database_url`, the trace
+    """The `[store]` section, the customers, locations, compliance rules and the directory they
+    are relative to, from an agent config or from a store-only file (`[store]`, `[[customers]]`,
+    `[[locations]]`, `[compliance]` and `master_data_file` only; of the master-data file it takes
+    the customers and locations). Without a `database_url`, the trace
     database is `trace.db` in an agent config's state directory (never beside the config file,
     which may be in a source tree), or beside a store-only file."""
     path = Path(path)
@@ -66,22 +77,42 @@ def load_store_config(path: str | Path) -> StoreSettings:
         if "database_url" not in store.model_fields_set:
             in_state = f"sqlite:///{config.state_dir / 'trace.db'}"
             store = store.model_copy(update={"database_url": in_state})
-        return StoreSettings(store, base_dir, tuple(config.customers))
+        return StoreSettings(
+            store, base_dir, tuple(config.customers), tuple(config.locations), config.compliance
+        )
     problems = []
     master_file = data.get("master_data_file")
     if isinstance(master_file, str):
-        master: dict[str, Any] = {}  # of which a store takes the customers
+        master: dict[str, Any] = {}  # of which a store takes the customers and locations
         problems.extend(_merge_master_data(master, base_dir / master_file))
-        data["customers"] = [*data.get("customers", []), *master.get("customers", [])]
+        for section in ("customers", "locations"):
+            data[section] = [*data.get(section, []), *master.get(section, [])]
     try:
         loaded = StoreFile.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(str(path), problems + _from_validation_error(exc, text)) from None
     problems.extend(check_customers(loaded.customers))
+    problems.extend(_unique_location_codes(loaded.locations))
+    problems.extend(check_customer_locations(loaded.customers, loaded.locations))
     if problems:
         raise ConfigError(str(path), [_with_line(p, text) for p in problems])
     _anchor_secret_files(loaded.store, base_dir)
-    return StoreSettings(loaded.store, base_dir, tuple(loaded.customers))
+    return StoreSettings(
+        loaded.store,
+        base_dir,
+        tuple(loaded.customers),
+        tuple(loaded.locations),
+        loaded.compliance,
+    )
+
+
+def _unique_location_codes(locations: list[Location]) -> list[Problem]:
+    """Location codes each name one location."""
+    codes = [loc.code for loc in locations]
+    dupes = sorted({c for c in codes if codes.count(c) > 1})
+    if not dupes:
+        return []
+    return [Problem("locations", f"location code used more than once: {', '.join(dupes)}")]
 
 
 class StoreFile(Section):
@@ -89,9 +120,14 @@ class StoreFile(Section):
 
     store: StoreConfig = Field(default_factory=StoreConfig)
     master_data_file: str | None = Field(
-        default=None, description="Optional TOML master-data file; its customers are read."
+        default=None,
+        description="Optional TOML master-data file; its customers and locations are read.",
     )
     customers: list[Customer] = Field(default_factory=list, description="Customers.")
+    locations: list[Location] = Field(
+        default_factory=list, description="Sites, vendors and customers' places (docs/recall.md)."
+    )
+    compliance: ComplianceConfig = Field(default_factory=ComplianceConfig)
 
 
 def _toml(text: str, source: str) -> dict[str, Any]:
@@ -199,7 +235,7 @@ def _merge_master_data(data: dict[str, Any], path: Path) -> list[Problem]:
         extra = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         return [Problem(key, f"{path} is not valid TOML: {exc}")]
-    sections = ("materials", "products", "customers")
+    sections = ("materials", "products", "customers", "locations")
     unknown = set(extra) - set(sections)
     if unknown:
         return [Problem(key, f"{path} may hold only {', '.join(sections)}, not {sorted(unknown)}")]

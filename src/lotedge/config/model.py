@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +26,7 @@ from lotedge.core.lots import LotFields, LotScheme, LotTemplate, LotTemplateErro
 from lotedge.masterdata.customers import Customer
 from lotedge.masterdata.identity import Identity
 from lotedge.masterdata.items import Material, Product, SeqReset
+from lotedge.masterdata.locations import Location, LocationBook
 from lotedge.masterdata.section import Section
 from lotedge.masterdata.suggestions import suggest
 
@@ -104,6 +106,16 @@ class MetricsConfig(Section):
     bind: str = Field(default="127.0.0.1", description="Address to listen on.")
 
 
+class ComplianceConfig(Section):
+    """Rules of a regulator the records must satisfy (docs/recall.md)."""
+
+    fsma204: bool = Field(
+        default=False,
+        description="FDA's Food Traceability Rule: config check warns about master data that "
+        "leaves a key data element empty, receiving refuses a receipt that would.",
+    )
+
+
 class Config(Section):
     """A whole lotedge config file."""
 
@@ -116,12 +128,17 @@ class Config(Section):
     remote: RemoteConfig = Field(default_factory=RemoteConfig)
     master_data_file: str | None = Field(
         default=None,
-        description="Optional TOML (materials, products, customers) or CSV (materials) "
+        description="Optional TOML (materials, products, customers, locations) or CSV (materials) "
         "master-data file.",
     )
     materials: list[Material] = Field(default_factory=list, description="Materials.")
     products: list[Product] = Field(default_factory=list, description="Products.")
     customers: list[Customer] = Field(default_factory=list, description="Customers we ship to.")
+    locations: list[Location] = Field(
+        default_factory=list,
+        description="Our sites, vendors' and customers' places (docs/recall.md).",
+    )
+    compliance: ComplianceConfig = Field(default_factory=ComplianceConfig)
     scanners: list[ScannerConfig] = Field(default_factory=list, description="Barcode scanners.")
     cameras: list[CameraConfig] = Field(default_factory=list, description="Barcode cameras.")
     printer: PrinterConfig | None = Field(default=None, description="The line's label printer.")
@@ -150,6 +167,11 @@ class Config(Section):
     def state_dir(self) -> Path:
         return self.resolve(self.state.dir)
 
+    @property
+    def location_book(self) -> LocationBook:
+        """The locations by code, GLN and name."""
+        return LocationBook(self.locations)
+
     def product(self, code: str) -> Product | None:
         return next((p for p in self.products if p.code == code), None)
 
@@ -176,6 +198,7 @@ def cross_checks(config: Config) -> list[Problem]:
     """Checks that span sections; each problem names the key it is about."""
     return [
         *check_unique_codes(config),
+        *check_customer_locations(config.customers, config.locations),
         *check_boms(config),
         *check_lot_templates(config),
         *check_label_templates(config.printer, config.products),
@@ -199,6 +222,7 @@ def check_unique_codes(config: Config) -> list[Problem]:
     for key, kind, codes in (
         ("materials", "material code", [m.code for m in config.materials]),
         ("products", "product code", [p.code for p in config.products]),
+        ("locations", "location code", [loc.code for loc in config.locations]),
         ("materials", "material GTIN", [g for m in config.materials for g in m.gtins]),
         ("scanners", "scanner name", [s.name for s in config.scanners]),
         ("cameras", "camera name", [c.name for c in config.cameras]),
@@ -210,6 +234,22 @@ def check_unique_codes(config: Config) -> list[Problem]:
                 Problem(key, f"{kind} used more than once: {', '.join(dupes)}", "make each unique")
             )
     return problems
+
+
+def check_customer_locations(
+    customers: Iterable[Customer], locations: Iterable[Location]
+) -> list[Problem]:
+    """A customer's `location` names a `[[locations]]` entry."""
+    known = {loc.code for loc in locations}
+    return [
+        Problem(
+            f"customers[{i}].location",
+            f"customer {c.code} names location {c.location!r}, which is not in [[locations]]",
+            suggest(c.location, known, "add it to [[locations]] or fix the code"),
+        )
+        for i, c in enumerate(customers)
+        if c.location is not None and c.location not in known
+    ]
 
 
 def check_boms(config: Config) -> list[Problem]:

@@ -260,6 +260,8 @@ def receiving_event(
         keys.RECEIPT: receipt.reference.number,
         (keys.INTERNAL_LOT if receipt.internal else keys.VENDOR_LOT): receipt.lot,
     }
+    if receipt.tlc_source_reference:
+        event[keys.TLC_SOURCE_REFERENCE] = receipt.tlc_source_reference
     ObjectEvent.model_validate(event)
     return event
 

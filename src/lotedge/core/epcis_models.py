@@ -119,6 +119,9 @@ class ObjectEvent(_Event):
     receipt: str = Field(alias=keys.RECEIPT, min_length=1)
     vendor_lot: str | None = Field(default=None, alias=keys.VENDOR_LOT, min_length=1)
     internal_lot: str | None = Field(default=None, alias=keys.INTERNAL_LOT, min_length=1)
+    tlc_source_reference: str | None = Field(
+        default=None, alias=keys.TLC_SOURCE_REFERENCE, min_length=1
+    )
 
     @model_validator(mode="after")
     def _one_lot(self) -> ObjectEvent:

@@ -37,6 +37,7 @@ class Reason(StrEnum):
     MODE_SET = "mode_set"
     WRONG_MODE = "wrong_mode"
     INTERNAL_LOT = "internal_lot"
+    MISSING_KDE = "missing_kde"
     # Scanner separator artefacts and labels that are not a container's (issue 17).
     MISSING_SEPARATOR = "missing_separator"
     SEPARATOR_TOKEN = "separator_token"

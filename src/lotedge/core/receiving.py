@@ -6,7 +6,7 @@ Pure. The engine gathers the context (the current reference, the material), call
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -20,8 +20,10 @@ from lotedge.core.decisions import (
     reject,
     screen,
 )
+from lotedge.core.kdes import receipt_gaps
 from lotedge.core.scan import ParsedScan
 from lotedge.masterdata.items import Material
+from lotedge.masterdata.locations import LocationBook
 
 
 class ReferenceKind(StrEnum):
@@ -73,6 +75,8 @@ class Receipt:
     received_at: datetime
     best_before: bool = False
     """`expiry` is the label's best-before date (AI 15; no expiry date, AI 17, beside it)."""
+    tlc_source_reference: str | None = None
+    """Where the lot's code was assigned (FSMA 204): the vendor location's reference."""
 
     @property
     def vendor_lot(self) -> str | None:
@@ -99,6 +103,11 @@ class ReceiptContext:
     repeat_armed: bool = False
     #: The scanned lot is one of our internal lots of that material (its receiving label).
     internal_lot: bool = False
+    #: Sites and vendors: a vendor's TLC source reference goes with each receipt.
+    locations: LocationBook = field(default_factory=LocationBook)
+    #: `[compliance] fsma204`: a receipt that would leave a key data element empty is refused.
+    fsma204: bool = False
+    site: str = ""
 
 
 def _refused(reason: Reason, message: str, scan: ParsedScan | None) -> Decision:
@@ -183,7 +192,7 @@ def decide_receipt(scan: ParsedScan, ctx: ReceiptContext) -> Receipt | Decision:
         return checked
     quantity, expiry = checked
     assert ctx.reference is not None
-    return Receipt(
+    receipt = Receipt(
         material=material,
         lot=scan.lot,
         internal=False,
@@ -195,6 +204,29 @@ def decide_receipt(scan: ParsedScan, ctx: ReceiptContext) -> Receipt | Decision:
         received_at=ctx.now,
         best_before=expiry == scan.expiry and "15" in scan.elements and "17" not in scan.elements,
     )
+    return with_key_data(receipt, ctx, scan)
+
+
+def with_key_data(
+    receipt: Receipt, ctx: ReceiptContext, scan: ParsedScan | None
+) -> Receipt | Decision:
+    """The receipt with its vendor's TLC source reference; under FSMA 204 a rejection naming
+    every key data element it would leave empty instead."""
+    vendor = ctx.locations.find(receipt.material.vendor, receipt.material.vendor_gln)
+    if vendor is not None and vendor.tlc_source_reference and not receipt.internal:
+        receipt = replace(receipt, tlc_source_reference=vendor.tlc_source_reference)
+    if ctx.fsma204:
+        gaps = receipt_gaps(
+            receipt.material, receipt.uom, receipt.internal, ctx.site, ctx.locations
+        )
+        if gaps:
+            return _refused(
+                Reason.MISSING_KDE,
+                f"FSMA 204 needs every key data element of a receipt; empty: {'; '.join(gaps)}. "
+                "Complete the master data, then scan again.",
+                scan,
+            )
+    return receipt
 
 
 def decide_unlabelled(
@@ -208,7 +240,7 @@ def decide_unlabelled(
     if isinstance(checked, Decision):
         return checked
     assert ctx.reference is not None
-    return Receipt(
+    receipt = Receipt(
         material=material,
         lot="",
         internal=True,
@@ -219,6 +251,7 @@ def decide_unlabelled(
         reference=ctx.reference,
         received_at=ctx.now,
     )
+    return with_key_data(receipt, ctx, None)
 
 
 def receipt_decision(receipt: Receipt, scan: ParsedScan | None) -> Decision:

@@ -23,5 +23,10 @@ class Customer(Section):
     )
     address: str = Field(default="", max_length=200, description="Ship-to address (label text).")
     phone: str = Field(default="", max_length=40, description="Phone number (label text).")
+    location: str | None = Field(
+        default=None,
+        description="The [[locations]] code of its ship-to place, described as FDA's recall "
+        "spreadsheet asks (city, state, ZIP, country: docs/recall.md).",
+    )
 
     _gln_valid = field_validator("gln")(check_gln)

@@ -7,11 +7,15 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
+from lotedge.masterdata.locations import LocationBook
 from lotedge.masterdata.suggestions import unknown
 from lotedge.store import graph, holds, recall, vendors
 from lotedge.store.customers import CustomerBook
+from lotedge.store.fsma204 import Fsma204
+from lotedge.store.fsma204 import Records as Fsma204Records
 from lotedge.store.query import Direction, LotInfo, TraceQueries
 from lotedge.store.shipments import shipments
+from lotedge.store.spreadsheet import XLSX_TYPE, to_xlsx
 
 
 class UnknownVendor(LookupError):
@@ -20,10 +24,14 @@ class UnknownVendor(LookupError):
 
 @dataclass(frozen=True)
 class Answer:
-    """A rendered answer: its media type and text."""
+    """A rendered answer: its media type and text (or bytes: a spreadsheet)."""
 
     content_type: str
-    text: str
+    text: str = ""
+    binary: bytes | None = None
+
+    def encoded(self) -> bytes:
+        return self.text.encode() if self.binary is None else self.binary
 
 
 def trace_answer(queries: TraceQueries, lot: LotInfo, direction: Direction) -> Answer:
@@ -32,9 +40,18 @@ def trace_answer(queries: TraceQueries, lot: LotInfo, direction: Direction) -> A
 
 
 def recall_answer(
-    queries: TraceQueries, lot: LotInfo, fmt: str, customers: CustomerBook | None = None
+    queries: TraceQueries,
+    lot: LotInfo,
+    fmt: str,
+    customers: CustomerBook | None = None,
+    *,
+    locations: LocationBook | None = None,
 ) -> Answer:
-    """The recall report of a lot as `csv` or `json`, with its shipments to `customers`."""
+    """The recall report of a lot as `csv` or `json`, with its shipments to `customers`, or
+    FDA's sortable spreadsheet of its records (`fsma204`, XLSX; places from `locations`)."""
+    if fmt == "fsma204":
+        records = fsma204_records(queries, lot, customers, locations)
+        return Answer(XLSX_TYPE, binary=to_xlsx(records))
     trace = queries.trace(lot, "forward")
     shipped = shipments(queries, trace, customers or CustomerBook())
     rows = recall.recall_rows(trace, shipped)
@@ -42,6 +59,20 @@ def recall_answer(
         return Answer("text/csv; charset=utf-8", recall.to_csv(rows))
     data = {"lot": lot.to_json(), "rows": rows, "shipments": recall.shipment_rows(trace, shipped)}
     return Answer("application/json", _json(data))
+
+
+def fsma204_records(
+    queries: TraceQueries,
+    lot: LotInfo,
+    customers: CustomerBook | None = None,
+    locations: LocationBook | None = None,
+) -> Fsma204Records:
+    """The FSMA 204 records of a lot's backward and forward trace and of its shipments."""
+    customers = customers or CustomerBook()
+    forward = queries.trace(lot, "forward")
+    shipped = shipments(queries, forward, customers)
+    builder = Fsma204(queries, locations or LocationBook(), customers)
+    return builder.lot_records(queries.trace(lot, "backward"), forward, shipped)
 
 
 def graph_answer(

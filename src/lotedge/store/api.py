@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from lotedge.ops.connections import BoundedThreads, RequestDeadline, http_busy
+from lotedge.masterdata.locations import LocationBook
 from lotedge.ops.web import JSON, bearer_matches, json_text, send
 from lotedge.store.answers import (
     Answer,
@@ -71,12 +72,17 @@ class TraceApi:
     """Routes requests to queries; database connections are pooled, one per busy thread."""
 
     def __init__(
-        self, connect: Callable[[], Database], token: str, customers: CustomerBook | None = None
+        self,
+        connect: Callable[[], Database],
+        token: str,
+        customers: CustomerBook | None = None,
+        locations: LocationBook | None = None,
     ) -> None:
         if not token:
             raise ValueError("the API token is empty")
         self._connect = connect
         self._customers = customers or CustomerBook()
+        self._locations = locations or LocationBook()
         self._token = token.encode()
         self._pool: queue.LifoQueue[Database] = queue.LifoQueue()
 
@@ -153,7 +159,7 @@ class TraceApi:
                 return trace_answer(queries, info, "backward")
             if path == "/v1/recall":
                 fmt = _format(params, RECALL_FORMATS)
-                return recall_answer(queries, info, fmt, self._customers)
+                return recall_answer(queries, info, fmt, self._customers, locations=self._locations)
             if path == "/v1/vendor-lot":
                 return vendor_lot_answer(queries, info, _format(params, REPORT_FORMATS))
             return graph_answer(queries, info, _format(params, GRAPH_FORMATS), self._customers)
@@ -207,7 +213,7 @@ def make_server(
                 return self._epcis()
             status, answer = api.handle(self.path, self.headers.get("Authorization"))
             challenge = {"WWW-Authenticate": _CHALLENGE} if status == 401 else {}
-            send(self, status, answer.content_type, answer.text.encode(), challenge)
+            send(self, status, answer.content_type, answer.encoded(), challenge)
 
         def do_POST(self) -> None:
             self._epcis()

@@ -51,6 +51,10 @@ class CustomerBook:
     def __len__(self) -> int:
         return len(self._by_code)
 
+    def customer(self, code: str | None) -> Customer | None:
+        """The customer with this code (None: not in the master data)."""
+        return self._by_code.get(code or "")
+
     def ship_to(self, destinations: Iterable[tuple[str, str]]) -> ShipTo | None:
         """The customer of a shipment's destinations ((CBV type, identifier) pairs): the first
         one the master data knows (owning party first, then location, then any other), else

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from lotedge.config.store import StoreConfig
+from lotedge.masterdata.locations import LocationBook
 from lotedge.ops import systemd
 from lotedge.store.amqp_consumer import QueueConsumer
 from lotedge.store.customers import CustomerBook
@@ -41,6 +42,7 @@ def run_store(
     base_dir: Path = Path("."),
     customers: CustomerBook | None = None,
     leave: bool = False,
+    locations: LocationBook | None = None,
 ) -> dict[str, int]:
     """Run until SIGTERM/SIGINT (or `stop`); returns how many events were stored, duplicate, bad.
 
@@ -86,6 +88,7 @@ def run_store(
                 validator=validator,
                 forward=forward,
                 customers=customers,
+                locations=locations,
             ),
             forwarding(config.forward, database_url, base_dir),
         ):

@@ -138,12 +138,15 @@ CREATE TABLE hold_lots (
 CREATE INDEX hold_lots_by_lot ON hold_lots (lot)
 """
 
+_TLC_SOURCE = "ALTER TABLE receipts ADD COLUMN tlc_source TEXT"
+
 #: (version, description, DDL). Append only; never edit a migration that has shipped. The first
 #: creates its tables only if missing: stores made before versioning already have them.
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "events, lots, genealogy, dead letters", _GENEALOGY),
     (2, "receipts, line rejections, holds and recalls, lines seen", _VENDOR_QUALITY),
     (3, "EPCIS repository: steps of every kind, query index, declarations", EPCIS_REPOSITORY),
+    (4, "receipts: where the lot code was assigned (FSMA 204)", _TLC_SOURCE),
 ]
 
 _DIALECT = {

@@ -80,6 +80,8 @@ class Receipt:
     reference_type: str | None
     """`po` or `desadv` (the business transaction's type)."""
     reference_uri: str | None
+    tlc_source: str | None = None
+    """Where the lot's code was assigned (`lotedge:tlcSourceReference`; FSMA 204)."""
 
 
 @dataclass(frozen=True)
@@ -286,5 +288,6 @@ def _receipt(event: dict[str, Any], step: Step | None) -> tuple[Receipt, tuple[F
         reference=text(event, keys.RECEIPT),
         reference_type=(reference.type or None) if reference else None,
         reference_uri=reference.uri if reference else None,
+        tlc_source=text(event, keys.TLC_SOURCE_REFERENCE),
     )
     return receipt, tuple(flows_of(event, "out", ("quantityList",), attrs))

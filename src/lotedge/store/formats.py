@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-RECALL_FORMATS = ("csv", "json")
-REPORT_FORMATS = RECALL_FORMATS
+REPORT_FORMATS = ("csv", "json")
+RECALL_FORMATS = (*REPORT_FORMATS, "fsma204")
+"""`fsma204`: FDA's sortable spreadsheet (XLSX; docs/recall.md)."""
 GRAPH_FORMATS = ("dot", "svg")

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from http.server import HTTPServer
 
 from lotedge.config.store import StoreApiConfig
+from lotedge.masterdata.locations import LocationBook
 from lotedge.store.api import TraceApi, make_server
 from lotedge.store.capture import CaptureWorker
 from lotedge.store.customers import CustomerBook
@@ -30,17 +31,18 @@ def serve_http(
     validator: SchemaValidator | None = None,
     forward: bool = False,
     customers: CustomerBook | None = None,
+    locations: LocationBook | None = None,
 ) -> Iterator[HTTPServer | None]:
     """The API while the block runs (nothing when not configured). Captured events are
     checked with `validator` and, with `forward`, queued for the forwarding peer; recalls name
-    `customers`."""
+    `customers` and their spreadsheets fill places from `locations`."""
     if config is None:
         yield None
         return
     if not token:
         raise ValueError("store.api is configured but no token was given")
     open_database(database_url).close()  # its tables, before the first request
-    api = TraceApi(lambda: Database(database_url), token, customers)
+    api = TraceApi(lambda: Database(database_url), token, customers, locations)
     worker = CaptureWorker(
         lambda: Database(database_url), lambda db: Ingestor(db, validator, forward=forward)
     )

@@ -44,9 +44,9 @@ STEP_REF = (
 EVENT_OBJECT = "INSERT INTO event_objects (event, role, node) VALUES (?, ?, ?)"
 RECEIPT = (  # vendor ... reference_uri in the order of `events.Receipt`'s fields
     "INSERT INTO receipts (event, position, lot, vendor, vendor_uri, material, vendor_lot,"
-    " internal_lot, reference, reference_type, reference_uri, quantity, uom, expiry,"
-    " received_at, received_on, site, line)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " internal_lot, reference, reference_type, reference_uri, tlc_source, quantity, uom,"
+    " expiry, received_at, received_on, site, line)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 CONFLICT = (
     "INSERT INTO conflicts (event_id, received_at, source, stored_hash, received_hash, body)"

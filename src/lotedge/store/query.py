@@ -372,3 +372,10 @@ class TraceQueries:
             chunk = ids[i : i + _CHUNK]
             marks = ", ".join("?" * len(chunk))
             yield from self.db.fetchall(sql.format(marks=marks), [*first, *chunk])
+
+    def steps(self, ids: list[int]) -> tuple[dict[int, Batch], dict[int, LotInfo]]:
+        """The steps `ids` with their flows, and every lot they name."""
+        batches: dict[int, Batch] = {}
+        self._load_batches(ids, batches)
+        lots = self._lots({f.lot for b in batches.values() for f in (*b.inputs, *b.outputs)})
+        return batches, lots

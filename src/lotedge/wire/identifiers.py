@@ -165,6 +165,22 @@ def own_transaction(site: str, kind: str, number: str) -> str:
     return f"urn:lotedge:bt:{segment_escape(site)}:{segment_escape(kind)}:{epc_escape(number)}"
 
 
+def transaction_number(uri: str) -> str:
+    """The document number of a business transaction written by `cbv_transaction` or
+    `own_transaction`; any other identifier as it is.
+
+    >>> transaction_number("urn:epcglobal:cbv:bt:0614141000005:PO%2F1")
+    'PO/1'
+    >>> transaction_number("urn:lotedge:bt:PLANT1:bol:B-7"), transaction_number("https://x/po/9")
+    ('B-7', 'https://x/po/9')
+    """
+    for prefix, fields in (("urn:epcglobal:cbv:bt:", 2), ("urn:lotedge:bt:", 3)):
+        parts = uri[len(prefix) :].split(":") if uri.startswith(prefix) else []
+        if len(parts) == fields:
+            return unescape(parts[-1]) or uri
+    return uri
+
+
 def batch_uuid_urn(batch_id: str) -> str | None:
     """A batch whose id is a UUID: `urn:uuid:{uuid}` (RFC 4122); None for any other id."""
     try:

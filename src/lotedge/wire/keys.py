@@ -34,6 +34,9 @@ RECEIPT = "lotedge:receipt"
 VENDOR_LOT = "lotedge:vendorLot"
 INTERNAL_LOT = "lotedge:internalLot"
 """A lot number lotedge created for unlabelled material at receipt."""
+TLC_SOURCE_REFERENCE = "lotedge:tlcSourceReference"
+"""Where a received lot's code was assigned (FSMA 204's traceability lot code source
+reference): `FEI ...`, `FFRN ...`, a GLN or an https:// address."""
 
 CUSTOMER = "lotedge:customer"
 """The customer code of a shipment (and of a pallet packed for a customer), as configured."""

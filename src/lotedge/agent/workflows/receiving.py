@@ -96,6 +96,9 @@ def _receipt_context(uow: UnitOfWork, now: datetime, scan: ParsedScan | None) ->
         last_seen=last,
         repeat_armed=uow.memory.repeat_armed,
         internal_lot=internal,
+        locations=uow.config.location_book,
+        fsma204=uow.config.compliance.fsma204,
+        site=uow.config.identity.site,
     )
 
 
