@@ -184,6 +184,7 @@ enabled = false
             self.vendor_report(store_config)
             if len(pallets) == 3:
                 dock.recall(self, store_config, pallets)
+                dock.drill(self, store_config)
         finally:
             self.stop_processes()
             scanner.close()
