@@ -5,3 +5,4 @@ from __future__ import annotations
 RECALL_FORMATS = ("csv", "json")
 REPORT_FORMATS = RECALL_FORMATS
 GRAPH_FORMATS = ("dot", "svg")
+STOCK_FORMATS = ("text", "csv", "json")
