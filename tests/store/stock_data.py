@@ -81,6 +81,9 @@ class _Writer:
         self.today = today
         self.lots = lots
         self.prefix = lot_prefix
+        self.names: list[str] = []
+        self.contents: dict[str, set[str]] = {}
+        """SSCC digits -> the lots packed on it."""
 
     def add(self, kind: str, event: dict[str, Any]) -> None:
         self.story.events.append(event)
@@ -93,6 +96,7 @@ class _Writer:
         for n in range(self.lots):
             product = PRODUCTS[n % len(PRODUCTS)]
             lot = f"{self.prefix}{n:06d}"
+            self.names.append(lot)
             expiry = self.today + timedelta(days=self.rng.randint(-3, 60))
             qty = float(self.rng.randint(20, 100))
             self.story.expected[lot] = Expected(gtin_of(product), lot, product, expiry.isoformat())
@@ -119,13 +123,15 @@ class _Writer:
         """One pallet: packed, then one fate."""
         unit, digits = sscc(serial, 1), sscc_of(sscc(serial, 1))
         assert digits is not None
-        loose = [e for e in self.story.expected.values() if e.loose >= 1]
-        if not loose:
-            return
+        picked = {self.rng.choice(self.names) for _ in range(self.rng.randint(1, 3))}
+        loose = [self.story.expected[lot] for lot in sorted(picked)]
         held: dict[str, float] = {}
-        for lot in self.rng.sample(loose, min(len(loose), self.rng.randint(1, 3))):
+        for lot in (e for e in loose if e.loose >= 1):
             held[lot.lot] = float(self.rng.randint(1, int(lot.loose)))
             lot.pallets[digits] = held[lot.lot]
+        if not held:
+            return
+        self.contents[digits] = set(held)
         children = [(self.lot_class(lot), qty) for lot, qty in held.items()]
         self.add("packed", packing(unit, children, when=self.when(), eid=event_id("p", serial)))
         fate = self.rng.random()
@@ -153,7 +159,8 @@ class _Writer:
         self.add("unpacked", packing(unit, children, when=self.when(), eid=eid, action="DELETE"))
 
     def on(self, digits: str) -> list[Expected]:
-        return [e for e in self.story.expected.values() if digits in e.pallets]
+        lots = (self.story.expected[lot] for lot in sorted(self.contents[digits]))
+        return [e for e in lots if digits in e.pallets]
 
     def ship(self, serial: int, unit: str, digits: str) -> None:
         on_it = {e.lot: e.pallets.pop(digits) for e in self.on(digits)}
