@@ -132,7 +132,6 @@ def test_vendor_lot_to_customer_through_the_dock(tmp_path: Path, broker: Mosquit
                     "material": "*",
                     "lot": lot,
                     "reason": "flour recall",
-                    "source": "store",
                     "transaction": "R-14/1",
                 }
             ),

@@ -162,9 +162,7 @@ def test_a_hold_that_arrives_after_close_stops_the_pallet_at_the_dock(dock: Line
     dock.tick(5)
     dock.scan(case_label("LATE1"))
     assert dock.scan("#LE:CLOSE") == "pallet_closed"
-    dock.command(
-        "hold.add", material="*", lot="LATE1", reason="flour recall", hold_id="R-14", source="store"
-    )
+    dock.command("hold.add", material="*", lot="LATE1", reason="flour recall", hold_id="R-14")
     refused = dock.command("ship", ssccs=[sscc], customer="SHOPCO")
     assert refused.code == "on_hold", refused
     assert "lot LATE1 is on hold: flour recall (hold R-14)" in refused.error
