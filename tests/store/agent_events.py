@@ -228,6 +228,36 @@ def void_shipping(
     )
 
 
+def stock_adjustment(
+    lots: list[tuple[str, float]],
+    *,
+    counted: bool,
+    when: datetime,
+    eid: str,
+    uom: str = "H87",
+    reason: str = "",
+    line: str = "DOCK",
+    site: str = "PLANT1",
+) -> dict[str, Any]:
+    """A stock adjustment (docs/trace-store.md, "Stock by lot"): a scrap (ObjectEvent OBSERVE,
+    bizStep destroying, disposition destroyed, quantityList the quantities scrapped, the reason
+    in `lotedge:reason`) or, `counted`, a count (bizStep cycle_counting, disposition
+    sellable_accessible, quantityList the quantities counted)."""
+    return _dock_event(
+        "ObjectEvent",
+        site,
+        line,
+        when,
+        eid,
+        epcList=[],
+        quantityList=[{"epcClass": lot, "quantity": qty, "uom": uom} for lot, qty in lots],
+        action="OBSERVE",
+        bizStep="cycle_counting" if counted else "destroying",
+        disposition="sellable_accessible" if counted else "destroyed",
+        **({"lotedge:reason": reason} if reason else {}),
+    )
+
+
 def _dock_event(
     kind: str, site: str, line: str, when: datetime, eid: str, **fields: Any
 ) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import importlib
 from collections.abc import Callable, Sequence
 
 from lotedge.cli.agent_cmds import AGENT_HOLD_COMMANDS
-from lotedge.store.formats import GRAPH_FORMATS, RECALL_FORMATS, REPORT_FORMATS
+from lotedge.store.formats import GRAPH_FORMATS, RECALL_FORMATS, REPORT_FORMATS, STOCK_FORMATS
 
 
 def register(sub: argparse._SubParsersAction, default_config: str | None = None) -> None:
@@ -52,6 +52,7 @@ def register(sub: argparse._SubParsersAction, default_config: str | None = None)
     holds.add_argument("--json", action="store_true", help="print JSON")
     holds.set_defaults(func=_run("cmd_holds"))
     lots_parser(store_sub, common)
+    stock_parsers(store_sub, common)
     store_keys_parser(store_sub, common)
     for parser in files_parsers(store_sub, common):
         parser.set_defaults(func=_run("cmd_store_files"))
@@ -171,6 +172,27 @@ def hold_parser(
     _line_command_options(hold)
     hold.set_defaults(func=_run("cmd_hold"))
     return hold
+
+
+def stock_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """`store stock [--product CODE|--gtin G]` and `store expiring --within 14d`."""
+    stock = sub.add_parser(
+        "stock", parents=[common], help="stock by lot of our products: made, shipped, left"
+    )
+    which = stock.add_mutually_exclusive_group()
+    which.add_argument("--product", help="only this product code")
+    which.add_argument("--gtin", help="only this GTIN")
+    expiring = sub.add_parser(
+        "expiring",
+        parents=[common],
+        help="lots with stock left that expire within a window (or have), oldest first",
+    )
+    expiring.add_argument("--within", default="14d", help="days from today, e.g. 14d (default 14d)")
+    for parser in (stock, expiring):
+        parser.add_argument("--format", choices=STOCK_FORMATS, default=STOCK_FORMATS[0])
+        parser.add_argument("-o", "--output", help="write to this file instead of stdout")
+    stock.set_defaults(func=_run("cmd_stock"))
+    expiring.set_defaults(func=_run("cmd_expiring"))
 
 
 def store_keys_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 from lotedge.cli import store_files
@@ -26,6 +27,7 @@ from lotedge.store.answers import (
 from lotedge.store.customers import CustomerBook
 from lotedge.store.db import Database, open_database, resolve_url
 from lotedge.store.query import AmbiguousLot, Direction, LotInfo, LotNotFound, TraceQueries
+from lotedge.store.stock import within_days
 
 
 def cmd_store(args: argparse.Namespace) -> int:
@@ -115,6 +117,25 @@ def cmd_vendors(args: argparse.Namespace) -> int:
         except ValueError:
             print(f"--since must be a date, YYYY-MM-DD; got {args.since!r}", file=sys.stderr)
             return 2
+        return _emit(answer, args.output)
+
+
+def cmd_stock(args: argparse.Namespace) -> int:
+    with _database(args) as db:
+        answer = answers.stock_answer(
+            TraceQueries(db), args.format, product=args.product, gtin=args.gtin
+        )
+        return _emit(answer, args.output)
+
+
+def cmd_expiring(args: argparse.Namespace) -> int:
+    try:
+        days = within_days(args.within)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    with _database(args) as db:
+        answer = answers.expiring_answer(TraceQueries(db), args.format, date.today(), days)
         return _emit(answer, args.output)
 
 

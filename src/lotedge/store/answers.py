@@ -9,7 +9,7 @@ from datetime import date
 
 from lotedge.masterdata.locations import LocationBook
 from lotedge.masterdata.suggestions import unknown
-from lotedge.store import graph, holds, recall, vendors
+from lotedge.store import graph, holds, recall, stock, vendors
 from lotedge.store.customers import CustomerBook
 from lotedge.store.fsma204 import Fsma204
 from lotedge.store.fsma204 import Records as Fsma204Records
@@ -120,6 +120,68 @@ def holds_answer(queries: TraceQueries, *, active_only: bool = False) -> Answer:
     return Answer(
         "application/json", _json({"holds": holds.list_holds(queries.db, active_only=active_only)})
     )
+
+
+STOCK_COLUMNS = (
+    "gtin",
+    "lot",
+    "epc_class",
+    "product",
+    "expiry",
+    "uom",
+    "produced",
+    "shipped",
+    "adjusted",
+    "on_hand",
+    "unshipped_loose",
+    "pallets",
+)
+
+
+def stock_answer(
+    queries: TraceQueries, fmt: str, *, product: str | None = None, gtin: str | None = None
+) -> Answer:
+    """Stock by lot of our products (all, one product code or one GTIN) as `text`, `csv` or
+    `json`."""
+    found = stock.stock(queries.db, product=product, gtin=gtin)
+    return _stock_rows([s.to_json() for s in found], fmt, {"product": product, "gtin": gtin})
+
+
+def expiring_answer(queries: TraceQueries, fmt: str, today: date, within_days: int) -> Answer:
+    """The lots with stock left that expire within `within_days` of `today`, oldest first."""
+    found = stock.expiring(queries.db, today, within_days)
+    until = {"today": today.isoformat(), "within_days": within_days}
+    return _stock_rows([s.to_json() for s in found], fmt, until)
+
+
+def _stock_rows(rows: list[dict], fmt: str, asked: dict[str, object]) -> Answer:
+    if fmt == "json":
+        return Answer("application/json", _json({**asked, "lots": rows}))
+    flat = [
+        r | {"pallets": " ".join(f"{p['sscc']}:{p['quantity']:g}" for p in r["pallets"])}
+        for r in rows
+    ]
+    if fmt == "csv":
+        return Answer("text/csv; charset=utf-8", recall.to_csv(flat, STOCK_COLUMNS))
+    return Answer("text/plain; charset=utf-8", _table(flat))
+
+
+def _table(rows: list[dict]) -> str:
+    """Rows as aligned text columns (control characters shown escaped)."""
+    cells = [list(STOCK_COLUMNS)] + [[_cell(r[c]) for c in STOCK_COLUMNS] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(STOCK_COLUMNS))]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
+    return "\n".join(lines) + "\n" if rows else "No stock.\n"
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value).encode("unicode_escape").decode("ascii")
 
 
 def _json(data: object) -> str:

@@ -10,6 +10,8 @@ answers under `/v1/`, and the EPCIS 2.0 REST binding under `/epcis/` (`epcis_api
     GET /v1/vendors/<vendor>[?since=...&format=...]      one vendor (name URL-encoded)
     GET /v1/vendor-lot?lot=L[&gtin=G]&format=csv|json    the batches that consumed a lot
     GET /v1/holds[?active=1]                             holds and recalls issued
+    GET /v1/stock[?product=CODE|gtin=G][&format=json|csv]  stock by lot of our products
+    GET /v1/expiring[?within=14d][&format=json|csv]      short-dated lots with stock left
 
 Errors are JSON `{"error": code, "message": ..., "candidates"?: [...]}`: 401 without the
 token, 404 for an unknown lot, 409 when a lot number matches several lots (under `/epcis/`:
@@ -23,6 +25,7 @@ import queue
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -33,9 +36,11 @@ from lotedge.ops.web import JSON, bearer_matches, json_text, send
 from lotedge.store.answers import (
     Answer,
     UnknownVendor,
+    expiring_answer,
     graph_answer,
     holds_answer,
     recall_answer,
+    stock_answer,
     trace_answer,
     vendor_lot_answer,
     vendors_answer,
@@ -47,6 +52,7 @@ from lotedge.store.epcis_api import EpcisApi, EpcisProblem, Response, unauthoriz
 from lotedge.store.formats import GRAPH_FORMATS, RECALL_FORMATS, REPORT_FORMATS
 from lotedge.store.query import AmbiguousLot, LotNotFound, TraceQueries
 from lotedge.store.query_params import query_problem
+from lotedge.store.stock import within_days
 
 log = logging.getLogger(__name__)
 _CHALLENGE = 'Bearer realm="lotedge"'
@@ -59,6 +65,7 @@ _ROUTES = (
     "/v1/vendor-lot",
 )
 _VENDORS = "/v1/vendors"
+_STOCK_ROUTES = ("/v1/stock", "/v1/expiring")
 _HOLDS = "/v1/holds"
 
 
@@ -136,8 +143,10 @@ class TraceApi:
         if path == _HOLDS:
             with self.queries() as queries:
                 return holds_answer(queries, active_only=params.get("active") in ("1", "true"))
+        if path in _STOCK_ROUTES:
+            return self._stock(path, params)
         if path not in _ROUTES:
-            routes = ", ".join((*_ROUTES, _VENDORS, _HOLDS))
+            routes = ", ".join((*_ROUTES, _VENDORS, _HOLDS, *_STOCK_ROUTES))
             raise ApiError(404, "no_route", f"no such endpoint: {path}; try {routes}")
         lot, gtin = params.get("lot"), params.get("gtin")
         if not lot:
@@ -163,6 +172,18 @@ class TraceApi:
             if path == "/v1/vendor-lot":
                 return vendor_lot_answer(queries, info, _format(params, REPORT_FORMATS))
             return graph_answer(queries, info, _format(params, GRAPH_FORMATS), self._customers)
+
+    def _stock(self, path: str, params: dict[str, str]) -> Answer:
+        fmt = _format(params, REPORT_FORMATS[::-1])  # json first
+        with self.queries() as queries:
+            if path == "/v1/stock":
+                product, gtin = params.get("product"), params.get("gtin")
+                return stock_answer(queries, fmt, product=product, gtin=gtin)
+            try:
+                days = within_days(params.get("within", "14d"))
+            except ValueError as exc:
+                raise ApiError(400, "bad_request", str(exc)) from None
+            return expiring_answer(queries, fmt, date.today(), days)
 
     def _vendors(self, vendor: str, params: dict[str, str]) -> Answer:
         fmt = _format(params, REPORT_FORMATS)

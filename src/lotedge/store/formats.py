@@ -6,3 +6,4 @@ REPORT_FORMATS = ("csv", "json")
 RECALL_FORMATS = (*REPORT_FORMATS, "fsma204")
 """`fsma204`: FDA's sortable spreadsheet (XLSX; docs/recall.md)."""
 GRAPH_FORMATS = ("dot", "svg")
+STOCK_FORMATS = ("text", "csv", "json")

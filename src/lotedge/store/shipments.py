@@ -157,12 +157,12 @@ def _unpacks_and_voids(
         if biz_step == VOID_SHIPPING:
             voids[unit].append(at)
             continue
-        children = _unpacked(json.loads(body))
+        children = unpacked(json.loads(body))
         unpacks[unit].append(_Unpack(at, not children, children))
     return unpacks, voids
 
 
-def _unpacked(event: dict[str, Any]) -> dict[str, float | None]:
+def unpacked(event: dict[str, Any]) -> dict[str, float | None]:
     """The children a DELETE names, by class key, with the quantity taken off (None: all)."""
     try:
         flows = flows_of(event, "in", ("childEPCs", "childQuantityList"))

@@ -1,0 +1,91 @@
+"""Stock benchmark: stock by lot and the short-dated list, on SQLite and PostgreSQL side by side.
+
+The data set is the stock tests' generated dock (`tests.store.stock_data`): `--lots` lots made
+(three products), about half as many pallets packed with one to three lots each, a tenth of
+them partly unpacked and a twentieth whole, most dispatched, a fifth of those voided (half of
+which shipped again), a tenth of the lots scrapped or counted: about 2.1 events per lot. The
+whole stock (every lot, its figures and its pallets) is timed `--repeats` times, then the
+short-dated list (`expiring --within 14d`) as often; both replay every stored movement.
+
+    .venv/bin/python -m bench.stock.run                 # 100,000 lots
+    .venv/bin/python -m bench.stock.run --quick         # 10,000 lots
+PostgreSQL runs when --pg URL or LOTEDGE_TEST_PG_URL is given (a scratch schema is dropped after).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import date
+
+from bench.common import percentile
+from bench.trace.run import ingest, print_table, scratch_schema
+from lotedge.store.db import Database, open_database
+from lotedge.store.schema import SchemaValidator
+from lotedge.store.stock import expiring, stock
+from tests import epcis_schema
+from tests.store.agent_events import payload
+from tests.store.stock_data import story
+
+
+def timed(db: Database, ask: Callable[[Database], list], repeats: int) -> tuple[list[float], int]:
+    """Milliseconds of each of `repeats` runs of `ask`, and how many lots it answered."""
+    times, found = [], 0
+    for _ in range(repeats):
+        started = time.perf_counter()
+        found = len(ask(db))
+        times.append((time.perf_counter() - started) * 1000)
+    return times, found
+
+
+def run(url: str, args: argparse.Namespace, validator: SchemaValidator) -> dict[str, str]:
+    today = date.today()
+    told = story(args.lots, today)
+    payloads: Iterator[bytes] = (payload(event) for event in told.events)
+    with open_database(url) as db:
+        events, seconds = ingest(db, validator, payloads, args.batch)
+        db.execute("ANALYZE")  # what autovacuum does on PostgreSQL after a bulk load
+        result = {"lots": f"{args.lots:,}", "events": f"{events:,}"}
+        result["ingest events/s"] = f"{events / seconds:,.0f}"
+        asks = {
+            "stock": lambda d: stock(d),
+            "expiring 14d": lambda d: expiring(d, today, 14),
+        }
+        for name, ask in asks.items():
+            times, found = timed(db, ask, args.repeats)
+            result[f"{name} lots"] = f"{found:,}"
+            result[f"{name} median ms"] = f"{statistics.median(times):,.0f}"
+            result[f"{name} p99 ms"] = f"{percentile(times, 99):,.0f}"
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lots", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=20, help="timed runs of each question")
+    parser.add_argument("--batch", type=int, default=500, help="events per transaction")
+    parser.add_argument("--schema", default=str(epcis_schema.SCHEMA), help="GS1's JSON Schema")
+    parser.add_argument("--pg", default=os.environ.get("LOTEDGE_TEST_PG_URL"))
+    parser.add_argument("--quick", action="store_true", help="10,000 lots")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.lots = 10_000
+    validator = SchemaValidator.load(args.schema)
+    print(f"schema check: {validator.backend}; {args.lots:,} lots", flush=True)
+    results: dict[str, dict[str, str]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        results["SQLite"] = run(f"sqlite:///{tmp}/bench.db", args, validator)
+    if args.pg:
+        with scratch_schema(args.pg) as url:
+            results["PostgreSQL"] = run(url, args, validator)
+    print_table(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
