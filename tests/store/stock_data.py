@@ -126,9 +126,9 @@ class _Writer:
         picked = {self.rng.choice(self.names) for _ in range(self.rng.randint(1, 3))}
         loose = [self.story.expected[lot] for lot in sorted(picked)]
         held: dict[str, float] = {}
-        for lot in (e for e in loose if e.loose >= 1):
-            held[lot.lot] = float(self.rng.randint(1, int(lot.loose)))
-            lot.pallets[digits] = held[lot.lot]
+        for expected in (e for e in loose if e.loose >= 1):
+            held[expected.lot] = float(self.rng.randint(1, int(expected.loose)))
+            expected.pallets[digits] = held[expected.lot]
         if not held:
             return
         self.contents[digits] = set(held)

@@ -45,8 +45,8 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     from lotedge.config.loader import load_config, secret_refs
     from lotedge.config.problems import ConfigError
     from lotedge.core.epcis import private_identifiers
-    from lotedge.core.shipping_events import private_customers
     from lotedge.core.kdes import master_data_warnings
+    from lotedge.core.shipping_events import private_customers
 
     if is_store_file(args.file):
         return _check_store_file(args.file)

@@ -30,8 +30,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from lotedge.ops.connections import BoundedThreads, RequestDeadline, http_busy
 from lotedge.masterdata.locations import LocationBook
+from lotedge.ops.connections import BoundedThreads, RequestDeadline, http_busy
 from lotedge.ops.web import JSON, bearer_matches, json_text, send
 from lotedge.store.answers import (
     Answer,
