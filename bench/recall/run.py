@@ -23,7 +23,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
@@ -33,9 +32,8 @@ from bench.trace.run import (
     T0,
     family_events,
     ingest,
-    print_table,
     sample_lots,
-    scratch_schema,
+    side_by_side,
     timed,
     tracing,
 )
@@ -175,13 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"the dock packs two levels of {PALLETS // 2} lots: --width {PALLETS // 2}")
     validator = SchemaValidator.load(args.schema)
     print(f"schema check: {validator.backend}; {args.events:,} events", flush=True)
-    results: dict[str, dict[str, str]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        results["SQLite"] = run(f"sqlite:///{tmp}/bench.db", args, validator)
-    if args.pg:
-        with scratch_schema(args.pg) as url:
-            results["PostgreSQL"] = run(url, args, validator)
-    print_table(results)
+    side_by_side(lambda url: run(url, args, validator), args.pg)
     return 0
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench.common import percentile
 from bench.recall.run import CUSTOMERS, DOCK_EVENTS, PALLETS, every_family
-from bench.trace.run import FAN_IN, ingest, print_table, sample_lots, scratch_schema
+from bench.trace.run import FAN_IN, ingest, sample_lots, side_by_side
 from lotedge.masterdata.locations import LocationBook
 from lotedge.store.customers import CustomerBook
 from lotedge.store.db import open_database
@@ -84,13 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"the dock packs two levels of {PALLETS // 2} lots: --width {PALLETS // 2}")
     validator = SchemaValidator.load(args.schema)
     print(f"{args.events:,} events, depth {args.depth}, {args.drills} drills", flush=True)
-    results: dict[str, dict[str, str]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        results["SQLite"] = run(f"sqlite:///{tmp}/bench.db", args, validator)
-    if args.pg:
-        with scratch_schema(args.pg) as url:
-            results["PostgreSQL"] = run(url, args, validator)
-    print_table(results)
+    side_by_side(lambda url: run(url, args, validator), args.pg)
     return 0
 
 

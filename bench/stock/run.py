@@ -18,13 +18,12 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import date
 
 from bench.common import percentile
-from bench.trace.run import ingest, print_table, scratch_schema
+from bench.trace.run import ingest, side_by_side
 from lotedge.store.db import Database, open_database
 from lotedge.store.schema import SchemaValidator
 from lotedge.store.stock import expiring, stock
@@ -77,13 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         args.lots = 10_000
     validator = SchemaValidator.load(args.schema)
     print(f"schema check: {validator.backend}; {args.lots:,} lots", flush=True)
-    results: dict[str, dict[str, str]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        results["SQLite"] = run(f"sqlite:///{tmp}/bench.db", args, validator)
-    if args.pg:
-        with scratch_schema(args.pg) as url:
-            results["PostgreSQL"] = run(url, args, validator)
-    print_table(results)
+    side_by_side(lambda url: run(url, args, validator), args.pg)
     return 0
 
 

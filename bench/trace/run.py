@@ -171,14 +171,20 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"schema check: {validator.backend}; {args.events:,} events, depth {args.depth}", flush=True
     )
+    side_by_side(lambda url: run(url, args, validator), args.pg)
+    return 0
+
+
+def side_by_side(run: Callable[[str], dict[str, str]], pg_url: str | None) -> None:
+    """`run` on a scratch SQLite database and, with `pg_url`, on a scratch PostgreSQL schema;
+    their figures printed side by side."""
     results: dict[str, dict[str, str]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        results["SQLite"] = run(f"sqlite:///{tmp}/bench.db", args, validator)
-    if args.pg:
-        with scratch_schema(args.pg) as url:
-            results["PostgreSQL"] = run(url, args, validator)
+        results["SQLite"] = run(f"sqlite:///{tmp}/bench.db")
+    if pg_url:
+        with scratch_schema(pg_url) as url:
+            results["PostgreSQL"] = run(url)
     print_table(results)
-    return 0
 
 
 def print_table(results: dict[str, dict[str, str]]) -> None:
