@@ -37,7 +37,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from bench.common import percentile
-from bench.trace.run import T0, TOPIC, family_events
+from bench.trace.run import T0, family_events
 from lotedge.config.store import StoreMqttConfig
 from lotedge.masterdata.items import Material
 from lotedge.store.db import Database, open_database
@@ -45,6 +45,7 @@ from lotedge.store.ingest import Ingestor, Message
 from lotedge.store.subscriber import EventSubscriber
 from tests.publish.broker import Mosquitto
 from tests.store.epcis_http import Client, store_http
+from tests.store.helpers import own_topic
 from tests.store.vendor_data import receiving_event
 
 DEPTH, WIDTH, PER_FAMILY = 10, 8, 10 * 8 * 4
@@ -95,7 +96,7 @@ def mqtt_rate(url: str, payloads: list[bytes], broker: int) -> float:
     client.loop_start()
     started = time.perf_counter()
     for body in payloads:
-        client.publish(TOPIC, body, qos=1)
+        client.publish(own_topic(body), body, qos=1)
     while count(url) < len(payloads):
         time.sleep(0.05)
     seconds = time.perf_counter() - started
@@ -149,7 +150,7 @@ def query_latencies(url: str, n: int, samples: int, per_page: int) -> dict[str, 
     with open_database(url) as db:
         ingestor, pending = Ingestor(db), []
         for body in events(n):
-            pending.append(Message(body, TOPIC))
+            pending.append(Message(body, own_topic(body)))
             if len(pending) == 1000:
                 ingestor.ingest(pending)
                 pending = []

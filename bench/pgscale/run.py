@@ -33,12 +33,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import percentile
-from bench.trace.run import FAN_IN, TOPIC, family_events
+from bench.trace.run import FAN_IN, family_events
 from lotedge.store.answers import recall_answer
 from lotedge.store.db import Database, open_database
 from lotedge.store.ingest import Ingestor, Message
 from lotedge.store.query import TraceQueries
 from lotedge.store.schema import SchemaValidator
+from tests.store.helpers import own_topic
 
 SCHEMA = Path("/work/shared/epcis/EPCIS-JSON-Schema.json")
 
@@ -64,7 +65,10 @@ def store_file(url: str, path: Path, batch: int, schema: str | None, start: obje
     validator = SchemaValidator.load(schema) if schema else None
     with open_database(url) as db:
         ingestor = Ingestor(db, validator)
-        messages = [Message(line.rstrip(b"\n"), TOPIC) for line in path.open("rb")]
+        messages = [
+            Message(body, own_topic(body))
+            for body in (line.rstrip(b"\n") for line in path.open("rb"))
+        ]
         start.wait()  # type: ignore[attr-defined]
         for i in range(0, len(messages), batch):
             ingestor.ingest(messages[i : i + batch])

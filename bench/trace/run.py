@@ -31,18 +31,16 @@ from lotedge.store.db import Database, open_database
 from lotedge.store.ingest import Ingestor, Message
 from lotedge.store.query import Direction, LotInfo, Trace, TraceQueries
 from lotedge.store.schema import SchemaValidator
-from lotedge.wire import topics
 from lotedge.wire.gs1 import join_gtin
 from lotedge.wire.identifiers import gtin_lot_class
-from lotedge.wire.topics import Topics
 from tests import epcis_schema
-from tests.store.agent_events import agent, consumption, event_id, output, payload
+from tests.store.agent_events import consumption, event_id, output, payload
+from tests.store.helpers import own_topic
 
 FAN_IN = 3
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 EXPIRY = date(2027, 1, 1)
 T = TypeVar("T")
-TOPIC = Topics.for_agent("lotedge/v1", agent("PLANT1", "L1")).of(topics.EVENTS)
 
 
 def family_events(family: int, depth: int, width: int, rng: random.Random) -> Iterator[bytes]:
@@ -96,7 +94,7 @@ def ingest(
     ingestor, spent, total = Ingestor(db, validator), 0.0, 0
     pending: list[Message] = []
     for body in payloads:
-        pending.append(Message(body, TOPIC))
+        pending.append(Message(body, own_topic(body)))
         if len(pending) == batch:
             started = time.perf_counter()
             ingestor.ingest(pending)
