@@ -19,7 +19,6 @@ PostgreSQL runs when --pg URL or LOTEDGE_TEST_PG_URL is given (a scratch schema 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -31,7 +30,9 @@ from bench.trace.run import (
     FAN_IN,
     T0,
     family_events,
+    genealogy_parser,
     ingest,
+    parse_genealogy_args,
     sample_lots,
     side_by_side,
     timed,
@@ -45,7 +46,6 @@ from lotedge.store.query import LotInfo, TraceQueries
 from lotedge.store.schema import SchemaValidator
 from lotedge.wire.gs1 import join_gtin, with_check_digit
 from lotedge.wire.identifiers import gtin_lot_class
-from tests import epcis_schema
 from tests.store.agent_events import dispatch, event_id, packing, payload, sscc, void_shipping
 
 PALLETS = 16
@@ -157,18 +157,9 @@ def run(url: str, args: argparse.Namespace, validator: SchemaValidator) -> dict[
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--depth", type=int, default=10)
-    parser.add_argument("--width", type=int, default=8, help="lots per level of a family")
-    parser.add_argument("--batch", type=int, default=500, help="events per transaction")
+    parser = genealogy_parser(__doc__.splitlines()[0])
     parser.add_argument("--recalls", type=int, default=200, help="recalls timed")
-    parser.add_argument("--schema", default=str(epcis_schema.SCHEMA), help="GS1's JSON Schema")
-    parser.add_argument("--pg", default=os.environ.get("LOTEDGE_TEST_PG_URL"))
-    parser.add_argument("--quick", action="store_true", help="10,000 events")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.events = 10_000
+    args = parse_genealogy_args(parser, argv)
     if args.width != PALLETS // 2:
         parser.error(f"the dock packs two levels of {PALLETS // 2} lots: --width {PALLETS // 2}")
     validator = SchemaValidator.load(args.schema)

@@ -13,7 +13,6 @@ PostgreSQL runs when --pg URL or LOTEDGE_TEST_PG_URL is given (a scratch schema 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -21,14 +20,20 @@ from pathlib import Path
 
 from bench.common import percentile
 from bench.recall.run import CUSTOMERS, DOCK_EVENTS, PALLETS, every_family
-from bench.trace.run import FAN_IN, ingest, sample_lots, side_by_side
+from bench.trace.run import (
+    FAN_IN,
+    genealogy_parser,
+    ingest,
+    parse_genealogy_args,
+    sample_lots,
+    side_by_side,
+)
 from lotedge.masterdata.locations import LocationBook
 from lotedge.store.customers import CustomerBook
 from lotedge.store.db import open_database
 from lotedge.store.drill import run_drill
 from lotedge.store.query import TraceQueries
 from lotedge.store.schema import SchemaValidator
-from tests import epcis_schema
 from tests.store.fsma_data import LOCATIONS
 
 SITE = LOCATIONS[0]
@@ -68,18 +73,9 @@ def run(url: str, args: argparse.Namespace, validator: SchemaValidator) -> dict[
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--depth", type=int, default=10)
-    parser.add_argument("--width", type=int, default=8, help="lots per level of a family")
-    parser.add_argument("--batch", type=int, default=500, help="events per transaction")
+    parser = genealogy_parser(__doc__.splitlines()[0])
     parser.add_argument("--drills", type=int, default=50, help="drills timed per database")
-    parser.add_argument("--schema", default=str(epcis_schema.SCHEMA), help="GS1's JSON Schema")
-    parser.add_argument("--pg", default=os.environ.get("LOTEDGE_TEST_PG_URL"))
-    parser.add_argument("--quick", action="store_true", help="10,000 events")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.events = 10_000
+    args = parse_genealogy_args(parser, argv)
     if args.width != PALLETS // 2:
         parser.error(f"the dock packs two levels of {PALLETS // 2} lots: --width {PALLETS // 2}")
     validator = SchemaValidator.load(args.schema)

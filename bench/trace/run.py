@@ -153,24 +153,39 @@ def run(url: str, args: argparse.Namespace, validator: SchemaValidator) -> dict[
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--depth", type=int, default=10)
-    parser.add_argument("--width", type=int, default=8, help="lots per level of a family")
-    parser.add_argument("--batch", type=int, default=500, help="events per transaction")
+    parser = genealogy_parser(__doc__.splitlines()[0])
     parser.add_argument("--traces", type=int, default=200, help="traces timed per direction")
-    parser.add_argument("--schema", default=str(epcis_schema.SCHEMA), help="GS1's JSON Schema")
-    parser.add_argument("--pg", default=os.environ.get("LOTEDGE_TEST_PG_URL"))
-    parser.add_argument("--quick", action="store_true", help="10,000 events")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.events = 10_000
+    args = parse_genealogy_args(parser, argv)
     validator = SchemaValidator.load(args.schema)
     print(
         f"schema check: {validator.backend}; {args.events:,} events, depth {args.depth}", flush=True
     )
     side_by_side(lambda url: run(url, args, validator), args.pg)
     return 0
+
+
+def genealogy_parser(description: str) -> argparse.ArgumentParser:
+    """The options of a bench over this genealogy: its size and shape, the ingest's batch, GS1's
+    schema, the PostgreSQL to compare with, --quick."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--depth", type=int, default=10)
+    parser.add_argument("--width", type=int, default=8, help="lots per level of a family")
+    parser.add_argument("--batch", type=int, default=500, help="events per transaction")
+    parser.add_argument("--schema", default=str(epcis_schema.SCHEMA), help="GS1's JSON Schema")
+    parser.add_argument("--pg", default=os.environ.get("LOTEDGE_TEST_PG_URL"))
+    parser.add_argument("--quick", action="store_true", help="10,000 events")
+    return parser
+
+
+def parse_genealogy_args(
+    parser: argparse.ArgumentParser, argv: list[str] | None
+) -> argparse.Namespace:
+    """The arguments; --quick makes the store 10,000 events."""
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.events = 10_000
+    return args
 
 
 def side_by_side(run: Callable[[str], dict[str, str]], pg_url: str | None) -> None:
