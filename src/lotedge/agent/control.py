@@ -35,6 +35,7 @@ class ControlServer:
         self._call = call
         self._connections: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         handler = self._handler_class()
         if path.exists():
             path.unlink()  # the single-instance lock guarantees no live owner
@@ -45,7 +46,12 @@ class ControlServer:
         )
 
     def _handler_class(self) -> type[socketserver.StreamRequestHandler]:
-        call, connections, lock = self._call, self._connections, self._lock
+        call, connections, lock, stopping = (
+            self._call,
+            self._connections,
+            self._lock,
+            self._stopping,
+        )
 
         class Handler(socketserver.StreamRequestHandler):
             #: Each read and write: a client that stops reading its replies (or sends nothing)
@@ -54,6 +60,8 @@ class ControlServer:
 
             def handle(self) -> None:
                 with lock:
+                    if stopping.is_set():
+                        return  # accepted as the stop began: stop() did not see it to close
                     connections.add(self.connection)
                 try:
                     for line in iter(lambda: self.rfile.readline(_MAX_LINE), b""):
@@ -76,6 +84,7 @@ class ControlServer:
         """Accept no more; each open connection finishes the request in hand, then closes."""
         self._server.shutdown()
         with self._lock:
+            self._stopping.set()
             for connection in self._connections:
                 with contextlib.suppress(OSError):
                     connection.shutdown(socket.SHUT_RD)  # ends the next readline, not the reply
