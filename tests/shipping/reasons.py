@@ -14,6 +14,7 @@ SHIPPING_REASONS = frozenset(
         "unknown_pallet",
         "pallet_state",
         "unknown_customer",
+        "short_shelf_life",
         "sscc_exhausted",
         "shipping_off",
         "ship_to_set",

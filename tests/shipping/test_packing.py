@@ -205,6 +205,7 @@ def test_every_shipping_reason_is_reachable(dock: Line, tmp_path: Path):
     seen.add(dock.scan("#LE:QTY:2"))  # empty
     seen.add(_packed(dock, "]C10109501101530003172701311025ABC")["reason"])  # vendor label
     seen.add(_packed(dock, case_label("R1", gtin="04006381333931"))["reason"])  # not ours
+    seen.add(_packed(dock, case_label("R2", expiry="261126"))["reason"])  # SHOPCO: 1 day left
     seen.add(_packed(dock, case_label("R1"))["reason"])  # cases added
     seen.add(dock.scan("#LE:CLOSE"))  # closed
     seen.add(dock.scan(pallet_label(sscc)))  # no ship-to

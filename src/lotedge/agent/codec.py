@@ -36,6 +36,8 @@ from lotedge.agent.requests import (
     SkipWeighing,
     StartBatch,
     Status,
+    StockList,
+    StockLots,
 )
 from lotedge.config.remote import REMOTE_OPERATIONS
 from lotedge.core.holds import SCOPE_FIELDS, SOURCES, HoldScope, ScopeError, parse_scope
@@ -122,20 +124,43 @@ def _choice(args: dict[str, Any], key: str, choices: tuple[str, ...], default: s
     return value
 
 
-def _open_lots(args: dict[str, Any]) -> Request:
+def _lot_items(args: dict[str, Any], keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The `lots` list of a push: objects with `keys` only."""
     lots = args.get("lots")
     if not isinstance(lots, list) or not all(isinstance(lot, dict) for lot in lots):
-        raise BadRequest("'lots' must be a list of {lot, expiry} objects")
-    parsed = []
+        raise BadRequest(f"'lots' must be a list of {{{', '.join(keys)}}} objects")
     for item in lots:
-        unknown = sorted(set(item) - {"lot", "expiry"})
+        unknown = sorted(set(item) - set(keys))
         if unknown:
-            raise BadRequest(f"lots: unknown key(s) {', '.join(unknown)}; expected: lot, expiry")
-        parsed.append((_text(item, "lot"), _date(item.get("expiry"), "expiry")))
+            expected = ", ".join(keys)
+            raise BadRequest(f"lots: unknown key(s) {', '.join(unknown)}; expected: {expected}")
+    return lots
+
+
+def _replace(args: dict[str, Any]) -> bool:
     replace = args.get("replace", False)
     if not isinstance(replace, bool):
         raise BadRequest(f"'replace' must be true or false, got {replace!r}")
-    return LotsOpen(_text(args, "material"), tuple(parsed), replace)
+    return replace
+
+
+def _open_lots(args: dict[str, Any]) -> Request:
+    parsed = tuple(
+        (_text(item, "lot"), _date(item.get("expiry"), "expiry"))
+        for item in _lot_items(args, ("lot", "expiry"))
+    )
+    return LotsOpen(_text(args, "material"), parsed, _replace(args))
+
+
+def _stock_lots(args: dict[str, Any]) -> Request:
+    parsed = []
+    for item in _lot_items(args, ("lot", "expiry", "on_hand")):
+        on_hand = _decimal(item, "on_hand", True)
+        assert on_hand is not None  # required
+        if on_hand < 0:
+            raise BadRequest(f"lots: 'on_hand' must not be negative, got {item['on_hand']!r}")
+        parsed.append((_text(item, "lot"), _date(item.get("expiry"), "expiry"), on_hand))
+    return StockLots(_text(args, "product"), tuple(parsed), _replace(args))
 
 
 def _unlabelled(args: dict[str, Any]) -> Request:
@@ -224,6 +249,8 @@ COMMANDS: dict[str, CommandSpec] = {
         ("material", "lot"), lambda a: LotsClose(_text(a, "material"), _text(a, "lot"))
     ),
     "lots.list": CommandSpec(("material",), lambda a: LotsList(_text(a, "material", "") or None)),
+    "stock.lots": CommandSpec(("product", "lots", "replace"), _stock_lots),
+    "stock.list": CommandSpec(("product",), lambda a: StockList(_text(a, "product", "") or None)),
     # The dock's pallets are in hand at this device (its labels print here): not remote.
     "pallet.open": CommandSpec(
         ("customer",), lambda a: PalletOpen(_optional_text(a, "customer")), remote=False

@@ -135,6 +135,23 @@ class LotsClose:
 
 
 @dataclass(frozen=True)
+class StockLots:
+    """Our lots of a product with stock left (lot, expiry, on hand), pushed by the trace store
+    for FEFO at the dock; `replace`: the first page of the product's list."""
+
+    product: str
+    lots: tuple[tuple[str, date | None, Decimal], ...]
+    replace: bool = False
+
+
+@dataclass(frozen=True)
+class StockList:
+    """The pushed lots of one product, or of all."""
+
+    product: str | None = None
+
+
+@dataclass(frozen=True)
 class LotsList:
     material: str | None = None
 
@@ -306,6 +323,8 @@ Request = (
     | LotsOpen
     | LotsClose
     | LotsList
+    | StockLots
+    | StockList
     | PalletOpen
     | PalletClose
     | PalletRepeat

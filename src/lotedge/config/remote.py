@@ -24,9 +24,11 @@ REMOTE_OPERATIONS = (
     "lots.open",
     "lots.close",
     "lots.list",
+    "stock.lots",
+    "stock.list",
 )
-#: What a remote caller may run unless the config says otherwise: holds and open lots (what
-#: the store sends) and looking. Nothing that starts, ends or cancels a batch.
+#: What a remote caller may run unless the config says otherwise: holds, open lots and stock
+#: (what the store sends) and looking. Nothing that starts, ends or cancels a batch.
 SAFE_OPERATIONS = (
     "status",
     "hold.add",
@@ -35,9 +37,11 @@ SAFE_OPERATIONS = (
     "lots.open",
     "lots.close",
     "lots.list",
+    "stock.lots",
+    "stock.list",
 )
 #: The commands that must carry the store's signature once a key is configured.
-SIGNED_OPERATIONS = ("hold.add", "hold.remove", "lots.open", "lots.close")
+SIGNED_OPERATIONS = ("hold.add", "hold.remove", "lots.open", "lots.close", "stock.lots")
 
 
 class RemoteConfig(Section):

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from lotedge.config.problems import Problem
+from lotedge.core.decisions import FefoPolicy
 from lotedge.core.sscc import SsccScheme, prefix_problems
 from lotedge.masterdata.customers import Customer
 from lotedge.masterdata.identity import Identity
@@ -40,6 +41,17 @@ class ShippingConfig(Section):
     label_template: str = Field(
         default="logistic_label.zpl.j2",
         description="ZPL template of the GS1 logistic (pallet) label, in the labels directory.",
+    )
+    fefo: FefoPolicy = Field(
+        default=FefoPolicy.WARN,
+        description="A case of a lot when an older lot of the same product is in stock (as the "
+        "store pushed it): off, warn (packed, naming the lot to ship first) or reject.",
+    )
+    short_dated_days: int = Field(
+        default=14,
+        ge=0,
+        le=3650,
+        description="The station page lists the lots in stock that expire within these days.",
     )
 
     _gln_valid = field_validator("ship_from_gln")(check_gln)

@@ -60,6 +60,7 @@ class Reason(StrEnum):
     SHIPMENT_VOIDED = "shipment_voided"
     SSCC_EXHAUSTED = "sscc_exhausted"
     UNKNOWN_CUSTOMER = "unknown_customer"
+    SHORT_SHELF_LIFE = "short_shelf_life"
     SHIPPING_OFF = "shipping_off"
     # Weighing (issue 19): scans of weighed materials, weights, and the scale's commands.
     WEIGHING_PENDING = "weighing_pending"

@@ -5,18 +5,23 @@ lot) add one case each; a count (30) or net weight (310n) on the label is the ca
 A contents label ((02) + (37) + (10), as on our single-lot pallet labels) adds (37) cases of
 one trade item each. Refused, with a reason and nothing added: a vendor's label, a GTIN that is
 not one of our products, no lot, an expired lot, a lot on hold (docs/shipping.md).
+
+Then the stock the trace store pushed (`judge_stock`): the lot's expiry when the label has none,
+FEFO against the older lots of the product still in stock, and the customer's minimum shelf life.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
 from lotedge.core.batch import Refusal
+from lotedge.core.decisions import FefoPolicy, OpenLot, ScanWarning, fefo_first
 from lotedge.core.holds import HeldItem, Hold, first_match
 from lotedge.core.reasons import Reason
 from lotedge.core.scan import ParsedScan, ScanKind
+from lotedge.masterdata.customers import Customer
 from lotedge.masterdata.items import Product
 from lotedge.wire.gs1 import gtin_14
 
@@ -104,3 +109,72 @@ def judge_cases(
         return Cases(product, gtin, scan.lot, scan.expiry, Decimal(1), None, int(count))
     each, uom = scan.quantity or Decimal(1), scan.uom
     return Cases(product, gtin, scan.lot, scan.expiry, each, None if uom in COUNT_UNITS else uom, 1)
+
+
+def short_shelf_life(
+    name: str, lot: str, expiry: date | None, customer: Customer | None, today: date, what: str
+) -> Refusal | None:
+    """The refusal when `lot` has less shelf life left than `customer` takes (None when it has
+    enough, the customer sets no minimum, or the expiry is unknown)."""
+    minimum = customer.min_shelf_life_days if customer else None
+    if customer is None or minimum is None or expiry is None:
+        return None
+    left = (expiry - today).days
+    if left >= minimum:
+        return None
+    return Refusal(
+        Reason.SHORT_SHELF_LIFE,
+        f"{what}: {name} lot {lot} has {left} day(s) of shelf life left (expires "
+        f"{expiry.isoformat()}); {customer.name} ({customer.code}) takes at least {minimum}. "
+        "Use a younger lot for this customer.",
+    )
+
+
+@dataclass(frozen=True)
+class DockRules:
+    """What a case is judged against beyond its label: the product's lots in stock (pushed by
+    the store), the holds that can match them, the FEFO policy, the pallet's customer."""
+
+    in_stock: tuple[OpenLot, ...]
+    holds: tuple[Hold, ...]
+    fefo: FefoPolicy
+    customer: Customer | None
+    today: date
+
+
+def judge_stock(cases: Cases, rules: DockRules) -> tuple[Cases, ScanWarning | None] | Refusal:
+    """Cases `judge_cases` accepted, against the stock: expired by the store's expiry (when the
+    label has none), short of the customer's minimum shelf life, or packed before an older lot
+    (refused or warned per `fefo`). Returns the cases (with the store's expiry filled in)."""
+    name = cases.product.name
+    expiry = cases.expiry or next((o.expiry for o in rules.in_stock if o.lot == cases.lot), None)
+    if expiry is not None and expiry < rules.today:
+        return Refusal(
+            Reason.EXPIRED,
+            f"Not packed: {name} lot {cases.lot} expired on {expiry.isoformat()} (the store's "
+            "stock list). Put it aside.",
+        )
+    short = short_shelf_life(name, cases.lot, expiry, rules.customer, rules.today, "Not packed")
+    if short is not None:
+        return short
+    cases = replace(cases, expiry=expiry)
+    if rules.fefo is FefoPolicy.OFF:
+        return cases, None
+    marked = tuple(
+        replace(
+            o,
+            on_hold=first_match(rules.holds, dock_holds_item(cases.product, cases.gtin, o.lot))
+            is not None,
+        )
+        for o in rules.in_stock
+    )
+    first = fefo_first(cases.lot, expiry, marked, rules.today)
+    if first is None or first.expiry is None or expiry is None:
+        return cases, None
+    advice = (
+        f"Ship lot {first.lot} first (expires {first.expiry.isoformat()}); this lot expires "
+        f"{expiry.isoformat()}."
+    )
+    if rules.fefo is FefoPolicy.REJECT:
+        return Refusal(Reason.FEFO, f"Not packed: {name} lot {cases.lot}. {advice}")
+    return cases, ScanWarning("fefo", advice, first.lot)

@@ -28,5 +28,12 @@ class Customer(Section):
         description="The [[locations]] code of its ship-to place, described as FDA's recall "
         "spreadsheet asks (city, state, ZIP, country: docs/recall.md).",
     )
+    min_shelf_life_days: int | None = Field(
+        default=None,
+        ge=0,
+        le=3650,
+        description="Days of shelf life a lot must have left when shipped to this customer "
+        "(expiry minus today); a case or pallet with less is refused for it.",
+    )
 
     _gln_valid = field_validator("gln")(check_gln)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from sqlite3 import Connection
 
-from lotedge.state import alerts, holds, outbox, print_jobs, receiving, shipping, weighings
+from lotedge.state import (
+    alerts,
+    holds,
+    outbox,
+    print_jobs,
+    receiving,
+    shipping,
+    stock,
+    weighings,
+)
 
 CORE = """
 CREATE TABLE batches (
@@ -96,4 +105,5 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
     (10, "weighings of weighed materials", weighings.DDL),
     (11, "pallets and the SSCC ledger", shipping.DDL),
     (12, "what pallets hold, and shipments", shipping.CONTENTS + ";" + shipping.SHIPMENTS),
+    (13, "our product lots in stock, as the trace store pushed them", stock.DDL),
 ]

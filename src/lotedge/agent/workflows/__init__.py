@@ -25,6 +25,7 @@ from lotedge.agent.workflows import (
     scans,
     shipping,
     status,
+    stock,
     weighing,
 )
 
@@ -55,6 +56,7 @@ HANDLERS = _table(
     printing,
     alerts,
     status,
+    stock,
     weighing,
     remote,
 )

@@ -1,8 +1,9 @@
 """Dispatch at the shipping dock: closed pallets shipped to a customer, and a dispatch voided.
 
-A pallet is shipped only when it is closed and none of its lots is on hold now: a hold that
-reached the line after the pallet was closed (the store's forward-trace hold, say) is checked
-against the contents the pallet was closed with (docs/shipping.md).
+A pallet is shipped only when it is closed, none of its lots is on hold now (a hold that
+reached the line after the pallet was closed, the store's forward-trace hold say, is checked
+against the contents the pallet was closed with) and every lot on it has the shelf life the
+customer takes (docs/shipping.md).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from lotedge.agent.workflows.shipping import (
 from lotedge.config.shipping import ShippingConfig
 from lotedge.core.batch import Refusal
 from lotedge.core.reasons import Reason
+from lotedge.core.shipping import short_shelf_life
 from lotedge.core.shipping_events import References, ShipFrom, shipping_event
 from lotedge.masterdata.customers import Customer
 from lotedge.state import shipping as dock
@@ -52,7 +54,7 @@ def _ship_from(uow: UnitOfWork, shipping: ShippingConfig) -> ShipFrom:
     return ShipFrom(shipping.from_gln(uow.config.identity), shipping.company_prefix)
 
 
-def _shippable(uow: UnitOfWork, sscc: str) -> Pallet | Refusal:
+def _shippable(uow: UnitOfWork, sscc: str, customer: Customer) -> Pallet | Refusal:
     pallet = find_pallet(uow, sscc)
     if isinstance(pallet, Refusal):
         return pallet
@@ -65,7 +67,14 @@ def _shippable(uow: UnitOfWork, sscc: str) -> Pallet | Refusal:
         return Refusal(
             Reason.PALLET_STATE, f"Not shipped: pallet {sscc} is {pallet.status}; {hint}."
         )
-    refused = held_refusal(uow, dock.contents(uow.conn, pallet.id), f"Pallet {sscc} not shipped")
+    lines = dock.contents(uow.conn, pallet.id)
+    refused = held_refusal(uow, lines, f"Pallet {sscc} not shipped")
+    today = uow.now().date()
+    for line in lines:
+        product = uow.config.product(line.product)
+        name = product.name if product else line.product
+        what = f"Pallet {sscc} not shipped to {customer.code}"
+        refused = refused or short_shelf_life(name, line.lot, line.expiry, customer, today, what)
     return refused or pallet
 
 
@@ -84,7 +93,7 @@ def ship(uow: UnitOfWork, request: Ship) -> Done | Refusal:
     with uow.transaction():
         pallets = []
         for sscc in ssccs:
-            found = _shippable(uow, sscc)
+            found = _shippable(uow, sscc, customer)
             if isinstance(found, Refusal):
                 return found
             pallets.append(found)

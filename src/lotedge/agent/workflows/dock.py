@@ -16,14 +16,15 @@ from lotedge.agent.requests import PalletClose, PalletOpen, PalletRepeat, Ship, 
 from lotedge.agent.unit_of_work import UnitOfWork
 from lotedge.agent.workflows import dispatch, shipping
 from lotedge.core.batch import Refusal
-from lotedge.core.decisions import Decision, Outcome
+from lotedge.core.decisions import Decision, Outcome, ScanWarning
 from lotedge.core.reasons import Reason
 from lotedge.core.scan import Command, ParsedScan, RawScan, ScanKind
-from lotedge.core.shipping import Cases, judge_cases, repeat_count
+from lotedge.core.shipping import Cases, DockRules, judge_cases, judge_stock, repeat_count
 from lotedge.ops import metrics
 from lotedge.state import holds as hold_list
-from lotedge.state import repo
+from lotedge.state import repo, stock
 from lotedge.state import shipping as dock
+from lotedge.state.shipping import Pallet
 
 Operation = Callable[[UnitOfWork], Done | Refusal]
 #: The dock's command barcodes, for the unknown-command message.
@@ -68,10 +69,15 @@ def scan(uow: UnitOfWork, raw: RawScan, parsed: ParsedScan, dry_run: bool) -> De
     return decision
 
 
-def _decision(result: Done | Refusal, outcome: Outcome, parsed: ParsedScan) -> Decision:
+def _decision(
+    result: Done | Refusal,
+    outcome: Outcome,
+    parsed: ParsedScan,
+    warning: ScanWarning | None = None,
+) -> Decision:
     if isinstance(result, Refusal):
         return Decision(Outcome.REJECTED, result.reason, result.message, parsed)
-    return Decision(outcome, result.reason, result.message, parsed)
+    return Decision(outcome, result.reason, result.message, parsed, warning)
 
 
 def _judge(
@@ -108,7 +114,23 @@ def _judge(
     cases = judge_cases(parsed, uow.config.products, holds, now.date())
     if isinstance(cases, Refusal):
         return _decision(cases, Outcome.PACKED, parsed), None
-    return _decision(shipping.packed(uow, pallet, cases), Outcome.PACKED, parsed), cases
+    judged = judge_stock(cases, _dock_rules(uow, pallet, cases, now))
+    if isinstance(judged, Refusal):
+        return _decision(judged, Outcome.PACKED, parsed), None
+    cases, warning = judged
+    done = shipping.packed(uow, pallet, cases)
+    return _decision(done, Outcome.PACKED, parsed, warning), cases
+
+
+def _dock_rules(uow: UnitOfWork, pallet: Pallet, cases: Cases, now: datetime) -> DockRules:
+    """The product's lots in stock (as the store pushed them), the holds that can match them,
+    the dock's FEFO policy and the customer the pallet was opened for."""
+    in_stock = stock.open_lots(uow.conn, cases.product.code)
+    holds = hold_list.for_lots(uow.conn, {cases.lot} | {lot.lot for lot in in_stock})
+    shipping_config = uow.config.shipping
+    assert shipping_config is not None  # a pallet is open
+    customer = uow.config.customer(pallet.customer) if pallet.customer else None
+    return DockRules(in_stock, holds, shipping_config.fefo, customer, now.date())
 
 
 def _dispatch(uow: UnitOfWork, parsed: ParsedScan, sscc: str, dry_run: bool) -> Decision:

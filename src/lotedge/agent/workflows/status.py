@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lotedge.agent.requests import Reply, Status
 from lotedge.agent.unit_of_work import UnitOfWork
-from lotedge.agent.workflows import receiving, shipping
+from lotedge.agent.workflows import receiving, shipping, stock
 from lotedge.agent.workflows.batches import batch_dict
 from lotedge.agent.workflows.holds import hold_dicts
 from lotedge.state import alerts, repo
@@ -32,6 +32,7 @@ def status(uow: UnitOfWork, request: Status) -> Reply:
             "alerts": alerts.open_alerts(conn),
             **receiving.status_fields(uow),
             **shipping.status_fields(uow),
+            **stock.status_fields(uow),
             **{name: provide() for name, provide in uow.adapter_status.items()},
         },
     )

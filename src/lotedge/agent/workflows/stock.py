@@ -1,0 +1,63 @@
+"""Our product lots in stock, pushed by the trace store (`stock.lots`), for the shipping dock's
+FEFO and expiry checks and the station's short-dated list (docs/shipping.md, "FEFO at the dock").
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from lotedge.agent.requests import Reply, StockList, StockLots
+from lotedge.agent.unit_of_work import UnitOfWork
+from lotedge.core.batch import Refusal
+from lotedge.core.reasons import Reason
+from lotedge.masterdata.suggestions import unknown
+from lotedge.state import stock
+
+
+def _unknown_product(uow: UnitOfWork, code: str, consequence: str) -> Refusal:
+    known = [p.code for p in uow.config.products]
+    return Refusal(Reason.UNKNOWN_PRODUCT, unknown("product", code, known, consequence))
+
+
+def record_lots(uow: UnitOfWork, request: StockLots) -> Reply | Refusal:
+    """A page of the store's list of a product's lots in stock."""
+    if uow.config.product(request.product) is None:  # no case of it can be scanned here
+        return _unknown_product(uow, request.product, "no lot was recorded")
+    with uow.transaction():
+        stock.record(
+            uow.conn, request.product, list(request.lots), replace=request.replace, now=uow.now()
+        )
+        total = len(stock.lots(uow.conn, request.product))
+    count = len(request.lots)
+    message = f"{count} lot{'' if count == 1 else 's'} of {request.product} in stock recorded."
+    return Reply(True, {"message": message, "product": request.product, "lots": total})
+
+
+def list_lots(uow: UnitOfWork, request: StockList) -> Reply | Refusal:
+    if request.product is not None and uow.config.product(request.product) is None:
+        return _unknown_product(uow, request.product, "it has no lots")
+    lots = stock.lots(uow.conn, request.product)
+    return Reply(True, {"lots": [lot.as_dict() for lot in lots]})
+
+
+def status_fields(uow: UnitOfWork) -> dict[str, object]:
+    """The short-dated lots a shipping station shows: in stock and expiring within
+    `[shipping] short_dated_days` (expired ones too), oldest first."""
+    shipping = uow.config.shipping
+    if shipping is None:
+        return {}
+    today = uow.now().date()
+    until = today + timedelta(days=shipping.short_dated_days)
+    return {
+        "short_dated": {
+            "within_days": shipping.short_dated_days,
+            "lots": [
+                {**lot.as_dict(), "days_left": (lot.expiry - today).days}
+                for lot in stock.short_dated(uow.conn, until)
+                if lot.expiry is not None
+            ],
+        }
+    }
+
+
+HANDLERS = {StockLots: record_lots, StockList: list_lots}

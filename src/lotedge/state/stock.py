@@ -1,0 +1,89 @@
+"""Our product lots in stock, as the trace store pushed them (`stock.lots`): the shipping
+station's FEFO, expiry and short-dated list read them. Only the engine thread writes.
+
+The store sends a product's whole list in pages: the first replaces what it sent before for
+that product, the following add to it (docs/shipping.md, "FEFO at the dock").
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from lotedge.core.decisions import OpenLot
+
+DDL = """
+CREATE TABLE product_lots (
+    product TEXT NOT NULL,
+    lot TEXT NOT NULL,
+    expiry TEXT,
+    on_hand TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (product, lot)
+)
+"""
+
+
+@dataclass(frozen=True)
+class StockLot:
+    """One lot of ours with stock left, as pushed."""
+
+    product: str
+    lot: str
+    expiry: date | None
+    on_hand: Decimal
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "product": self.product,
+            "lot": self.lot,
+            "expiry": self.expiry.isoformat() if self.expiry else None,
+            "on_hand": str(self.on_hand),
+        }
+
+
+def record(
+    conn: sqlite3.Connection,
+    product: str,
+    lots: list[tuple[str, date | None, Decimal]],
+    *,
+    replace: bool,
+    now: datetime,
+) -> None:
+    """The store's lots of `product` (lot, expiry, on hand); `replace`: forget its earlier ones."""
+    if replace:
+        conn.execute("DELETE FROM product_lots WHERE product = ?", (product,))
+    conn.executemany(
+        "INSERT INTO product_lots (product, lot, expiry, on_hand, updated_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (product, lot) DO UPDATE SET"
+        " expiry = excluded.expiry, on_hand = excluded.on_hand, updated_at = excluded.updated_at",
+        [
+            (product, lot, expiry.isoformat() if expiry else None, str(on_hand), now.isoformat())
+            for lot, expiry, on_hand in lots
+        ],
+    )
+
+
+def lots(conn: sqlite3.Connection, product: str | None = None) -> list[StockLot]:
+    """The pushed lots (of one product, or all), first to expire first (no expiry last)."""
+    rows = conn.execute(
+        "SELECT product, lot, expiry, on_hand FROM product_lots"
+        " WHERE ? IS NULL OR product = ? ORDER BY expiry IS NULL, expiry, product, lot",
+        (product, product),
+    )
+    return [
+        StockLot(code, lot, date.fromisoformat(expiry) if expiry else None, Decimal(on_hand))
+        for code, lot, expiry, on_hand in rows
+    ]
+
+
+def open_lots(conn: sqlite3.Connection, product: str) -> tuple[OpenLot, ...]:
+    """The product's lots in stock, as FEFO sees them."""
+    return tuple(OpenLot(lot.lot, lot.expiry) for lot in lots(conn, product) if lot.on_hand > 0)
+
+
+def short_dated(conn: sqlite3.Connection, until: date) -> list[StockLot]:
+    """Lots in stock expiring by `until` (expired ones too), oldest first."""
+    return [lot for lot in lots(conn) if lot.expiry is not None and lot.expiry <= until]
