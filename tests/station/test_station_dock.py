@@ -3,6 +3,8 @@ mode, the open pallet and its contents, the ship-to, and the dock's verdicts."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
 from tests.shipping.helpers import case_label
@@ -41,3 +43,30 @@ def test_shipping_mode_shows_the_pallet_its_contents_and_the_ship_to(
     screenshot(page, "shipping-dock")
     line.scan("#LE:PRODUCE")
     expect(page.locator("#dock-box")).to_be_hidden()
+
+
+def test_the_dock_warns_fefo_and_lists_short_dated_stock(line, open_station, screenshot):
+    """The store's stock push (here over the control socket: the same request MQTT carries)
+    gives the dock an older lot: a younger case is packed with the warning naming it, and the
+    lots expiring within `short_dated_days` are listed, oldest first."""
+    today = date.today()
+    soon, later = today + timedelta(days=3), today + timedelta(days=200)
+    lots = [
+        {"lot": "OLDER1", "expiry": soon.isoformat(), "on_hand": 24},
+        {"lot": "YOUNGER2", "expiry": later.isoformat(), "on_hand": 96},
+    ]
+    pushed = line.control.request("stock.lots", product="BREAD", lots=lots, replace=True)
+    assert pushed["status"] == "ok", pushed
+    page = open_station()
+    line.scan("#LE:SHIP")
+    expect(page.locator("#dock-short-title")).to_have_text("Short-dated stock (within 14 days)")
+    expect(page.locator("#dock-short li")).to_have_text(
+        [f"BREAD lot OLDER1{soon.isoformat()}, 3 day(s) left, 24 in stock"]
+    )
+    line.scan("#LE:PALLET")
+    line.scan(case_label("YOUNGER2", expiry=f"{later:%y%m%d}"))
+    expect(page.locator("#verdict")).to_have_attribute("data-outcome", "packed")
+    expect(page.locator("#verdict-warning")).to_have_text(
+        f"Ship lot OLDER1 first (expires {soon.isoformat()}); this lot expires {later.isoformat()}."
+    )
+    screenshot(page, "shipping-fefo")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from lotedge.core.decisions import OpenLot
@@ -84,6 +84,15 @@ def open_lots(conn: sqlite3.Connection, product: str) -> tuple[OpenLot, ...]:
     return tuple(OpenLot(lot.lot, lot.expiry) for lot in lots(conn, product) if lot.on_hand > 0)
 
 
-def short_dated(conn: sqlite3.Connection, until: date) -> list[StockLot]:
-    """Lots in stock expiring by `until` (expired ones too), oldest first."""
-    return [lot for lot in lots(conn) if lot.expiry is not None and lot.expiry <= until]
+def short_dated(conn: sqlite3.Connection, today: date, within_days: int) -> dict[str, object]:
+    """The lots in stock expiring within `within_days` of `today` (expired ones too), oldest
+    first, with their days left: what a shipping station shows."""
+    until = today + timedelta(days=within_days)
+    return {
+        "within_days": within_days,
+        "lots": [
+            {**lot.as_dict(), "days_left": (lot.expiry - today).days}
+            for lot in lots(conn)
+            if lot.expiry is not None and lot.expiry <= until
+        ],
+    }

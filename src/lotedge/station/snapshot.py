@@ -12,6 +12,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from lotedge.config.model import Config
 from lotedge.core.batch import Batch
 from lotedge.core.scan import RawScan, parse_scan
-from lotedge.state import alerts, print_jobs, receiving, repo, shipping
+from lotedge.state import alerts, print_jobs, receiving, repo, shipping, stock
 from lotedge.state import holds as hold_list
 from lotedge.state.db import connect_readonly
 from lotedge.station.weighing import live_fingerprint, scale_status, weighing_view
@@ -97,7 +98,10 @@ class SnapshotReader:
 
     # -- parts -------------------------------------------------------------------------------
     def _dock(self, conn: sqlite3.Connection) -> dict[str, Any]:
-        """The shipping dock: the open pallet and what it holds, and the ship-to."""
+        """The shipping dock: the open pallet and what it holds, the ship-to, and the lots in
+        stock (as the store pushed them) that expire soon."""
+        assert self._config.shipping is not None
+        days = self._config.shipping.short_dated_days
         pallet = shipping.open_pallet(conn)
         ship_to = shipping.ship_to(conn)
         customer = self._config.customer(ship_to) if ship_to else None
@@ -117,6 +121,7 @@ class SnapshotReader:
                 ],
             },
             "ship_to": {"code": customer.code, "name": customer.name} if customer else None,
+            "short_dated": stock.short_dated(conn, date.today(), days),
         }
 
     def _product_name(self, code: str) -> str | None:

@@ -4,8 +4,6 @@ FEFO and expiry checks and the station's short-dated list (docs/shipping.md, "FE
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from lotedge.agent.requests import Reply, StockList, StockLots
 from lotedge.agent.unit_of_work import UnitOfWork
 from lotedge.core.batch import Refusal
@@ -46,18 +44,7 @@ def status_fields(uow: UnitOfWork) -> dict[str, object]:
     shipping = uow.config.shipping
     if shipping is None:
         return {}
-    today = uow.now().date()
-    until = today + timedelta(days=shipping.short_dated_days)
-    return {
-        "short_dated": {
-            "within_days": shipping.short_dated_days,
-            "lots": [
-                {**lot.as_dict(), "days_left": (lot.expiry - today).days}
-                for lot in stock.short_dated(uow.conn, until)
-                if lot.expiry is not None
-            ],
-        }
-    }
+    return {"short_dated": stock.short_dated(uow.conn, uow.now().date(), shipping.short_dated_days)}
 
 
 HANDLERS = {StockLots: record_lots, StockList: list_lots}

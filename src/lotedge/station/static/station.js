@@ -275,6 +275,16 @@ function renderDock([dock, mode]) {
   );
   $("dock-contents").replaceChildren(...items);
   setText("dock-ship-to", dock.ship_to ? named(dock.ship_to.code, dock.ship_to.name) : "–");
+  const short = dock.short_dated || { within_days: 0, lots: [] };
+  const soon = short.lots.map((lot) => {
+    const left = lot.days_left < 0 ? "expired" : `${lot.days_left} day(s) left`;
+    const li = el("li", null, el("span", "what", `${lot.product} lot ${lot.lot}`), el("span", "why", `${lot.expiry}, ${left}, ${lot.on_hand} in stock`));
+    li.dataset.expired = lot.days_left < 0 ? "true" : "false";
+    return li;
+  });
+  $("dock-short").replaceChildren(...soon);
+  $("dock-short-title").hidden = !soon.length;
+  setText("dock-short-title", `Short-dated stock (within ${short.within_days} days)`);
 }
 
 function renderProducts(products) {
