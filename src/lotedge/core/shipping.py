@@ -160,14 +160,12 @@ def judge_stock(cases: Cases, rules: DockRules) -> tuple[Cases, ScanWarning | No
     cases = replace(cases, expiry=expiry)
     if rules.fefo is FefoPolicy.OFF:
         return cases, None
-    marked = tuple(
-        replace(
-            o,
-            on_hold=first_match(rules.holds, dock_holds_item(cases.product, cases.gtin, o.lot))
-            is not None,
-        )
-        for o in rules.in_stock
-    )
+    product, gtin = cases.product, cases.gtin
+
+    def held(lot: str) -> bool:
+        return first_match(rules.holds, dock_holds_item(product, gtin, lot)) is not None
+
+    marked = tuple(replace(o, on_hold=held(o.lot)) for o in rules.in_stock)
     first = fefo_first(cases.lot, expiry, marked, rules.today)
     if first is None or first.expiry is None or expiry is None:
         return cases, None

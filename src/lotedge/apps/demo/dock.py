@@ -1,11 +1,14 @@
-"""The demo's shipping dock: two pallets (one lot only, one mixed) shipped to two customers, a
-third stopped at the dock by the store's late hold, and the recall that names both customers."""
+"""The demo's shipping dock: yesterday's bread still in stock (the store pushes the stock to the
+dock, which warns FEFO), two pallets (one lot only, one mixed) shipped to two customers, a third
+stopped at the dock by the store's late hold, and the recall that names both customers."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +17,8 @@ from PIL import Image
 
 from lotedge.apps.demo.labels import label_scan
 from lotedge.apps.demo.script import HOLD_REASON, TRACED_FLOUR_LOT, WAIT, Step
+from lotedge.config.loader import load_config
+from lotedge.core import epcis
 
 if TYPE_CHECKING:
     from lotedge.apps.demo.runner import Demo
@@ -52,11 +57,71 @@ def pallet_scan(png: Path) -> str | None:
     return None
 
 
+def _lotedge(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "lotedge.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+        check=False,
+    )
+
+
+def yesterdays_bread(agent_config: Path, out: Path) -> tuple[str, Path]:
+    """Yesterday's batch end of bread at this line, as the EPCIS event the line published then
+    (its lot number and the file): the stock the shift started with."""
+    config = load_config(agent_config)
+    bread = config.product("BREAD")
+    assert bread is not None
+    made = date.today() - timedelta(days=1)
+    lot = f"{made:%y}{made.timetuple().tm_yday:03d}{config.identity.line}0007"
+    event = epcis.output_event(
+        config.identity,
+        batch_id="yesterday-late-shift",
+        product=bread,
+        lot=lot,
+        quantity=Decimal(60),
+        produced=made,
+        expiry=made + timedelta(days=bread.shelf_life_days),
+        event_id="urn:uuid:9f0c1d2e-3b4a-4c5d-8e6f-000000000007",
+        when=datetime.combine(made, datetime.min.time()).replace(hour=22).astimezone(),
+    )
+    out.write_text(json.dumps(event, indent=2) + "\n")
+    return lot, out
+
+
+def stock_to_the_dock(demo: Demo, agent_config: Path, store_config: Path) -> str | None:
+    """Yesterday's bread into the store, the stock pushed to the dock (`lotedge store lots
+    push-stock`), and the short-dated list (`lotedge store expiring --within 14d`); returns
+    yesterday's lot (None when a step failed)."""
+    demo.console.rule("Finished goods: what is in stock, what expires soon")
+    lot, document = yesterdays_bread(agent_config, demo.dir / "yesterday.jsonld")
+    store = ("-c", str(store_config))
+    imported = _lotedge("store", "import", str(document), *store)
+    if not demo.outcome.expect(
+        imported.returncode == 0, f"yesterday's bread (lot {lot}) is in the store"
+    ):
+        return None
+    pushed = _lotedge("store", "lots", "push-stock", *store, "--json")
+    report = json.loads(pushed.stdout) if pushed.returncode == 0 else {}
+    confirmed = {m for line in report.get("lines", []) for m in line.get("confirmed", [])}
+    if not demo.outcome.expect(
+        {"BREAD", "CAKE"} <= confirmed,
+        f"the store pushed the stock to the dock: {', '.join(sorted(confirmed)) or 'nothing'} "
+        f"confirmed {pushed.stderr.strip()[:200]}",
+    ):
+        return None
+    short = _lotedge("store", "expiring", "--within", "14d", *store)
+    demo.console.print(short.stdout.rstrip())
+    demo.outcome.expect(lot in short.stdout, "the short-dated list names yesterday's bread")
+    return lot
+
+
 def pack_and_ship(
-    demo: Demo, state: Any, scanner: PtyScanner, printer: PrinterSimulator
+    demo: Demo, state: Any, scanner: PtyScanner, printer: PrinterSimulator, older: str
 ) -> list[str]:
     """Pack three pallets, ship the first two; returns the pallet labels' scans (empty when a
-    step failed)."""
+    step failed). Every case of today's bread is warned: `older` (yesterday's) ships first."""
     demo.console.rule("The shipping dock: pallets for two customers")
     bread, cake, other_bread = (label_scan(Path(p)) for p in demo.dock_labels(printer))
     if not demo.outcome.expect(
@@ -64,16 +129,17 @@ def pack_and_ship(
     ):
         return []
     assert bread is not None and cake is not None and other_bread is not None
+    fefo = {"warning": "fefo", "says": older}
     pallets: list[tuple[str, list[Step]]] = [
-        (CORNER, [Step(bread, "cases_added", "the loaves of batch 1 (one lot)")]),
+        (CORNER, [Step(bread, "cases_added", "the loaves of batch 1: FEFO warns", **fefo)]),
         (
             KIOSK,
             [
                 Step(cake, "cases_added", "the cakes of batch 2"),
-                Step(other_bread, "cases_added", "the loaves of batch 3 (flour NM2611B): mixed"),
+                Step(other_bread, "cases_added", "the loaves of batch 3: mixed", **fefo),
             ],
         ),
-        (CORNER, [Step(bread, "cases_added", "more loaves of batch 1, for later")]),
+        (CORNER, [Step(bread, "cases_added", "more loaves of batch 1, for later", **fefo)]),
     ]
     if not demo.play(state, scanner, Step("#LE:SHIP", "mode_set", "shipping mode")):
         return []
@@ -123,13 +189,7 @@ def recall(demo: Demo, store_config: Path, labels: list[str]) -> None:
     answer: dict[str, Any] = {}
 
     def both_shipments() -> bool:
-        result = subprocess.run(
-            [sys.executable, "-m", "lotedge.cli.main", *command],
-            capture_output=True,
-            text=True,
-            timeout=WAIT,
-            check=False,
-        )
+        result = _lotedge(*command)
         answer.update(json.loads(result.stdout) if result.returncode == 0 else {})
         return len(answer.get("shipments", [])) >= 2
 
@@ -161,13 +221,7 @@ def drill(demo: Demo, store_config: Path) -> None:
     demo.console.rule(f"Mock-recall drill of {TRACED_FLOUR_LOT}")
     out = demo.dir / "drill"
     command = ["recall", "drill", TRACED_FLOUR_LOT, "-c", str(store_config), "--out", str(out)]
-    result = subprocess.run(
-        [sys.executable, "-m", "lotedge.cli.main", *command, "--json"],
-        capture_output=True,
-        text=True,
-        timeout=WAIT,
-        check=False,
-    )
+    result = _lotedge(*command, "--json")
     summary: dict[str, Any] = json.loads(result.stdout) if result.returncode == 0 else {}
     for timing in summary.get("timings", []):
         demo.console.print(f"  {timing['step']:<24} {timing['seconds'] * 1000:8.1f} ms")

@@ -173,7 +173,8 @@ enabled = false
                 self.shift(state, scanner, printer, control, receiving_label)
                 self.wait_for_delivery(control)
                 self.traces(store_config)
-                pallets = dock.pack_and_ship(self, state, scanner, printer)
+                older = dock.stock_to_the_dock(self, config, store_config)
+                pallets = dock.pack_and_ship(self, state, scanner, printer, older) if older else []
                 self.play(state, scanner, BACK_TO_PRODUCTION)
                 self.hold(state, scanner, control, store_config)
                 if len(pallets) == 3:
