@@ -11,9 +11,11 @@ too late for this sender, so sending the same commands again (same transactions)
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from lotedge.config.store import StoreConfig, StoreMqttConfig
+from lotedge.core.limits import MAX_REQUEST_BYTES
 from lotedge.mqtt import session
 from lotedge.store.db import Database
 from lotedge.wire import signing
@@ -59,6 +62,57 @@ class LineCommand:
     transaction: str
     done_codes: frozenset[str] = frozenset()
     """Error codes that count as confirmed (`not_found` for a release: never had it)."""
+
+
+MAX_PAGE_LOTS = 400
+"""Most lots in one list command: a longer list goes in pages."""
+
+
+def first_to_expire(lot: Mapping[str, Any]) -> tuple[bool, str, str]:
+    """Sort key of a pushed list: the earliest expiry first, lots without one last."""
+    return (lot["expiry"] is None, lot["expiry"] or "", lot["lot"])
+
+
+def lot_list_commands(
+    kind: str, subject: str, lists: Mapping[str, Sequence[Mapping[str, Any]]], version: str
+) -> list[LineCommand]:
+    """The commands that replace, code by code, the lots a line was told before (`lots.open`
+    per material, `stock.lots` per product): `{subject: code, "lots": [...], "replace": ...}`.
+
+    A line refuses a request over `MAX_REQUEST_BYTES`, so a list goes in pages of at most
+    `MAX_PAGE_LOTS` lots that fit in it, in order: the first `replace: true` (the line drops
+    the lots of that code it was sent before), the others `replace: false` (added). An empty
+    list is one page. A page's key is the code (`CODE#2/3` when there are several) and its
+    transaction `{kind}/{code}/{digest}`, the digest of the page, `version` and the page's
+    number: sending again with nothing changed is answered from the line's command log, and a
+    new version (a list back to an earlier content) is applied anew."""
+    commands = []
+    for code, lots in sorted(lists.items()):
+        pages = _pages(kind, subject, code, list(lots))
+        for number, page in enumerate(pages, 1):
+            args = {subject: code, "lots": page, "replace": number == 1}
+            digest = hashlib.sha256(json.dumps([args, version, number]).encode()).hexdigest()
+            key = code if len(pages) == 1 else f"{code}#{number}/{len(pages)}"
+            commands.append(LineCommand(key, args, f"{kind}/{code}/{digest[:16]}"))
+    return commands
+
+
+def _pages(kind: str, subject: str, code: str, lots: list[Any]) -> list[list[Any]]:
+    """`lots` cut into pages of at most `MAX_PAGE_LOTS` whose command body (as the sender
+    writes it) stays within `MAX_REQUEST_BYTES`."""
+    transaction = f"{kind}/{code}/{'0' * 16}"
+    empty = {subject: code, "lots": [], "replace": False, "transaction": transaction}
+    envelope = len(json.dumps(empty).encode())
+    pages: list[list[Any]] = [[]]
+    size = envelope
+    for lot in lots:
+        entry = len(json.dumps(lot).encode()) + 2  # with its ", "
+        if pages[-1] and (len(pages[-1]) == MAX_PAGE_LOTS or size + entry > MAX_REQUEST_BYTES):
+            pages.append([])
+            size = envelope
+        pages[-1].append(lot)
+        size += entry
+    return pages
 
 
 @dataclass
