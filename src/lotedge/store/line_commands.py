@@ -182,8 +182,7 @@ class CommandSender:
         self, config: StoreMqttConfig, base_dir: Path, master_key: bytes | None = None
     ) -> None:
         """`master_key`: sign every command with the line's key derived from it (MQTT 5)."""
-        # no persistent session for this client: it lives for one command run
-        self.config = config.model_copy(update={"session_expiry_seconds": 0})
+        self.config = config
         self.base_dir = base_dir
         self.master_key = master_key
 
@@ -200,7 +199,7 @@ class CommandSender:
             statuses | {rabbitmq_delivered(t): o for t, o in statuses.items()},
             {c.transaction: c for c in commands},
         )
-        client = self._connect()
+        client = short_lived_client(self.config, self.base_dir)
         try:
             client.on_message = answers.on_message
             self._subscribe(client, [*responses, *statuses], timeout)
@@ -240,25 +239,6 @@ class CommandSender:
         ]
         return properties
 
-    def _connect(self) -> mqtt.Client:
-        """The first broker of host and failover_hosts that accepts one of the versions."""
-        versions = ["5", "3.1.1"] if self.config.protocol == "auto" else [self.config.protocol]
-        attempts = [(e, v) for e in self.config.endpoints for v in versions]
-        for endpoint, version in attempts:
-            client = session.make_client(
-                self.config,
-                client_id=f"lotedge-store-cmd-{uuid.uuid4().hex[:12]}",
-                protocol=session.PROTOCOLS[version],
-                base_dir=self.base_dir,
-            )
-            try:
-                session.connect(client, self.config, endpoint)
-                return client
-            except (OSError, session.ConnectFailed):
-                if (endpoint, version) == attempts[-1]:
-                    raise
-        raise AssertionError("unreachable")
-
     @staticmethod
     def _subscribe(client: mqtt.Client, topics: list[str], timeout: float) -> None:
         """Subscribe to `topics` and wait for the broker's SUBACK."""
@@ -272,6 +252,29 @@ class CommandSender:
             if time.monotonic() > deadline:
                 raise session.ConnectFailed("the broker did not confirm the subscription")
             session.pump(client, 0.05)
+
+
+def short_lived_client(config: StoreMqttConfig, base_dir: Path) -> mqtt.Client:
+    """A client connected with a clean session (it lives for one command run) to the first
+    broker of host and failover_hosts that accepts one of the versions. Raises OSError or
+    `session.ConnectFailed` when none does."""
+    config = config.model_copy(update={"session_expiry_seconds": 0})
+    versions = ["5", "3.1.1"] if config.protocol == "auto" else [config.protocol]
+    attempts = [(e, v) for e in config.endpoints for v in versions]
+    for endpoint, version in attempts:
+        client = session.make_client(
+            config,
+            client_id=f"lotedge-store-cmd-{uuid.uuid4().hex[:12]}",
+            protocol=session.PROTOCOLS[version],
+            base_dir=base_dir,
+        )
+        try:
+            session.connect(client, config, endpoint)
+            return client
+        except (OSError, session.ConnectFailed):
+            if (endpoint, version) == attempts[-1]:
+                raise
+    raise AssertionError("unreachable")
 
 
 @dataclass
