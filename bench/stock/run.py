@@ -1,11 +1,14 @@
-"""Stock benchmark: stock by lot and the short-dated list, on SQLite and PostgreSQL side by side.
+"""Stock benchmark: stock by lot, the short-dated list and the FEFO push, on SQLite and PostgreSQL.
 
 The data set is the stock tests' generated dock (`tests.store.stock_data`): `--lots` lots made
 (three products), about half as many pallets packed with one to three lots each, a tenth of
 them partly unpacked and a twentieth whole, most dispatched, a fifth of those voided (half of
 which shipped again), a tenth of the lots scrapped or counted: about 2.1 events per lot. The
 whole stock (every lot, its figures and its pallets) is timed `--repeats` times, then the
-short-dated list (`expiring --within 14d`) as often; both replay every stored movement.
+short-dated list (`expiring --within 14d`) as often; both replay every stored movement. Then the
+FEFO push to the shipping stations (`lots push-stock` without the sending): the product lots
+(the stock, less held lots) and their paged `stock.lots` commands, with the lots pushed, the
+pages and the bytes of their bodies.
 
     .venv/bin/python -m bench.stock.run                 # 100,000 lots
     .venv/bin/python -m bench.stock.run --quick         # 10,000 lots
@@ -15,6 +18,7 @@ PostgreSQL runs when --pg URL or LOTEDGE_TEST_PG_URL is given (a scratch schema 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -25,6 +29,8 @@ from datetime import date
 from bench.common import percentile
 from bench.trace.run import ingest, side_by_side
 from lotedge.store.db import Database, open_database
+from lotedge.store.line_commands import LineCommand
+from lotedge.store.product_lots import product_lots, stock_lots_commands
 from lotedge.store.schema import SchemaValidator
 from lotedge.store.stock import expiring, stock
 from tests import epcis_schema
@@ -40,6 +46,11 @@ def timed(db: Database, ask: Callable[[Database], list], repeats: int) -> tuple[
         found = len(ask(db))
         times.append((time.perf_counter() - started) * 1000)
     return times, found
+
+
+def fefo_push(db: Database) -> list[LineCommand]:
+    """What `lotedge store lots push-stock` sends every line: one or more pages per product."""
+    return stock_lots_commands(product_lots(db))
 
 
 def run(url: str, args: argparse.Namespace, validator: SchemaValidator) -> dict[str, str]:
@@ -60,6 +71,14 @@ def run(url: str, args: argparse.Namespace, validator: SchemaValidator) -> dict[
             result[f"{name} lots"] = f"{found:,}"
             result[f"{name} median ms"] = f"{statistics.median(times):,.0f}"
             result[f"{name} p99 ms"] = f"{percentile(times, 99):,.0f}"
+        times, pages = timed(db, fefo_push, args.repeats)
+        commands = fefo_push(db)
+        bodies = [json.dumps({**c.args, "transaction": c.transaction}) for c in commands]
+        result["fefo push lots"] = f"{sum(len(c.args['lots']) for c in commands):,}"
+        result["fefo push pages"] = f"{pages:,}"
+        result["fefo push KiB"] = f"{sum(len(b.encode()) for b in bodies) / 1024:,.0f}"
+        result["fefo push median ms"] = f"{statistics.median(times):,.0f}"
+        result["fefo push p99 ms"] = f"{percentile(times, 99):,.0f}"
     return result
 
 

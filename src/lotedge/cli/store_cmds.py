@@ -1,11 +1,11 @@
-"""Commands of the central trace store: `store` (and its `hold`, `holds`, `lots push`,
+"""Commands of the central trace store: `store` (and its `hold`, `holds`, `lots push|push-stock`,
 `vendors`, `vendor-lot`, `kde-check`), `trace forward|backward|graph`, `recall` (and `recall
 drill`).
 
 Exit codes: 0 answered, 1 lot (or vendor, or line) not found, 2 usage or config error, 3 lot
 ambiguous (the candidates are listed; give --gtin or the full class identifier), 4 a hold was
-recorded (or open lots computed) but not every line confirmed the commands, 5 kde-check found
-records with a key data element missing.
+recorded (or lot lists computed) but not every line confirmed the commands, or the short-dated
+alert did not reach the broker, 5 kde-check found records with a key data element missing.
 """
 
 from __future__ import annotations
@@ -188,6 +188,14 @@ def stock_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
         help="lots with stock left that expire within a window (or have), oldest first",
     )
     expiring.add_argument("--within", default="14d", help="days from today, e.g. 14d (default 14d)")
+    expiring.add_argument(
+        "--publish",
+        action="store_true",
+        help="also publish the list as the store's retained short-dated alert ([store.mqtt])",
+    )
+    expiring.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds to wait for the broker (--publish)"
+    )
     for parser in (stock, expiring):
         parser.add_argument("--format", choices=STOCK_FORMATS, default=STOCK_FORMATS[0])
         parser.add_argument("-o", "--output", help="write to this file instead of stdout")
@@ -206,21 +214,33 @@ def store_keys_parser(sub: argparse._SubParsersAction, common: argparse.Argument
 
 
 def lots_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """`lots push [--material M] [--line SITE/LINE]`: the open lots, to the lines' FEFO."""
-    lots = sub.add_parser("lots", help="the lots still open, for FEFO at the lines")
+    """`lots push [--material M]` (the open lots, to the lines' FEFO) and `lots push-stock
+    [--product P]` (our lots in stock, to FEFO at the dock), each with [--line SITE/LINE]."""
+    lots = sub.add_parser("lots", help="the lots still open or in stock, for FEFO")
     lots_sub = lots.add_subparsers(dest="lots_command", metavar="SUBCOMMAND", required=True)
     push = lots_sub.add_parser(
         "push",
         parents=[common],
         help="send each line the open lots of every material (lots.open, replace)",
         description="From the receipts: the lots of each material received, not expired, not "
-        "used up and not held; sent as one lots.open (replace: true) per material to every "
-        "line the store has received events from (or --line).",
+        "used up and not held; sent as lots.open (replace: true; long lists in pages) per "
+        "material to every line the store has received events from (or --line).",
     )
     push.add_argument("--material", help="only this material (its code in the master data)")
-    push.add_argument("--line", metavar="SITE/LINE", help="only this line")
-    _line_command_options(push)
-    push.set_defaults(func=_run("cmd_lots_push"))
+    stock = lots_sub.add_parser(
+        "push-stock",
+        parents=[common],
+        help="send each line our lots in stock of every product (stock.lots, replace)",
+        description="From the stock by lot: the lots of each of our products with stock on "
+        "hand and not held, expired ones included; sent as stock.lots (replace: true; long "
+        "lists in pages) per product to every line the store has received events from (or "
+        "--line), for FEFO at the shipping stations.",
+    )
+    stock.add_argument("--product", help="only this product (its code in the master data)")
+    for parser in (push, stock):
+        parser.add_argument("--line", metavar="SITE/LINE", help="only this line")
+        _line_command_options(parser)
+        parser.set_defaults(func=_run("cmd_lots_push"))
 
 
 def _line_command_options(parser: argparse.ArgumentParser) -> None:

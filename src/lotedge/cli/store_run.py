@@ -134,9 +134,37 @@ def cmd_expiring(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
+    if args.publish:
+        return _publish_expiring(args, days)
     with _database(args) as db:
         answer = answers.expiring_answer(TraceQueries(db), args.format, date.today(), days)
         return _emit(answer, args.output)
+
+
+def _publish_expiring(args: argparse.Namespace, days: int) -> int:
+    """The short-dated list, printed as asked and published as the store's retained alert.
+    Exit 2 for a config problem (the alert topic, a TLS file), 4 when the broker did not take
+    it."""
+    from lotedge.cli.store_holds import NOT_CONFIRMED
+    from lotedge.mqtt import session
+    from lotedge.store.alerts import publish_short_dated
+    from lotedge.store.ingest import utc_now
+
+    settings = _store_config(args)
+    with _open(_database_url(args, settings)) as db:
+        report = answers.expiring_report(TraceQueries(db), date.today(), days)
+    _emit(answers.stock_rows_answer(report, args.format), args.output)
+    body = {**report, "generated_at": utc_now()}
+    try:
+        topic = publish_short_dated(settings.store, settings.base_dir, body, args.timeout)
+    except ValueError as exc:
+        print(f"short-dated alert not published: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, session.ConnectFailed) as exc:
+        print(f"short-dated alert not published: {exc}; run this again", file=sys.stderr)
+        return NOT_CONFIRMED
+    print(f"short-dated alert published (retained) on {topic}", file=sys.stderr)
+    return 0
 
 
 def cmd_holds(args: argparse.Namespace) -> int:
@@ -183,12 +211,12 @@ def cmd_store_files(args: argparse.Namespace) -> int:
 
 
 def cmd_lots_push(args: argparse.Namespace) -> int:
-    from lotedge.cli.store_lots import run_lots_push
+    from lotedge.cli.store_lots import PUSHES, run_lots_push
 
     settings = _store_config(args)
     store, base_dir = settings.store, settings.base_dir
     with _open(_database_url(args, settings)) as db:
-        return run_lots_push(args, db, store, base_dir)
+        return run_lots_push(args, db, store, base_dir, PUSHES[args.lots_command])
 
 
 def cmd_line_key(args: argparse.Namespace) -> int:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Self
 
-from pydantic import Field
+from paho.mqtt.client import topic_matches_sub
+from pydantic import Field, model_validator
 
 from lotedge.config.base import SecretRef
 from lotedge.config.mqtt import BrokerConnection, MqttConnection
@@ -46,10 +47,47 @@ class StoreMqttConfig(MqttConnection):
         "clean session, and Mosquitto drops what it had sent a killed store unacknowledged.",
     )
 
+    short_dated_topic: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Topic of the store's retained short-dated stock alert (`lotedge store "
+        "expiring --publish`). Unset: `{prefix}/store/alerts/short-dated`, the prefix being "
+        "topic_filter's levels before its first wildcard (`lotedge/v1` by default). No "
+        "wildcard, and matched by neither topic filter (the store would take it for an event).",
+    )
+
     @property
     def topic_filters(self) -> list[str]:
         """Every filter the store subscribes to."""
         return [f for f in (self.topic_filter, self.rejections_topic_filter) if f]
+
+    @property
+    def short_dated_alert_topic(self) -> str:
+        """`short_dated_topic`, or the one derived from `topic_filter`. ValueError when it has
+        a wildcard or an empty level, or a topic filter matches it."""
+        topic = self.short_dated_topic
+        if topic is None:
+            levels = [*self.topic_filter.split("/"), "#"]
+            prefix = levels[: next(i for i, level in enumerate(levels) if level in ("+", "#"))]
+            topic = "/".join([*prefix, "store", "alerts", "short-dated"])
+        if any(c in topic for c in "+#\0") or "" in topic.split("/"):
+            raise ValueError(f"short_dated_topic {topic!r}: no wildcard (+ #) nor empty level")
+        for name in ("topic_filter", "rejections_topic_filter"):
+            pattern = getattr(self, name)
+            if pattern and topic_matches_sub(pattern, topic):
+                raise ValueError(
+                    f"the short-dated alert topic {topic!r} matches {name} {pattern!r}: the "
+                    "store would take its own alert for a line's message; set "
+                    "[store.mqtt] short_dated_topic"
+                )
+        return topic
+
+    @model_validator(mode="after")
+    def _alert_topic_apart(self) -> Self:
+        """A topic set is checked at load (a derived one when an alert is published)."""
+        if self.short_dated_topic is not None:
+            _ = self.short_dated_alert_topic
+        return self
 
 
 class StoreAmqpConfig(BrokerConnection):

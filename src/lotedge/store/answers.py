@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from lotedge.masterdata.locations import LocationBook
 from lotedge.masterdata.suggestions import unknown
@@ -144,19 +145,28 @@ def stock_answer(
     """Stock by lot of our products (all, one product code or one GTIN) as `text`, `csv` or
     `json`."""
     found = stock.stock(queries.db, product=product, gtin=gtin)
-    return _stock_rows([s.to_json() for s in found], fmt, {"product": product, "gtin": gtin})
+    asked = {"product": product, "gtin": gtin}
+    return stock_rows_answer({**asked, "lots": [s.to_json() for s in found]}, fmt)
+
+
+def expiring_report(queries: TraceQueries, today: date, within_days: int) -> dict[str, Any]:
+    """The lots with stock left that expire within `within_days` of `today`, oldest first, as
+    the JSON answer gives them (and the store's short-dated alert)."""
+    found = stock.expiring(queries.db, today, within_days)
+    asked = {"today": today.isoformat(), "within_days": within_days}
+    return {**asked, "lots": [s.to_json() for s in found]}
 
 
 def expiring_answer(queries: TraceQueries, fmt: str, today: date, within_days: int) -> Answer:
-    """The lots with stock left that expire within `within_days` of `today`, oldest first."""
-    found = stock.expiring(queries.db, today, within_days)
-    until = {"today": today.isoformat(), "within_days": within_days}
-    return _stock_rows([s.to_json() for s in found], fmt, until)
+    """`expiring_report` as `text`, `csv` or `json`."""
+    return stock_rows_answer(expiring_report(queries, today, within_days), fmt)
 
 
-def _stock_rows(rows: list[dict], fmt: str, asked: dict[str, object]) -> Answer:
+def stock_rows_answer(report: dict[str, Any], fmt: str) -> Answer:
+    """A stock report (what was asked, and its `lots` rows) as `text`, `csv` or `json`."""
+    rows = report["lots"]
     if fmt == "json":
-        return Answer("application/json", _json({**asked, "lots": rows}))
+        return Answer("application/json", _json(report))
     flat = [
         r | {"pallets": " ".join(f"{p['sscc']}:{p['quantity']:g}" for p in r["pallets"])}
         for r in rows

@@ -37,6 +37,12 @@ _STILL_HELD = (
     "SELECT DISTINCT l.lot FROM holds h CROSS JOIN hold_lots c CROSS JOIN lots l"
     " WHERE h.released_at IS NULL AND c.hold = h.id AND l.id = c.lot AND l.lot IS NOT NULL"
 )
+HOLD_CHANGES = (
+    "(SELECT COUNT(*) FROM holds), (SELECT MAX(issued_at) FROM holds),"
+    " (SELECT MAX(released_at) FROM holds)"
+)
+"""Selected columns that change whenever a hold or recall is issued or released (for the
+versions of the lot lists pushed to the lines)."""
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,11 @@ too late for this sender, so sending the same commands again (same transactions)
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from lotedge.config.store import StoreConfig, StoreMqttConfig
+from lotedge.core.limits import MAX_REQUEST_BYTES
 from lotedge.mqtt import session
 from lotedge.store.db import Database
 from lotedge.wire import signing
@@ -59,6 +62,57 @@ class LineCommand:
     transaction: str
     done_codes: frozenset[str] = frozenset()
     """Error codes that count as confirmed (`not_found` for a release: never had it)."""
+
+
+MAX_PAGE_LOTS = 400
+"""Most lots in one list command: a longer list goes in pages."""
+
+
+def first_to_expire(lot: Mapping[str, Any]) -> tuple[bool, str, str]:
+    """Sort key of a pushed list: the earliest expiry first, lots without one last."""
+    return (lot["expiry"] is None, lot["expiry"] or "", lot["lot"])
+
+
+def lot_list_commands(
+    kind: str, subject: str, lists: Mapping[str, Sequence[Mapping[str, Any]]], version: str
+) -> list[LineCommand]:
+    """The commands that replace, code by code, the lots a line was told before (`lots.open`
+    per material, `stock.lots` per product): `{subject: code, "lots": [...], "replace": ...}`.
+
+    A line refuses a request over `MAX_REQUEST_BYTES`, so a list goes in pages of at most
+    `MAX_PAGE_LOTS` lots that fit in it, in order: the first `replace: true` (the line drops
+    the lots of that code it was sent before), the others `replace: false` (added). An empty
+    list is one page. A page's key is the code (`CODE#2/3` when there are several) and its
+    transaction `{kind}/{code}/{digest}`, the digest of the page, `version` and the page's
+    number: sending again with nothing changed is answered from the line's command log, and a
+    new version (a list back to an earlier content) is applied anew."""
+    commands = []
+    for code, lots in sorted(lists.items()):
+        pages = _pages(kind, subject, code, list(lots))
+        for number, page in enumerate(pages, 1):
+            args = {subject: code, "lots": page, "replace": number == 1}
+            digest = hashlib.sha256(json.dumps([args, version, number]).encode()).hexdigest()
+            key = code if len(pages) == 1 else f"{code}#{number}/{len(pages)}"
+            commands.append(LineCommand(key, args, f"{kind}/{code}/{digest[:16]}"))
+    return commands
+
+
+def _pages(kind: str, subject: str, code: str, lots: list[Any]) -> list[list[Any]]:
+    """`lots` cut into pages of at most `MAX_PAGE_LOTS` whose command body (as the sender
+    writes it) stays within `MAX_REQUEST_BYTES`."""
+    transaction = f"{kind}/{code}/{'0' * 16}"
+    empty = {subject: code, "lots": [], "replace": False, "transaction": transaction}
+    envelope = len(json.dumps(empty).encode())
+    pages: list[list[Any]] = [[]]
+    size = envelope
+    for lot in lots:
+        entry = len(json.dumps(lot).encode()) + 2  # with its ", "
+        if pages[-1] and (len(pages[-1]) == MAX_PAGE_LOTS or size + entry > MAX_REQUEST_BYTES):
+            pages.append([])
+            size = envelope
+        pages[-1].append(lot)
+        size += entry
+    return pages
 
 
 @dataclass
@@ -128,8 +182,7 @@ class CommandSender:
         self, config: StoreMqttConfig, base_dir: Path, master_key: bytes | None = None
     ) -> None:
         """`master_key`: sign every command with the line's key derived from it (MQTT 5)."""
-        # no persistent session for this client: it lives for one command run
-        self.config = config.model_copy(update={"session_expiry_seconds": 0})
+        self.config = config
         self.base_dir = base_dir
         self.master_key = master_key
 
@@ -146,7 +199,7 @@ class CommandSender:
             statuses | {rabbitmq_delivered(t): o for t, o in statuses.items()},
             {c.transaction: c for c in commands},
         )
-        client = self._connect()
+        client = short_lived_client(self.config, self.base_dir)
         try:
             client.on_message = answers.on_message
             self._subscribe(client, [*responses, *statuses], timeout)
@@ -186,25 +239,6 @@ class CommandSender:
         ]
         return properties
 
-    def _connect(self) -> mqtt.Client:
-        """The first broker of host and failover_hosts that accepts one of the versions."""
-        versions = ["5", "3.1.1"] if self.config.protocol == "auto" else [self.config.protocol]
-        attempts = [(e, v) for e in self.config.endpoints for v in versions]
-        for endpoint, version in attempts:
-            client = session.make_client(
-                self.config,
-                client_id=f"lotedge-store-cmd-{uuid.uuid4().hex[:12]}",
-                protocol=session.PROTOCOLS[version],
-                base_dir=self.base_dir,
-            )
-            try:
-                session.connect(client, self.config, endpoint)
-                return client
-            except (OSError, session.ConnectFailed):
-                if (endpoint, version) == attempts[-1]:
-                    raise
-        raise AssertionError("unreachable")
-
     @staticmethod
     def _subscribe(client: mqtt.Client, topics: list[str], timeout: float) -> None:
         """Subscribe to `topics` and wait for the broker's SUBACK."""
@@ -218,6 +252,29 @@ class CommandSender:
             if time.monotonic() > deadline:
                 raise session.ConnectFailed("the broker did not confirm the subscription")
             session.pump(client, 0.05)
+
+
+def short_lived_client(config: StoreMqttConfig, base_dir: Path) -> mqtt.Client:
+    """A client connected with a clean session (it lives for one command run) to the first
+    broker of host and failover_hosts that accepts one of the versions. Raises OSError or
+    `session.ConnectFailed` when none does."""
+    config = config.model_copy(update={"session_expiry_seconds": 0})
+    versions = ["5", "3.1.1"] if config.protocol == "auto" else [config.protocol]
+    attempts = [(e, v) for e in config.endpoints for v in versions]
+    for endpoint, version in attempts:
+        client = session.make_client(
+            config,
+            client_id=f"lotedge-store-cmd-{uuid.uuid4().hex[:12]}",
+            protocol=session.PROTOCOLS[version],
+            base_dir=base_dir,
+        )
+        try:
+            session.connect(client, config, endpoint)
+            return client
+        except (OSError, session.ConnectFailed):
+            if (endpoint, version) == attempts[-1]:
+                raise
+    raise AssertionError("unreachable")
 
 
 @dataclass

@@ -9,15 +9,14 @@ quantity, or name several units, stays open: nothing says when it is used up.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
 from lotedge.store.db import Database
-from lotedge.store.holds import held_lot_numbers
-from lotedge.store.line_commands import LineCommand
+from lotedge.store.holds import HOLD_CHANGES, held_lot_numbers
+from lotedge.store.line_commands import LineCommand, first_to_expire, lot_list_commands
 
 _RECEIVED = (
     "SELECT r.material, l.lot, r.lot, r.quantity, r.uom, COALESCE(r.expiry, l.expiry)"
@@ -29,10 +28,7 @@ _CONSUMED = (
     " WHERE f.direction = 'in' AND f.quantity IS NOT NULL"
     " AND f.lot IN (SELECT r.lot FROM receipts r) GROUP BY f.lot, f.uom"
 )
-_VERSION = (
-    "SELECT (SELECT MAX(event) FROM receipts), (SELECT COUNT(*) FROM holds),"
-    " (SELECT MAX(issued_at) FROM holds), (SELECT MAX(released_at) FROM holds)"
-)
+_VERSION = f"SELECT (SELECT MAX(event) FROM receipts), {HOLD_CHANGES}"
 
 
 @dataclass
@@ -90,19 +86,12 @@ def open_lots(db: Database, today: date, material: str | None = None) -> OpenLot
         if not lot_received.used_up(consumed):
             lots.append({"lot": lot, "expiry": expiry})
     for lots in by_material.values():
-        lots.sort(key=lambda item: (item["expiry"] is None, item["expiry"] or "", item["lot"]))
+        lots.sort(key=first_to_expire)
     version = json.dumps([today.isoformat(), *(db.fetchone(_VERSION) or ())])
     return OpenLots(by_material, version)
 
 
 def lots_open_commands(lots: OpenLots) -> list[LineCommand]:
-    """One `lots.open` per material with `replace: true` (the line closes the material's lots
-    pushed before that are not in the list). Its transaction, `lots/{material}/{digest}`,
-    depends only on the list and the version: sending it again is answered from the line's
-    command log, not applied twice."""
-    commands = []
-    for material, open_list in sorted(lots.by_material.items()):
-        args = {"material": material, "lots": open_list, "replace": True}
-        digest = hashlib.sha256(json.dumps([args, lots.version]).encode()).hexdigest()[:16]
-        commands.append(LineCommand(material, args, f"lots/{material}/{digest}"))
-    return commands
+    """`lots.open` per material, `replace: true` (in pages when long: `lot_list_commands`):
+    the line closes the material's lots pushed before that are not in the list."""
+    return lot_list_commands("lots", "material", lots.by_material, lots.version)

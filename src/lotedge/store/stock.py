@@ -94,12 +94,12 @@ class LotStock:
             "product": self.product,
             "expiry": self.expiry,
             "uom": self.uom,
-            "produced": _tidy(self.produced),
-            "shipped": _tidy(self.shipped),
-            "adjusted": _tidy(self.adjusted),
-            "on_hand": _tidy(self.on_hand),
-            "unshipped_loose": _tidy(self.loose),
-            "pallets": [{"sscc": s, "quantity": _tidy(q)} for s, q in sorted(self.pallets.items())],
+            "produced": tidy(self.produced),
+            "shipped": tidy(self.shipped),
+            "adjusted": tidy(self.adjusted),
+            "on_hand": tidy(self.on_hand),
+            "unshipped_loose": tidy(self.loose),
+            "pallets": [{"sscc": s, "quantity": tidy(q)} for s, q in sorted(self.pallets.items())],
         }
 
 
@@ -247,6 +247,6 @@ class _Replay:
         self.shipments[unit].append(taken)
 
 
-def _tidy(value: float) -> float:
+def tidy(value: float) -> float:
     """A sum of floats without its rounding noise."""
     return round(value, 6) + 0.0
