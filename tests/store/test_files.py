@@ -143,3 +143,17 @@ def test_gs1s_examples_import_with_nothing_dead_lettered(db_url, tmp_path, capsy
     assert code == 0 and report["total"]["dead_lettered"] == 0
     kinds = {Path(f["file"]).name: f["kind"] for f in report["files"]}
     assert kinds["EPCISQueryDocument.jsonld"] == "EPCISQueryDocument"
+
+
+def test_an_imported_file_registers_no_line_whatever_its_path(db_url, tmp_path, capsys):
+    """A line is known from what it published over MQTT; a file of our agents' events, even
+    one whose path reads like an agent's topic, names no line to send commands to (the stock
+    and lot pushes, holds)."""
+    store = config(tmp_path / "a", db_url)
+    like_a_topic = tmp_path / "lotedge" / "v1" / "PLANT1" / "L1"
+    like_a_topic.mkdir(parents=True)
+    (like_a_topic / "events").write_bytes(bakery()[0].payload)
+    code, out, _ = run(capsys, "store", "import", str(like_a_topic / "events"), "-c", str(store))
+    assert (code, out) == (0, f"{like_a_topic / 'events'}: event, 1 events: 1 stored\n")
+    with Database(db_url) as db:
+        assert db.fetchall("SELECT root FROM lines") == []

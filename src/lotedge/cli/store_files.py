@@ -38,7 +38,7 @@ def run_import(args: argparse.Namespace, db: Database, store: StoreConfig, base_
             print(f"{name}: cannot read: {exc.strerror or exc}", file=sys.stderr)
             unreadable += 1
             continue
-        (result,) = ingestor.ingest_messages([Message(payload, f"file:{name}")])
+        (result,) = ingestor.ingest_messages([Message(payload, f"file:{name}", from_broker=False)])
         reports.append(_report(name, result))
     total = sum((Counter(r["counts"]) for r in reports), Counter())
     if args.json:

@@ -60,10 +60,19 @@ def record(
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT (product, lot) DO UPDATE SET"
         " expiry = excluded.expiry, on_hand = excluded.on_hand, updated_at = excluded.updated_at",
         [
-            (product, lot, expiry.isoformat() if expiry else None, str(on_hand), now.isoformat())
+            (product, lot, expiry.isoformat() if expiry else None, _plain(on_hand), now.isoformat())
             for lot, expiry, on_hand in lots
         ],
     )
+
+
+def _plain(quantity: Decimal) -> str:
+    """48 for 48.0 (a JSON float), 100 for 1E+2.
+
+    >>> _plain(Decimal("48.0")), _plain(Decimal("1E+2")), _plain(Decimal("2.50"))
+    ('48', '100', '2.5')
+    """
+    return format(quantity.normalize(), "f")
 
 
 def lots(conn: sqlite3.Connection, product: str | None = None) -> list[StockLot]:

@@ -120,7 +120,7 @@ class CaptureWorker:
             db.close()
 
     def _capture(self, db: Database, ingestor: Ingestor, request: CaptureRequest) -> MessageResult:
-        message = Message(request.body, f"capture/{request.capture_id}")
+        message = Message(request.body, f"capture/{request.capture_id}", from_broker=False)
         (result,) = ingestor.ingest_messages(
             [message], all_or_nothing=request.behaviour != "proceed"
         )

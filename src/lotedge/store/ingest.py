@@ -72,6 +72,14 @@ class Message:
 
     payload: bytes
     source: str = ""
+    from_broker: bool = True
+    """Whether `source` is the MQTT topic it came on (not a file or a capture job)."""
+
+    @property
+    def topic(self) -> str:
+        """The topic an agent published it on; empty for a file or a capture job, which name
+        no line, whatever their path looks like."""
+        return self.source if self.from_broker else ""
 
 
 @dataclass
@@ -191,14 +199,14 @@ class Ingestor:
         results: list[MessageResult] = []
         items: list[list[Item]] = []
         for message in messages:
-            if message.source.rpartition("/")[2] == topics.REJECTIONS:
+            if message.topic.rpartition("/")[2] == topics.REJECTIONS:
                 results.append(MessageResult(None))
-                scan = parse_rejected_scan(message.payload, message.source)
-                items.append([checked(message.source, scan)])
+                scan = parse_rejected_scan(message.payload, message.topic)
+                items.append([checked(message.topic, scan)])
                 continue
             parsed = parse_payload(message.payload, self.validator)
             results.append(MessageResult(parsed.kind, parsed.note))
-            items.append([checked(message.source, item) for item in parsed.items])
+            items.append([checked(message.topic, item) for item in parsed.items])
         return results, items
 
     @staticmethod
@@ -415,6 +423,6 @@ def _line_rows(
             continue
         if isinstance(item, ParsedEvent) and (item.site is None or item.line is None):
             continue
-        where = topics.line_of_topic(messages[i].source)
+        where = topics.line_of_topic(messages[i].topic)
         if where is not None:
             yield ("/".join(where), *where)
