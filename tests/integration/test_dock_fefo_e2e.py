@@ -41,7 +41,7 @@ def _older_lot(config_path: Path, directory: Path) -> tuple[Path, date]:
     expiry = made + timedelta(days=bread.shelf_life_days)
     event = epcis.output_event(
         config.identity,
-        batch_id="b-yesterday",
+        batch_id="6f1e2d3c-4b5a-4968-8776-000000004711",
         product=bread,
         lot=OLD_LOT,
         quantity=Decimal(48),

@@ -45,6 +45,10 @@ def test_demo_runs_the_whole_system(tmp_path: Path):
     assert len(labels) == 7  # the yeast's receiving label, one per batch, one per pallet
     assert (keep / "trace.db").exists() and (keep / "state" / "state.db").exists()
     assert "warning (fefo) Use lot NM2611A first" in out
+    stock = out.split("\n== Finished goods: what is in stock, what expires soon ==\n", 1)[1]
+    short_dated, dock = stock.split("\n== The shipping dock: pallets for two customers ==\n", 1)
+    assert "the short-dated stock (lotedge store expiring --within 14d):" in short_dated
+    assert "    warning (fefo) Ship lot " in dock
     assert "Vendor quality: Northern Mills" in out
     assert_receiving_fefo_and_hold_at_the_line(keep, internal_lot=label_lot(labels[0]))
     assert_the_store_held_and_reported(keep)
@@ -76,8 +80,12 @@ def assert_receiving_fefo_and_hold_at_the_line(keep: Path, internal_lot: str | N
     assert internal_lot is not None and internal_lot.startswith("R")
     assert receipts == [(TRACED_FLOUR_LOT, 0), (internal_lot, 1)]
     assert internal_lot in consumed and "NM2611B" in consumed
-    (warning,) = [json.loads(w) for (w,) in warnings]
-    assert (warning["code"], warning["use_instead"]) == ("fefo", TRACED_FLOUR_LOT)
+    at_the_line, *at_the_dock = [json.loads(w) for (w,) in warnings]
+    assert (at_the_line["code"], at_the_line["use_instead"]) == ("fefo", TRACED_FLOUR_LOT)
+    yesterday = json.loads((keep / "yesterday.jsonld").read_text())
+    older = yesterday["outputQuantityList"][0]["epcClass"].rsplit(".", 1)[1]
+    # today's bread packed on three pallets: each time, yesterday's lot (in stock) ships first
+    assert [(w["code"], w["use_instead"]) for w in at_the_dock] == [("fefo", older)] * 3
     (message,), (at_the_dock,) = refused  # the sack at the line, then the third pallet
     assert f"lot {TRACED_FLOUR_LOT} is on hold: {HOLD_REASON}" in message
     assert at_the_dock.startswith("Pallet ") and HOLD_REASON in at_the_dock

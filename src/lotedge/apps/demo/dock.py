@@ -77,7 +77,7 @@ def yesterdays_bread(agent_config: Path, out: Path) -> tuple[str, Path]:
     lot = f"{made:%y}{made.timetuple().tm_yday:03d}{config.identity.line}0007"
     event = epcis.output_event(
         config.identity,
-        batch_id="yesterday-late-shift",
+        batch_id="6f1e2d3c-4b5a-4968-8776-000000000007",  # the late shift's batch
         product=bread,
         lot=lot,
         quantity=Decimal(60),
@@ -112,7 +112,8 @@ def stock_to_the_dock(demo: Demo, agent_config: Path, store_config: Path) -> str
     ):
         return None
     short = _lotedge("store", "expiring", "--within", "14d", *store)
-    demo.console.print(short.stdout.rstrip())
+    demo.console.print("  the short-dated stock (lotedge store expiring --within 14d):")
+    demo.console.print(short.stdout.rstrip(), markup=False)
     demo.outcome.expect(lot in short.stdout, "the short-dated list names yesterday's bread")
     return lot
 
