@@ -173,3 +173,11 @@ def test_open_lots_share_the_paging():
         ("FLOUR#2/2", "FLOUR", False),
     ]
     assert all(c.transaction.startswith("lots/FLOUR/") for c in commands)
+
+
+def test_a_lot_number_no_label_can_carry_is_left_out_of_the_push():
+    """Longer than AI 10's 20 characters (from a partner's file, say): a line would refuse the
+    whole page holding it, so it is not sent."""
+    listed = [*lots(3), {"lot": "L" * 21, "expiry": "2027-01-01", "on_hand": 1.0}]
+    (command,) = stock_lots_commands(ProductLots({"BREAD": listed}, "v1"))
+    assert command.args["lots"] == listed[:3]

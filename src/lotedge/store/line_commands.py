@@ -25,7 +25,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from lotedge.config.store import StoreConfig, StoreMqttConfig
-from lotedge.core.limits import MAX_REQUEST_BYTES
+from lotedge.core.limits import MAX_LOT, MAX_REQUEST_BYTES
 from lotedge.mqtt import session
 from lotedge.store.db import Database
 from lotedge.wire import signing
@@ -85,10 +85,14 @@ def lot_list_commands(
     list is one page. A page's key is the code (`CODE#2/3` when there are several) and its
     transaction `{kind}/{code}/{digest}`, the digest of the page, `version` and the page's
     number: sending again with nothing changed is answered from the line's command log, and a
-    new version (a list back to an earlier content) is applied anew."""
+    new version (a list back to an earlier content) is applied anew.
+
+    A lot number longer than GS1's AI 10 allows (`MAX_LOT`: a partner's file may bring one) is
+    left out: no label can carry it, and a line refuses the whole page that holds it."""
     commands = []
     for code, lots in sorted(lists.items()):
-        pages = _pages(kind, subject, code, list(lots))
+        scannable = [lot for lot in lots if len(lot["lot"]) <= MAX_LOT]
+        pages = _pages(kind, subject, code, scannable)
         for number, page in enumerate(pages, 1):
             args = {subject: code, "lots": page, "replace": number == 1}
             digest = hashlib.sha256(json.dumps([args, version, number]).encode()).hexdigest()
