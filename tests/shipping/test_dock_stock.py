@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from lotedge.agent.codec import BadRequest
+from lotedge.agent.workflows.dock import FEFO_CHUNK
 from tests.conftest import write_config
 from tests.core.test_engine import Line
 from tests.shipping.helpers import BREAD_GTIN, case_label, pallet_label
@@ -191,3 +192,15 @@ def test_the_station_lists_the_short_dated_lots_oldest_first(tmp_path: Path):
         ("CAKE", "C-SOON", 5, "3"),
         ("BREAD", "L-SOON", 10, "6"),
     ]
+
+
+def test_the_lot_to_ship_first_is_found_past_a_long_run_of_held_ones(dock: Line):
+    """More older lots on hold than the dock reads at once (FEFO_CHUNK): it reads on until
+    one can ship."""
+    held = [(f"H{n:02d}", f"2026-12-{n % 9 + 1:02d}", 10) for n in range(FEFO_CHUNK + 8)]
+    assert _push(dock, *held, ("FREE1", "2026-12-15", 4), ("L-NEW", NEW, 40)).ok
+    for lot, _, _ in held:
+        assert dock.command("hold.add", material="*", lot=lot, reason="seal check").ok
+    dock.command("pallet.open")
+    packed = _pack(dock, _label("L-NEW", NEW))
+    assert packed["warning"]["use_instead"] == "FREE1", packed

@@ -22,7 +22,8 @@ CREATE TABLE product_lots (
     on_hand TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     PRIMARY KEY (product, lot)
-)
+);
+CREATE INDEX product_lots_expiry ON product_lots (product, expiry)
 """
 
 
@@ -88,9 +89,25 @@ def lots(conn: sqlite3.Connection, product: str | None = None) -> list[StockLot]
     ]
 
 
-def open_lots(conn: sqlite3.Connection, product: str) -> tuple[OpenLot, ...]:
-    """The product's lots in stock, as FEFO sees them."""
-    return tuple(OpenLot(lot.lot, lot.expiry) for lot in lots(conn, product) if lot.on_hand > 0)
+def pushed(conn: sqlite3.Connection, product: str, lot: str) -> OpenLot | None:
+    """The lot as the store pushed it (its expiry), if it did."""
+    row = conn.execute(
+        "SELECT lot, expiry FROM product_lots WHERE product = ? AND lot = ?", (product, lot)
+    ).fetchone()
+    return None if row is None else OpenLot(row[0], date.fromisoformat(row[1]) if row[1] else None)
+
+
+def older_lots(
+    conn: sqlite3.Connection, product: str, today: date, before: date, *, skip: int, limit: int
+) -> list[OpenLot]:
+    """The product's lots in stock that have not expired and expire before `before`, earliest
+    first: `limit` of them after the first `skip` (the dock reads them a few at a time)."""
+    rows = conn.execute(
+        "SELECT lot, expiry FROM product_lots WHERE product = ? AND expiry >= ? AND expiry < ?"
+        " AND CAST(on_hand AS REAL) > 0 ORDER BY expiry, lot LIMIT ? OFFSET ?",
+        (product, today.isoformat(), before.isoformat(), limit, skip),
+    )
+    return [OpenLot(lot, date.fromisoformat(expiry)) for lot, expiry in rows]
 
 
 def short_dated(conn: sqlite3.Connection, today: date, within_days: int) -> dict[str, object]:

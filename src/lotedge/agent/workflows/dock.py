@@ -16,10 +16,18 @@ from lotedge.agent.requests import PalletClose, PalletOpen, PalletRepeat, Ship, 
 from lotedge.agent.unit_of_work import UnitOfWork
 from lotedge.agent.workflows import dispatch, shipping
 from lotedge.core.batch import Refusal
-from lotedge.core.decisions import Decision, Outcome, ScanWarning
+from lotedge.core.decisions import Decision, OpenLot, Outcome, ScanWarning
+from lotedge.core.holds import first_match
 from lotedge.core.reasons import Reason
 from lotedge.core.scan import Command, ParsedScan, RawScan, ScanKind
-from lotedge.core.shipping import Cases, DockRules, judge_cases, judge_stock, repeat_count
+from lotedge.core.shipping import (
+    Cases,
+    DockRules,
+    dock_holds_item,
+    judge_cases,
+    judge_stock,
+    repeat_count,
+)
 from lotedge.ops import metrics
 from lotedge.state import holds as hold_list
 from lotedge.state import repo, stock
@@ -30,6 +38,8 @@ Operation = Callable[[UnitOfWork], Done | Refusal]
 #: The dock's command barcodes, for the unknown-command message.
 KNOWN = "PALLET[:<customer>], CLOSE, QTY:<n>, TO:<customer>"
 SHIP_TO_AI = "410"
+#: Older lots in stock read at a time when looking for the one to ship first.
+FEFO_CHUNK = 32
 
 
 def operation(command: Command) -> Operation | Refusal | None:
@@ -123,14 +133,30 @@ def _judge(
 
 
 def _dock_rules(uow: UnitOfWork, pallet: Pallet, cases: Cases, now: datetime) -> DockRules:
-    """The product's lots in stock (as the store pushed them), the holds that can match them,
-    the dock's FEFO policy and the customer the pallet was opened for."""
-    in_stock = stock.open_lots(uow.conn, cases.product.code)
-    holds = hold_list.for_lots(uow.conn, {cases.lot} | {lot.lot for lot in in_stock})
+    """The scanned lot as the store pushed it and the older lots in stock (as many as it takes
+    to find one not on hold), the holds that can match them, the dock's FEFO policy and the
+    customer the pallet was opened for."""
+    product, today = cases.product.code, now.date()
+    own = stock.pushed(uow.conn, product, cases.lot)
+    expiry = cases.expiry or (own.expiry if own else None)
+    older: list[OpenLot] = []
+    holds = hold_list.for_lots(uow.conn, {cases.lot})
+    while expiry is not None:
+        chunk = stock.older_lots(
+            uow.conn, product, today, expiry, skip=len(older), limit=FEFO_CHUNK
+        )
+        older += chunk
+        holds = hold_list.for_lots(uow.conn, {lot.lot for lot in older} | {cases.lot})
+        held = [
+            first_match(holds, dock_holds_item(cases.product, cases.gtin, o.lot)) for o in chunk
+        ]
+        if len(chunk) < FEFO_CHUNK or None in held:  # the end, or one that can ship first
+            break
+    in_stock = ([own] if own else []) + older
     shipping_config = uow.config.shipping
     assert shipping_config is not None  # a pallet is open
     customer = uow.config.customer(pallet.customer) if pallet.customer else None
-    return DockRules(in_stock, holds, shipping_config.fefo, customer, now.date())
+    return DockRules(tuple(in_stock), holds, shipping_config.fefo, customer, today)
 
 
 def _dispatch(uow: UnitOfWork, parsed: ParsedScan, sscc: str, dry_run: bool) -> Decision:
