@@ -53,6 +53,8 @@ WRITERS: dict[tuple[str, str], set[str]] = {
     ("receipts", "INSERT"): {_RECEIVING},
     ("open_lots", "INSERT"): {_RECEIVING},
     ("open_lots", "UPDATE"): {_RECEIVING, _CONSUMPTION},
+    ("product_lots", "INSERT"): {"agent/workflows/stock.py"},
+    ("product_lots", "DELETE"): {"agent/workflows/stock.py"},
     ("weighings", "INSERT"): {_WEIGHING},
     ("weighings", "UPDATE"): {_WEIGHING},
     ("print_jobs", "INSERT"): {_UOW},

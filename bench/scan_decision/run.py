@@ -80,7 +80,8 @@ def dock_latency(directory: Path, n: int, holds: int, stock: int = 0) -> list[fl
         assert engine.call(HoldAdd(scope, "forward trace", "S-bench", "store")).ok
     first_expiry = date.today() + timedelta(days=30)
     in_stock = [
-        (f"S{i}", first_expiry + timedelta(days=i % 3000), Decimal(48)) for i in range(stock)
+        (f"S{i}", first_expiry + timedelta(days=i % 3000), Decimal(48), Decimal(48))
+        for i in range(stock)
     ]
     for page in range(0, stock, 400):
         pushed = StockLots("BREAD", tuple(in_stock[page : page + 400]), replace=page == 0)

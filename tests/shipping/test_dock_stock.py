@@ -13,6 +13,7 @@ import pytest
 
 from lotedge.agent.codec import BadRequest
 from lotedge.agent.workflows.dock import FEFO_CHUNK
+from lotedge.state.stock import SHORT_DATED_SHOWN
 from tests.conftest import write_config
 from tests.core.test_engine import Line
 from tests.shipping.helpers import BREAD_GTIN, case_label, pallet_label
@@ -33,8 +34,9 @@ def _dock(tmp_path: Path, shipping: str = "") -> Line:
     return line
 
 
-def _push(line: Line, *lots: tuple[str, str | None, float], replace: bool = True, **kw: Any):
-    items = [{"lot": lot, "expiry": expiry, "on_hand": on_hand} for lot, expiry, on_hand in lots]
+def _push(line: Line, *lots: tuple, replace: bool = True, **kw: Any):
+    """`stock.lots` as the store sends it: (lot, expiry, on hand[, loose: on no pallet])."""
+    items = [{"lot": lot[0], "expiry": lot[1], "on_hand": lot[2], "loose": lot[-1]} for lot in lots]
     return line.command(
         "stock.lots", product=kw.get("product", "BREAD"), lots=items, replace=replace
     )
@@ -170,9 +172,10 @@ def test_pages_replace_then_add_and_unknown_products_are_refused(dock: Line):
         ([{"lot": "A", "expiry": "soon", "on_hand": 1}], "'expiry' must be a date"),
         ([{"lot": "A" * 21, "expiry": OLD, "on_hand": 1}], "at most 20 characters"),
         ([{"lot": "A", "expiry": OLD, "on_hand": "1e400000"}], "on_hand"),
+        ([{"lot": "A", "expiry": OLD, "on_hand": 2, "loose": 3}], "0 <= loose <= on_hand"),
     ],
 )
-def test_a_malformed_push_is_refused_and_changes_nothing(dock: Line, lots: list, why: str):
+def test_a_malformed_push_is_refused_with_what_is_wrong(dock: Line, lots: list, why: str):
     _push(dock, ("KEEP", OLD, 1))
     with pytest.raises(BadRequest, match=why.replace("(", r"\(").replace(")", r"\)")):
         dock.command("stock.lots", product="BREAD", lots=lots, replace=True)
@@ -204,3 +207,51 @@ def test_the_lot_to_ship_first_is_found_past_a_long_run_of_held_ones(dock: Line)
     dock.command("pallet.open")
     packed = _pack(dock, _label("L-NEW", NEW))
     assert packed["warning"]["use_instead"] == "FREE1", packed
+
+
+def test_a_lot_all_on_pallets_already_does_not_come_first(dock: Line):
+    """L-OLD is in stock but every case of it is on a pallet waiting for its truck (loose 0):
+    nothing to ship first; once some is loose again (a pallet unpacked), it does."""
+    _push(dock, ("L-OLD", OLD, 12, 0), ("L-NEW", NEW, 40, 40))
+    dock.command("pallet.open")
+    packed = _pack(dock, _label("L-NEW", NEW))
+    assert packed["reason"] == "cases_added" and "warning" not in packed, packed
+    _push(dock, ("L-OLD", OLD, 12, 5), ("L-NEW", NEW, 40, 39))
+    assert _pack(dock, "#LE:AGAIN")["reason"] == "repeat_armed"
+    assert _pack(dock, _label("L-NEW", NEW))["warning"]["use_instead"] == "L-OLD"
+
+
+def test_a_customer_with_a_minimum_refuses_a_lot_of_unknown_expiry(dock: Line):
+    """No (17) on the label and nothing from the store: SHOPCO's 5 days cannot be checked."""
+    first = dock.command("pallet.open", customer="SHOPCO").data["sscc"]
+    refused = _pack(dock, f"]C101{BREAD_GTIN}10L-WHO")
+    assert refused["reason"] == "short_shelf_life", refused
+    assert "has no known expiry (none on the label, none from the store)" in refused["message"]
+    assert dock.command("pallet.unpack", sscc=first).ok  # empty: dropped
+    dock.command("pallet.open")  # for no one: packed; at dispatch the store's expiry counts
+    sscc = dock.command("status").data["pallet"]["sscc"]
+    assert _pack(dock, f"]C101{BREAD_GTIN}10L-WHO")["reason"] == "cases_added"
+    assert dock.scan("#LE:CLOSE") == "pallet_closed"
+    _push(dock, ("L-WHO", "2026-11-27", 8))  # 2 days left
+    assert dock.scan("#LE:TO:SHOPCO") == "ship_to_set"
+    refused = _pack(dock, pallet_label(sscc))
+    assert refused["reason"] == "short_shelf_life" and "has 2 day(s)" in refused["message"]
+
+
+def test_a_line_without_a_dock_refuses_the_stock(tmp_path: Path):
+    path = write_config(tmp_path)
+    text = path.read_text()
+    path.write_text(text[: text.index("[shipping]")] + text[text.index("# Customers") :])
+    line = Line(path)
+    refused = _push(line, ("L-OLD", OLD, 12))
+    assert (refused.ok, refused.code) == (False, "shipping_off")
+
+
+def test_the_short_dated_list_shows_the_first_fifty_and_counts_them_all(dock: Line):
+    soon = [(f"S{n:02d}", f"2026-12-{n % 9 + 1:02d}", 1) for n in range(SHORT_DATED_SHOWN + 10)]
+    _push(dock, *soon, ("LATER", NEW, 5))
+    short = dock.command("status").data["short_dated"]
+    assert short["count"] == SHORT_DATED_SHOWN + 10
+    shown = [lot["expiry"] for lot in short["lots"]]
+    assert len(shown) == SHORT_DATED_SHOWN and shown == sorted(shown)
+    assert shown == sorted(e for _, e, _ in soon)[:SHORT_DATED_SHOWN]  # the oldest ones

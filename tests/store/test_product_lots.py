@@ -34,12 +34,18 @@ def told(db_url: str) -> stock_data.StockStory:
 
 
 def expected_lists(told: stock_data.StockStory, held: set[str]) -> dict[str, list[dict]]:
-    """Per product, from the generator: its lots with stock on hand, not held, oldest first."""
+    """Per product, from the generator: its lots with stock on hand (and how much of it is on
+    no pallet), not held, oldest first."""
     lists: dict[str, list[dict]] = {product: [] for product in stock_data.PRODUCTS}
     for lot in sorted(told.expected.values(), key=lambda e: (e.expiry, e.lot)):
         if lot.on_hand > 0 and lot.lot not in held:
             lists[lot.product].append(
-                {"lot": lot.lot, "expiry": lot.expiry, "on_hand": lot.on_hand}
+                {
+                    "lot": lot.lot,
+                    "expiry": lot.expiry,
+                    "on_hand": lot.on_hand,
+                    "loose": round(lot.loose, 6) + 0.0,
+                }
             )
     return dict(sorted(lists.items()))
 
@@ -91,9 +97,8 @@ def test_the_version_follows_events_retractions_and_releases(db_url, told):
     with Database(db_url) as db:
         later = product_lots(db)
     assert later.version != released.version
-    assert {"lot": "LATE", "expiry": TODAY.isoformat(), "on_hand": 5.0} in later.by_product[
-        lot.product
-    ]
+    late = {"lot": "LATE", "expiry": TODAY.isoformat(), "on_hand": 5.0, "loose": 5.0}
+    assert late in later.by_product[lot.product]
 
 
 def test_one_lot_number_under_two_gtins_of_a_product_is_one_entry(db_url):
@@ -117,7 +122,8 @@ def test_one_lot_number_under_two_gtins_of_a_product_is_one_entry(db_url):
     ingest(db_url, made)
     with Database(db_url) as db:
         found = product_lots(db).by_product
-    assert found == {"BREAD": [{"lot": "TWIN", "expiry": expiry.isoformat(), "on_hand": 15.0}]}
+    twin = {"lot": "TWIN", "expiry": expiry.isoformat(), "on_hand": 15.0, "loose": 15.0}
+    assert found == {"BREAD": [twin]}
 
 
 def bodies(commands: list[LineCommand]) -> list[bytes]:

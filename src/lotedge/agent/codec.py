@@ -154,12 +154,17 @@ def _open_lots(args: dict[str, Any]) -> Request:
 
 def _stock_lots(args: dict[str, Any]) -> Request:
     parsed = []
-    for item in _lot_items(args, ("lot", "expiry", "on_hand")):
+    for item in _lot_items(args, ("lot", "expiry", "on_hand", "loose")):
+        lot = _text(item, "lot")
         on_hand = _decimal(item, "on_hand", True)
         assert on_hand is not None  # required
         if on_hand < 0:
-            raise BadRequest(f"lots: 'on_hand' must not be negative, got {item['on_hand']!r}")
-        parsed.append((_text(item, "lot"), _date(item.get("expiry"), "expiry"), on_hand))
+            raise BadRequest(f"lots: 'on_hand' must not be negative, got {on_hand}")
+        loose = _decimal(item, "loose", False)
+        loose = on_hand if loose is None else loose
+        if not 0 <= loose <= on_hand:
+            raise BadRequest(f"lots: {lot} needs 0 <= loose <= on_hand, got {loose}, {on_hand}")
+        parsed.append((lot, _date(item.get("expiry"), "expiry"), on_hand, loose))
     return StockLots(_text(args, "product"), tuple(parsed), _replace(args))
 
 

@@ -136,11 +136,12 @@ class LotsClose:
 
 @dataclass(frozen=True)
 class StockLots:
-    """Our lots of a product with stock left (lot, expiry, on hand), pushed by the trace store
-    for FEFO at the dock; `replace`: the first page of the product's list."""
+    """Our lots of a product with stock left (lot, expiry, on hand, of that not yet on a
+    pallet), pushed by the trace store for FEFO at the dock; `replace`: the first page of the
+    product's list."""
 
     product: str
-    lots: tuple[tuple[str, date | None, Decimal], ...]
+    lots: tuple[tuple[str, date | None, Decimal, Decimal], ...]
     replace: bool = False
 
 

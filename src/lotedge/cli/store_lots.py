@@ -32,8 +32,9 @@ class LotPush:
     op: str
     subject: str
     """What a list is of (`material`, `product`): its option and its key in the command."""
-    not_used_here: str
-    """A line's error code for a code its master data does not have: nothing to tell it."""
+    not_used_here: frozenset[str]
+    """A line's error codes for a list it has no use for (a code its master data does not
+    have; for stock, no shipping dock): nothing to tell it."""
     heading: str
     none_left: str
     nothing_stored: str
@@ -55,7 +56,7 @@ PUSHES = {
     "push": LotPush(
         "lots.open",
         "material",
-        "unknown_material",
+        frozenset({"unknown_material"}),
         "open lots",
         "(none open)",
         "no receipts with a material code in the store: no command sent",
@@ -64,7 +65,7 @@ PUSHES = {
     "push-stock": LotPush(
         "stock.lots",
         "product",
-        "unknown_product",
+        frozenset({"unknown_product", "shipping_off"}),
         "lots in stock",
         "(none in stock)",
         "no lots of our products in the store: no command sent",
@@ -104,7 +105,7 @@ def run_lots_push(
 def _answered(push: LotPush, outcome: LineOutcome) -> bool:
     """Every command confirmed, or refused only because the line does not use its code."""
     refused = set(outcome.codes.values())
-    return outcome.answered == outcome.sent and refused <= {push.not_used_here}
+    return outcome.answered == outcome.sent and refused <= push.not_used_here
 
 
 def _print(
@@ -137,7 +138,7 @@ def _line_json(push: LotPush, outcome: LineOutcome, codes: dict[str, str]) -> di
     not as refusals."""
     report = outcome.to_json()
     unused = sorted(
-        {codes[key] for key, code in outcome.codes.items() if code == push.not_used_here}
+        {codes[key] for key, code in outcome.codes.items() if code in push.not_used_here}
     )
     report["not_used"] = unused
     if _answered(push, outcome):

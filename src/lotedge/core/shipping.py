@@ -57,9 +57,10 @@ def repeat_count(text: str) -> int | Refusal:
     return int(text)
 
 
-def dock_holds_item(product: Product, gtin: str, lot: str) -> HeldItem:
-    """Our own lot as a hold sees it: the product code as its material, no vendor."""
-    return HeldItem(product.code, "", gtin, lot)
+def dock_hold(holds: tuple[Hold, ...], product: Product, gtin: str, lot: str) -> Hold | None:
+    """The first of `holds` that matches our lot at the dock (as a hold sees it: the product
+    code as its material, no vendor)."""
+    return first_match(holds, HeldItem(product.code, "", gtin, lot))
 
 
 def judge_cases(
@@ -92,7 +93,7 @@ def judge_cases(
             Reason.EXPIRED,
             f"Not packed: {product.name} lot {scan.lot} expired on {scan.expiry.isoformat()}.",
         )
-    hold = first_match(holds, dock_holds_item(product, gtin, scan.lot))
+    hold = dock_hold(holds, product, gtin, scan.lot)
     if hold is not None:
         return Refusal(
             Reason.ON_HOLD,
@@ -114,11 +115,18 @@ def judge_cases(
 def short_shelf_life(
     name: str, lot: str, expiry: date | None, customer: Customer | None, today: date, what: str
 ) -> Refusal | None:
-    """The refusal when `lot` has less shelf life left than `customer` takes (None when it has
-    enough, the customer sets no minimum, or the expiry is unknown)."""
+    """The refusal when `lot` has less shelf life left than `customer` takes, or an unknown
+    expiry when it takes any (None when it has enough, or the customer sets no minimum)."""
     minimum = customer.min_shelf_life_days if customer else None
-    if customer is None or minimum is None or expiry is None:
+    if customer is None or minimum is None:
         return None
+    if expiry is None:
+        return Refusal(
+            Reason.SHORT_SHELF_LIFE,
+            f"{what}: {name} lot {lot} has no known expiry (none on the label, none from the "
+            f"store); {customer.name} ({customer.code}) takes at least {minimum} days of shelf "
+            "life. Scan a label with its expiry (17).",
+        )
     left = (expiry - today).days
     if left >= minimum:
         return None
@@ -160,12 +168,10 @@ def judge_stock(cases: Cases, rules: DockRules) -> tuple[Cases, ScanWarning | No
     cases = replace(cases, expiry=expiry)
     if rules.fefo is FefoPolicy.OFF:
         return cases, None
-    product, gtin = cases.product, cases.gtin
-
-    def held(lot: str) -> bool:
-        return first_match(rules.holds, dock_holds_item(product, gtin, lot)) is not None
-
-    marked = tuple(replace(o, on_hold=held(o.lot)) for o in rules.in_stock)
+    marked = tuple(
+        replace(o, on_hold=dock_hold(rules.holds, cases.product, cases.gtin, o.lot) is not None)
+        for o in rules.in_stock
+    )
     first = fefo_first(cases.lot, expiry, marked, rules.today)
     if first is None or first.expiry is None or expiry is None:
         return cases, None

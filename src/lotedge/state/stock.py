@@ -20,21 +20,26 @@ CREATE TABLE product_lots (
     lot TEXT NOT NULL,
     expiry TEXT,
     on_hand TEXT NOT NULL,
+    loose TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     PRIMARY KEY (product, lot)
 );
-CREATE INDEX product_lots_expiry ON product_lots (product, expiry)
+CREATE INDEX product_lots_fefo ON product_lots (product, expiry);
+CREATE INDEX product_lots_expiry ON product_lots (expiry)
 """
+#: The most short-dated lots a status or the station lists (with the count of all of them).
+SHORT_DATED_SHOWN = 50
 
 
 @dataclass(frozen=True)
 class StockLot:
-    """One lot of ours with stock left, as pushed."""
+    """One lot of ours with stock left, as pushed: on hand, and of that not on a pallet yet."""
 
     product: str
     lot: str
     expiry: date | None
     on_hand: Decimal
+    loose: Decimal
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -42,29 +47,44 @@ class StockLot:
             "lot": self.lot,
             "expiry": self.expiry.isoformat() if self.expiry else None,
             "on_hand": str(self.on_hand),
+            "loose": str(self.loose),
         }
 
 
 def record(
     conn: sqlite3.Connection,
     product: str,
-    lots: list[tuple[str, date | None, Decimal]],
+    lots: list[tuple[str, date | None, Decimal, Decimal]],
     *,
     replace: bool,
     now: datetime,
 ) -> None:
-    """The store's lots of `product` (lot, expiry, on hand); `replace`: forget its earlier ones."""
+    """The store's lots of `product` (lot, expiry, on hand, loose); `replace`: forget its
+    earlier ones."""
     if replace:
         conn.execute("DELETE FROM product_lots WHERE product = ?", (product,))
     conn.executemany(
-        "INSERT INTO product_lots (product, lot, expiry, on_hand, updated_at)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (product, lot) DO UPDATE SET"
-        " expiry = excluded.expiry, on_hand = excluded.on_hand, updated_at = excluded.updated_at",
+        "INSERT INTO product_lots (product, lot, expiry, on_hand, loose, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (product, lot) DO UPDATE SET"
+        " expiry = excluded.expiry, on_hand = excluded.on_hand, loose = excluded.loose,"
+        " updated_at = excluded.updated_at",
         [
-            (product, lot, expiry.isoformat() if expiry else None, _plain(on_hand), now.isoformat())
-            for lot, expiry, on_hand in lots
+            (
+                product,
+                lot,
+                expiry.isoformat() if expiry else None,
+                _plain(on_hand),
+                _plain(loose),
+                now.isoformat(),
+            )
+            for lot, expiry, on_hand, loose in lots
         ],
     )
+
+
+def count(conn: sqlite3.Connection, product: str) -> int:
+    row = conn.execute("SELECT count(*) FROM product_lots WHERE product = ?", (product,))
+    return int(row.fetchone()[0])
 
 
 def _plain(quantity: Decimal) -> str:
@@ -76,17 +96,22 @@ def _plain(quantity: Decimal) -> str:
     return format(quantity.normalize(), "f")
 
 
+_COLUMNS = "SELECT product, lot, expiry, on_hand, loose FROM product_lots"
+
+
+def _lot(row: tuple[str, str, str | None, str, str]) -> StockLot:
+    code, lot, expiry, on_hand, loose = row
+    when = date.fromisoformat(expiry) if expiry else None
+    return StockLot(code, lot, when, Decimal(on_hand), Decimal(loose))
+
+
 def lots(conn: sqlite3.Connection, product: str | None = None) -> list[StockLot]:
     """The pushed lots (of one product, or all), first to expire first (no expiry last)."""
     rows = conn.execute(
-        "SELECT product, lot, expiry, on_hand FROM product_lots"
-        " WHERE ? IS NULL OR product = ? ORDER BY expiry IS NULL, expiry, product, lot",
+        f"{_COLUMNS} WHERE ? IS NULL OR product = ? ORDER BY expiry IS NULL, expiry, product, lot",
         (product, product),
     )
-    return [
-        StockLot(code, lot, date.fromisoformat(expiry) if expiry else None, Decimal(on_hand))
-        for code, lot, expiry, on_hand in rows
-    ]
+    return [_lot(row) for row in rows]
 
 
 def pushed(conn: sqlite3.Connection, product: str, lot: str) -> OpenLot | None:
@@ -100,11 +125,12 @@ def pushed(conn: sqlite3.Connection, product: str, lot: str) -> OpenLot | None:
 def older_lots(
     conn: sqlite3.Connection, product: str, today: date, before: date, *, skip: int, limit: int
 ) -> list[OpenLot]:
-    """The product's lots in stock that have not expired and expire before `before`, earliest
-    first: `limit` of them after the first `skip` (the dock reads them a few at a time)."""
+    """The product's lots with cases not yet on a pallet (`loose`) that have not expired and
+    expire before `before`, earliest first: `limit` of them after the first `skip` (the dock
+    reads them a few at a time)."""
     rows = conn.execute(
         "SELECT lot, expiry FROM product_lots WHERE product = ? AND expiry >= ? AND expiry < ?"
-        " AND CAST(on_hand AS REAL) > 0 ORDER BY expiry, lot LIMIT ? OFFSET ?",
+        " AND CAST(loose AS REAL) > 0 ORDER BY expiry, lot LIMIT ? OFFSET ?",
         (product, today.isoformat(), before.isoformat(), limit, skip),
     )
     return [OpenLot(lot, date.fromisoformat(expiry)) for lot, expiry in rows]
@@ -112,13 +138,21 @@ def older_lots(
 
 def short_dated(conn: sqlite3.Connection, today: date, within_days: int) -> dict[str, object]:
     """The lots in stock expiring within `within_days` of `today` (expired ones too), oldest
-    first, with their days left: what a shipping station shows."""
-    until = today + timedelta(days=within_days)
+    first, with their days left (the first `SHORT_DATED_SHOWN`, and how many there are): what
+    a shipping station shows."""
+    until = (today + timedelta(days=within_days)).isoformat()
+    where = "WHERE expiry IS NOT NULL AND expiry <= ?"
+    total = conn.execute(f"SELECT count(*) FROM product_lots {where}", (until,)).fetchone()[0]
+    rows = conn.execute(
+        f"{_COLUMNS} {where} ORDER BY expiry, product, lot LIMIT ?", (until, SHORT_DATED_SHOWN)
+    )
+    shown = [_lot(row) for row in rows]
     return {
         "within_days": within_days,
+        "count": total,
         "lots": [
             {**lot.as_dict(), "days_left": (lot.expiry - today).days}
-            for lot in lots(conn)
-            if lot.expiry is not None and lot.expiry <= until
+            for lot in shown
+            if lot.expiry is not None
         ],
     }

@@ -47,10 +47,11 @@ class SnapshotReader:
 
     def fingerprint(self) -> tuple[object, ...]:
         """Cheap to read, and different whenever the snapshot may have changed: the state's
-        data version (moves on every commit by another connection) and the live status."""
+        data version (moves on every commit by another connection), the live status and the
+        date (the short-dated lots' days left change at midnight)."""
         version = self._conn.execute("PRAGMA data_version").fetchone()[0]
         scale = live_fingerprint(scale_status(self._providers))
-        return version, self._printer(), self._connected(), scale
+        return version, self._printer(), self._connected(), scale, date.today()
 
     def build(self) -> Snapshot:
         """The whole snapshot except `seq` (the watcher numbers them)."""

@@ -2,8 +2,10 @@
 shipping stations, for FEFO at the dock (docs/trace-store.md, "Product lots for the dock").
 
 A lot is listed when the stock by lot (`lotedge.store.stock`) has some of it on hand and no
-active hold or recall covers its lot number. Expired lots are listed too, with their expiry:
-the dock refuses them by it when the case label carries no expiry of its own.
+active hold or recall covers its lot number, with how much of that is on no pallet yet
+(`loose`: only that can still be packed, so only that makes a lot come first at the dock).
+Expired lots are listed too, with their expiry: the dock refuses them by it when the case
+label carries no expiry of its own.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ class ProductLots:
     """The lots in stock of each product, and a version of what they were computed from."""
 
     by_product: dict[str, list[dict[str, Any]]]
-    """Product code -> `[{lot, expiry, on_hand}]`, first to expire first (no expiry last)."""
+    """Product code -> `[{lot, expiry, on_hand, loose}]` (`loose`: on hand and on no pallet
+    yet), first to expire first (no expiry last)."""
     version: str
     """Changes whenever an event is stored or retracted, or a hold is issued or released."""
 
@@ -45,8 +48,11 @@ def product_lots(db: Database, product: str | None = None) -> ProductLots:
         if found.on_hand <= ON_HAND or found.lot in held:
             continue
         expiry = found.expiry[:10] if found.expiry else None
-        entry = listed.setdefault(found.lot, {"lot": found.lot, "expiry": expiry, "on_hand": 0.0})
+        entry = listed.setdefault(
+            found.lot, {"lot": found.lot, "expiry": expiry, "on_hand": 0.0, "loose": 0.0}
+        )
         entry["on_hand"] = tidy(entry["on_hand"] + found.on_hand)
+        entry["loose"] = tidy(entry["loose"] + max(found.loose, 0.0))
         if expiry is not None and (entry["expiry"] is None or expiry < entry["expiry"]):
             entry["expiry"] = expiry
     by_product = {

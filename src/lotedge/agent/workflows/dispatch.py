@@ -24,6 +24,7 @@ from lotedge.core.shipping import short_shelf_life
 from lotedge.core.shipping_events import References, ShipFrom, shipping_event
 from lotedge.masterdata.customers import Customer
 from lotedge.state import shipping as dock
+from lotedge.state import stock
 from lotedge.state.shipping import Pallet, Shipment
 from lotedge.wire import topics
 
@@ -73,8 +74,10 @@ def _shippable(uow: UnitOfWork, sscc: str, customer: Customer) -> Pallet | Refus
     for line in lines:
         product = uow.config.product(line.product)
         name = product.name if product else line.product
+        pushed = stock.pushed(uow.conn, line.product, line.lot) if line.expiry is None else None
+        expiry = line.expiry or (pushed.expiry if pushed else None)
         what = f"Pallet {sscc} not shipped to {customer.code}"
-        refused = refused or short_shelf_life(name, line.lot, line.expiry, customer, today, what)
+        refused = refused or short_shelf_life(name, line.lot, expiry, customer, today, what)
     return refused or pallet
 
 

@@ -16,14 +16,13 @@ from lotedge.agent.requests import PalletClose, PalletOpen, PalletRepeat, Ship, 
 from lotedge.agent.unit_of_work import UnitOfWork
 from lotedge.agent.workflows import dispatch, shipping
 from lotedge.core.batch import Refusal
-from lotedge.core.decisions import Decision, OpenLot, Outcome, ScanWarning
-from lotedge.core.holds import first_match
+from lotedge.core.decisions import Decision, FefoPolicy, OpenLot, Outcome, ScanWarning
 from lotedge.core.reasons import Reason
 from lotedge.core.scan import Command, ParsedScan, RawScan, ScanKind
 from lotedge.core.shipping import (
     Cases,
     DockRules,
-    dock_holds_item,
+    dock_hold,
     judge_cases,
     judge_stock,
     repeat_count,
@@ -139,22 +138,20 @@ def _dock_rules(uow: UnitOfWork, pallet: Pallet, cases: Cases, now: datetime) ->
     product, today = cases.product.code, now.date()
     own = stock.pushed(uow.conn, product, cases.lot)
     expiry = cases.expiry or (own.expiry if own else None)
+    shipping_config = uow.config.shipping
+    assert shipping_config is not None  # a pallet is open
     older: list[OpenLot] = []
     holds = hold_list.for_lots(uow.conn, {cases.lot})
-    while expiry is not None:
+    while expiry is not None and shipping_config.fefo is not FefoPolicy.OFF:
         chunk = stock.older_lots(
             uow.conn, product, today, expiry, skip=len(older), limit=FEFO_CHUNK
         )
         older += chunk
         holds = hold_list.for_lots(uow.conn, {lot.lot for lot in older} | {cases.lot})
-        held = [
-            first_match(holds, dock_holds_item(cases.product, cases.gtin, o.lot)) for o in chunk
-        ]
+        held = [dock_hold(holds, cases.product, cases.gtin, o.lot) for o in chunk]
         if len(chunk) < FEFO_CHUNK or None in held:  # the end, or one that can ship first
             break
     in_stock = ([own] if own else []) + older
-    shipping_config = uow.config.shipping
-    assert shipping_config is not None  # a pallet is open
     customer = uow.config.customer(pallet.customer) if pallet.customer else None
     return DockRules(tuple(in_stock), holds, shipping_config.fefo, customer, today)
 

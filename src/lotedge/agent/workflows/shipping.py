@@ -14,11 +14,10 @@ from lotedge.agent.requests import PalletClose, PalletOpen, PalletRepeat, Pallet
 from lotedge.agent.unit_of_work import UnitOfWork
 from lotedge.config.shipping import ShippingConfig
 from lotedge.core.batch import Refusal
-from lotedge.core.holds import first_match
 from lotedge.core.labels import LabelError
 from lotedge.core.logistic_label import LogisticLabelData, PalletContent
 from lotedge.core.reasons import Reason
-from lotedge.core.shipping import Cases, dock_holds_item, repeat_count
+from lotedge.core.shipping import Cases, dock_hold, repeat_count
 from lotedge.core.shipping_events import Content, packing_event
 from lotedge.core.sscc import SerialRangeExhausted
 from lotedge.masterdata.suggestions import suggest_known
@@ -110,7 +109,7 @@ def held_refusal(uow: UnitOfWork, lines: list[PalletLine], what: str) -> Refusal
         product = uow.config.product(line.product)
         if product is None:
             continue
-        hold = first_match(holds, dock_holds_item(product, line.gtin, line.lot))
+        hold = dock_hold(holds, product, line.gtin, line.lot)
         if hold is not None:
             return Refusal(
                 Reason.ON_HOLD,

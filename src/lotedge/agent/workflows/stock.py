@@ -19,13 +19,16 @@ def _unknown_product(uow: UnitOfWork, code: str, consequence: str) -> Refusal:
 
 def record_lots(uow: UnitOfWork, request: StockLots) -> Reply | Refusal:
     """A page of the store's list of a product's lots in stock."""
+    if uow.config.shipping is None:  # no dock here: nothing would read it
+        message = "Shipping is not configured (no [shipping] section): no lot was recorded."
+        return Refusal(Reason.SHIPPING_OFF, message)
     if uow.config.product(request.product) is None:  # no case of it can be scanned here
         return _unknown_product(uow, request.product, "no lot was recorded")
     with uow.transaction():
         stock.record(
             uow.conn, request.product, list(request.lots), replace=request.replace, now=uow.now()
         )
-        total = len(stock.lots(uow.conn, request.product))
+        total = stock.count(uow.conn, request.product)
     count = len(request.lots)
     message = f"{count} lot{'' if count == 1 else 's'} of {request.product} in stock recorded."
     return Reply(True, {"message": message, "product": request.product, "lots": total})

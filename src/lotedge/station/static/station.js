@@ -282,6 +282,7 @@ function renderDock([dock, mode]) {
     li.dataset.expired = lot.days_left < 0 ? "true" : "false";
     return li;
   });
+  if (short.count > soon.length) soon.push(el("li", "more", `… and ${short.count - soon.length} more`));
   $("dock-short").replaceChildren(...soon);
   $("dock-short-title").hidden = !soon.length;
   setText("dock-short-title", `Short-dated stock (within ${short.within_days} days)`);
