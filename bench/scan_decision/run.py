@@ -83,9 +83,16 @@ def dock_latency(directory: Path, n: int, holds: int, stock: int = 0) -> list[fl
         (f"S{i}", first_expiry + timedelta(days=i % 3000), Decimal(48), Decimal(48))
         for i in range(stock)
     ]
+    pages = []
     for page in range(0, stock, 400):
         pushed = StockLots("BREAD", tuple(in_stock[page : page + 400]), replace=page == 0)
+        start = time.perf_counter()
         assert engine.call(pushed).ok
+        pages.append(time.perf_counter() - start)
+    if pages:
+        print(
+            f"stock push applied at the dock ({stock} lots, {len(pages)} pages): {summary(pages)}"
+        )
     assert engine.call(SetMode("shipping")).ok
     samples = []
     for i in range(n):
