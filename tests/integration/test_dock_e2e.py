@@ -67,7 +67,9 @@ def _elements(scan: str) -> dict[str, str]:
     return {es.ai.ai: es.value for es in GS1Message.parse(scan[3:]).element_strings}
 
 
-def test_vendor_lot_to_customer_through_the_dock(tmp_path: Path, broker: Mosquitto):
+def dock_line(tmp_path: Path, broker: Mosquitto) -> tuple[PrinterSimulator, Path]:
+    """The printer simulator (started) and the config of a line that prints to it, reads the
+    `Dock` scanner and publishes to `broker`."""
     printer = PrinterSimulator(port=0, out_dir=tmp_path / "printed").start()
     path = write_config(
         tmp_path,
@@ -75,6 +77,11 @@ def test_vendor_lot_to_customer_through_the_dock(tmp_path: Path, broker: Mosquit
         + f'[printer]\nurl = "tcp://127.0.0.1:{printer.port}"\n'
         + f'[[scanners]]\nname = "dock"\nurl = "serial://{tmp_path}/ttyDock?suffix=CR"\n',
     )
+    return printer, path
+
+
+def test_vendor_lot_to_customer_through_the_dock(tmp_path: Path, broker: Mosquitto):
+    printer, path = dock_line(tmp_path, broker)
     config = load_config(path)
     assert config.mqtt is not None
     root = f"{config.mqtt.topic_prefix}/{config.identity.site}/{config.identity.line}"

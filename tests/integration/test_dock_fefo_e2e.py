@@ -17,13 +17,11 @@ import pytest
 
 from lotedge.config.loader import load_config
 from lotedge.core import epcis
-from lotedge.simulators.printer import PrinterSimulator
 from lotedge.store.db import Database
-from tests.conftest import write_config
 from tests.core.daemon_helpers import control_client, lotedge, start_daemon
-from tests.integration.test_dock_e2e import FLOUR, Dock, _symbols
+from tests.integration.test_dock_e2e import FLOUR, Dock, _symbols, dock_line
 from tests.publish.broker import MOSQUITTO, Mosquitto
-from tests.publish.helpers import agent_mqtt_toml, wait_until
+from tests.publish.helpers import wait_until
 from tests.store.helpers import StoreProcess, store_config
 
 pytestmark = pytest.mark.skipif(MOSQUITTO is None, reason="mosquitto binary not installed")
@@ -56,13 +54,7 @@ def _older_lot(config_path: Path, directory: Path) -> tuple[Path, date]:
 
 
 def test_the_dock_gets_its_fefo_verdict_from_the_stores_push(tmp_path: Path, broker: Mosquitto):
-    printer = PrinterSimulator(port=0, out_dir=tmp_path / "printed").start()
-    path = write_config(
-        tmp_path,
-        extra=agent_mqtt_toml(broker.port)
-        + f'[printer]\nurl = "tcp://127.0.0.1:{printer.port}"\n'
-        + f'[[scanners]]\nname = "dock"\nurl = "serial://{tmp_path}/ttyDock?suffix=CR"\n',
-    )
+    printer, path = dock_line(tmp_path, broker)
     db_url = f"sqlite:///{tmp_path / 'trace.db'}"
     store_toml = store_config(tmp_path, port=broker.port, database_url=db_url, schema=None)
     store = StoreProcess(store_toml, "store-fefo")
