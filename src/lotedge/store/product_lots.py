@@ -52,7 +52,8 @@ def product_lots(db: Database, product: str | None = None) -> ProductLots:
             found.lot, {"lot": found.lot, "expiry": expiry, "on_hand": 0.0, "loose": 0.0}
         )
         entry["on_hand"] = tidy(entry["on_hand"] + found.on_hand)
-        entry["loose"] = tidy(entry["loose"] + max(found.loose, 0.0))
+        loose = tidy(entry["loose"] + max(found.loose, 0.0))
+        entry["loose"] = min(loose, entry["on_hand"])  # a line refuses more loose than on hand
         if expiry is not None and (entry["expiry"] is None or expiry < entry["expiry"]):
             entry["expiry"] = expiry
     by_product = {
