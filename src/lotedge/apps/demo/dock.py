@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import zxingcpp
 from PIL import Image
 
+from lotedge.apps.demo.checks import private_urns, wait_until
 from lotedge.apps.demo.labels import label_scan
 from lotedge.apps.demo.script import HOLD_REASON, TRACED_FLOUR_LOT, WAIT, Step
 from lotedge.config.loader import load_config
@@ -182,7 +183,6 @@ def stopped_at_the_dock(demo: Demo, state: Any, scanner: PtyScanner, label: str)
 def recall(demo: Demo, store_config: Path, labels: list[str]) -> None:
     """`lotedge recall NM2611A -c store.toml --format json`: it names both customers, with
     their pallets' SSCCs, and not the pallet stopped at the dock."""
-    from lotedge.apps.demo.runner import private_urns, wait_until
     from lotedge.store.db import open_database, resolve_url
 
     demo.console.rule(f"Recall of {TRACED_FLOUR_LOT}: who received it")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shlex
 import signal
 import subprocess
@@ -12,7 +11,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,8 +20,9 @@ from rich.markup import escape
 
 from lotedge.agent.client import ControlClient
 from lotedge.apps.broker import EmbeddedBroker
-from lotedge.apps.demo import dock
-from lotedge.apps.demo.labels import label_lot, label_scan, output_lots, scan_lot
+from lotedge.apps.demo import dock, store_steps
+from lotedge.apps.demo.checks import wait_until
+from lotedge.apps.demo.labels import label_lot, label_scan, scan_lot
 from lotedge.apps.demo.report import DemoResult, ReportConsole, summary
 from lotedge.apps.demo.script import (
     BACK_TO_PRODUCTION,
@@ -34,7 +33,6 @@ from lotedge.apps.demo.script import (
     RECEIVING,
     SITE_GLN,
     TRACED_FLOUR_LOT,
-    TRACED_VENDOR,
     WAIT,
     Step,
     the_shift,
@@ -42,15 +40,6 @@ from lotedge.apps.demo.script import (
 from lotedge.simulators.printer import PrinterSimulator
 from lotedge.simulators.scanner import PtyScanner
 from lotedge.state.db import STATE_FILE, connect
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = WAIT) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 class Demo:
@@ -172,7 +161,7 @@ enabled = false
                     return outcome
                 self.shift(state, scanner, printer, control, receiving_label)
                 self.wait_for_delivery(control)
-                self.traces(store_config)
+                store_steps.traces(self, store_config)
                 older = dock.stock_to_the_dock(self, config, store_config)
                 pallets = dock.pack_and_ship(self, state, scanner, printer, older) if older else []
                 self.play(state, scanner, BACK_TO_PRODUCTION)
@@ -182,7 +171,7 @@ enabled = false
             finally:
                 state.close()
             self.wait_for_delivery(control)
-            self.vendor_report(store_config)
+            store_steps.vendor_report(self, store_config)
             if len(pallets) == 3:
                 dock.recall(self, store_config, pallets)
                 dock.drill(self, store_config)
@@ -341,49 +330,6 @@ enabled = false
         self.outcome.expect(drained, "every event left the outbox (PUBACK)")
         self.console.print("  outbox empty: every event acknowledged by the broker")
 
-    def traces(self, config: Path) -> None:
-        from lotedge.store.db import open_database, resolve_url
-        from lotedge.store.query import TraceQueries
-
-        self.console.rule("Trace store")
-        database = open_database(resolve_url("sqlite:///trace.db", config.parent))
-        try:
-            queries = TraceQueries(database)
-            expected = len(self.outcome.lots)
-            stored = wait_until(lambda: len(output_lots(queries, self.outcome.lots)) == expected)
-            self.outcome.expect(stored, "the store received every batch's output event")
-            vendor_lot = queries.resolve(TRACED_FLOUR_LOT)
-            self.outcome.forward = queries.trace(vendor_lot, "forward").to_json()
-            cake = next((lot for product, lot, _ in self.outcome.lots if product == "CAKE"), None)
-            if cake:
-                self.outcome.backward = queries.trace(queries.resolve(cake), "backward").to_json()
-            private = private_urns(database)
-        finally:
-            database.close()
-        self.outcome.expect(
-            not private, f"every event names things by GS1 identifiers (private: {private[:3]})"
-        )
-        reached = {lot["lot"] for lot in self.outcome.forward.get("lots", [])}
-        made_with_it = {lot for product, lot, _ in self.outcome.lots[:2]}
-        self.outcome.expect(
-            made_with_it <= reached,
-            f"forward trace of flour lot {TRACED_FLOUR_LOT} reaches batches 1 and 2",
-        )
-        self.outcome.expect(
-            self.outcome.lots[2][1] not in reached if len(self.outcome.lots) > 2 else False,
-            "batch 3 (other flour lot) is not in the recall set",
-        )
-        forward = self.outcome.forward
-        self.console.print(
-            f"  {'every' if stored else 'not every'} batch's output event is in the store "
-            "(lotedge store, SQLite)\n"
-            f"  forward trace of flour lot {TRACED_FLOUR_LOT}: "
-            f"{len(forward.get('lots', []))} lots, {len(forward.get('batches', []))} batches "
-            f"(lotedge trace forward {TRACED_FLOUR_LOT}); batch 3 used another flour lot and is "
-            f"{'not ' if self.outcome.lots[2:] and self.outcome.lots[2][1] not in reached else ''}"
-            "in it"
-        )
-
     def hold(self, state: Any, scanner: PtyScanner, control: ControlClient, config: Path) -> None:
         """The store holds the flour lot and everything made from it, with the command a
         quality manager runs; the line confirms over MQTT, then refuses the lot."""
@@ -430,49 +376,12 @@ enabled = false
         self.outcome.expect(cancelled["status"] == "ok", f"the batch is cancelled ({cancelled})")
         self.console.print("  the operator cancels the batch: nothing was loaded")
 
-    def vendor_report(self, config: Path) -> None:
-        """The vendor's quality figures, once the store has the line's refusal."""
-        from lotedge.store.db import open_database, resolve_url
-        from lotedge.store.vendors import VendorReport
-
-        database = open_database(resolve_url("sqlite:///trace.db", config.parent))
-        try:
-            report = VendorReport(database)
-
-            def refusal_stored() -> bool:
-                entries = report.vendors(vendor=TRACED_VENDOR)
-                self.outcome.vendor = entries[0] if entries else {}
-                line = self.outcome.vendor.get("rejected", {}).get("line", {})
-                return line.get("by_reason", {}).get("on_hold", 0) >= 1
-
-            stored = wait_until(refusal_stored)
-        finally:
-            database.close()
-        vendor = self.outcome.vendor
-        self.outcome.expect(stored, f"the store counts the line's on_hold refusal ({vendor})")
-        self.outcome.expect(
-            (vendor.get("receipts"), vendor.get("lots_received"), vendor.get("held_lots"))
-            == (1, 1, 1),
-            f"{TRACED_VENDOR}: one receipt, one lot received, one lot held ({vendor})",
-        )
-
 
 def _answers(control: ControlClient) -> bool:
     try:
         return control.request("status")["status"] == "ok"
     except (ConnectionError, OSError):
         return False
-
-
-def private_urns(database: Any) -> list[str]:
-    """The `urn:lotedge:` identifiers in the stored events (their @context's extension
-    namespace, `urn:lotedge:ns:`, is a prefix definition, not an identifier)."""
-    found = []
-    for (body,) in database.fetchall("SELECT body FROM events"):
-        event = json.loads(body)
-        event.pop("@context", None)
-        found += re.findall(r"urn:lotedge:[^\"]*", json.dumps(event))
-    return sorted(set(found))
 
 
 def _scan_count(state: Any) -> int:

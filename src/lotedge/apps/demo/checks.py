@@ -1,0 +1,32 @@
+"""What the demo waits for and checks in the store, shared by its steps."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from lotedge.apps.demo.script import WAIT
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = WAIT) -> bool:
+    """Whether `condition` came true within `timeout` seconds (asked every 50 ms)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def private_urns(database: Any) -> list[str]:
+    """The `urn:lotedge:` identifiers in the stored events (their @context's extension
+    namespace, `urn:lotedge:ns:`, is a prefix definition, not an identifier)."""
+    found = []
+    for (body,) in database.fetchall("SELECT body FROM events"):
+        event = json.loads(body)
+        event.pop("@context", None)
+        found += re.findall(r"urn:lotedge:[^\"]*", json.dumps(event))
+    return sorted(set(found))
