@@ -17,6 +17,7 @@ from lotedge.agent.unit_of_work import UnitOfWork
 from lotedge.agent.workflows import dispatch, shipping
 from lotedge.core.batch import Refusal
 from lotedge.core.decisions import Decision, FefoPolicy, OpenLot, Outcome, ScanWarning
+from lotedge.core.holds import Hold
 from lotedge.core.reasons import Reason
 from lotedge.core.scan import Command, ParsedScan, RawScan, ScanKind
 from lotedge.core.shipping import (
@@ -123,7 +124,7 @@ def _judge(
     cases = judge_cases(parsed, uow.config.products, holds, now.date())
     if isinstance(cases, Refusal):
         return _decision(cases, Outcome.PACKED, parsed), None
-    judged = judge_stock(cases, _dock_rules(uow, pallet, cases, now))
+    judged = judge_stock(cases, _dock_rules(uow, pallet, cases, holds, now))
     if isinstance(judged, Refusal):
         return _decision(judged, Outcome.PACKED, parsed), None
     cases, warning = judged
@@ -131,17 +132,18 @@ def _judge(
     return _decision(done, Outcome.PACKED, parsed, warning), cases
 
 
-def _dock_rules(uow: UnitOfWork, pallet: Pallet, cases: Cases, now: datetime) -> DockRules:
+def _dock_rules(
+    uow: UnitOfWork, pallet: Pallet, cases: Cases, holds: tuple[Hold, ...], now: datetime
+) -> DockRules:
     """The scanned lot as the store pushed it and the older lots in stock (as many as it takes
-    to find one not on hold), the holds that can match them, the dock's FEFO policy and the
-    customer the pallet was opened for."""
+    to find one not on hold), the holds that can match them (`holds`: those of the scanned lot,
+    read already), the dock's FEFO policy and the customer the pallet was opened for."""
     product, today = cases.product.code, now.date()
     own = stock.pushed(uow.conn, product, cases.lot)
     expiry = cases.expiry or (own.expiry if own else None)
     shipping_config = uow.config.shipping
     assert shipping_config is not None  # a pallet is open
     older: list[OpenLot] = []
-    holds = hold_list.for_lots(uow.conn, {cases.lot})
     while expiry is not None and shipping_config.fefo is not FefoPolicy.OFF:
         chunk = stock.older_lots(
             uow.conn, product, today, expiry, skip=len(older), limit=FEFO_CHUNK
