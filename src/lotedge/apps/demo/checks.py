@@ -1,14 +1,27 @@
-"""What the demo waits for and checks in the store, shared by its steps."""
+"""What the demo's steps share: running a `lotedge` command, waiting, the private-URN check."""
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
 from lotedge.apps.demo.script import WAIT
+
+
+def lotedge_cli(*args: str, timeout: float = WAIT) -> subprocess.CompletedProcess[str]:
+    """`lotedge ARGS` as a user runs it, its output captured (killed after `timeout` s)."""
+    return subprocess.run(
+        [sys.executable, "-m", "lotedge.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = WAIT) -> bool:

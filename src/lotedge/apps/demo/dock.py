@@ -5,8 +5,6 @@ stopped at the dock by the store's late hold, and the recall that names both cus
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import zxingcpp
 from PIL import Image
 
-from lotedge.apps.demo.checks import private_urns, wait_until
+from lotedge.apps.demo.checks import lotedge_cli, private_urns, wait_until
 from lotedge.apps.demo.labels import label_scan
 from lotedge.apps.demo.script import HOLD_REASON, TRACED_FLOUR_LOT, WAIT, Step
 from lotedge.config.loader import load_config
@@ -58,16 +56,6 @@ def pallet_scan(png: Path) -> str | None:
     return None
 
 
-def _lotedge(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lotedge.cli.main", *args],
-        capture_output=True,
-        text=True,
-        timeout=WAIT,
-        check=False,
-    )
-
-
 def yesterdays_bread(agent_config: Path, out: Path) -> tuple[str, Path]:
     """Yesterday's batch end of bread at this line, as the EPCIS event the line published then
     (its lot number and the file): the stock the shift started with."""
@@ -98,12 +86,12 @@ def stock_to_the_dock(demo: Demo, agent_config: Path, store_config: Path) -> str
     demo.console.rule("Finished goods: what is in stock, what expires soon")
     lot, document = yesterdays_bread(agent_config, demo.dir / "yesterday.jsonld")
     store = ("-c", str(store_config))
-    imported = _lotedge("store", "import", str(document), *store)
+    imported = lotedge_cli("store", "import", str(document), *store)
     if not demo.outcome.expect(
         imported.returncode == 0, f"yesterday's bread (lot {lot}) is in the store"
     ):
         return None
-    pushed = _lotedge("store", "lots", "push-stock", *store, "--json")
+    pushed = lotedge_cli("store", "lots", "push-stock", *store, "--json")
     report = json.loads(pushed.stdout) if pushed.returncode == 0 else {}
     confirmed = {m for line in report.get("lines", []) for m in line.get("confirmed", [])}
     if not demo.outcome.expect(
@@ -112,7 +100,7 @@ def stock_to_the_dock(demo: Demo, agent_config: Path, store_config: Path) -> str
         f"confirmed {pushed.stderr.strip()[:200]}",
     ):
         return None
-    short = _lotedge("store", "expiring", "--within", "14d", *store)
+    short = lotedge_cli("store", "expiring", "--within", "14d", *store)
     demo.console.print("  the short-dated stock (lotedge store expiring --within 14d):")
     demo.console.print(short.stdout.rstrip(), markup=False)
     demo.outcome.expect(lot in short.stdout, "the short-dated list names yesterday's bread")
@@ -190,7 +178,7 @@ def recall(demo: Demo, store_config: Path, labels: list[str]) -> None:
     answer: dict[str, Any] = {}
 
     def both_shipments() -> bool:
-        result = _lotedge(*command)
+        result = lotedge_cli(*command)
         answer.update(json.loads(result.stdout) if result.returncode == 0 else {})
         return len(answer.get("shipments", [])) >= 2
 
@@ -222,7 +210,7 @@ def drill(demo: Demo, store_config: Path) -> None:
     demo.console.rule(f"Mock-recall drill of {TRACED_FLOUR_LOT}")
     out = demo.dir / "drill"
     command = ["recall", "drill", TRACED_FLOUR_LOT, "-c", str(store_config), "--out", str(out)]
-    result = _lotedge(*command, "--json")
+    result = lotedge_cli(*command, "--json")
     summary: dict[str, Any] = json.loads(result.stdout) if result.returncode == 0 else {}
     for timing in summary.get("timings", []):
         demo.console.print(f"  {timing['step']:<24} {timing['seconds'] * 1000:8.1f} ms")

@@ -21,7 +21,7 @@ from rich.markup import escape
 from lotedge.agent.client import ControlClient
 from lotedge.apps.broker import EmbeddedBroker
 from lotedge.apps.demo import dock, store_steps
-from lotedge.apps.demo.checks import wait_until
+from lotedge.apps.demo.checks import lotedge_cli, wait_until
 from lotedge.apps.demo.labels import label_lot, label_scan, scan_lot
 from lotedge.apps.demo.report import DemoResult, ReportConsole, summary
 from lotedge.apps.demo.script import (
@@ -338,13 +338,7 @@ enabled = false
         self.console.print(f"  the agent takes commands over MQTT {protocol} (embedded broker)")
         command = ["hold", TRACED_FLOUR_LOT, "--forward", "--reason", HOLD_REASON]
         self.console.print(f"  $ lotedge {escape(shlex.join(command))}")
-        result = subprocess.run(
-            [sys.executable, "-m", "lotedge.cli.main", *command, "-c", str(config), "--json"],
-            capture_output=True,
-            text=True,
-            timeout=2 * WAIT,
-            check=False,
-        )
+        result = lotedge_cli(*command, "-c", str(config), "--json", timeout=2 * WAIT)
         (self.dir / "hold.json").write_text(result.stdout)
         try:
             self.outcome.hold = json.loads(result.stdout)
