@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -15,19 +16,41 @@ from lotedge.agent.client import ControlClient
 from lotedge.config.loader import load_config
 
 
-def start_daemon(config_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+class Daemon(subprocess.Popen[bytes]):
+    """`lotedge run` in a child process, its output going to a file: a busy daemon's log never
+    fills a pipe nobody reads (a full pipe would block the daemon's next log line)."""
+
+    def __init__(self, config_path: Path, env: dict[str, str] | None) -> None:
+        with tempfile.NamedTemporaryFile(
+            dir=config_path.parent, prefix="daemon-", suffix=".log", delete=False
+        ) as log:
+            self.log_path = Path(log.name)
+            super().__init__(
+                [sys.executable, "-m", "lotedge.cli.main", "run", "-c", str(config_path)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **(env or {})},
+            )
+
+    def output(self) -> str:
+        """What the daemon has printed so far."""
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, timeout: float = 15) -> str:
+        """SIGTERM, wait for the exit, and return everything it printed."""
+        self.terminate()
+        self.wait(timeout)
+        return self.output()
+
+
+def start_daemon(config_path: Path, env: dict[str, str] | None = None) -> Daemon:
     """`lotedge run` in a child process; returns once its control socket answers."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lotedge.cli.main", "run", "-c", str(config_path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, **(env or {})},
-    )
+    proc = Daemon(config_path, env)
     client = control_client(config_path)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"daemon exited: {proc.stdout.read().decode()}")  # type: ignore[union-attr]
+            raise RuntimeError(f"daemon exited: {proc.output()}")
         try:
             client.request("status")
             return proc

@@ -26,8 +26,7 @@ def test_each_decision_and_each_batch_is_one_info_line(tmp_path: Path):
         assert printer.wait_for_jobs(1, 30)
         assert lotedge("hold", "add", "FLOUR", "NM2611B", "--reason", "mould", *c).returncode == 0
     finally:
-        daemon.terminate()
-        output = daemon.communicate(timeout=15)[0].decode()
+        output = daemon.stop()
         printer.stop()
     info = [
         line.split(" INFO ", 1)[1].split(": ", 1)[1]

@@ -74,8 +74,7 @@ def test_artefacts_through_the_daemon(tmp_path: Path):
         plain_rows = _rows(conn, "plain", len(PLAIN_REASONS) + 1)
         scraped = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics").read()
     finally:
-        daemon.terminate()
-        output = daemon.communicate(timeout=10)[0].decode()
+        output = daemon.stop()
         for device in (plain, tokened, reader):
             device.close()
     assert (tokened_rows, reader_rows) == (["accepted"], ["accepted"])

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +14,7 @@ import pytest
 from lotedge.agent.client import ControlClient
 from lotedge.simulators.printer import PrinterSimulator
 from tests.conftest import write_config
-from tests.core.daemon_helpers import control_client, start_daemon
+from tests.core.daemon_helpers import Daemon, control_client, start_daemon
 from tests.core.test_engine import FLOUR
 from tests.labels.label_checks import eventually
 from tests.publish.broker import private_mosquitto
@@ -30,7 +28,7 @@ TOKEN = "station-test-token"
 @contextmanager
 def agent(
     tmp_path: Path, station: str = "", extra: str = "", env: dict[str, str] | None = None
-) -> Iterator[tuple[Station, ControlClient, subprocess.Popen[bytes]]]:
+) -> Iterator[tuple[Station, ControlClient, Daemon]]:
     """A running agent with `[station] port = 0` (plus `station` keys); yields its station."""
     path = write_config(tmp_path, extra=f"[station]\nport = 0\n{station}\n{extra}")
     proc = start_daemon(path, env)
@@ -220,17 +218,13 @@ def test_a_stuck_client_does_not_hold_up_the_others(tmp_path: Path):
         reading = station.events()
         reading.next()
         big = "x" * 200  # the longest reason: growing snapshots fill the stuck client's buffers
-        assert proc.stdout is not None
-        os.set_blocking(proc.stdout.fileno(), False)
-        log = b""
         holds = 0
-        while b"dropping a client that does not keep up" not in log:
+        while "dropping a client that does not keep up" not in proc.output():
             assert holds < 2000, "the stuck client was never dropped"
             control.request("hold.add", material="*", lot=f"L{holds}", reason=big)
             holds += 1
             latest = reading.until(lambda s, n=holds: len(s["holds"]) == n)
             assert station.state()["seq"] == latest["seq"]  # requests are answered meanwhile
-            log += proc.stdout.read() or b""
         stuck.settimeout(15)
         received = 0
         while chunk := stuck.recv(1 << 20):  # then the end of its stream: the station hung up
@@ -250,7 +244,7 @@ def test_sigterm_ends_the_streams_and_the_agent(tmp_path: Path):
         with pytest.raises(EOFError):
             events.until(lambda s: False)
         assert proc.wait(20) == 0
-        log = proc.stdout.read().decode()  # type: ignore[union-attr]
+        log = proc.output()
     assert f"station: operator page at {station.url}" in log
 
 
@@ -283,7 +277,7 @@ def test_a_client_from_another_address_needs_the_token(tmp_path: Path):
         assert status == 200 and reply["ok"]
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)
-        assert TOKEN not in proc.stdout.read().decode()  # type: ignore[union-attr]
+        assert TOKEN not in proc.output()
 
 
 def non_loopback_address() -> str | None:

@@ -142,8 +142,10 @@ def test_the_short_dated_alert_is_retained_for_a_later_subscriber(
     assert code == 0, err
     assert f"short-dated alert published (retained) on {ALERT_TOPIC}" in err
     printed = json.loads(out)
+    asked = date.fromisoformat(printed["today"])  # the day the command ran (midnight may pass)
+    assert asked - TODAY in (timedelta(0), timedelta(days=1))
     with Database(stocked) as db:
-        short = [s.lot for s in expiring(db, TODAY, 14)]
+        short = [s.lot for s in expiring(db, asked, 14)]
     assert short and [lot["lot"] for lot in printed["lots"]] == short
     later = Subscriber(mosquitto, ALERT_TOPIC)  # subscribes after: gets the retained message
     try:
