@@ -1,6 +1,7 @@
 """A RabbitMQ cluster of the test's own on loopback: N nodes, each with its AMQP and MQTT
 listeners on free ports, its own data directory and Erlang cookie, clustered at boot
-(classic peer discovery), the MQTT plugin on. Skipped where rabbitmq-server is not installed
+(classic peer discovery), the MQTT plugin on; ready once every node is in the cluster and in
+the MQTT plugin's client-ID tracking. Skipped where rabbitmq-server is not installed
 (Debian: `apt-get install rabbitmq-server`; .ci/run installs it).
 
 Each node is `rabbitmq-server` in the foreground (not -detached), so a test can stop one hard
@@ -142,6 +143,22 @@ class RabbitCluster:
             time.sleep(0.2)
         raise RuntimeError(f"{node.name} did not start within {timeout} s")
 
+    def formed(self, timeout: float = 30) -> bool:
+        """Every node runs in the one cluster and in the MQTT plugin's client-ID tracking (a Ra
+        cluster of its own). A node that boots late can be refused that one
+        (`cluster_change_not_permitted`, seen on a loaded machine): the tracking then has two
+        members, and with either of them dead every MQTT client is refused on every node."""
+        want = f"{{{len(self.nodes)},{len(self.nodes)}}}"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if all(self.ctl(node, "eval", _MEMBERS).strip() == want for node in self.nodes):
+                    return True
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+                pass  # still electing
+            time.sleep(1)
+        return False
+
     def ctl(self, node: Node, *args: str) -> str:
         result = subprocess.run(
             [CTL, "-n", node.name, *args],
@@ -174,6 +191,13 @@ class RabbitCluster:
             node.process = None
 
 
+#: (running nodes, members of the MQTT client-ID tracking) as one node sees them.
+_MEMBERS = (
+    "{ok, Members, _} = ra:members({mqtt_node, node()}),"
+    " {length(rabbit_nodes:all_running()), length(Members)}."
+)
+
+
 def _listening(port: int) -> bool:
     try:
         socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -189,9 +213,19 @@ def rabbit_cluster(workdir: Path, size: int = 3) -> Iterator[RabbitCluster]:
         import pytest
 
         pytest.skip("rabbitmq-server not installed (apt-get install rabbitmq-server)")
-    cluster = RabbitCluster(workdir, size)
+    for attempt in range(1, 4):
+        cluster = RabbitCluster(workdir / f"try{attempt}", size)
+        try:
+            cluster.start()
+            if cluster.formed():
+                break
+        except BaseException:
+            cluster.stop()
+            raise
+        cluster.stop()  # not formed: a fresh cluster on new ports and directories
+    else:
+        raise RuntimeError(f"the {size} nodes did not form one cluster in 3 tries ({workdir})")
     try:
-        cluster.start()
         yield cluster
     finally:
         cluster.stop()
