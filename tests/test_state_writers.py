@@ -55,6 +55,8 @@ WRITERS: dict[tuple[str, str], set[str]] = {
     ("open_lots", "UPDATE"): {_RECEIVING, _CONSUMPTION},
     ("product_lots", "INSERT"): {"agent/workflows/stock.py"},
     ("product_lots", "DELETE"): {"agent/workflows/stock.py"},
+    ("staged_lots", "INSERT"): {_RECEIVING, "agent/workflows/stock.py"},
+    ("staged_lots", "DELETE"): {_RECEIVING, "agent/workflows/stock.py"},
     ("weighings", "INSERT"): {_WEIGHING},
     ("weighings", "UPDATE"): {_WEIGHING},
     ("print_jobs", "INSERT"): {_UOW},

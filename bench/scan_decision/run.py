@@ -35,6 +35,7 @@ from lotedge.agent.requests import (
     StockLots,
 )
 from lotedge.core.holds import HoldScope
+from lotedge.core.lot_lists import ListPage
 from lotedge.core.scan import RawScan
 from lotedge.state.db import connect, transaction
 
@@ -83,9 +84,10 @@ def dock_latency(directory: Path, n: int, holds: int, stock: int = 0) -> list[fl
         (f"S{i}", first_expiry + timedelta(days=i % 3000), Decimal(48), Decimal(48))
         for i in range(stock)
     ]
-    pages = []
-    for page in range(0, stock, 400):
-        pushed = StockLots("BREAD", tuple(in_stock[page : page + 400]), replace=page == 0)
+    pages, count = [], -(-stock // 400)
+    for number, first in enumerate(range(0, stock, 400), 1):
+        page = ListPage("bench", number, count)  # staged; the last page swaps the list in
+        pushed = StockLots("BREAD", tuple(in_stock[first : first + 400]), page=page)
         start = time.perf_counter()
         assert engine.call(pushed).ok
         pages.append(time.perf_counter() - start)

@@ -2,7 +2,8 @@
 pushes (`stock.lots`), on the engine with a hand-driven clock (T0 is 2026-11-25): the warning
 naming the lot to ship first, the refusal when `[shipping] fefo = "reject"`, held and expired
 lots never first, the store's expiry for a label without one, a customer's minimum shelf life
-when packing and when shipping, pages of the push, and the station's short-dated list."""
+when packing and when shipping, pages of the push (the list swapped once whole), and the
+station's short-dated list."""
 
 from __future__ import annotations
 
@@ -34,12 +35,12 @@ def _dock(tmp_path: Path, shipping: str = "") -> Line:
     return line
 
 
-def _push(line: Line, *lots: tuple, replace: bool = True, **kw: Any):
-    """`stock.lots` as the store sends it: (lot, expiry, on hand[, loose: on no pallet])."""
+def _push(line: Line, *lots: tuple, product: str = "BREAD", **paging: Any):
+    """`stock.lots` of (lot, expiry, on hand[, loose: on no pallet]) as the store sends a short
+    list (one page), or with `paging` as given (`replace`; `list`, `page`, `pages`)."""
     items = [{"lot": lot[0], "expiry": lot[1], "on_hand": lot[2], "loose": lot[-1]} for lot in lots]
-    return line.command(
-        "stock.lots", product=kw.get("product", "BREAD"), lots=items, replace=replace
-    )
+    paging = paging or {"list": f"{product}-{len(items)}", "page": 1, "pages": 1}
+    return line.command("stock.lots", product=product, lots=items, **paging)
 
 
 def _pack(line: Line, text: str) -> dict:
@@ -142,12 +143,18 @@ def test_a_customers_minimum_shelf_life_refuses_the_lot_for_that_customer_only(d
     assert _pack(dock, pallet_label(sscc))["reason"] == "shipped"
 
 
-def test_pages_replace_then_add_and_unknown_products_are_refused(dock: Line):
+def test_pages_swap_the_whole_list_and_unknown_products_are_refused(dock: Line):
     _push(dock, ("A", OLD, 1), ("B", MID, 2))
-    assert _push(dock, ("C", NEW, 3), replace=True).data["lots"] == 1  # a new list: A, B gone
-    reply = _push(dock, ("D", None, 4), ("C", NEW, 2.5), replace=False)
+    first = _push(dock, ("D", None, 4), list="v2", page=1, pages=2)
+    assert first.data == {
+        "message": "Page 1 of 2 of BREAD's lots in stock staged: swapped in once all 2 pages "
+        "are in.",
+        "product": "BREAD",
+        "lots": 2,  # A and B until the list is whole
+    }
+    reply = _push(dock, ("C", NEW, 2.5), list="v2", page=2, pages=2)
     assert reply.data == {
-        "message": "2 lots of BREAD in stock recorded.",
+        "message": "2 lots of BREAD in stock recorded (2 pages).",
         "product": "BREAD",
         "lots": 2,
     }
@@ -156,6 +163,9 @@ def test_pages_replace_then_add_and_unknown_products_are_refused(dock: Line):
         ("C", NEW, "2.5"),
         ("D", None, "4"),
     ]
+    by_hand = _push(dock, ("E", NEW, 1), replace=False)  # the control socket may still add
+    assert by_hand.data["message"] == "1 lot of BREAD in stock recorded."
+    assert _push(dock, ("F", OLD, 1), replace=True).data["lots"] == 1  # or replace
     unknown = _push(dock, ("X", NEW, 1), product="BREADD")
     assert (unknown.ok, unknown.code) == (False, "unknown_product")
     assert unknown.error == (

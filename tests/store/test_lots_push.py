@@ -68,7 +68,7 @@ def test_lots_received_at_one_line_warn_fefo_at_another(mosquitto: int, tmp_path
         code, out, _ = run_cli(capsys, *push)
         assert code == 0, out
         assert f"FLOUR            OLD ({OLD_EXPIRY}), NEW ({NEW_EXPIRY})" in out
-        assert "lots.open (replace) sent for each material to 2 lines:" in out
+        assert "lots.open (the whole list) sent for each material to 2 lines:" in out
         for line in ("PLANT1/GR", "PLANT1/L2"):
             assert f"{line:<16} confirmed 1 of 1: FLOUR" in out
         listed = l2.request("lots.list", material="FLOUR")["data"]["lots"]
@@ -95,7 +95,7 @@ def test_lots_received_at_one_line_warn_fefo_at_another(mosquitto: int, tmp_path
         }
         assert [(r["line"], r["confirmed"]) for r in result["lines"]] == [("PLANT1/L2", ["FLOUR"])]
         listed = l2.request("lots.list", material="FLOUR")["data"]["lots"]
-        assert [lot["lot"] for lot in listed] == ["OLD"]  # NEW closed by the replace
+        assert [lot["lot"] for lot in listed] == ["OLD"]  # NEW closed: not in the new list
         code, _, err = run_cli(capsys, *push, "--line", "PLANT1/L9")
         assert code == 1 and "PLANT1/GR, PLANT1/L2" in err
         code, out, _ = run_cli(capsys, *push, "--material", "RYE")  # no line uses it

@@ -116,10 +116,11 @@ def test_open_lots_from_receipts_consumptions_expiry_and_holds(db_url: str):
 def test_lots_open_commands_are_stable_until_something_changes(db_url: str):
     with stored(db_url) as db:
         first = lots_open_commands(open_lots(db, TODAY))
-        assert [(c.key, c.args) for c in first] == [
-            (material, {"material": material, "lots": lots, "replace": True})
+        assert [(c.key, {**c.args, "list": "?"}) for c in first] == [
+            (material, {"material": material, "lots": lots, "list": "?", "page": 1, "pages": 1})
             for material, lots in OPEN.items()
         ]
+        assert len({c.args["list"] for c in first}) == len(OPEN)  # a list id per material
         assert all(c.transaction.startswith(f"lots/{c.key}/") for c in first)
         again = lots_open_commands(open_lots(db, TODAY))
         assert [c.transaction for c in again] == [c.transaction for c in first]  # a repeat
@@ -130,6 +131,8 @@ def test_lots_open_commands_are_stable_until_something_changes(db_url: str):
         assert [lot["lot"] for lot in held[0].args["lots"]] == ["A6", "A8", "A9", "A3", "A7"]
         holds.release(db, a1, kind="hold")
         released = lots_open_commands(open_lots(db, TODAY))
-        assert [c.args for c in released] == [c.args for c in first]  # the same lists again,
+        assert [c.args["lots"] for c in released] == [c.args["lots"] for c in first]  # again,
         transactions = {c.transaction for c in first} | {c.transaction for c in held}
         assert transactions.isdisjoint(c.transaction for c in released)  # but sent anew
+        list_ids = {c.args["list"] for c in first} | {c.args["list"] for c in held}
+        assert list_ids.isdisjoint(c.args["list"] for c in released)  # as new lists

@@ -138,27 +138,34 @@ def lots(count: int, name: str = "L{:05d}") -> list[dict[str, Any]]:
     ]
 
 
-def test_a_long_list_goes_in_pages_replacing_only_with_the_first():
+def test_a_long_list_goes_in_pages_of_one_list():
     many = lots(2 * MAX_PAGE_LOTS + 1)
     pushed = ProductLots({"BREAD": many, "CAKE": [], "ROLLS": lots(3)}, "v1")
     commands = stock_lots_commands(pushed)
-    assert [(c.key, len(c.args["lots"]), c.args["replace"]) for c in commands] == [
-        ("BREAD#1/3", 400, True),
-        ("BREAD#2/3", 400, False),
-        ("BREAD#3/3", 1, False),
-        ("CAKE", 0, True),  # an empty list still empties the station's
-        ("ROLLS", 3, True),
+    assert [(c.key, len(c.args["lots"]), c.args["page"], c.args["pages"]) for c in commands] == [
+        ("BREAD#1/3", 400, 1, 3),
+        ("BREAD#2/3", 400, 2, 3),
+        ("BREAD#3/3", 1, 3, 3),
+        ("CAKE", 0, 1, 1),  # an empty list still empties the station's
+        ("ROLLS", 3, 1, 1),
     ]
+    assert not any("replace" in c.args for c in commands)  # the line swaps whole lists
     assert [lot for c in commands[:3] for lot in c.args["lots"]] == many  # in order
     assert all(c.args["product"] == c.key.split("#")[0] for c in commands)
     assert all(len(body) < MAX_REQUEST_BYTES for body in bodies(commands))
+    list_ids = [c.args["list"] for c in commands]
+    assert len(set(list_ids[:3])) == 1 and len(set(list_ids)) == 3  # one id per code's list
     transactions = [c.transaction for c in commands]
     assert len(set(transactions)) == len(commands)
     assert all(c.transaction.startswith(f"stock/{c.args['product']}/") for c in commands)
-    assert [c.transaction for c in stock_lots_commands(pushed)] == transactions  # deterministic
+    again = stock_lots_commands(pushed)
+    assert [(c.transaction, c.args) for c in again] == [(c.transaction, c.args) for c in commands]
     renewed = stock_lots_commands(ProductLots(pushed.by_product, "v2"))
-    assert [c.args for c in renewed] == [c.args for c in commands]
+    assert [c.args["lots"] for c in renewed] == [c.args["lots"] for c in commands]
     assert set(transactions).isdisjoint(c.transaction for c in renewed)
+    assert set(list_ids).isdisjoint(c.args["list"] for c in renewed)  # a new version: new lists
+    changed = stock_lots_commands(ProductLots({**pushed.by_product, "BREAD": many[1:]}, "v1"))
+    assert changed[0].args["list"] != list_ids[0]  # another content: another list
 
 
 def test_pages_stay_within_the_request_limit_whatever_the_lot_numbers():
@@ -174,10 +181,11 @@ def test_pages_stay_within_the_request_limit_whatever_the_lot_numbers():
 def test_open_lots_share_the_paging():
     open_list = [{"lot": lot["lot"], "expiry": lot["expiry"]} for lot in lots(MAX_PAGE_LOTS + 1)]
     commands = lots_open_commands(OpenLots({"FLOUR": open_list}, "v1"))
-    assert [(c.key, c.args["material"], c.args["replace"]) for c in commands] == [
-        ("FLOUR#1/2", "FLOUR", True),
-        ("FLOUR#2/2", "FLOUR", False),
+    assert [(c.key, c.args["material"], c.args["page"], c.args["pages"]) for c in commands] == [
+        ("FLOUR#1/2", "FLOUR", 1, 2),
+        ("FLOUR#2/2", "FLOUR", 2, 2),
     ]
+    assert commands[0].args["list"] == commands[1].args["list"]
     assert all(c.transaction.startswith("lots/FLOUR/") for c in commands)
 
 

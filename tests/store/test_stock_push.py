@@ -94,7 +94,7 @@ def test_push_stock_pages_each_product_to_every_line(mosquitto, stocked, tmp_pat
         code, out, _ = run_cli(capsys, *push)
         assert code == 0, out
         assert "lots in stock of 3 products:" in out
-        assert "stock.lots (replace) sent for each product to 2 lines:" in out
+        assert "stock.lots (the whole list) sent for each product to 2 lines:" in out
         pages = "BREAD#1/2 BREAD#2/2 CAKE#1/2 CAKE#2/2 ROLLS#1/2 ROLLS#2/2"
         assert f"{'PLANT1/DOCK':<16} confirmed 6 of 6: {pages}" in out
         assert (
@@ -104,7 +104,8 @@ def test_push_stock_pages_each_product_to_every_line(mosquitto, stocked, tmp_pat
         for line in (dock, l1):
             for product, lots in lists.items():
                 received = line.received(product)
-                assert [body["replace"] for body in received] == [True, False]
+                assert [(body["page"], body["pages"]) for body in received] == [(1, 2), (2, 2)]
+                assert len({body["list"] for body in received}) == 1  # the pages of one list
                 assert [lot for body in received for lot in body["lots"]] == lots
         first = [body["transaction"] for body in dock.requests]
 

@@ -42,6 +42,7 @@ from lotedge.agent.requests import (
 from lotedge.config.remote import REMOTE_OPERATIONS
 from lotedge.core.holds import SCOPE_FIELDS, SOURCES, HoldScope, ScopeError, parse_scope
 from lotedge.core.limits import TextTooLong, check_text
+from lotedge.core.lot_lists import MAX_LIST_PAGES, ListPage
 from lotedge.core.quantities import QuantityError, parse_number
 from lotedge.core.reasons import Reason
 from lotedge.core.scan import RawScan
@@ -144,12 +145,33 @@ def _replace(args: dict[str, Any]) -> bool:
     return replace
 
 
+#: The arguments naming a page of a pushed lot list.
+PAGE_FIELDS = ("list", "page", "pages")
+
+
+def _list_page(args: dict[str, Any]) -> ListPage | None:
+    """The page of a paged list (`list`, `page` and `pages` together), or None without them."""
+    given = [key for key in PAGE_FIELDS if key in args]
+    if not given:
+        return None
+    if len(given) < len(PAGE_FIELDS):
+        missing = ", ".join(f"'{key}'" for key in PAGE_FIELDS if key not in given)
+        raise BadRequest(f"'list', 'page' and 'pages' go together; missing {missing}")
+    if "replace" in args:
+        raise BadRequest(
+            "'replace' does not go with 'list': a paged list replaces the earlier lots once "
+            "all its pages are in"
+        )
+    pages = _whole(args, "pages", most=MAX_LIST_PAGES)
+    return ListPage(_text(args, "list"), _whole(args, "page", most=pages), pages)
+
+
 def _open_lots(args: dict[str, Any]) -> Request:
     parsed = tuple(
         (_text(item, "lot"), _date(item.get("expiry"), "expiry"))
         for item in _lot_items(args, ("lot", "expiry"))
     )
-    return LotsOpen(_text(args, "material"), parsed, _replace(args))
+    return LotsOpen(_text(args, "material"), parsed, _replace(args), _list_page(args))
 
 
 def _stock_lots(args: dict[str, Any]) -> Request:
@@ -165,7 +187,7 @@ def _stock_lots(args: dict[str, Any]) -> Request:
         if not 0 <= loose <= on_hand:
             raise BadRequest(f"lots: {lot} needs 0 <= loose <= on_hand, got {loose}, {on_hand}")
         parsed.append((lot, _date(item.get("expiry"), "expiry"), on_hand, loose))
-    return StockLots(_text(args, "product"), tuple(parsed), _replace(args))
+    return StockLots(_text(args, "product"), tuple(parsed), _replace(args), _list_page(args))
 
 
 def _unlabelled(args: dict[str, Any]) -> Request:
@@ -249,12 +271,12 @@ COMMANDS: dict[str, CommandSpec] = {
     "receive.unlabelled": CommandSpec(
         ("material", "quantity", "expiry"), _unlabelled, remote=False
     ),
-    "lots.open": CommandSpec(("material", "lots", "replace"), _open_lots),
+    "lots.open": CommandSpec(("material", "lots", "replace", *PAGE_FIELDS), _open_lots),
     "lots.close": CommandSpec(
         ("material", "lot"), lambda a: LotsClose(_text(a, "material"), _text(a, "lot"))
     ),
     "lots.list": CommandSpec(("material",), lambda a: LotsList(_text(a, "material", "") or None)),
-    "stock.lots": CommandSpec(("product", "lots", "replace"), _stock_lots),
+    "stock.lots": CommandSpec(("product", "lots", "replace", *PAGE_FIELDS), _stock_lots),
     "stock.list": CommandSpec(("product",), lambda a: StockList(_text(a, "product", "") or None)),
     # The dock's pallets are in hand at this device (its labels print here): not remote.
     "pallet.open": CommandSpec(

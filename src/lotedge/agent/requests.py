@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from lotedge.core.holds import HoldScope
+from lotedge.core.lot_lists import ListPage
 from lotedge.core.scan import RawScan
 
 
@@ -121,11 +122,13 @@ class ReceiveUnlabelled:
 
 @dataclass(frozen=True)
 class LotsOpen:
-    """Open lots of a material, pushed by the central side (for FEFO)."""
+    """Open lots of a material, pushed by the central side (for FEFO): added, instead of the
+    earlier ones (`replace`), or a `page` of the whole list (swapped in once complete)."""
 
     material: str
     lots: tuple[tuple[str, date | None], ...]
     replace: bool = False
+    page: ListPage | None = None
 
 
 @dataclass(frozen=True)
@@ -137,12 +140,13 @@ class LotsClose:
 @dataclass(frozen=True)
 class StockLots:
     """Our lots of a product with stock left (lot, expiry, on hand, of that not yet on a
-    pallet), pushed by the trace store for FEFO at the dock; `replace`: the first page of the
-    product's list."""
+    pallet), pushed by the trace store for FEFO at the dock: added, instead of the earlier ones
+    (`replace`), or a `page` of the product's whole list (swapped in once complete)."""
 
     product: str
     lots: tuple[tuple[str, date | None, Decimal, Decimal], ...]
     replace: bool = False
+    page: ListPage | None = None
 
 
 @dataclass(frozen=True)

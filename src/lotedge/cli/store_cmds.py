@@ -221,20 +221,21 @@ def lots_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     push = lots_sub.add_parser(
         "push",
         parents=[common],
-        help="send each line the open lots of every material (lots.open, replace)",
+        help="send each line the open lots of every material (lots.open, the whole list)",
         description="From the receipts: the lots of each material received, not expired, not "
-        "used up and not held; sent as lots.open (replace: true; long lists in pages) per "
-        "material to every line the store has received events from (or --line).",
+        "used up and not held; sent as lots.open (the whole list; a long one in pages, swapped "
+        "in once every page is in) per material to every line the store has received events "
+        "from (or --line).",
     )
     push.add_argument("--material", help="only this material (its code in the master data)")
     stock = lots_sub.add_parser(
         "push-stock",
         parents=[common],
-        help="send each line our lots in stock of every product (stock.lots, replace)",
+        help="send each line our lots in stock of every product (stock.lots, the whole list)",
         description="From the stock by lot: the lots of each of our products with stock on "
-        "hand and not held, expired ones included; sent as stock.lots (replace: true; long "
-        "lists in pages) per product to every line the store has received events from (or "
-        "--line), for FEFO at the shipping stations.",
+        "hand and not held, expired ones included; sent as stock.lots (the whole list; a long "
+        "one in pages, swapped in once every page is in) per product to every line the store "
+        "has received events from (or --line), for FEFO at the shipping stations.",
     )
     stock.add_argument("--product", help="only this product (its code in the master data)")
     for parser in (push, stock):

@@ -122,7 +122,7 @@ def _print(
     if not lists:
         print(push.nothing_stored)
         return
-    print_line_states(summary, lines, f"{push.op} (replace) sent for each {push.subject}")
+    print_line_states(summary, lines, f"{push.op} (the whole list) sent for each {push.subject}")
 
 
 def _described(lot: dict[str, Any]) -> str:

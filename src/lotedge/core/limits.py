@@ -42,6 +42,7 @@ LENGTHS: dict[str, tuple[int, str]] = {
     "product": (40, "a product code"),
     "material": (40, "a material code"),
     "data": (MAX_SCAN, "a scan"),
+    "list": (64, "a pushed list's id"),
 }
 
 

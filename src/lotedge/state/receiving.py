@@ -11,8 +11,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from lotedge.core.decisions import OpenLot
+from lotedge.core.lot_lists import ListPage
 from lotedge.core.receiving import Receipt, ReceiptReference, ReferenceKind
 from lotedge.core.scale_protocol import KILOGRAMS, convert
+from lotedge.state import staged_lots
+from lotedge.state.staged_lots import Row
 
 DDL = """
 CREATE TABLE receipts (
@@ -210,11 +213,20 @@ def open_from_store(
     material: str,
     lots: list[tuple[str, date | None]],
     *,
-    replace: bool,
+    replace: bool = False,
+    page: ListPage | None = None,
     now: datetime,
-) -> None:
+) -> int | None:
     """Lots the central side says are open; `replace` first closes its earlier ones of this
-    material (lots received here are left alone)."""
+    material (lots received here are left alone). A `page` of a paged list is staged; the last
+    one in replaces the earlier lots with the whole list. The number of lots recorded (None:
+    only staged)."""
+    rows: list[Row] = [(lot, expiry.isoformat() if expiry else None) for lot, expiry in lots]
+    if page is not None:
+        whole = staged_lots.stage(conn, "open_lots", material, page, rows, now)
+        if whole is None:
+            return None
+        rows, replace = whole, True
     if replace:
         conn.execute(
             "UPDATE open_lots SET closed = 1, updated_at = ?"
@@ -226,11 +238,9 @@ def open_from_store(
         " VALUES (?, ?, ?, 'store', ?) ON CONFLICT (material, lot) DO UPDATE SET"
         " expiry = coalesce(excluded.expiry, expiry), closed = 0,"
         " updated_at = excluded.updated_at",
-        [
-            (material, lot, expiry.isoformat() if expiry else None, now.isoformat())
-            for lot, expiry in lots
-        ],
+        [(material, *row, now.isoformat()) for row in rows],
     )
+    return len(rows)
 
 
 def close(conn: sqlite3.Connection, material: str, lot: str, now: datetime) -> bool:

@@ -12,6 +12,7 @@ from lotedge.state import (
     print_jobs,
     receiving,
     shipping,
+    staged_lots,
     stock,
     weighings,
 )
@@ -106,4 +107,5 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
     (11, "pallets and the SSCC ledger", shipping.DDL),
     (12, "what pallets hold, and shipments", shipping.CONTENTS + ";" + shipping.SHIPMENTS),
     (13, "our product lots in stock, as the trace store pushed them", stock.DDL),
+    (14, "pages of pushed lot lists, staged until the list is whole", staged_lots.DDL),
 ]

@@ -1,8 +1,9 @@
 """Our product lots in stock, as the trace store pushed them (`stock.lots`): the shipping
 station's FEFO, expiry and short-dated list read them. Only the engine thread writes.
 
-The store sends a product's whole list in pages: the first replaces what it sent before for
-that product, the following add to it (docs/shipping.md, "FEFO at the dock").
+The store sends a product's whole list in pages, staged until every page is in; the whole list
+then replaces what it sent before for that product (`state.staged_lots`, docs/shipping.md, "FEFO
+at the dock").
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from lotedge.core.decisions import OpenLot
+from lotedge.core.lot_lists import ListPage
+from lotedge.state import staged_lots
+from lotedge.state.staged_lots import Row
 
 DDL = """
 CREATE TABLE product_lots (
@@ -56,11 +60,23 @@ def record(
     product: str,
     lots: list[tuple[str, date | None, Decimal, Decimal]],
     *,
-    replace: bool,
+    replace: bool = False,
+    page: ListPage | None = None,
     now: datetime,
-) -> None:
-    """The store's lots of `product` (lot, expiry, on hand, loose); `replace`: forget its
-    earlier ones."""
+) -> int | None:
+    """The store's lots of `product` (lot, expiry, on hand, loose), added to its earlier ones
+    or, with `replace`, instead of them. A `page` of a paged list is staged; the last one in
+    replaces the earlier lots with the whole list. The number of lots recorded (None: only
+    staged)."""
+    rows: list[Row] = [
+        (lot, expiry.isoformat() if expiry else None, _plain(on_hand), _plain(loose))
+        for lot, expiry, on_hand, loose in lots
+    ]
+    if page is not None:
+        whole = staged_lots.stage(conn, "product_lots", product, page, rows, now)
+        if whole is None:
+            return None
+        rows, replace = whole, True
     if replace:
         conn.execute("DELETE FROM product_lots WHERE product = ?", (product,))
     conn.executemany(
@@ -68,18 +84,9 @@ def record(
         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (product, lot) DO UPDATE SET"
         " expiry = excluded.expiry, on_hand = excluded.on_hand, loose = excluded.loose,"
         " updated_at = excluded.updated_at",
-        [
-            (
-                product,
-                lot,
-                expiry.isoformat() if expiry else None,
-                _plain(on_hand),
-                _plain(loose),
-                now.isoformat(),
-            )
-            for lot, expiry, on_hand, loose in lots
-        ],
+        [(product, *row, now.isoformat()) for row in rows],
     )
+    return len(rows)
 
 
 def count(conn: sqlite3.Connection, product: str) -> int:

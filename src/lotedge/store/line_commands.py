@@ -26,6 +26,7 @@ from paho.mqtt.properties import Properties
 
 from lotedge.config.store import StoreConfig, StoreMqttConfig
 from lotedge.core.limits import MAX_LOT, MAX_REQUEST_BYTES
+from lotedge.core.lot_lists import MAX_LIST_PAGES
 from lotedge.mqtt import session
 from lotedge.store.db import Database
 from lotedge.wire import signing
@@ -77,15 +78,18 @@ def lot_list_commands(
     kind: str, subject: str, lists: Mapping[str, Sequence[Mapping[str, Any]]], version: str
 ) -> list[LineCommand]:
     """The commands that replace, code by code, the lots a line was told before (`lots.open`
-    per material, `stock.lots` per product): `{subject: code, "lots": [...], "replace": ...}`.
+    per material, `stock.lots` per product): `{subject: code, "lots": [...], "list": id,
+    "page": n, "pages": count}`.
 
     A line refuses a request over `MAX_REQUEST_BYTES`, so a list goes in pages of at most
-    `MAX_PAGE_LOTS` lots that fit in it, in order: the first `replace: true` (the line drops
-    the lots of that code it was sent before), the others `replace: false` (added). An empty
-    list is one page. A page's key is the code (`CODE#2/3` when there are several) and its
-    transaction `{kind}/{code}/{digest}`, the digest of the page, `version` and the page's
-    number: sending again with nothing changed is answered from the line's command log, and a
-    new version (a list back to an earlier content) is applied anew.
+    `MAX_PAGE_LOTS` lots that fit in it, in order (an empty list is one page). Every page names
+    the list (`list`: a digest of `version` and every page's lots, the same on each page) and
+    its place in it: the line stages the pages and replaces the code's lots with the whole list
+    once all of them are in, so a push with a page lost never replaces the line's list, and the
+    lost page sent again completes it. A page's key is the code (`CODE#2/3` when there are
+    several) and its transaction `{kind}/{code}/{digest}`, the digest of the page, `version`
+    and the page's number: sending again with nothing changed is answered from the line's
+    command log, and a new version (a list back to an earlier content) is applied anew.
 
     A lot number longer than GS1's AI 10 allows (`MAX_LOT`: a partner's file may bring one) is
     left out: no label can carry it, and a line refuses the whole page that holds it."""
@@ -93,19 +97,37 @@ def lot_list_commands(
     for code, lots in sorted(lists.items()):
         scannable = [lot for lot in lots if len(lot["lot"]) <= MAX_LOT]
         pages = _pages(kind, subject, code, scannable)
+        list_id = _digest([version, pages])
         for number, page in enumerate(pages, 1):
-            args = {subject: code, "lots": page, "replace": number == 1}
-            digest = hashlib.sha256(json.dumps([args, version, number]).encode()).hexdigest()
+            args = {
+                subject: code,
+                "lots": page,
+                "list": list_id,
+                "page": number,
+                "pages": len(pages),
+            }
             key = code if len(pages) == 1 else f"{code}#{number}/{len(pages)}"
-            commands.append(LineCommand(key, args, f"{kind}/{code}/{digest[:16]}"))
+            transaction = f"{kind}/{code}/{_digest([args, version, number])}"
+            commands.append(LineCommand(key, args, transaction))
     return commands
+
+
+def _digest(value: object) -> str:
+    """16 hex digits of the SHA-256 of `value` as JSON."""
+    return hashlib.sha256(json.dumps(value).encode()).hexdigest()[:16]
 
 
 def _pages(kind: str, subject: str, code: str, lots: list[Any]) -> list[list[Any]]:
     """`lots` cut into pages of at most `MAX_PAGE_LOTS` whose command body (as the sender
     writes it) stays within `MAX_REQUEST_BYTES`."""
-    transaction = f"{kind}/{code}/{'0' * 16}"
-    empty = {subject: code, "lots": [], "replace": False, "transaction": transaction}
+    empty = {
+        subject: code,
+        "lots": [],
+        "list": _digest(None),
+        "page": MAX_LIST_PAGES,
+        "pages": MAX_LIST_PAGES,
+        "transaction": f"{kind}/{code}/{_digest(None)}",
+    }
     envelope = len(json.dumps(empty).encode())
     pages: list[list[Any]] = [[]]
     size = envelope

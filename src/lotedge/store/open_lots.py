@@ -92,6 +92,7 @@ def open_lots(db: Database, today: date, material: str | None = None) -> OpenLot
 
 
 def lots_open_commands(lots: OpenLots) -> list[LineCommand]:
-    """`lots.open` per material, `replace: true` (in pages when long: `lot_list_commands`):
-    the line closes the material's lots pushed before that are not in the list."""
+    """`lots.open` per material, the whole list (in pages when long: `lot_list_commands`):
+    once every page is in, the line closes the material's lots pushed before that are not in
+    the list."""
     return lot_list_commands("lots", "material", lots.by_material, lots.version)

@@ -63,6 +63,7 @@ def product_lots(db: Database, product: str | None = None) -> ProductLots:
 
 
 def stock_lots_commands(lots: ProductLots) -> list[LineCommand]:
-    """`stock.lots` per product, `replace: true` (in pages when long: `lot_list_commands`):
-    the station drops the product's lots pushed before that are not in the list."""
+    """`stock.lots` per product, the whole list (in pages when long: `lot_list_commands`):
+    once every page is in, the station drops the product's lots pushed before that are not in
+    the list."""
     return lot_list_commands("stock", "product", lots.by_product, lots.version)

@@ -25,6 +25,7 @@ from lotedge.core import epcis, quantities
 from lotedge.core.batch import Refusal
 from lotedge.core.decisions import Decision, Outcome
 from lotedge.core.labels import LabelError, ReceivingLabelData
+from lotedge.core.lot_lists import recorded_message
 from lotedge.core.lots import LotFields, LotSequenceExhausted
 from lotedge.core.reasons import Reason
 from lotedge.core.receiving import (
@@ -214,11 +215,15 @@ def lots_open(uow: UnitOfWork, request: LotsOpen) -> Reply | Refusal:
     if uow.config.material(material) is None:  # no scan could ever match its lots
         return _unknown_material(uow, material, "no lot was opened")
     with uow.transaction():
-        receiving_state.open_from_store(
-            uow.conn, material, list(request.lots), replace=request.replace, now=uow.now()
+        recorded = receiving_state.open_from_store(
+            uow.conn,
+            material,
+            list(request.lots),
+            replace=request.replace,
+            page=request.page,
+            now=uow.now(),
         )
-    count = len(request.lots)
-    message = f"{count} open lot{'' if count == 1 else 's'} of {material} recorded."
+    message = recorded_message(recorded, request.page, material, "open lot")
     return Reply(True, {"message": message, "lots": receiving_state.lot_list(uow.conn, material)})
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from lotedge.agent.requests import Reply, StockList, StockLots
 from lotedge.agent.unit_of_work import UnitOfWork
 from lotedge.core.batch import Refusal
+from lotedge.core.lot_lists import recorded_message
 from lotedge.core.reasons import Reason
 from lotedge.masterdata.suggestions import unknown
 from lotedge.state import stock
@@ -18,19 +19,23 @@ def _unknown_product(uow: UnitOfWork, code: str, consequence: str) -> Refusal:
 
 
 def record_lots(uow: UnitOfWork, request: StockLots) -> Reply | Refusal:
-    """A page of the store's list of a product's lots in stock."""
+    """The store's lots in stock of a product, or a page of its list."""
     if uow.config.shipping is None:  # no dock here: nothing would read it
         message = "Shipping is not configured (no [shipping] section): no lot was recorded."
         return Refusal(Reason.SHIPPING_OFF, message)
     if uow.config.product(request.product) is None:  # no case of it can be scanned here
         return _unknown_product(uow, request.product, "no lot was recorded")
     with uow.transaction():
-        stock.record(
-            uow.conn, request.product, list(request.lots), replace=request.replace, now=uow.now()
+        recorded = stock.record(
+            uow.conn,
+            request.product,
+            list(request.lots),
+            replace=request.replace,
+            page=request.page,
+            now=uow.now(),
         )
         total = stock.count(uow.conn, request.product)
-    count = len(request.lots)
-    message = f"{count} lot{'' if count == 1 else 's'} of {request.product} in stock recorded."
+    message = recorded_message(recorded, request.page, request.product, "lot", " in stock")
     return Reply(True, {"message": message, "product": request.product, "lots": total})
 
 
