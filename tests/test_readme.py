@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -118,6 +119,10 @@ class Walkthrough:
         for line in process.stdout:
             seen.append(line)
             if ready in line:
+                # Read on until it ends: a full pipe nobody reads would block its next line
+                # (and its stop on SIGINT).
+                drain = threading.Thread(target=process.stdout.read, daemon=True)
+                drain.start()
                 return process
         raise AssertionError(f"{command} ended before {ready!r}:\n{''.join(seen)}")
 
