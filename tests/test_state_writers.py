@@ -57,6 +57,8 @@ WRITERS: dict[tuple[str, str], set[str]] = {
     ("product_lots", "DELETE"): {"agent/workflows/stock.py"},
     ("staged_lots", "INSERT"): {_RECEIVING, "agent/workflows/stock.py"},
     ("staged_lots", "DELETE"): {_RECEIVING, "agent/workflows/stock.py"},
+    ("live_lists", "INSERT"): {_RECEIVING, "agent/workflows/stock.py"},
+    ("live_lists", "DELETE"): {_RECEIVING, "agent/workflows/stock.py"},
     ("weighings", "INSERT"): {_WEIGHING},
     ("weighings", "UPDATE"): {_WEIGHING},
     ("print_jobs", "INSERT"): {_UOW},

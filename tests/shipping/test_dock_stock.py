@@ -7,6 +7,8 @@ station's short-dated list."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +41,8 @@ def _push(line: Line, *lots: tuple, product: str = "BREAD", **paging: Any):
     """`stock.lots` of (lot, expiry, on hand[, loose: on no pallet]) as the store sends a short
     list (one page), or with `paging` as given (`replace`; `list`, `page`, `pages`)."""
     items = [{"lot": lot[0], "expiry": lot[1], "on_hand": lot[2], "loose": lot[-1]} for lot in lots]
-    paging = paging or {"list": f"{product}-{len(items)}", "page": 1, "pages": 1}
+    named = hashlib.sha256(json.dumps([product, items]).encode()).hexdigest()[:16]  # as a store
+    paging = paging or {"list": named, "page": 1, "pages": 1}
     return line.command("stock.lots", product=product, lots=items, **paging)
 
 

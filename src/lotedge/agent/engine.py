@@ -138,6 +138,12 @@ class Engine:
             return Reply(stored["ok"], stored["data"], stored["error"], stored["code"])
         with uow.transaction():
             reply = self._apply(uow, once.request)
-            record = {"ok": reply.ok, "data": reply.data, "error": reply.error, "code": reply.code}
-            repo.store_reply(uow.conn, once.key, record, uow.now(), REMEMBER_COMMANDS)
+            if reply.remember:
+                record = {
+                    "ok": reply.ok,
+                    "data": reply.data,
+                    "error": reply.error,
+                    "code": reply.code,
+                }
+                repo.store_reply(uow.conn, once.key, record, uow.now(), REMEMBER_COMMANDS)
         return reply

@@ -358,6 +358,9 @@ class Reply:
     data: dict[str, Any] = field(default_factory=dict)
     error: str = ""
     code: str = ""
+    remember: bool = True
+    """False: a retry under the same transaction is applied again, not answered from the
+    command log (a page of a pushed lot list: safe to repeat, and its outcome may change)."""
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"status": "ok" if self.ok else "error", "data": self.data}

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from lotedge.core.decisions import OpenLot
-from lotedge.core.lot_lists import ListPage
+from lotedge.core.lot_lists import ListPage, Pending
 from lotedge.core.receiving import Receipt, ReceiptReference, ReferenceKind
 from lotedge.core.scale_protocol import KILOGRAMS, convert
 from lotedge.state import staged_lots
@@ -216,17 +216,19 @@ def open_from_store(
     replace: bool = False,
     page: ListPage | None = None,
     now: datetime,
-) -> int | None:
+) -> int | Pending:
     """Lots the central side says are open; `replace` first closes its earlier ones of this
     material (lots received here are left alone). A `page` of a paged list is staged; the last
-    one in replaces the earlier lots with the whole list. The number of lots recorded (None:
-    only staged)."""
+    one in replaces the earlier lots with the whole list. The number of lots recorded, or what
+    became of the page (`Pending`)."""
     rows: list[Row] = [(lot, expiry.isoformat() if expiry else None) for lot, expiry in lots]
     if page is not None:
         whole = staged_lots.stage(conn, "open_lots", material, page, rows, now)
-        if whole is None:
-            return None
+        if isinstance(whole, Pending):
+            return whole
         rows, replace = whole, True
+    else:
+        staged_lots.changed_by_hand(conn, "open_lots", material)
     if replace:
         conn.execute(
             "UPDATE open_lots SET closed = 1, updated_at = ?"

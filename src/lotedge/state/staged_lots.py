@@ -1,11 +1,12 @@
 """Pages of a lot list the trace store pushes in pages (`lots.open`, `stock.lots`), staged
-until the list is whole. Only the engine thread writes.
+until the list is whole, and which list each code has now. Only the engine thread writes.
 
 A page is kept by (kind: the live table, code, list id, page number). Once every page of a list
-is in, the caller replaces the code's live lots with their union in the same transaction, and
-the code's staged pages (of every list) are dropped. A page that failed on the line and comes
-again with the next push completes the list then; until it does, the line keeps its earlier
-list whole (docs/shipping.md, "FEFO at the dock").
+is in, the caller replaces the code's live lots with their union in the same transaction, the
+code's staged pages (of every list) are dropped, and the list id is recorded as the code's
+(`live_lists`): a page of that list sent again changes nothing. A page that failed on the line
+comes again with the next push (its reply is not remembered) and completes the list then; until
+it does, the line keeps its earlier list whole (docs/shipping.md, "How pages are applied").
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from lotedge.core.lot_lists import ListPage
+from lotedge.core.lot_lists import ListPage, Pending
 
 DDL = """
 CREATE TABLE staged_lots (
@@ -28,7 +29,14 @@ CREATE TABLE staged_lots (
     staged_at TEXT NOT NULL,
     PRIMARY KEY (kind, code, list_id, page)
 );
-CREATE INDEX staged_lots_at ON staged_lots (staged_at)
+CREATE INDEX staged_lots_at ON staged_lots (staged_at);
+CREATE TABLE live_lists (
+    kind TEXT NOT NULL,
+    code TEXT NOT NULL,
+    list_id TEXT NOT NULL,
+    swapped_at TEXT NOT NULL,
+    PRIMARY KEY (kind, code)
+)
 """
 
 #: Pages of another list staged longer ago than this are dropped: that push is long over.
@@ -45,10 +53,16 @@ def stage(
     page: ListPage,
     rows: Sequence[Row],
     now: datetime,
-) -> list[Row] | None:
+) -> list[Row] | Pending:
     """Stage `rows`, page `page` of `code`'s list (a page sent again replaces itself). Once
-    every page of that list is staged: all their rows, in page order, and the code's staged
-    pages are dropped; before: None."""
+    every page of that list is staged: all their rows, in page order (the code's staged pages
+    are dropped and the list becomes the code's); before: `Pending.STAGED`. A page of the list
+    the code has already: `Pending.ALREADY_IN`, nothing staged."""
+    live = conn.execute(
+        "SELECT list_id FROM live_lists WHERE kind = ? AND code = ?", (kind, code)
+    ).fetchone()
+    if live is not None and live[0] == page.list_id:
+        return Pending.ALREADY_IN
     conn.execute(
         "DELETE FROM staged_lots WHERE list_id <> ? AND staged_at < ?",
         (page.list_id, (now - KEEP_STAGED).isoformat()),
@@ -65,6 +79,18 @@ def stage(
         (kind, code, page.list_id, page.pages),
     ).fetchall()
     if len(staged) < page.pages:
-        return None
+        return Pending.STAGED
     conn.execute("DELETE FROM staged_lots WHERE kind = ? AND code = ?", (kind, code))
+    conn.execute(
+        "INSERT INTO live_lists (kind, code, list_id, swapped_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (kind, code) DO UPDATE SET"
+        " list_id = excluded.list_id, swapped_at = excluded.swapped_at",
+        (kind, code, page.list_id, now.isoformat()),
+    )
     return [tuple(row) for (lots,) in staged for row in json.loads(lots)]
+
+
+def changed_by_hand(conn: sqlite3.Connection, kind: str, code: str) -> None:
+    """The code's lots were written without a list (a request with or without `replace`): no
+    pushed list is what it has now, so the next page of any list is staged again."""
+    conn.execute("DELETE FROM live_lists WHERE kind = ? AND code = ?", (kind, code))

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from lotedge.core.decisions import OpenLot
-from lotedge.core.lot_lists import ListPage
+from lotedge.core.lot_lists import ListPage, Pending
 from lotedge.state import staged_lots
 from lotedge.state.staged_lots import Row
 
@@ -63,20 +63,22 @@ def record(
     replace: bool = False,
     page: ListPage | None = None,
     now: datetime,
-) -> int | None:
+) -> int | Pending:
     """The store's lots of `product` (lot, expiry, on hand, loose), added to its earlier ones
     or, with `replace`, instead of them. A `page` of a paged list is staged; the last one in
-    replaces the earlier lots with the whole list. The number of lots recorded (None: only
-    staged)."""
+    replaces the earlier lots with the whole list. The number of lots recorded, or what
+    became of the page (`Pending`)."""
     rows: list[Row] = [
         (lot, expiry.isoformat() if expiry else None, _plain(on_hand), _plain(loose))
         for lot, expiry, on_hand, loose in lots
     ]
     if page is not None:
         whole = staged_lots.stage(conn, "product_lots", product, page, rows, now)
-        if whole is None:
-            return None
+        if isinstance(whole, Pending):
+            return whole
         rows, replace = whole, True
+    else:
+        staged_lots.changed_by_hand(conn, "product_lots", product)
     if replace:
         conn.execute("DELETE FROM product_lots WHERE product = ?", (product,))
     conn.executemany(

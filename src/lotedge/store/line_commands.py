@@ -83,13 +83,14 @@ def lot_list_commands(
 
     A line refuses a request over `MAX_REQUEST_BYTES`, so a list goes in pages of at most
     `MAX_PAGE_LOTS` lots that fit in it, in order (an empty list is one page). Every page names
-    the list (`list`: a digest of `version` and every page's lots, the same on each page) and
-    its place in it: the line stages the pages and replaces the code's lots with the whole list
-    once all of them are in, so a push with a page lost never replaces the line's list, and the
-    lost page sent again completes it. A page's key is the code (`CODE#2/3` when there are
-    several) and its transaction `{kind}/{code}/{digest}`, the digest of the page, `version`
-    and the page's number: sending again with nothing changed is answered from the line's
-    command log, and a new version (a list back to an earlier content) is applied anew.
+    the list (`list`: a digest of the kind, code, `version` and every page, the same on each
+    page) and its place in it: the line stages the pages and replaces the code's lots with the
+    whole list once all of them are in, so a push with a page lost never replaces the line's
+    list, and the next push completes it. A page of the list a line has already changes nothing
+    there (its list id, not the command log, decides: the line does not remember a page's
+    reply). A page's key is the code (`CODE#2/3` when there are several) and its transaction
+    `{kind}/{code}/{digest}`, the digest of the page, `version` and the page's number; a new
+    version (a list back to an earlier content) is a new list, applied anew.
 
     A lot number longer than GS1's AI 10 allows (`MAX_LOT`: a partner's file may bring one) is
     left out: no label can carry it, and a line refuses the whole page that holds it."""
@@ -97,7 +98,7 @@ def lot_list_commands(
     for code, lots in sorted(lists.items()):
         scannable = [lot for lot in lots if len(lot["lot"]) <= MAX_LOT]
         pages = _pages(kind, subject, code, scannable)
-        list_id = _digest([version, pages])
+        list_id = _digest([kind, code, version, pages])
         for number, page in enumerate(pages, 1):
             args = {
                 subject: code,

@@ -224,7 +224,8 @@ def lots_open(uow: UnitOfWork, request: LotsOpen) -> Reply | Refusal:
             now=uow.now(),
         )
     message = recorded_message(recorded, request.page, material, "open lot")
-    return Reply(True, {"message": message, "lots": receiving_state.lot_list(uow.conn, material)})
+    data = {"message": message, "lots": receiving_state.lot_list(uow.conn, material)}
+    return Reply(True, data, remember=request.page is None)  # a page: its list id decides
 
 
 def lots_close(uow: UnitOfWork, request: LotsClose) -> Reply | Refusal:

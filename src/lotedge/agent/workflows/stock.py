@@ -36,7 +36,8 @@ def record_lots(uow: UnitOfWork, request: StockLots) -> Reply | Refusal:
         )
         total = stock.count(uow.conn, request.product)
     message = recorded_message(recorded, request.page, request.product, "lot", " in stock")
-    return Reply(True, {"message": message, "product": request.product, "lots": total})
+    data = {"message": message, "product": request.product, "lots": total}
+    return Reply(True, data, remember=request.page is None)  # a page: its list id decides
 
 
 def list_lots(uow: UnitOfWork, request: StockList) -> Reply | Refusal:
