@@ -180,6 +180,15 @@ def test_overlapping_pushes_end_with_the_one_pushed_again(line: Line, kind: Kind
     assert listed(line, kind) == numbers(newer)
 
 
+def test_a_refused_page_is_not_remembered_either(line: Line, kind: Kind):
+    """A code this line's master data does not have: refused, and not kept in the command log
+    (the master data may have it by the next push, under the same transactions)."""
+    (page,) = kind.build({"NOPE": kind.lots(2, "N")}, "v1")
+    refused = send(line, kind, page)
+    assert refused["status"] == "error" and refused["code"].startswith("unknown_"), refused
+    assert line.rows("command_log") == 0 and line.rows("staged_lots") == 0
+
+
 def test_a_list_by_hand_then_the_pushed_list_again(line: Line, kind: Kind):
     """A request without `list` (by hand, on the control socket) changes the code's lots: the
     list pushed before is no longer what the line has, and the same push applies it again."""

@@ -7,12 +7,13 @@ workflow into the command's decision, with no round trip through the reply's fie
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lotedge.agent.requests import Reply
 from lotedge.core.batch import Refusal
 from lotedge.core.decisions import Decision, Outcome
+from lotedge.core.lot_lists import ListPage
 from lotedge.core.reasons import Reason
 from lotedge.core.scan import ParsedScan
 from lotedge.core.separators import Glued, Token
@@ -44,6 +45,14 @@ def result_reply(result: Result) -> Reply:
     if isinstance(result, Refusal):
         return refusal_reply(result)
     return result
+
+
+def list_reply(result: Reply | Refusal, page: ListPage | None) -> Reply:
+    """The reply to a pushed lot list (`lots.open`, `stock.lots`). A page's is not remembered in
+    the command log: its list id makes it safe to apply again, and a refusal (a product not in
+    the master data yet) may not hold next time."""
+    reply = result_reply(result)
+    return reply if page is None else replace(reply, remember=False)
 
 
 def command_decision(result: Done | Refusal, parsed: ParsedScan) -> Decision:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from lotedge.agent.replies import Done
+from lotedge.agent.replies import Done, list_reply
 from lotedge.agent.requests import (
     LotsClose,
     LotsList,
@@ -210,7 +210,12 @@ def internal_receipt(uow: UnitOfWork, lot: str) -> Receipt | None:
     return Receipt(material, lot, True, gtin, quantity, uom, expiry, reference, received_at)
 
 
-def lots_open(uow: UnitOfWork, request: LotsOpen) -> Reply | Refusal:
+def lots_open(uow: UnitOfWork, request: LotsOpen) -> Reply:
+    """Open lots the store pushed, or a page of its list."""
+    return list_reply(_open_from_store(uow, request), request.page)
+
+
+def _open_from_store(uow: UnitOfWork, request: LotsOpen) -> Reply | Refusal:
     material = request.material
     if uow.config.material(material) is None:  # no scan could ever match its lots
         return _unknown_material(uow, material, "no lot was opened")
@@ -225,7 +230,7 @@ def lots_open(uow: UnitOfWork, request: LotsOpen) -> Reply | Refusal:
         )
     message = recorded_message(recorded, request.page, material, "open lot")
     data = {"message": message, "lots": receiving_state.lot_list(uow.conn, material)}
-    return Reply(True, data, remember=request.page is None)  # a page: its list id decides
+    return Reply(True, data)
 
 
 def lots_close(uow: UnitOfWork, request: LotsClose) -> Reply | Refusal:

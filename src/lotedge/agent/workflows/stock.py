@@ -4,6 +4,7 @@ FEFO and expiry checks and the station's short-dated list (docs/shipping.md, "FE
 
 from __future__ import annotations
 
+from lotedge.agent.replies import list_reply
 from lotedge.agent.requests import Reply, StockList, StockLots
 from lotedge.agent.unit_of_work import UnitOfWork
 from lotedge.core.batch import Refusal
@@ -18,8 +19,12 @@ def _unknown_product(uow: UnitOfWork, code: str, consequence: str) -> Refusal:
     return Refusal(Reason.UNKNOWN_PRODUCT, unknown("product", code, known, consequence))
 
 
-def record_lots(uow: UnitOfWork, request: StockLots) -> Reply | Refusal:
+def record_lots(uow: UnitOfWork, request: StockLots) -> Reply:
     """The store's lots in stock of a product, or a page of its list."""
+    return list_reply(_record(uow, request), request.page)
+
+
+def _record(uow: UnitOfWork, request: StockLots) -> Reply | Refusal:
     if uow.config.shipping is None:  # no dock here: nothing would read it
         message = "Shipping is not configured (no [shipping] section): no lot was recorded."
         return Refusal(Reason.SHIPPING_OFF, message)
@@ -37,7 +42,7 @@ def record_lots(uow: UnitOfWork, request: StockLots) -> Reply | Refusal:
         total = stock.count(uow.conn, request.product)
     message = recorded_message(recorded, request.page, request.product, "lot", " in stock")
     data = {"message": message, "product": request.product, "lots": total}
-    return Reply(True, data, remember=request.page is None)  # a page: its list id decides
+    return Reply(True, data)
 
 
 def list_lots(uow: UnitOfWork, request: StockList) -> Reply | Refusal:
