@@ -1,11 +1,12 @@
 """Sending commands to the lines over MQTT and collecting their answers (holds, open lots).
 
-One command per (line, lot or material) on `{root}/cmd/request/<op>`, QoS 1, with the
-agent's command envelope (docs/events.md, "Commands"): the arguments plus a `transaction`,
-which the agent echoes on `{root}/cmd/response/<op>` and uses to apply a retried command at
-most once. The sender subscribes to the answers (and to the lines' retained `status`) before it
-publishes, then waits up to a timeout. A line that is offline gets the commands from its
-persistent MQTT session when it reconnects, within its session expiry; its answer then comes
+One command per (line, lot or material) on `{root}/cmd/request/<op>`, QoS 1, with the agent's
+command envelope (docs/events.md, "Commands"): the arguments plus a `transaction`, which the
+agent echoes on `{root}/cmd/response/<op>` and uses to apply a retried command at most once (a
+page of a lot list is applied again instead: its list id makes that harmless, see
+`lot_list_commands`). The sender subscribes to the answers (and to the lines' retained `status`)
+before it publishes, then waits up to a timeout. A line that is offline gets the commands from
+its persistent MQTT session when it reconnects, within its session expiry; its answer then comes
 too late for this sender, so sending the same commands again (same transactions) confirms it.
 """
 
