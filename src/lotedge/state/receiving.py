@@ -222,13 +222,10 @@ def open_from_store(
     one in replaces the earlier lots with the whole list. The number of lots recorded, or what
     became of the page (`Pending`)."""
     rows: list[Row] = [(lot, expiry.isoformat() if expiry else None) for lot, expiry in lots]
-    if page is not None:
-        whole = staged_lots.stage(conn, "open_lots", material, page, rows, now)
-        if isinstance(whole, Pending):
-            return whole
-        rows, replace = whole, True
-    else:
-        staged_lots.changed_by_hand(conn, "open_lots", material)
+    written = staged_lots.incoming(conn, "open_lots", material, page, rows, replace, now)
+    if isinstance(written, Pending):
+        return written
+    rows, replace = written
     if replace:
         conn.execute(
             "UPDATE open_lots SET closed = 1, updated_at = ?"

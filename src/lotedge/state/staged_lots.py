@@ -46,6 +46,26 @@ KEEP_STAGED = timedelta(days=1)
 Row = tuple[str | None, ...]
 
 
+def incoming(
+    conn: sqlite3.Connection,
+    kind: str,
+    code: str,
+    page: ListPage | None,
+    rows: list[Row],
+    replace: bool,
+    now: datetime,
+) -> tuple[list[Row], bool] | Pending:
+    """What a request brings to `kind`'s lots of `code`: the rows to write and whether they
+    replace the earlier ones. Without a `page`: its own rows and `replace` (written by hand: no
+    pushed list is the code's any more). A page: the whole list once complete (replacing), or
+    what became of the page."""
+    if page is None:
+        conn.execute("DELETE FROM live_lists WHERE kind = ? AND code = ?", (kind, code))
+        return rows, replace
+    whole = stage(conn, kind, code, page, rows, now)
+    return whole if isinstance(whole, Pending) else (whole, True)
+
+
 def stage(
     conn: sqlite3.Connection,
     kind: str,
@@ -88,9 +108,3 @@ def stage(
         (kind, code, page.list_id, now.isoformat()),
     )
     return [tuple(row) for (lots,) in staged for row in json.loads(lots)]
-
-
-def changed_by_hand(conn: sqlite3.Connection, kind: str, code: str) -> None:
-    """The code's lots were written without a list (a request with or without `replace`): no
-    pushed list is what it has now, so the next page of any list is staged again."""
-    conn.execute("DELETE FROM live_lists WHERE kind = ? AND code = ?", (kind, code))

@@ -72,13 +72,10 @@ def record(
         (lot, expiry.isoformat() if expiry else None, _plain(on_hand), _plain(loose))
         for lot, expiry, on_hand, loose in lots
     ]
-    if page is not None:
-        whole = staged_lots.stage(conn, "product_lots", product, page, rows, now)
-        if isinstance(whole, Pending):
-            return whole
-        rows, replace = whole, True
-    else:
-        staged_lots.changed_by_hand(conn, "product_lots", product)
+    written = staged_lots.incoming(conn, "product_lots", product, page, rows, replace, now)
+    if isinstance(written, Pending):
+        return written
+    rows, replace = written
     if replace:
         conn.execute("DELETE FROM product_lots WHERE product = ?", (product,))
     conn.executemany(
