@@ -109,6 +109,7 @@ def test_pages_in_any_order_swap_the_list_only_once_all_are_in(line: Line, kind:
     staged = send(line, kind, third)
     assert staged["status"] == "ok", staged
     assert staged["data"]["message"].startswith(f"Page 3 of 3 of {kind.code}'s ")
+    assert staged["data"]["complete"] is False  # the store tells it from a swap
     assert send(line, kind, first)["status"] == "ok"
     again = line.command(kind.op, **first.args)  # page 1 once more (no transaction): harmless
     assert again.ok and "Page 1 of 3" in again.data["message"]
@@ -123,6 +124,7 @@ def test_pages_in_any_order_swap_the_list_only_once_all_are_in(line: Line, kind:
             "lots.open": f"{LONG} open lots of FLOUR recorded (3 pages).",
         }[kind.op]
     )
+    assert swapped["data"]["complete"] is True
     assert listed(line, kind) == numbers(new)
     assert line.rows("staged_lots") == 0
 
@@ -143,6 +145,7 @@ def test_a_page_lost_while_the_others_applied_completes_with_the_next_push(line:
     assert [a["status"] for a in answers] == ["ok", "ok", "ok"]
     assert "recorded (3 pages)" in answers[0]["data"]["message"]
     assert all("that list is already in" in a["data"]["message"] for a in answers[1:])
+    assert all(a["data"]["complete"] is True for a in answers)
     assert listed(line, kind) == numbers(new)
     assert line.rows("command_log") == 0  # no page's reply kept: the list id decides
 

@@ -154,12 +154,14 @@ def test_pages_swap_the_whole_list_and_unknown_products_are_refused(dock: Line):
         "are in.",
         "product": "BREAD",
         "lots": 2,  # A and B until the list is whole
+        "complete": False,
     }
     reply = _push(dock, ("C", NEW, 2.5), list="v2", page=2, pages=2)
     assert reply.data == {
         "message": "2 lots of BREAD in stock recorded (2 pages).",
         "product": "BREAD",
         "lots": 2,
+        "complete": True,
     }
     listed = dock.command("stock.list", product="BREAD").data["lots"]
     assert [(lot["lot"], lot["expiry"], lot["on_hand"]) for lot in listed] == [

@@ -37,10 +37,14 @@ ALERT_TOPIC = "lotedge/v1/store/alerts/short-dated"
 
 class AnsweringLine:
     """A line's command topics, answered as its agent would: `ok` for a product its master
-    data has, `unknown_product` otherwise; keeps every request, in arrival order."""
+    data has (each page kept aside until the last swaps the list in; never whole for a product
+    in `lost`, as when a page went missing), `unknown_product` otherwise; keeps every request,
+    in arrival order."""
 
-    def __init__(self, port: int, root: str, products: set[str]) -> None:
-        self.root, self.products = root, products
+    def __init__(
+        self, port: int, root: str, products: set[str], lost: frozenset[str] = frozenset()
+    ) -> None:
+        self.root, self.products, self.lost = root, products, lost
         self.requests: list[dict[str, Any]] = []
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=uuid.uuid4().hex)
         self.client.on_message = self._answer
@@ -55,7 +59,8 @@ class AnsweringLine:
         body = json.loads(message.payload)
         self.requests.append(body)
         if body["product"] in self.products:
-            answer = {"status": "ok", "data": {"product": body["product"]}}
+            whole = body["page"] == body["pages"] and body["product"] not in self.lost
+            answer = {"status": "ok", "data": {"product": body["product"], "complete": whole}}
         else:
             error = f"product {body['product']} is not in this line's master data"
             answer = {"status": "error", "code": "unknown_product", "error": error}
@@ -122,6 +127,31 @@ def test_push_stock_pages_each_product_to_every_line(mosquitto, stocked, tmp_pat
         assert code == 0 and f"{'PLANT1/L1':<16} confirmed 0 of 2: -; not used" in out
         code, _, err = run_cli(capsys, *push, "--line", "PLANT1/L9")
         assert code == 1 and "PLANT1/DOCK, PLANT1/L1" in err
+    finally:
+        dock.stop()
+        l1.stop()
+
+
+def test_a_list_a_line_keeps_aside_is_not_confirmed(mosquitto, stocked, tmp_path: Path, capsys):
+    """Every page answered `ok`, but CAKE's only kept aside (a page of it went missing): the
+    push says so and exits 4, so the timer's next run sends it again."""
+    config = store_config(tmp_path, port=mosquitto, database_url=stocked, schema=None)
+    dock = AnsweringLine(
+        mosquitto, "lotedge/v1/PLANT1/DOCK", set(stock_data.PRODUCTS), frozenset({"CAKE"})
+    )
+    l1 = AnsweringLine(mosquitto, "lotedge/v1/PLANT1/L1", {"BREAD"})
+    push = ("store", "lots", "push-stock", "-c", str(config), "--timeout", "20")
+    try:
+        code, out, _ = run_cli(capsys, *push)
+        assert code == 4, out
+        assert (
+            f"{'PLANT1/DOCK':<16} pages kept aside, the list not whole there: CAKE (the line "
+            "keeps its earlier list); run this again"
+        ) in out
+        assert f"{'PLANT1/L1':<16} confirmed 2 of 6" in out  # BREAD whole there
+        code, out, _ = run_cli(capsys, *push, "--json")
+        swapped = {r["line"]: r["not_swapped_in"] for r in json.loads(out)["lines"]}
+        assert code == 4 and swapped == {"PLANT1/DOCK": ["CAKE"], "PLANT1/L1": []}
     finally:
         dock.stop()
         l1.stop()

@@ -98,14 +98,23 @@ def run_lots_push(
             summary["error"] = f"commands not sent: {exc}; run this again"
     codes = {command.key: command.args[push.subject] for command in commands}
     _print(args, push, summary, [_line_json(push, o, codes) for o in outcomes])
-    done = "error" not in summary and all(_answered(push, o) for o in outcomes)
+    done = "error" not in summary and all(_answered(push, o, codes) for o in outcomes)
     return 0 if done else NOT_CONFIRMED
 
 
-def _answered(push: LotPush, outcome: LineOutcome) -> bool:
-    """Every command confirmed, or refused only because the line does not use its code."""
+def _answered(push: LotPush, outcome: LineOutcome, codes: dict[str, str]) -> bool:
+    """Every command confirmed, or refused only because the line does not use its code, and
+    every list whole at the line."""
     refused = set(outcome.codes.values())
-    return outcome.answered == outcome.sent and refused <= push.not_used_here
+    whole = not _kept_aside(outcome, codes)
+    return outcome.answered == outcome.sent and refused <= push.not_used_here and whole
+
+
+def _kept_aside(outcome: LineOutcome, codes: dict[str, str]) -> list[str]:
+    """The codes whose pages the line confirmed only as kept aside, none as swapping the list
+    in: it still has its earlier list of them (a page of that list was lost)."""
+    swapped = {codes[key] for key in outcome.confirmed if key not in outcome.staged}
+    return sorted({codes[key] for key in outcome.staged} - swapped)
 
 
 def _print(
@@ -141,7 +150,14 @@ def _line_json(push: LotPush, outcome: LineOutcome, codes: dict[str, str]) -> di
         {codes[key] for key, code in outcome.codes.items() if code in push.not_used_here}
     )
     report["not_used"] = unused
-    if _answered(push, outcome):
+    kept_aside = _kept_aside(outcome, codes)
+    report["not_swapped_in"] = kept_aside
+    if kept_aside:
+        report["state"] = (
+            f"pages kept aside, the list not whole there: {' '.join(kept_aside)} (the line "
+            "keeps its earlier list); run this again"
+        )
+    elif _answered(push, outcome, codes):
         confirmed = " ".join(outcome.confirmed) or "-"
         report["state"] = f"confirmed {len(outcome.confirmed)} of {outcome.sent}: {confirmed}"
         if unused:

@@ -155,6 +155,9 @@ class LineOutcome:
     """Key -> the line's error message."""
     codes: dict[str, str] = field(default_factory=dict)
     """Key -> the line's error code (`unknown_material`, ...)."""
+    staged: list[str] = field(default_factory=list)
+    """Confirmed keys whose page the line only kept aside (`complete: false`): its list was not
+    whole there yet."""
     status: str | None = None
     """The line's last retained status (`online`, `stopped`, `offline`), if it has one."""
 
@@ -334,6 +337,9 @@ class _Answers:
         code = body.get("code")
         if body.get("status") == "ok" or code in command.done_codes:
             outcome.confirmed.append(command.key)
+            data = body.get("data")
+            if isinstance(data, dict) and data.get("complete") is False:
+                outcome.staged.append(command.key)
         else:
             outcome.errors[command.key] = str(body.get("error") or code or body)
             outcome.codes[command.key] = str(code)

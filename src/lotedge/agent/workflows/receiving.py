@@ -25,7 +25,7 @@ from lotedge.core import epcis, quantities
 from lotedge.core.batch import Refusal
 from lotedge.core.decisions import Decision, Outcome
 from lotedge.core.labels import LabelError, ReceivingLabelData
-from lotedge.core.lot_lists import recorded_message
+from lotedge.core.lot_lists import Pending, recorded_message
 from lotedge.core.lots import LotFields, LotSequenceExhausted
 from lotedge.core.reasons import Reason
 from lotedge.core.receiving import (
@@ -229,7 +229,10 @@ def _open_from_store(uow: UnitOfWork, request: LotsOpen) -> Reply | Refusal:
             now=uow.now(),
         )
     message = recorded_message(recorded, request.page, material, "open lot")
-    data = {"message": message, "lots": receiving_state.lot_list(uow.conn, material)}
+    lots = receiving_state.lot_list(uow.conn, material)
+    data: dict[str, object] = {"message": message, "lots": lots}
+    if request.page is not None:  # the store tells a page kept aside from a list swapped in
+        data["complete"] = recorded is not Pending.STAGED
     return Reply(True, data)
 
 

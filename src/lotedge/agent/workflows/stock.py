@@ -8,7 +8,7 @@ from lotedge.agent.replies import list_reply
 from lotedge.agent.requests import Reply, StockList, StockLots
 from lotedge.agent.unit_of_work import UnitOfWork
 from lotedge.core.batch import Refusal
-from lotedge.core.lot_lists import recorded_message
+from lotedge.core.lot_lists import Pending, recorded_message
 from lotedge.core.reasons import Reason
 from lotedge.masterdata.suggestions import unknown
 from lotedge.state import stock
@@ -41,7 +41,9 @@ def _record(uow: UnitOfWork, request: StockLots) -> Reply | Refusal:
         )
         total = stock.count(uow.conn, request.product)
     message = recorded_message(recorded, request.page, request.product, "lot", " in stock")
-    data = {"message": message, "product": request.product, "lots": total}
+    data: dict[str, object] = {"message": message, "product": request.product, "lots": total}
+    if request.page is not None:  # the store tells a page kept aside from a list swapped in
+        data["complete"] = recorded is not Pending.STAGED
     return Reply(True, data)
 
 
