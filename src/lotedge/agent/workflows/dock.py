@@ -149,7 +149,9 @@ def _dock_rules(
             uow.conn, product, today, expiry, skip=len(older), limit=FEFO_CHUNK
         )
         older += chunk
-        holds = hold_list.for_lots(uow.conn, {lot.lot for lot in older} | {cases.lot})
+        if chunk:  # the holds of this chunk's lots: those read before cover the others
+            read = hold_list.for_lots(uow.conn, {lot.lot for lot in chunk})
+            holds = tuple(dict.fromkeys(holds + read))  # range holds come with every read
         held = [dock_hold(holds, cases.product, cases.gtin, o.lot) for o in chunk]
         if len(chunk) < FEFO_CHUNK or None in held:  # the end, or one that can ship first
             break
