@@ -57,3 +57,21 @@ def recorded_message(
         return f"{which} staged: swapped in once all {page.pages} pages are in."
     pages = f" ({page.pages} pages)" if page and page.pages > 1 else ""
     return f"{outcome} {noun}{'' if outcome == 1 else 's'} of {code}{where} recorded{pages}."
+
+
+def list_answer(
+    outcome: int | Pending, page: ListPage | None, code: str, noun: str, where: str = ""
+) -> dict[str, object]:
+    """The reply's data for a push of lots of `code`: its message and, for a page, whether the
+    list is whole at the line now (`complete`: the store tells a page kept aside from a list
+    swapped in).
+
+    >>> list_answer(Pending.STAGED, ListPage("x", 1, 2), "BREAD", "lot")["complete"]
+    False
+    >>> "complete" in list_answer(3, None, "BREAD", "lot")
+    False
+    """
+    answer: dict[str, object] = {"message": recorded_message(outcome, page, code, noun, where)}
+    if page is not None:
+        answer["complete"] = outcome is not Pending.STAGED
+    return answer

@@ -25,7 +25,7 @@ from lotedge.core import epcis, quantities
 from lotedge.core.batch import Refusal
 from lotedge.core.decisions import Decision, Outcome
 from lotedge.core.labels import LabelError, ReceivingLabelData
-from lotedge.core.lot_lists import Pending, recorded_message
+from lotedge.core.lot_lists import list_answer
 from lotedge.core.lots import LotFields, LotSequenceExhausted
 from lotedge.core.reasons import Reason
 from lotedge.core.receiving import (
@@ -228,12 +228,8 @@ def _open_from_store(uow: UnitOfWork, request: LotsOpen) -> Reply | Refusal:
             page=request.page,
             now=uow.now(),
         )
-    message = recorded_message(recorded, request.page, material, "open lot")
-    lots = receiving_state.lot_list(uow.conn, material)
-    data: dict[str, object] = {"message": message, "lots": lots}
-    if request.page is not None:  # the store tells a page kept aside from a list swapped in
-        data["complete"] = recorded is not Pending.STAGED
-    return Reply(True, data)
+    answer = list_answer(recorded, request.page, material, "open lot")
+    return Reply(True, {**answer, "lots": receiving_state.lot_list(uow.conn, material)})
 
 
 def lots_close(uow: UnitOfWork, request: LotsClose) -> Reply | Refusal:

@@ -8,7 +8,7 @@ from lotedge.agent.replies import list_reply
 from lotedge.agent.requests import Reply, StockList, StockLots
 from lotedge.agent.unit_of_work import UnitOfWork
 from lotedge.core.batch import Refusal
-from lotedge.core.lot_lists import Pending, recorded_message
+from lotedge.core.lot_lists import list_answer
 from lotedge.core.reasons import Reason
 from lotedge.masterdata.suggestions import unknown
 from lotedge.state import stock
@@ -40,11 +40,8 @@ def _record(uow: UnitOfWork, request: StockLots) -> Reply | Refusal:
             now=uow.now(),
         )
         total = stock.count(uow.conn, request.product)
-    message = recorded_message(recorded, request.page, request.product, "lot", " in stock")
-    data: dict[str, object] = {"message": message, "product": request.product, "lots": total}
-    if request.page is not None:  # the store tells a page kept aside from a list swapped in
-        data["complete"] = recorded is not Pending.STAGED
-    return Reply(True, data)
+    answer = list_answer(recorded, request.page, request.product, "lot", " in stock")
+    return Reply(True, {**answer, "product": request.product, "lots": total})
 
 
 def list_lots(uow: UnitOfWork, request: StockList) -> Reply | Refusal:
